@@ -1,0 +1,372 @@
+"""Pages and snippets of the content library."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import DraftStateMixin, Page, PreviewableMixin, RevisionMixin
+from wagtail.search import index
+
+from .blocks import BodyBlock
+
+
+class BasePage(Page):
+    """The base of every page type in Trellis.
+
+    Holds what every page shares: a one-paragraph summary for listings, search
+    results and link previews.
+    """
+
+    summary = models.TextField(
+        blank=True,
+        max_length=400,
+        help_text=_(
+            "One or two sentences shown in listings and search results. Leave blank "
+            "to use the search description."
+        ),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("summary")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def listing_summary(self):
+        return self.summary or self.search_description
+
+
+class TopicKind(models.TextChoices):
+    TECHNICAL = "technical", _("Technical skill")
+    SOFT = "soft", _("Soft skill")
+    LEADERSHIP = "leadership", _("Leadership")
+    CAREER = "career", _("Career")
+    WELLBEING = "wellbeing", _("Wellbeing")
+
+
+class Topic(index.Indexed, models.Model):
+    """A competency or theme: tags materials, describes what mentors offer and
+    mentees seek, and chooses journey tracks."""
+
+    name = models.CharField(max_length=80, unique=True, help_text=_("e.g. 'Giving feedback'."))
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text=_("Used in addresses and in imported files' front matter."),
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=TopicKind.choices,
+        default=TopicKind.SOFT,
+        help_text=_("The family this topic belongs to."),
+    )
+    description = models.TextField(
+        blank=True, help_text=_("What the topic covers, in a sentence or two.")
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("kind"),
+        FieldPanel("description"),
+    ]
+    search_fields = [index.SearchField("name"), index.SearchField("description")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+
+    def __str__(self):
+        return self.name
+
+
+class LeaderProfile(PreviewableMixin, DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
+    """A senior leader whose stories and quotes appear in the library."""
+
+    name = models.CharField(max_length=120, help_text=_("Full name as it should appear."))
+    title = models.CharField(
+        max_length=160, help_text=_("Role and team, e.g. 'Chief Operating Officer'.")
+    )
+    portrait = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A friendly head-and-shoulders photo, at least 400 px square."),
+    )
+    bio = models.TextField(
+        blank=True,
+        max_length=1200,
+        help_text=_("A short, personal introduction: a paragraph or two."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leader_profile",
+        help_text=_("The leader's own account, so they can edit this profile and their stories."),
+    )
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="leaderprofile")
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("title"),
+        FieldPanel("portrait"),
+        FieldPanel("bio"),
+        FieldPanel("user"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("title"),
+        index.SearchField("bio"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("leader profile")
+        permissions = [
+            ("change_own_leaderprofile", "Can change the leader profile linked to their account")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def get_preview_template(self, request, mode_name):
+        return "content/leader_profile_preview.html"
+
+
+class MaterialKind(models.TextChoices):
+    GUIDE = "guide", _("Guide")
+    WORKSHEET = "worksheet", _("Worksheet")
+    VIDEO = "video", _("Video")
+    DISCUSSION_GUIDE = "discussion_guide", _("Discussion guide")
+    EXERCISE = "exercise", _("Exercise")
+    CHECKLIST = "checklist", _("Checklist")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    MENTORS = "mentors", _("Mentors")
+    MENTEES = "mentees", _("Mentees")
+
+
+class FilteredListingMixin:
+    """Lists live children of one page type with filters and pagination."""
+
+    per_page = 12
+    topic_related_name = ""
+    filter_fields = ()
+
+    def listing_queryset(self):
+        return self.listing_model.objects.child_of(self).live().public().specific()
+
+    def filter_listing(self, request, queryset):
+        active = {}
+        for name in self.filter_fields:
+            value = request.GET.get(name, "").strip()
+            if not value:
+                continue
+            if name == "topic":
+                queryset = queryset.filter(topics__slug=value)
+            else:
+                queryset = queryset.filter(**{name: value})
+            active[name] = value
+        return queryset.distinct(), active
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        queryset, active = self.filter_listing(request, self.listing_queryset())
+        paginator = Paginator(queryset.order_by("-first_published_at", "pk"), self.per_page)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page_obj = paginator.page(1)
+        except EmptyPage:
+            page_obj = paginator.page(paginator.num_pages)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page_obj=page_obj,
+            items=page_obj.object_list,
+            active_filters=active,
+            filter_query=query.urlencode(),
+            topics=Topic.objects.filter(
+                **{f"{self.topic_related_name}__in": self.listing_queryset()}
+            ).distinct(),
+        )
+        return context
+
+
+class LibraryIndexPage(FilteredListingMixin, BasePage):
+    """The library: every material, filterable by topic, kind and audience."""
+
+    intro = models.TextField(blank=True, help_text=_("A sentence or two above the listing."))
+
+    content_panels = [*BasePage.content_panels, FieldPanel("intro")]
+    subpage_types = ["content.MaterialPage"]
+    parent_page_types = ["cms.HomePage"]
+    filter_fields = ("topic", "kind", "audience")
+    topic_related_name = "materials"
+
+    class Meta:
+        verbose_name = _("library index page")
+
+    @property
+    def listing_model(self):
+        return MaterialPage
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(kinds=MaterialKind.choices, audiences=Audience.choices)
+        return context
+
+
+class MaterialPage(BasePage):
+    """A guide, worksheet, video or other material in the library."""
+
+    kind = models.CharField(
+        max_length=20,
+        choices=MaterialKind.choices,
+        default=MaterialKind.GUIDE,
+        help_text=_("What sort of material this is; readers can filter by it."),
+    )
+    audience = models.CharField(
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.EVERYONE,
+        help_text=_("Who the material is written for."),
+    )
+    topics = ParentalManyToManyField(
+        Topic,
+        blank=True,
+        related_name="materials",
+        help_text=_("The competencies or themes this material helps with."),
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        help_text=_("Roughly how long it takes to read, watch or complete, in minutes."),
+    )
+    body = StreamField(BodyBlock(), help_text=_("The material itself."))
+
+    content_panels = [
+        *BasePage.content_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("kind"), FieldPanel("audience")]),
+                FieldPanel("estimated_minutes"),
+                FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("About this material"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("body"),
+        index.FilterField("kind"),
+        index.FilterField("audience"),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+    ]
+    parent_page_types = ["content.LibraryIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("material page")
+
+
+class StoriesIndexPage(FilteredListingMixin, BasePage):
+    """Role-model stories from the organisation's leaders."""
+
+    intro = models.TextField(blank=True, help_text=_("A sentence or two above the listing."))
+
+    content_panels = [*BasePage.content_panels, FieldPanel("intro")]
+    subpage_types = ["content.LeaderStoryPage"]
+    parent_page_types = ["cms.HomePage"]
+    filter_fields = ("topic", "leader")
+    topic_related_name = "stories"
+
+    class Meta:
+        verbose_name = _("stories index page")
+
+    @property
+    def listing_model(self):
+        return LeaderStoryPage
+
+    def filter_listing(self, request, queryset):
+        leader = request.GET.get("leader", "").strip()
+        active = {}
+        if leader.isdigit():
+            queryset = queryset.filter(leader_id=int(leader))
+            active["leader"] = leader
+        topic = request.GET.get("topic", "").strip()
+        if topic:
+            queryset = queryset.filter(topics__slug=topic)
+            active["topic"] = topic
+        return queryset.distinct(), active
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["leaders"] = LeaderProfile.objects.filter(
+            stories__in=self.listing_queryset()
+        ).distinct()
+        return context
+
+
+class LeaderStoryPage(BasePage):
+    """A senior leader's story, published through the leader story review."""
+
+    leader = models.ForeignKey(
+        LeaderProfile,
+        on_delete=models.PROTECT,
+        related_name="stories",
+        help_text=_("Whose story this is."),
+    )
+    pull_quote = models.CharField(
+        max_length=280,
+        blank=True,
+        help_text=_("One line from the story, shown large at the top and in listings."),
+    )
+    video = models.URLField(
+        blank=True,
+        help_text=_("Optional: a link to a short video message on a hosting service."),
+    )
+    topics = ParentalManyToManyField(
+        Topic,
+        blank=True,
+        related_name="stories",
+        help_text=_("The themes the story speaks to."),
+    )
+    body = StreamField(BodyBlock(), help_text=_("The story, in the leader's own words."))
+
+    content_panels = [
+        *BasePage.content_panels,
+        FieldPanel("leader"),
+        FieldPanel("pull_quote"),
+        FieldPanel("video"),
+        FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("pull_quote"),
+        index.SearchField("body"),
+        index.RelatedFields("leader", [index.SearchField("name")]),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+    ]
+    parent_page_types = ["content.StoriesIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("leader story page")

@@ -1,0 +1,96 @@
+"""Who may do what with leader stories and profiles.
+
+* "Senior leaders" may create stories under a stories index and edit the ones
+  they own, edit their own leader profile, and add and choose images. Nothing
+  else in the admin.
+* "Communications" may edit and publish every story, and approve or request
+  changes in the "Leader story review" workflow, which every stories index
+  is attached to when it is created.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import GroupPagePermission, Workflow, WorkflowPage
+from wagtail.permission_policies import ModelPermissionPolicy
+
+SENIOR_LEADERS = "Senior leaders"
+COMMUNICATIONS = "Communications"
+STORY_REVIEW_WORKFLOW = "Leader story review"
+STORY_REVIEW_TASK = "Communications approval"
+
+LEADER_PAGE_PERMISSIONS = ("add_page",)
+COMMUNICATIONS_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+
+
+@transaction.atomic
+def attach_story_review(stories_index) -> None:
+    """Give a stories index its review workflow and the two groups' page rights.
+
+    Idempotent: running it again adds nothing that is already there. Does
+    nothing when the groups or workflow do not exist (a database migrated
+    without the content app's data migration).
+    """
+    groups = {g.name: g for g in Group.objects.filter(name__in=[SENIOR_LEADERS, COMMUNICATIONS])}
+    for group_name, codenames in (
+        (SENIOR_LEADERS, LEADER_PAGE_PERMISSIONS),
+        (COMMUNICATIONS, COMMUNICATIONS_PAGE_PERMISSIONS),
+    ):
+        group = groups.get(group_name)
+        if group is None:
+            continue
+        for permission in Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=codenames
+        ):
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=stories_index, permission=permission
+            )
+    workflow = Workflow.objects.filter(name=STORY_REVIEW_WORKFLOW, active=True).first()
+    if workflow is not None:
+        WorkflowPage.objects.update_or_create(page=stories_index, defaults={"workflow": workflow})
+
+
+class LeaderProfilePermissionPolicy(ModelPermissionPolicy):
+    """Leader profiles: editors manage all of them; a leader only their own.
+
+    ``content.change_own_leaderprofile`` grants editing the profile linked to
+    the user's own account, nothing more.
+    """
+
+    own_codename = "change_own_leaderprofile"
+
+    def _has_own_permission(self, user):
+        return user.is_active and user.has_perm(f"{self.app_label}.{self.own_codename}")
+
+    def user_has_permission(self, user, action):
+        if super().user_has_permission(user, action):
+            return True
+        return action == "change" and self._has_own_permission(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if super().user_has_permission(user, action):
+            return True
+        return (
+            action == "change"
+            and self._has_own_permission(user)
+            and instance.user_id is not None
+            and instance.user_id == user.pk
+        )
+
+    def instances_user_has_permission_for(self, user, action):
+        if super().user_has_permission(user, action):
+            return self.model._default_manager.all()
+        if action == "change" and self._has_own_permission(user):
+            return self.model._default_manager.filter(user=user)
+        return self.model._default_manager.none()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        queryset = self.model._default_manager.none()
+        for action in actions:
+            queryset |= self.instances_user_has_permission_for(user, action)
+        return queryset
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission(actions)

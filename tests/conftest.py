@@ -1,0 +1,45 @@
+import pytest
+from wagtail.models import Page, Site
+
+from cms.models import HomePage
+from content.factories import LibraryIndexPageFactory, StoriesIndexPageFactory
+
+
+@pytest.fixture
+def home(db):
+    """The site's home page, replacing Wagtail's default welcome page."""
+    root = Page.get_first_root_node()
+    home = HomePage(title="Acme mentoring", slug="acme")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.save()
+    return home
+
+
+@pytest.fixture
+def library(home):
+    return LibraryIndexPageFactory(parent=home)
+
+
+@pytest.fixture
+def stories(home):
+    return StoriesIndexPageFactory(parent=home)
+
+
+@pytest.fixture
+def user_factory(db, django_user_model):
+    counter = iter(range(10_000))
+
+    def make(email=None, groups=(), password="correct horse battery", **extra):  # noqa: S107
+        from django.contrib.auth.models import Group
+
+        user = django_user_model.objects.create_user(
+            email=email or f"person{next(counter)}@example.com", password=password, **extra
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
