@@ -6,7 +6,7 @@ developer's environment beyond ``DATABASE_URL`` (SQLite or PostgreSQL) and
 """
 
 from .base import *  # noqa: F403
-from .base import Q_CLUSTER
+from .base import MIDDLEWARE, Q_CLUSTER
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -22,3 +22,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# Static files come from the apps' folders directly, not from a collected copy.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
