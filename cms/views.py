@@ -1,7 +1,8 @@
 """Site-wide views: health check, search and error pages."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -39,5 +40,5 @@ def search(request):
 
 
 def server_error(request):
-    """The 500 page, rendered without context processors that might fail again."""
-    return TemplateResponse(request, "500.html", status=500).render()
+    """The 500 page, rendered without the request: its context might fail again."""
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,216 @@
+"""Site-wide pages render: home, search, errors and the sign-in journey."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cms.views import server_error
+from content.factories import MaterialPageFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def result_titles(response):
+    html = response.content.decode()
+    return re.findall(r'class="search-result__title"><a href="[^"]*">([^<]+)</a>', html)
+
+
+class TestSkeleton:
+    def test_the_home_page_welcomes_and_links_into_the_library_and_stories(
+        self, client, home, library, stories
+    ):
+        home.intro = "<p>Mentoring is a <b>gift</b>.</p>"
+        home.save_revision().publish()
+
+        response = client.get("/")
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert response.templates[0].name == "cms/home_page.html"
+        assert "Mentoring is a <b>gift</b>." in html
+        assert f'href="{library.url}"' in html
+        assert f'href="{stories.url}"' in html
+
+    def test_every_page_has_a_language_a_viewport_a_title_and_one_main_heading(self, client, home):
+        html = client.get("/").content.decode()
+
+        assert '<html lang="en-gb">' in html
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+        assert "<title>Acme mentoring · " in html
+        assert html.count("<h1") == 1
+        assert 'href="#main"' in html
+        assert '<main id="main"' in html
+
+    def test_visitors_are_offered_sign_in_and_members_a_sign_out_form(
+        self, client, home, user_factory
+    ):
+        anonymous = client.get("/").content.decode()
+        client.force_login(user_factory())
+        member = client.get("/").content.decode()
+
+        assert f'href="{reverse("login")}' in anonymous
+        assert f'action="{reverse("logout")}"' not in anonymous
+        assert f'<form class="site-nav__form" method="post" action="{reverse("logout")}">' in (
+            member
+        )
+        assert "csrfmiddlewaretoken" in member
+
+    def test_signing_out_through_the_header_form_ends_the_session(
+        self, client, home, user_factory
+    ):
+        client.force_login(user_factory())
+
+        response = client.post(reverse("logout"))
+
+        assert response.status_code == 302
+        assert "_auth_user_id" not in client.session
+
+
+class TestSearch:
+    def test_the_search_page_renders_a_form_without_a_query(self, client, home):
+        response = client.get(reverse("search"))
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'name="q"' in html
+        assert html.count("<h1") == 1
+
+    def test_search_finds_a_material_by_a_word_in_its_title(self, client, library):
+        MaterialPageFactory(parent=library, title="Giving generous feedback", summary="Kindly.")
+
+        response = client.get(reverse("search"), {"q": "generous"})
+
+        assert result_titles(response) == ["Giving generous feedback"]
+        assert "Kindly." in response.content.decode()
+
+    def test_search_finds_a_material_by_a_word_in_its_markdown_body(self, client, library):
+        MaterialPageFactory(
+            parent=library,
+            title="First meetings",
+            body=[("markdown", "Bring a *thermos* and an open mind.")],
+        )
+
+        response = client.get(reverse("search"), {"q": "thermos"})
+
+        assert result_titles(response) == ["First meetings"]
+
+    def test_search_finds_a_material_by_its_topic_name(self, client, library):
+        topic = TopicFactory(name="Negotiation")
+        MaterialPageFactory(parent=library, title="Asking for more", topics=[topic])
+        MaterialPageFactory(parent=library, title="Something unrelated")
+
+        response = client.get(reverse("search"), {"q": "negotiation"})
+
+        assert result_titles(response) == ["Asking for more"]
+
+    def test_draft_materials_do_not_appear_in_search(self, client, library):
+        MaterialPageFactory(parent=library, title="Secret sabbatical plan", live=False)
+
+        response = client.get(reverse("search"), {"q": "sabbatical"})
+
+        assert result_titles(response) == []
+        assert "Nothing matches “sabbatical” yet." in response.content.decode()
+
+    def test_search_results_are_paginated_and_page_links_keep_the_query(self, client, library):
+        for number in range(12):
+            MaterialPageFactory(parent=library, title=f"Coaching habit {number}")
+
+        first = client.get(reverse("search"), {"q": "coaching habit"})
+        second = client.get(reverse("search"), {"q": "coaching habit", "page": 2})
+
+        assert len(result_titles(first)) == 10
+        assert len(result_titles(second)) == 2
+        assert 'href="?q=coaching%20habit&amp;page=2"' in first.content.decode()
+
+
+class TestErrorPages:
+    def test_an_unknown_address_gets_the_friendly_not_found_page(self, client, home):
+        response = client.get("/no-such-page/")
+
+        assert response.status_code == 404
+        assert "404.html" in [template.name for template in response.templates]
+        assert "find that page" in response.content.decode()
+
+    def test_the_server_error_page_renders_on_its_own(self, rf):
+        response = server_error(rf.get("/broken/"))
+
+        assert response.status_code == 500
+        html = response.content.decode()
+        assert "Something went wrong on our side" in html
+        assert '<meta name="viewport"' in html
+        assert "<title>" in html
+
+
+class TestSignIn:
+    def test_the_sign_in_page_asks_for_a_work_email_and_password(self, client, home):
+        response = client.get(reverse("login"))
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'name="username"' in html
+        assert 'type="password"' in html
+        assert f'href="{reverse("password_reset")}"' in html
+
+    def test_a_person_can_sign_in_with_their_email(self, client, home, user_factory):
+        user = user_factory(email="ada@example.com")
+
+        response = client.post(
+            reverse("login"), {"username": "ada@example.com", "password": "correct horse battery"}
+        )
+
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(user.pk)
+
+    def test_a_wrong_password_is_explained_on_the_sign_in_page(self, client, home, user_factory):
+        user_factory(email="ada@example.com")
+
+        response = client.post(
+            reverse("login"), {"username": "ada@example.com", "password": "wrong"}
+        )
+
+        assert response.status_code == 200
+        assert 'class="form-errors" role="alert"' in response.content.decode()
+
+    def test_a_password_reset_email_carries_a_link_that_lets_the_person_choose_a_new_password(
+        self, client, home, user_factory
+    ):
+        user = user_factory(email="ada@example.com")
+
+        response = client.post(reverse("password_reset"), {"email": "ada@example.com"})
+
+        assert response.status_code == 302
+        assert response.url == reverse("password_reset_done")
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["ada@example.com"]
+        assert "\n" not in message.subject
+        link = re.search(r"https?://testserver(/accounts/password-reset/\S+/)", message.body)
+        assert link, message.body
+
+        form_page = client.get(link.group(1), follow=True)
+        assert form_page.status_code == 200
+        assert "Choose a new password" in form_page.content.decode()
+        saved = client.post(
+            form_page.redirect_chain[-1][0],
+            {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
+            follow=True,
+        )
+        assert "Your new password is saved" in saved.content.decode()
+        user.refresh_from_db()
+        assert user.check_password("a brand new secret 42")
+
+    def test_each_step_of_the_reset_journey_renders(self, client, home):
+        for name in ("password_reset", "password_reset_done", "password_reset_complete"):
+            response = client.get(reverse(name))
+            assert response.status_code == 200, name
+            assert response.content.decode().count("<h1") == 1, name
+
+    def test_an_old_reset_link_explains_that_it_has_expired(self, client, home):
+        response = client.get(
+            reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "bad-token"})
+        )
+
+        assert response.status_code == 200
+        assert "This link has expired" in response.content.decode()
