@@ -7,12 +7,14 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, Page, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
 from .blocks import BodyBlock
+from .permissions import is_story_author_only
 
 
 class BasePage(Page):
@@ -324,8 +326,22 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
         return context
 
 
+class LeaderStoryPageForm(WagtailAdminPageForm):
+    """A senior leader may credit a story only to their own profile."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "leader" in self.fields and is_story_author_only(for_user):
+            self.fields["leader"].queryset = LeaderProfile.objects.filter(user=for_user)
+            self.fields["leader"].error_messages["invalid_choice"] = _(
+                "Choose your own leader profile: stories you write are credited to you."
+            )
+
+
 class LeaderStoryPage(BasePage):
     """A senior leader's story, published through the leader story review."""
+
+    base_form_class = LeaderStoryPageForm
 
     leader = models.ForeignKey(
         LeaderProfile,

@@ -49,6 +49,22 @@ def attach_story_review(stories_index) -> None:
         WorkflowPage.objects.update_or_create(page=stories_index, defaults={"workflow": workflow})
 
 
+def is_story_author_only(user) -> bool:
+    """Whether the user writes pages but may neither change others' nor publish.
+
+    That is a senior leader's position: Wagtail's "add" page permission lets
+    them create stories and edit the ones they own, and nothing more.
+    """
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return False
+    page_rights = set(
+        GroupPagePermission.objects.filter(group__user=user).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    return "add_page" in page_rights and not page_rights & {"change_page", "publish_page"}
+
+
 class LeaderProfilePermissionPolicy(ModelPermissionPolicy):
     """Leader profiles: editors manage all of them; a leader only their own.
 
@@ -91,6 +107,3 @@ class LeaderProfilePermissionPolicy(ModelPermissionPolicy):
         for action in actions:
             queryset |= self.instances_user_has_permission_for(user, action)
         return queryset
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission(actions)

@@ -1,7 +1,17 @@
-"""Admin definitions for the library's snippets."""
+"""Admin definitions for the library's snippets.
 
+Leader profiles are shared between two audiences: communications editors, who
+manage every profile, and senior leaders, who may edit only the profile linked
+to their own account. Wagtail's generic snippet views check the model-level
+"change" permission on entry but not the object being edited, so the profile
+views below ask the registered permission policy about the object itself.
+"""
+
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import LeaderProfile, Topic
@@ -26,6 +36,63 @@ class TopicViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
+class ProfileObjectPermissionMixin:
+    """Refuse a profile view unless the user may change that very profile.
+
+    The check runs against the stored row rather than the latest draft, so a
+    draft cannot move a profile to another account to gain access to it.
+    """
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        editable = self.permission_policy.instances_user_has_permission_for(
+            self.request.user, "change"
+        )
+        if not editable.filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        return obj
+
+
+class LeaderProfileIndexView(snippet_views.IndexView):
+    """Lists only the profiles the user may edit: a leader sees just their own."""
+
+    def get_base_queryset(self):
+        editable = self.permission_policy.instances_user_has_any_permission_for(
+            self.request.user, ["change", "delete", "view"]
+        )
+        return super().get_base_queryset().filter(pk__in=editable.values("pk"))
+
+
+class LeaderProfileEditView(ProfileObjectPermissionMixin, snippet_views.EditView):
+    pass
+
+
+class LeaderProfileHistoryView(ProfileObjectPermissionMixin, snippet_views.HistoryView):
+    pass
+
+
+class LeaderProfileUsageView(ProfileObjectPermissionMixin, snippet_views.UsageView):
+    pass
+
+
+class LeaderProfileRevisionsCompareView(
+    ProfileObjectPermissionMixin, snippet_views.RevisionsCompareView
+):
+    pass
+
+
+class LeaderProfileRevisionPreviewView(
+    ProfileObjectPermissionMixin, snippet_views.PreviewRevisionView
+):
+    pass
+
+
+class LeaderProfileWorkflowHistoryView(
+    ProfileObjectPermissionMixin, snippet_views.WorkflowHistoryView
+):
+    pass
+
+
 class LeaderProfileViewSet(SnippetViewSet):
     model = LeaderProfile
     icon = "user"
@@ -34,3 +101,21 @@ class LeaderProfileViewSet(SnippetViewSet):
     list_export = ["name", "title", "bio"]
     search_fields = ["name", "title", "bio"]
     ordering = ["name"]
+
+    index_view_class = LeaderProfileIndexView
+    edit_view_class = LeaderProfileEditView
+    history_view_class = LeaderProfileHistoryView
+    usage_view_class = LeaderProfileUsageView
+    revisions_compare_view_class = LeaderProfileRevisionsCompareView
+    revisions_view_class = LeaderProfileRevisionPreviewView
+    workflow_history_view_class = LeaderProfileWorkflowHistoryView
+
+    # Which account a profile belongs to decides who may edit it, so only
+    # editors who manage every profile see that field; a leader cannot hand
+    # their profile to someone else or lock themselves out of it.
+    panels = [
+        FieldPanel("user", permission="content.change_leaderprofile")
+        if getattr(panel, "field_name", None) == "user"
+        else panel
+        for panel in LeaderProfile.panels
+    ]
