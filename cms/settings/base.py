@@ -199,5 +199,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
 }

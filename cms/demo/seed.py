@@ -1,0 +1,415 @@
+"""Seed the demo organisation, Harbourline Logistics, from the shared factories.
+
+Rules this module enforces:
+
+* It only ever writes to an empty database or to one it seeded itself. Any
+  user whose email is not on ``DEMO_EMAIL_DOMAIN``, or any page other than the
+  tree root, Wagtail's default welcome page and a previous demo's pages, makes
+  it refuse before it changes anything.
+* Once the demo users exist it changes nothing and returns at once, so
+  ``make demo`` can call it on every start.
+* The same seed gives the same content. Every random choice (people's names,
+  when each page was published) comes from one ``random.Random(seed)``, and
+  factory_boy is reseeded with the same number.
+* It all happens in one transaction: a failure leaves the database as it was.
+"""
+
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import factory.random
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from wagtail.admin import signal_handlers as wagtail_notifiers
+from wagtail.models import Page, Revision, Site, TaskState, WorkflowState
+from wagtail.signals import task_submitted, workflow_submitted
+
+from cms.models import HomePage
+from content.factories import (
+    LeaderProfileFactory,
+    LeaderStoryPageFactory,
+    LibraryIndexPageFactory,
+    MaterialPageFactory,
+    StoriesIndexPageFactory,
+    TopicFactory,
+)
+from content.models import LeaderProfile
+
+from .library import MATERIALS, TOPICS
+from .stories import LEADERS, STORIES
+
+DEMO_EMAIL_DOMAIN = "harbourline-demo.example"
+DEMO_PASSWORD = "grow-together"  # noqa: S105 - a published demo password, by design
+DEMO_HOME_SLUG = "harbourline"
+DEMO_SITE_NAME = "Harbourline mentoring"
+# The home page and the two indexes look as if the site launched this long ago.
+SITE_AGE = timedelta(days=400)
+
+EDITOR_SNIPPET_PERMISSIONS = (
+    "add_topic",
+    "change_topic",
+    "delete_topic",
+    "add_leaderprofile",
+    "change_leaderprofile",
+    "publish_leaderprofile",
+)
+
+# People with demo logins who are not leaders get names drawn from here, so a
+# different seed gives a visibly different cast.
+NAME_POOL = (
+    ("Aisha", "Bello"),
+    ("Callum", "Reid"),
+    ("Chloe", "Hughes"),
+    ("Daniel", "Kowalski"),
+    ("Eilidh", "Fraser"),
+    ("Farah", "Siddiqui"),
+    ("Gareth", "Price"),
+    ("Hannah", "Osei"),
+    ("Imran", "Hussain"),
+    ("Jade", "Thompson"),
+    ("Kwame", "Mensah"),
+    ("Lucy", "Brennan"),
+    ("Marek", "Nowak"),
+    ("Niamh", "Gallagher"),
+    ("Olu", "Adeyemi"),
+    ("Rhys", "Morgan"),
+    ("Sunita", "Patel"),
+    ("Wei", "Chen"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    local_part: str
+    groups: tuple[str, ...] = ()
+    superuser: bool = False
+    leader: str = ""
+
+    @property
+    def email(self) -> str:
+        return f"{self.local_part}@{DEMO_EMAIL_DOMAIN}"
+
+
+ACCOUNTS = (
+    DemoAccount("Administrator", "admin", superuser=True),
+    # Editors may add and edit pages; Moderators lets them publish their own
+    # materials, which a demo editor expects to be able to do.
+    DemoAccount("Content editor", "editor", ("Editors", "Moderators")),
+    DemoAccount("Communications reviewer", "communications", ("Communications",)),
+    DemoAccount("Senior leader", "leader", ("Senior leaders",), leader="coo"),
+    DemoAccount("Program admin", "programs", ("Program admins",)),
+    DemoAccount("Mentor", "mentor"),
+    DemoAccount("Mentee", "mentee"),
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    role: str
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    logins: tuple[Login, ...]
+
+
+class DemoSeedRefused(Exception):
+    """The database holds something that is not demo content."""
+
+
+def demo_logins() -> tuple[Login, ...]:
+    return tuple(Login(a.role, a.email, DEMO_PASSWORD) for a in ACCOUNTS)
+
+
+def is_seeded() -> bool:
+    return get_user_model().objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}").exists()
+
+
+@transaction.atomic
+def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
+    """Build the demo organisation, or do nothing if it is already there.
+
+    ``now`` anchors every publication date, so that two runs with the same
+    seed and the same ``now`` store identical data.
+    """
+    if is_seeded():
+        return DemoResult(created=False, logins=demo_logins())
+    check_database_is_safe()
+
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    factory.random.reseed_random(seed)
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+
+    _remove_previous_demo_pages()
+    users = _create_users(rng)
+    _grant_editor_snippet_permissions()
+    home = _create_home_page(now)
+    topics = {
+        t.slug: TopicFactory(name=t.name, slug=t.slug, kind=t.kind, description=t.description)
+        for t in TOPICS
+    }
+    _create_library(home, topics, owner=users["editor"], rng=rng, now=now)
+    _create_stories(home, topics, users, rng=rng, now=now)
+    return DemoResult(created=True, logins=demo_logins())
+
+
+def check_database_is_safe() -> None:
+    """Refuse, saying what was found, unless the database is empty or a demo."""
+    foreign_users = list(
+        get_user_model()
+        .objects.exclude(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
+        .order_by("email")
+        .values_list("email", flat=True)[:6]
+    )
+    if foreign_users:
+        raise DemoSeedRefused(
+            f"Found users outside the demo domain @{DEMO_EMAIL_DOMAIN}: "
+            f"{_listing(foreign_users)}. seed_demo only runs on an empty database or "
+            "an existing demo, so it has changed nothing."
+        )
+    foreign_pages = list(_non_demo_pages().order_by("path").values_list("title", flat=True)[:6])
+    if foreign_pages:
+        raise DemoSeedRefused(
+            f"Found pages that are not part of the demo: {_listing(foreign_pages)}. "
+            "seed_demo only runs on an empty database or an existing demo, so it has "
+            "changed nothing."
+        )
+
+
+def _listing(items: list[str]) -> str:
+    shown = ", ".join(repr(item) for item in items[:5])
+    return f"{shown} and more" if len(items) > 5 else shown
+
+
+def _non_demo_pages():
+    """Pages other than the root, a default welcome page and a previous demo."""
+    pages = Page.objects.exclude(depth=1).exclude(
+        depth=2, content_type=ContentType.objects.get_for_model(Page)
+    )
+    demo_home = _previous_demo_home()
+    if demo_home is not None:
+        pages = pages.exclude(path__startswith=demo_home.path)
+    return pages
+
+
+def _previous_demo_home():
+    return HomePage.objects.filter(depth=2, slug=DEMO_HOME_SLUG).first()
+
+
+def _remove_previous_demo_pages() -> None:
+    """Clear a demo whose users were deleted, so it can be seeded afresh."""
+    demo_home = _previous_demo_home()
+    if demo_home is not None:
+        demo_home.delete()
+    LeaderProfile.objects.filter(name__in=[leader.name for leader in LEADERS]).delete()
+
+
+def _create_users(rng: random.Random) -> dict:
+    User = get_user_model()
+    names = rng.sample(NAME_POOL, len(ACCOUNTS))
+    leaders = {leader.key: leader for leader in LEADERS}
+    users = {}
+    for account, (first_name, last_name) in zip(ACCOUNTS, names, strict=True):
+        if account.leader:
+            first_name, _, last_name = leaders[account.leader].name.partition(" ")
+        create = User.objects.create_superuser if account.superuser else User.objects.create_user
+        user = create(
+            email=account.email,
+            password=DEMO_PASSWORD,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        if account.groups:
+            user.groups.set(Group.objects.filter(name__in=account.groups))
+        users[account.local_part] = user
+    return users
+
+
+def _grant_editor_snippet_permissions() -> None:
+    """Let the Editors group manage topics and leader profiles.
+
+    Wagtail's default Editors group may edit pages but no snippets, and the
+    library cannot be curated without them.
+    """
+    editors = Group.objects.get(name="Editors")
+    editors.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="content", codename__in=EDITOR_SNIPPET_PERMISSIONS
+        )
+    )
+
+
+def _create_home_page(now: datetime) -> HomePage:
+    """Put the demo home page at the top of the default site, in place of the welcome page."""
+    root = Page.get_first_root_node()
+    home = HomePage(
+        title=DEMO_SITE_NAME,
+        slug=DEMO_HOME_SLUG,
+        summary="Mentoring at Harbourline Logistics: guides, stories and your journey.",
+        intro=(
+            "<p>Welcome to mentoring at <b>Harbourline Logistics</b>. Whether you work "
+            "a night shift at the Avonmouth hub, plan routes in the control tower or "
+            "look after customers from Leeds, somebody here has walked a path like "
+            "yours and would like to walk part of the next one with you.</p>"
+            "<p>Start with the library, read how our leaders were helped along the "
+            "way, and bring your questions to your mentor.</p>"
+        ),
+    )
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    _backdate(home, now - SITE_AGE)
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site(hostname="localhost", port=80, is_default_site=True)
+    site.root_page = home
+    site.site_name = DEMO_SITE_NAME
+    site.save()
+
+    welcome_pages = Page.objects.filter(
+        depth=2, content_type=ContentType.objects.get_for_model(Page)
+    )
+    for page in welcome_pages:
+        page.delete()
+    return home
+
+
+def _create_library(home, topics, *, owner, rng: random.Random, now: datetime) -> None:
+    library = LibraryIndexPageFactory(
+        parent=home,
+        owner=owner,
+        summary="Guides, worksheets, videos and conversation starters for every pair.",
+        intro=(
+            "Everything here was written for Harbourline's mentors and mentees. Filter "
+            "by topic, by kind or by who it is for, or just start with the newest."
+        ),
+    )
+    _backdate(library, now - SITE_AGE)
+    created = {}
+    for material in MATERIALS:
+        page = MaterialPageFactory(
+            parent=library,
+            owner=owner,
+            title=material.title,
+            slug=material.slug,
+            kind=material.kind,
+            audience=material.audience,
+            estimated_minutes=material.minutes,
+            summary=material.summary,
+            topics=[topics[slug] for slug in material.topics],
+            body=_resolve_links(material.body, created),
+        )
+        _backdate(page, now - timedelta(days=rng.randint(3, 360), minutes=rng.randint(0, 600)))
+        created[material.slug] = page
+
+
+def _resolve_links(body, pages: dict) -> list:
+    """Turn a call to action's target slug into the page created for it."""
+    blocks = []
+    for name, value in body:
+        if name == "call_to_action" and isinstance(value.get("page"), str):
+            value = {**value, "page": pages[value["page"]]}
+        blocks.append((name, value))
+    return blocks
+
+
+def _create_stories(home, topics, users, *, rng: random.Random, now: datetime) -> None:
+    """Publish the leaders' stories; send the one marked for review into the workflow.
+
+    The senior leader's account owns that leader's stories; the communications
+    reviewer owns those of leaders who have no demo login, having published
+    them on their behalf.
+    """
+    reviewer = users["communications"]
+    stories_index = StoriesIndexPageFactory(
+        parent=home,
+        owner=reviewer,
+        summary="Our leaders on the people who helped them grow.",
+        intro=(
+            "Every leader at Harbourline was helped along the way by someone. These "
+            "are their stories, in their own words."
+        ),
+    )
+    _backdate(stories_index, now - SITE_AGE)
+
+    leader_users = {a.leader: users[a.local_part] for a in ACCOUNTS if a.leader}
+    profiles = {
+        leader.key: LeaderProfileFactory(
+            name=leader.name,
+            title=leader.title,
+            bio=leader.bio,
+            user=leader_users.get(leader.key),
+        )
+        for leader in LEADERS
+    }
+    for story in STORIES:
+        owner = leader_users.get(story.leader, reviewer)
+        page = LeaderStoryPageFactory(
+            parent=stories_index,
+            owner=owner,
+            live=not story.in_review,
+            title=story.title,
+            slug=story.slug,
+            leader=profiles[story.leader],
+            pull_quote=story.pull_quote,
+            summary=story.summary,
+            topics=[topics[slug] for slug in story.topics],
+            body=list(story.body),
+        )
+        if story.in_review:
+            with _without_submission_emails():
+                page.get_workflow().start(page, owner)
+        else:
+            _backdate(page, now - timedelta(days=rng.randint(7, 300), minutes=rng.randint(0, 600)))
+
+
+@contextmanager
+def _without_submission_emails():
+    """Start a workflow without emailing the reviewers about it.
+
+    The demo's reviewers see the waiting story on their dashboard; an email to
+    an address on a reserved domain would only fill the console or fail.
+    """
+    receivers = (
+        (
+            task_submitted,
+            wagtail_notifiers.task_submission_email_notifier,
+            TaskState,
+            "group_approval_task_submitted_email_notification",
+        ),
+        (
+            workflow_submitted,
+            wagtail_notifiers.workflow_submission_email_notifier,
+            WorkflowState,
+            "workflow_state_submitted_email_notification",
+        ),
+    )
+    disconnected = [
+        (signal, receiver, sender, uid)
+        for signal, receiver, sender, uid in receivers
+        if signal.disconnect(sender=sender, dispatch_uid=uid)
+    ]
+    try:
+        yield
+    finally:
+        for signal, receiver, sender, uid in disconnected:
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)
+
+
+def _backdate(page, when: datetime) -> None:
+    """Make a page look as if it was published at ``when``, not during the seed."""
+    Page.objects.filter(pk=page.pk).update(
+        first_published_at=when, last_published_at=when, latest_revision_created_at=when
+    )
+    Revision.objects.filter(
+        base_content_type=page.get_base_content_type(), object_id=str(page.pk)
+    ).update(created_at=when)

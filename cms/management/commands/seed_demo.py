@@ -1,0 +1,48 @@
+"""``manage.py seed_demo [--seed N]``: build the Harbourline demo and show how to sign in."""
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cms.demo.seed import DemoSeedRefused, seed_demo
+
+DEFAULT_SEED = 2024
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a demo organisation with people, a library and leader stories. Runs only "
+        "on an empty database or an existing demo; on an existing demo it changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"Seed for the demo's random choices; the same seed gives the same "
+            f"content (default {DEFAULT_SEED}).",
+        )
+
+    def handle(self, *args, seed, **options):
+        try:
+            result = seed_demo(seed)
+        except DemoSeedRefused as error:
+            raise CommandError(str(error)) from error
+
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(f"Seeded the demo organisation (seed {seed})."))
+        else:
+            self.stdout.write("The demo is already seeded; nothing was changed.")
+
+        base_url = f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+        self.stdout.write(f"\n  Site:  {base_url}/\n  Admin: {base_url}/admin/\n")
+        rows = [("Role", "Email", "Password")] + [
+            (login.role, login.email, login.password) for login in result.logins
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for number, row in enumerate(rows):
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write(f"  {line.rstrip()}")
+            if number == 0:
+                self.stdout.write("  " + "  ".join("-" * width for width in widths))
