@@ -23,10 +23,7 @@ demo: install ## Migrate and seed the embedded SQLite demo, then serve the site 
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops."
-	@trap 'kill 0' INT TERM; \
-	  $(PY) manage.py qcluster & \
-	  PORT=$(PORT) $(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT); \
-	  kill 0
+	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
 
 test: install ## Run the whole test suite (DATABASE_URL chooses SQLite or PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
