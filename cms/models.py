@@ -76,7 +76,11 @@ class HomePage(BasePage):
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["content.LibraryIndexPage", "content.StoriesIndexPage"]
+    subpage_types = [
+        "content.LibraryIndexPage",
+        "content.StoriesIndexPage",
+        "journeys.ProgramPage",
+    ]
     max_count_per_parent = 1
 
     class Meta:

@@ -66,8 +66,7 @@ class PageFactory(factory.django.DjangoModelFactory):
         revision = page.save_revision(user=owner)
         if live:
             revision.publish()
-        else:
-            page.unpublish() if page.live else None
+            page.refresh_from_db()
         return page
 
 

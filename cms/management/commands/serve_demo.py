@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port to serve on.")
 
     def handle(self, *args, port, **options):
-        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"])
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, skip_checks=True)
         except KeyboardInterrupt:

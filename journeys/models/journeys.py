@@ -1,0 +1,214 @@
+"""Journeys under way, their members, and everything members record."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class JourneyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    CLOSED = "closed", _("Closed")
+
+
+class MemberRole(models.TextChoices):
+    MENTOR = "mentor", _("Mentor")
+    MENTEE = "mentee", _("Mentee")
+    MEMBER = "member", _("Circle member")
+
+
+class JourneyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=JourneyStatus.ACTIVE)
+
+    def for_user(self, user):
+        """Journeys the user is a current member of; nobody else's."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__left_on__isnull=True).distinct()
+
+
+class Journey(models.Model):
+    """One pair's or circle's walk through a journey template.
+
+    It follows ``template_revision``, the revision of the template it started
+    on (or was last upgraded to), never the live page.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(
+        "journeys.ProgramPage", on_delete=models.PROTECT, related_name="journeys"
+    )
+    template = models.ForeignKey(
+        "journeys.JourneyPage", on_delete=models.PROTECT, related_name="journeys"
+    )
+    template_revision = models.ForeignKey(
+        "wagtailcore.Revision", on_delete=models.PROTECT, related_name="+"
+    )
+    started_on = models.DateField(help_text=_("The day the journey began."))
+    status = models.CharField(
+        max_length=10, choices=JourneyStatus.choices, default=JourneyStatus.ACTIVE
+    )
+    tracks = models.ManyToManyField(
+        "content.Topic",
+        blank=True,
+        related_name="journeys",
+        help_text=_("The goals' topics; milestones on these tracks are included."),
+    )
+    last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JourneyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "pk"]
+        indexes = [models.Index(fields=["status", "id"])]
+
+    def __str__(self):
+        names = ", ".join(str(m.user) for m in self.current_members())
+        return f"{self.template.title}: {names}" if names else self.template.title
+
+    def current_members(self):
+        return [m for m in self.memberships.all() if m.left_on is None]
+
+
+class JourneyMember(models.Model):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journey_memberships"
+    )
+    role = models.CharField(max_length=10, choices=MemberRole.choices)
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["journey", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "user"],
+                condition=Q(left_on__isnull=True),
+                name="one_current_membership_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class StepCompletion(models.Model):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="completions")
+    milestone_id = models.CharField(max_length=64)
+    step_id = models.CharField(max_length=64)
+    member = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "milestone_id", "step_id", "member"],
+                name="one_completion_per_member_step",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} completed {self.step_id}"
+
+
+class Reflection(models.Model):
+    """What a member wrote on a reflect step. Private unless they share it.
+
+    ``version`` rises with every save; a save that names an older version is
+    refused, so a stale tab never overwrites newer words.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="reflections")
+    milestone_id = models.CharField(max_length=64)
+    step_id = models.CharField(max_length=64)
+    author = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, editable=False)
+    shared = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "step_id", "author"], name="one_reflection_per_step_author"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reflection {self.uuid}"
+
+
+class Meeting(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="meetings")
+    milestone_id = models.CharField(max_length=64, blank=True)
+    step_id = models.CharField(max_length=64, blank=True)
+    held_on = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    notes = models.TextField(blank=True)
+    notes_html = models.TextField(blank=True, editable=False)
+    agreed_actions = models.TextField(blank=True)
+    logged_by = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self):
+        return f"Meeting on {self.held_on:%d %b %Y}"
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    ACHIEVED = "achieved", _("Achieved")
+    DROPPED = "dropped", _("Set aside")
+
+
+class Goal(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="goals")
+    owner = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class PulseResponse(models.Model):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="pulses")
+    milestone_id = models.CharField(max_length=64)
+    step_id = models.CharField(max_length=64)
+    member = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "step_id", "member"], name="one_pulse_per_step_member"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="pulse_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.score}/5"

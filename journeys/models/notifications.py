@@ -1,0 +1,87 @@
+"""The notification log and each participant's email preferences."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    MILESTONE_OPENED = "opened", _("Milestone opened")
+    DUE_SOON = "due_soon", _("Milestone due soon")
+    OVERDUE = "overdue", _("Milestone overdue")
+    INACTIVE = "inactive", _("Pair inactive")
+
+
+class Notification(models.Model):
+    """One notification to one member, recorded before it is sent.
+
+    The unique key makes a notification happen at most once however often,
+    or however concurrently, the tick runs. ``sent_at`` is filled when the
+    email has gone (or is folded into a digest); an unsent row is retried.
+    """
+
+    journey = models.ForeignKey(
+        "journeys.Journey", on_delete=models.CASCADE, related_name="notifications"
+    )
+    member = models.ForeignKey(
+        "journeys.JourneyMember", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    milestone_id = models.CharField(max_length=64, blank=True)
+    period_key = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text=_("Distinguishes repeats of the same kind, e.g. the inactivity period."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(
+        max_length=10, blank=True, help_text=_("How it went out: email, digest or suppressed.")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "member", "kind", "milestone_id", "period_key"],
+                name="notification_once",
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.member}"
+
+
+class EmailChoice(models.TextChoices):
+    IMMEDIATE = "immediate", _("As things happen")
+    WEEKLY = "weekly", _("A weekly digest")
+    NONE = "none", _("No emails")
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+class ParticipantPreferences(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_preferences"
+    )
+    emails = models.CharField(
+        max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_token)
+    digest_sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "participant preferences"
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
+
+    def reset_calendar_token(self):
+        self.calendar_token = new_token()
+        self.save(update_fields=["calendar_token"])

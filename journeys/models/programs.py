@@ -1,0 +1,166 @@
+"""Programs and the journey templates inside them (Wagtail pages)."""
+
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.search import index
+
+from content.models import BasePage
+
+from ..blocks import MilestonesBlock, milestone_specs
+
+
+class ObjectiveBlock(blocks.StructBlock):
+    title = blocks.CharBlock(
+        max_length=160, help_text=_("One thing the program sets out to achieve.")
+    )
+    description = blocks.TextBlock(
+        required=False, help_text=_("How you will know it is happening.")
+    )
+
+    class Meta:
+        icon = "pick"
+        label = _("Objective")
+        template = "journeys/blocks/objective_block.html"
+        description = _("An objective of the program, in the organisation's own words.")
+        preview_value = {
+            "title": "New managers feel confident giving feedback",
+            "description": "Measured by the six-month pulse.",
+        }
+
+
+class ProgramPage(BasePage):
+    """A mentoring program: its purpose, cohort, sponsor and default journeys."""
+
+    intro = models.TextField(
+        blank=True, help_text=_("A warm paragraph on why the program exists and who it is for.")
+    )
+    objectives = StreamField(
+        [("objective", ObjectiveBlock())],
+        blank=True,
+        help_text=_("What the program sets out to achieve; insights report against these."),
+    )
+    sponsor = models.ForeignKey(
+        "content.LeaderProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sponsored_programs",
+        help_text=_("The senior leader who sponsors the program."),
+    )
+    cohort_start = models.DateField(
+        null=True, blank=True, help_text=_("When the cohort's journeys begin.")
+    )
+    cohort_end = models.DateField(
+        null=True, blank=True, help_text=_("When the cohort's journeys are expected to end.")
+    )
+    enrolment_open = models.BooleanField(
+        default=False, help_text=_("Whether people can enrol in the program now.")
+    )
+    remind_days_before_due = models.PositiveSmallIntegerField(
+        default=3,
+        help_text=_("Remind participants this many days before a milestone is due."),
+    )
+    nudge_after_inactive_days = models.PositiveSmallIntegerField(
+        default=21,
+        help_text=_("Nudge a pair or circle after this many days without any activity."),
+    )
+    default_pair_journey = models.ForeignKey(
+        "journeys.JourneyPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The journey a new mentor–mentee pair follows."),
+    )
+    default_circle_journey = models.ForeignKey(
+        "journeys.JourneyPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The journey a new mentoring circle follows."),
+    )
+
+    content_panels = [
+        *BasePage.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("objectives"),
+        FieldPanel("sponsor"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("cohort_start"), FieldPanel("cohort_end")]),
+                FieldPanel("enrolment_open"),
+            ],
+            heading=_("Cohort"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("default_pair_journey"),
+                FieldPanel("default_circle_journey"),
+            ],
+            heading=_("Journeys"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("remind_days_before_due"), FieldPanel("nudge_after_inactive_days")],
+            heading=_("Nudges"),
+        ),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["journeys.JourneyPage"]
+
+    class Meta:
+        verbose_name = _("program page")
+
+    def clean(self):
+        super().clean()
+        if self.cohort_start and self.cohort_end and self.cohort_end < self.cohort_start:
+            raise ValidationError({"cohort_end": _("The cohort cannot end before it starts.")})
+        for field in ("default_pair_journey", "default_circle_journey"):
+            journey = getattr(self, field)
+            if journey is not None and self.pk and not journey.is_child_of(self):
+                raise ValidationError({field: _("Choose a journey that belongs to this program.")})
+
+
+class JourneyPage(BasePage):
+    """The template of a journey: its milestones and steps.
+
+    Journeys under way follow the revision of this page they started on, so
+    publishing a change never disturbs them; an admin moves them on.
+    """
+
+    intro = models.TextField(
+        blank=True, help_text=_("What this journey is like, for the people who will walk it.")
+    )
+    milestones = StreamField(
+        MilestonesBlock(),
+        help_text=_(
+            "The milestones in order. Each opens some days after the journey starts, "
+            "and may wait for others to be done first."
+        ),
+    )
+
+    content_panels = [*BasePage.content_panels, FieldPanel("intro"), FieldPanel("milestones")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    parent_page_types = ["journeys.ProgramPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("journey page")
+
+    @cached_property
+    def milestone_specs(self):
+        return milestone_specs(self.milestones)
+
+    def get_context(self, request, *args, **kwargs):
+        from ..services.timeline import template_timeline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["timeline"] = template_timeline(self)
+        return context

@@ -1,0 +1,261 @@
+"""What members do on a journey: complete steps, reflect, meet, set goals, rate.
+
+Rules enforced here:
+
+* Only current members act on a journey (``NotAMember`` otherwise).
+* A step can be completed only if it is in the journey's template revision,
+  its milestone is open (open, due soon or overdue) and the member is in the
+  milestone's audience. Completing twice is harmless.
+* Reflections keep a version number; saving with an older version than the
+  stored one raises ``StaleReflection`` carrying the stored text, so nothing
+  is silently overwritten. Reflection and meeting text is rendered once,
+  through ``content.markdown.render_markdown``, when it is saved.
+* Logging a meeting completes the milestone's meet step for the whole pair.
+* Every action updates the journey's last activity day in the same
+  transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from content.markdown import render_markdown, validate_markdown
+
+from .. import engine
+from ..exceptions import NotAMember, StaleReflection, StepNotAvailable, UnknownStep
+from ..models import (
+    Goal,
+    GoalStatus,
+    Journey,
+    JourneyMember,
+    Meeting,
+    PulseResponse,
+    Reflection,
+    StepCompletion,
+)
+from .state import journey_state
+
+
+def member_of(journey: Journey, user) -> JourneyMember:
+    member = (
+        JourneyMember.objects.filter(journey=journey, user_id=user.pk, left_on__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise NotAMember(_("You are not a member of this journey."))
+    return member
+
+
+def _touch(journey: Journey, today: date) -> None:
+    Journey.objects.filter(pk=journey.pk).exclude(last_activity_on__gte=today).update(
+        last_activity_on=today
+    )
+
+
+def _available_step(journey, member, milestone_id, step_id, today, kinds=None):
+    loaded = journey_state(journey, today)
+    step = loaded.snapshot.step(milestone_id, step_id)
+    if step is None or (kinds and step.kind not in kinds):
+        raise UnknownStep(_("That step is not part of this journey."))
+    status = loaded.state.milestone(milestone_id)
+    if status.state not in engine.ACTIONABLE and status.state != engine.MilestoneState.DONE:
+        raise StepNotAvailable(_("This milestone has not opened yet."))
+    if member.pk not in status.audience_member_ids:
+        raise StepNotAvailable(_("This step is for the other members of your journey."))
+    return step
+
+
+def _record_completion(journey, member, milestone_id, step_id):
+    try:
+        with transaction.atomic():
+            StepCompletion.objects.get_or_create(
+                journey=journey,
+                milestone_id=milestone_id,
+                step_id=step_id,
+                member=member,
+                defaults={"completed_at": timezone.now()},
+            )
+    except IntegrityError:  # a concurrent request recorded it first
+        pass
+
+
+@transaction.atomic
+def complete_step(journey, user, milestone_id, step_id, today: date) -> None:
+    """Mark a step as done for the member who did it."""
+    member = member_of(journey, user)
+    _available_step(journey, member, milestone_id, step_id, today)
+    _record_completion(journey, member, milestone_id, step_id)
+    _touch(journey, today)
+
+
+@transaction.atomic
+def undo_step(journey, user, milestone_id, step_id, today: date) -> None:
+    """Take back a completion, e.g. a box ticked by mistake."""
+    member = member_of(journey, user)
+    _available_step(journey, member, milestone_id, step_id, today)
+    StepCompletion.objects.filter(
+        journey=journey, milestone_id=milestone_id, step_id=step_id, member=member
+    ).delete()
+
+
+def save_reflection(
+    journey,
+    user,
+    milestone_id,
+    step_id,
+    text: str,
+    shared: bool,
+    base_version: int | None,
+    today: date,
+    complete: bool = False,
+) -> Reflection:
+    """Save a member's reflection, refusing to overwrite a newer version.
+
+    ``base_version`` is the version the author started editing from (None for
+    a new reflection). The text is validated and rendered before anything is
+    written; ``complete`` also marks the reflect step as done.
+    """
+    validate_markdown(text)
+    html = render_markdown(text)
+    with transaction.atomic():
+        member = member_of(journey, user)
+        _available_step(journey, member, milestone_id, step_id, today, kinds={"reflect"})
+        reflection = (
+            Reflection.objects.select_for_update()
+            .filter(journey=journey, step_id=step_id, author=member)
+            .first()
+        )
+        if reflection is None:
+            try:
+                with transaction.atomic():
+                    reflection = Reflection.objects.create(
+                        journey=journey,
+                        milestone_id=milestone_id,
+                        step_id=step_id,
+                        author=member,
+                        text=text,
+                        html=html,
+                        shared=shared,
+                    )
+            except IntegrityError:
+                reflection = Reflection.objects.get(
+                    journey=journey, step_id=step_id, author=member
+                )
+                raise StaleReflection(
+                    _("This reflection was saved elsewhere while you were writing."), reflection
+                ) from None
+        else:
+            if base_version is None or base_version != reflection.version:
+                raise StaleReflection(
+                    _(
+                        "This reflection was changed in another window after you opened it. "
+                        "Choose which version to keep."
+                    ),
+                    reflection,
+                )
+            reflection.text = text
+            reflection.html = html
+            reflection.shared = shared
+            reflection.version += 1
+            reflection.save(update_fields=["text", "html", "shared", "version", "updated_at"])
+        if complete and text.strip():
+            _record_completion(journey, member, milestone_id, step_id)
+        _touch(journey, today)
+        return reflection
+
+
+def visible_reflections(journey, user):
+    """Reflections this member may read: their own, and what others shared."""
+    member = member_of(journey, user)
+    return Reflection.objects.filter(
+        Q(author=member) | Q(shared=True), journey=journey
+    ).select_related("author__user")
+
+
+@transaction.atomic
+def log_meeting(
+    journey,
+    user,
+    held_on: date,
+    duration_minutes: int,
+    notes: str,
+    agreed_actions: str,
+    today: date,
+    milestone_id: str = "",
+    step_id: str = "",
+) -> Meeting:
+    """Record a meeting; on a meet step it completes the step for the pair."""
+    if held_on > today:
+        raise ValidationError(
+            {"held_on": _("A meeting can be logged once it has happened; this date is ahead.")}
+        )
+    if not 5 <= duration_minutes <= 600:
+        raise ValidationError(
+            {"duration_minutes": _("Give the meeting's length in minutes, from 5 to 600.")}
+        )
+    validate_markdown(notes)
+    member = member_of(journey, user)
+    if step_id:
+        _available_step(journey, member, milestone_id, step_id, today, kinds={"meet"})
+    meeting = Meeting.objects.create(
+        journey=journey,
+        milestone_id=milestone_id,
+        step_id=step_id,
+        held_on=held_on,
+        duration_minutes=duration_minutes,
+        notes=notes,
+        notes_html=render_markdown(notes),
+        agreed_actions=agreed_actions,
+        logged_by=member,
+    )
+    if step_id:
+        _record_completion(journey, member, milestone_id, step_id)
+    _touch(journey, today)
+    return meeting
+
+
+@transaction.atomic
+def set_goal(journey, user, text: str, target_date: date | None, today: date) -> Goal:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the goal in a few words.")})
+    if target_date is not None and target_date < today:
+        raise ValidationError({"target_date": _("Choose a target date from today onwards.")})
+    member = member_of(journey, user)
+    goal = Goal.objects.create(journey=journey, owner=member, text=text, target_date=target_date)
+    _touch(journey, today)
+    return goal
+
+
+@transaction.atomic
+def update_goal(goal: Goal, user, status: str, today: date) -> Goal:
+    member_of(goal.journey, user)
+    if status not in GoalStatus.values:
+        raise ValidationError({"status": _("Choose one of the goal's states.")})
+    goal.status = status
+    goal.save(update_fields=["status", "updated_at"])
+    _touch(goal.journey, today)
+    return goal
+
+
+@transaction.atomic
+def record_pulse(journey, user, milestone_id, step_id, score: int, today: date):
+    if score not in range(1, 6):
+        raise ValidationError({"score": _("Choose a rating from 1 to 5.")})
+    member = member_of(journey, user)
+    _available_step(journey, member, milestone_id, step_id, today, kinds={"pulse"})
+    PulseResponse.objects.update_or_create(
+        journey=journey,
+        step_id=step_id,
+        member=member,
+        defaults={"milestone_id": milestone_id, "score": score},
+    )
+    _record_completion(journey, member, milestone_id, step_id)
+    _touch(journey, today)

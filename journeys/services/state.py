@@ -1,0 +1,127 @@
+"""Loading journeys into the engine: a fixed, small number of queries.
+
+``journey_states`` computes the state of many journeys with one query per
+table whatever their number; ``journey_state`` is the one-journey case the
+participant pages use.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from .. import engine
+from ..models import Journey, JourneyMember, ProgramPage, StepCompletion
+from .templates import TemplateSnapshot, snapshot_for_revision, snapshots_for_revision_ids
+
+
+@dataclass(frozen=True)
+class LoadedJourney:
+    journey: Journey
+    snapshot: TemplateSnapshot
+    members: tuple[JourneyMember, ...]
+    state: engine.JourneyState
+
+    def member_for(self, user) -> JourneyMember | None:
+        for member in self.members:
+            if member.user_id == user.pk:
+                return member
+        return None
+
+
+def engine_input(journey, snapshot, members, completions, track_ids, due_soon_days):
+    activity = (journey.last_activity_on,) if journey.last_activity_on else ()
+    return engine.JourneyInput(
+        milestones=snapshot.prepared,
+        members=tuple(engine.Member(id=m.pk, role=m.role) for m in members),
+        completions=tuple(
+            engine.Completion(
+                milestone_id=c.milestone_id,
+                step_id=c.step_id,
+                member_id=c.member_id,
+                completed_on=c.completed_at.date(),
+            )
+            for c in completions
+        ),
+        started_on=journey.started_on,
+        tracks=frozenset(str(t) for t in track_ids),
+        activity_dates=activity,
+        due_soon_days=due_soon_days,
+    )
+
+
+def journey_state(journey: Journey, today: date) -> LoadedJourney:
+    """The state of one journey, with its template and current members."""
+    snapshot = snapshot_for_revision(journey.template_revision)
+    members = tuple(
+        JourneyMember.objects.filter(journey=journey, left_on__isnull=True)
+        .select_related("user")
+        .order_by("role", "pk")
+    )
+    completions = StepCompletion.objects.filter(journey=journey).only(
+        "milestone_id", "step_id", "member_id", "completed_at"
+    )
+    track_ids = journey.tracks.values_list("pk", flat=True)
+    state = engine.compute(
+        engine_input(
+            journey,
+            snapshot,
+            members,
+            completions,
+            track_ids,
+            journey.program.remind_days_before_due,
+        ),
+        today,
+    )
+    return LoadedJourney(journey=journey, snapshot=snapshot, members=members, state=state)
+
+
+def journey_states(journeys, today: date) -> list[LoadedJourney]:
+    """States of many journeys in a fixed number of queries (one per table)."""
+    journeys = list(journeys)
+    if not journeys:
+        return []
+    ids = [j.pk for j in journeys]
+    snapshots = snapshots_for_revision_ids(j.template_revision_id for j in journeys)
+    members = defaultdict(list)
+    for member in (
+        JourneyMember.objects.filter(journey_id__in=ids, left_on__isnull=True)
+        .select_related("user")
+        .order_by("role", "pk")
+    ):
+        members[member.journey_id].append(member)
+    completions = defaultdict(list)
+    for completion in StepCompletion.objects.filter(journey_id__in=ids).only(
+        "journey_id", "milestone_id", "step_id", "member_id", "completed_at"
+    ):
+        completions[completion.journey_id].append(completion)
+    tracks = defaultdict(list)
+    for journey_id, topic_id in Journey.tracks.through.objects.filter(
+        journey_id__in=ids
+    ).values_list("journey_id", "topic_id"):
+        tracks[journey_id].append(topic_id)
+    remind_days = dict(
+        ProgramPage.objects.filter(pk__in={j.program_id for j in journeys}).values_list(
+            "pk", "remind_days_before_due"
+        )
+    )
+    loaded = []
+    for journey in journeys:
+        snapshot = snapshots[journey.template_revision_id]
+        journey_members = tuple(members[journey.pk])
+        state = engine.compute(
+            engine_input(
+                journey,
+                snapshot,
+                journey_members,
+                completions[journey.pk],
+                tracks[journey.pk],
+                remind_days.get(journey.program_id, 3),
+            ),
+            today,
+        )
+        loaded.append(
+            LoadedJourney(journey=journey, snapshot=snapshot, members=journey_members, state=state)
+        )
+    return loaded
