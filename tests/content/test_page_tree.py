@@ -10,9 +10,6 @@ from content.models import (
 
 
 class PageTreeRulesTests(WagtailPageTestCase):
-    def test_home_page_holds_the_library_and_the_stories(self):
-        self.assertAllowedSubpageTypes(HomePage, {LibraryIndexPage, StoriesIndexPage})
-
     def test_library_holds_only_materials(self):
         self.assertAllowedSubpageTypes(LibraryIndexPage, {MaterialPage})
         self.assertAllowedParentPageTypes(MaterialPage, {LibraryIndexPage})
