@@ -1,6 +1,6 @@
 """Time the markdown sanitiser on hostile and on ordinary input.
 
-Run as ``.venv/bin/python bench/markdown.py``. Prints one JSON line per
+Run as ``.venv/bin/python bench/sanitiser.py``. Prints one JSON line per
 metric on stdout; ``--verbose`` adds a timing per input on stderr.
 
 The worst case is taken over shapes known to make Markdown parsers or HTML
@@ -20,14 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder heads sys.path, where its own name would
-# shadow the ``markdown`` package; put the project root there instead.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
