@@ -244,9 +244,12 @@ class MilestonesBlock(blocks.StreamBlock):
                 )
         if errors:
             raise blocks.StreamBlockValidationError(block_errors=errors)
-        cycle = find_cycle(milestone_specs(value))
+        # New milestones have no id until saved; give them stand-ins so a cycle
+        # among them is still found.
+        ids = [c.id or f"new-{index}" for index, c in enumerate(value)]
+        cycle = find_cycle(milestone_specs(value, ids=ids))
         if cycle:
-            titles = {c.id: c.value["title"] for c in value}
+            titles = {ids[i]: c.value["title"] for i, c in enumerate(value)}
             path = " → ".join(titles.get(mid, mid) for mid in cycle)
             raise blocks.StreamBlockValidationError(
                 non_block_errors=[
@@ -266,7 +269,7 @@ STEP_REQUIRED = {StepKind.PULSE: False}
 STEP_SHARED = {StepKind.MEET: True, StepKind.SET_GOALS: True, StepKind.REVIEW_GOALS: True}
 
 
-def milestone_specs(stream_value) -> tuple[MilestoneSpec, ...]:
+def milestone_specs(stream_value, ids=None) -> tuple[MilestoneSpec, ...]:
     """Turn a milestones stream into the engine's plain description of it.
 
     Milestone and step ids are the blocks' ids; prerequisites are resolved from
@@ -274,14 +277,15 @@ def milestone_specs(stream_value) -> tuple[MilestoneSpec, ...]:
     save, so only an old revision can hold them).
     """
     children = [c for c in stream_value if c.block_type == "milestone"]
-    ids_by_key = {slugify(c.value.get("key") or ""): c.id for c in children}
+    ids = ids or [c.id for c in children]
+    ids_by_key = {slugify(c.value.get("key") or ""): i for c, i in zip(children, ids, strict=True)}
     specs = []
-    for child in children:
+    for child, child_id in zip(children, ids, strict=True):
         value = child.value
         track = value.get("track")
         specs.append(
             MilestoneSpec(
-                id=child.id,
+                id=child_id,
                 title=value.get("title") or "",
                 opens_after_days=value.get("opens_after_days") or 0,
                 due_after_days=value.get("due_after_days") or 0,

@@ -51,7 +51,13 @@ class Journey(models.Model):
     )
     started_on = models.DateField(help_text=_("The day the journey began."))
     status = models.CharField(
-        max_length=10, choices=JourneyStatus.choices, default=JourneyStatus.ACTIVE
+        max_length=10,
+        choices=JourneyStatus.choices,
+        default=JourneyStatus.ACTIVE,
+        help_text=_(
+            "Active journeys advance and send reminders; paused ones wait; completed and "
+            "closed ones are kept as a record."
+        ),
     )
     tracks = models.ManyToManyField(
         "content.Topic",

@@ -17,6 +17,7 @@ Rules enforced here:
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -72,7 +73,19 @@ def _available_step(journey, member, milestone_id, step_id, today, kinds=None):
     return step
 
 
-def _record_completion(journey, member, milestone_id, step_id):
+def moment_on(today: date):
+    """When an action taken on ``today`` happened: now, unless ``today`` is another day.
+
+    Services are told the day rather than reading the clock; a completion
+    recorded for another day (a back-filled record, a test) is dated that day.
+    """
+    now = timezone.now()
+    if timezone.localdate(now) == today:
+        return now
+    return timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+
+
+def _record_completion(journey, member, milestone_id, step_id, today: date):
     try:
         with transaction.atomic():
             StepCompletion.objects.get_or_create(
@@ -80,7 +93,7 @@ def _record_completion(journey, member, milestone_id, step_id):
                 milestone_id=milestone_id,
                 step_id=step_id,
                 member=member,
-                defaults={"completed_at": timezone.now()},
+                defaults={"completed_at": moment_on(today)},
             )
     except IntegrityError:  # a concurrent request recorded it first
         pass
@@ -91,7 +104,7 @@ def complete_step(journey, user, milestone_id, step_id, today: date) -> None:
     """Mark a step as done for the member who did it."""
     member = member_of(journey, user)
     _available_step(journey, member, milestone_id, step_id, today)
-    _record_completion(journey, member, milestone_id, step_id)
+    _record_completion(journey, member, milestone_id, step_id, today)
     _touch(journey, today)
 
 
@@ -166,7 +179,7 @@ def save_reflection(
             reflection.version += 1
             reflection.save(update_fields=["text", "html", "shared", "version", "updated_at"])
         if complete and text.strip():
-            _record_completion(journey, member, milestone_id, step_id)
+            _record_completion(journey, member, milestone_id, step_id, today)
         _touch(journey, today)
         return reflection
 
@@ -216,7 +229,7 @@ def log_meeting(
         logged_by=member,
     )
     if step_id:
-        _record_completion(journey, member, milestone_id, step_id)
+        _record_completion(journey, member, milestone_id, step_id, today)
     _touch(journey, today)
     return meeting
 
@@ -257,5 +270,5 @@ def record_pulse(journey, user, milestone_id, step_id, score: int, today: date):
         member=member,
         defaults={"milestone_id": milestone_id, "score": score},
     )
-    _record_completion(journey, member, milestone_id, step_id)
+    _record_completion(journey, member, milestone_id, step_id, today)
     _touch(journey, today)
