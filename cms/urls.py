@@ -34,6 +34,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(auth_patterns)),
     path("search/", views.search, name="search"),
+    path("", include("journeys.urls")),
 ]
 
 if settings.DEBUG:

@@ -166,6 +166,10 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# With Redis, the hourly tick queues one task per batch of journeys so that
+# every worker shares it; on the database queue it runs in one task.
+TRELLIS_TICK_FAN_OUT = env_bool("TRELLIS_TICK_FAN_OUT", bool(REDIS_URL))
+
 # Wagtail's own background work (reference index, image renditions) runs
 # inline with the request that caused it; Trellis's work goes to django-q2.
 TASKS = {

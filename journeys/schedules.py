@@ -1,0 +1,20 @@
+"""The journeys app's recurring work, declared once and synced by name.
+
+``manage.py sync_schedules`` makes django-q2's schedule table match this list
+(and the other apps' lists); schedules are never created in migrations.
+"""
+
+from django_q.models import Schedule
+
+SCHEDULES = [
+    {
+        "name": "trellis.advance_journeys",
+        "func": "journeys.tasks.advance_journeys",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
+        "name": "trellis.participant_digests",
+        "func": "journeys.tasks.send_participant_digests",
+        "schedule_type": Schedule.WEEKLY,
+    },
+]

@@ -1,0 +1,410 @@
+"""The hourly tick: who needs to hear what about their journey, told once.
+
+Rules enforced here:
+
+* A member hears about a milestone of theirs (in their audience, in the
+  journey's track) that they have not finished: once when it opens, once when
+  it falls due soon, once when it is overdue. A milestone first seen in a
+  later state skips the earlier messages: nobody is told "it opened" about
+  something already overdue.
+* Every member of a journey with no activity for the program's
+  ``nudge_after_inactive_days`` is nudged once per quiet stretch (the stretch
+  is named by the day of the last activity).
+* A notification is a row in the log before it is anything else; its unique
+  key makes it happen at most once however often, or however concurrently,
+  the tick runs. Delivery claims rows with a single conditional UPDATE, so two
+  workers never send the same row. Sent rows are marked as they go (see
+  ``MARK_EVERY``) and, when sending fails, everything already sent is marked
+  and the rest released, so a failure half-way loses nothing and repeats
+  nothing. Rows claimed by a process that was killed outright are retried
+  once their claim expires.
+* Participants choose immediate emails, a weekly digest, or none. Digest rows
+  wait for ``send_participant_digests``; rows for people who want no email are
+  marked suppressed, never sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import engine
+from ..models import (
+    EmailChoice,
+    Journey,
+    JourneyStatus,
+    Notification,
+    NotificationKind,
+    ParticipantPreferences,
+    ProgramPage,
+)
+from .state import LoadedJourney, journey_states
+from .templates import snapshots_for_revision_ids
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Sent emails are marked in the log in groups of this many rows: one write per
+# group rather than per email. An exception still marks everything sent before
+# it; only a process killed outright can repeat, at most, one group.
+MARK_EVERY = 50
+CLAIM_TIMEOUT = timedelta(minutes=10)
+UNSUBSCRIBE_SALT = "journeys.unsubscribe"
+
+STATE_KINDS = {
+    engine.MilestoneState.OPEN: NotificationKind.MILESTONE_OPENED,
+    engine.MilestoneState.DUE_SOON: NotificationKind.DUE_SOON,
+    engine.MilestoneState.OVERDUE: NotificationKind.OVERDUE,
+}
+
+
+@dataclass(frozen=True)
+class TickResult:
+    journeys: int
+    batches: int
+    recorded: int
+    emailed: int
+
+    def __str__(self):
+        return (
+            f"{self.journeys} journeys in {self.batches} batches: "
+            f"{self.recorded} notifications recorded, {self.emailed} emails sent"
+        )
+
+
+def _required_step_ids(loaded: LoadedJourney) -> dict[str, tuple[str, ...]]:
+    return {
+        m.id: tuple(s.id for s in m.steps if s.required)
+        for m in loaded.snapshot.prepared.milestones
+    }
+
+
+def plan_notifications(loaded: LoadedJourney, nudge_after_days: int, today: date):
+    """The notification keys one journey calls for today, as unsaved rows."""
+    state = loaded.state
+    journey = loaded.journey
+    required = _required_step_ids(loaded)
+    rows = []
+    for status in state.milestones:
+        kind = STATE_KINDS.get(status.state)
+        if kind is None:
+            continue
+        for member_id in status.audience_member_ids:
+            finished = all(
+                member_id in status.steps_done.get(step_id, ()) for step_id in required[status.id]
+            )
+            if not finished:
+                rows.append(
+                    Notification(
+                        journey_id=journey.pk,
+                        member_id=member_id,
+                        kind=kind,
+                        milestone_id=status.id,
+                    )
+                )
+    if nudge_after_days and state.days_since_activity >= nudge_after_days:
+        quiet_since = today - timedelta(days=state.days_since_activity)
+        for member in loaded.members:
+            rows.append(
+                Notification(
+                    journey_id=journey.pk,
+                    member_id=member.pk,
+                    kind=NotificationKind.INACTIVE,
+                    period_key=quiet_since.isoformat(),
+                )
+            )
+    return rows
+
+
+def journey_id_batches(batch_size: int | None = None):
+    """Ranges of active journey ids, walked by key so each query stays small."""
+    batch_size = batch_size or BATCH_SIZE
+    last = 0
+    while True:
+        ids = list(
+            Journey.objects.filter(status=JourneyStatus.ACTIVE, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def record_batch(journey_ids, today: date) -> int:
+    """Compute the journeys' states and log the notifications they call for."""
+    journeys = Journey.objects.filter(pk__in=journey_ids, status=JourneyStatus.ACTIVE).only(
+        "pk", "program_id", "template_revision_id", "started_on", "last_activity_on"
+    )
+    loaded = journey_states(journeys, today)
+    nudge_days = dict(
+        ProgramPage.objects.filter(pk__in={lj.journey.program_id for lj in loaded}).values_list(
+            "pk", "nudge_after_inactive_days"
+        )
+    )
+    existing = set(
+        Notification.objects.filter(journey_id__in=journey_ids).values_list(
+            "journey_id", "member_id", "kind", "milestone_id", "period_key"
+        )
+    )
+    rows = [
+        row
+        for lj in loaded
+        for row in plan_notifications(lj, nudge_days.get(lj.journey.program_id, 0), today)
+        if (row.journey_id, row.member_id, row.kind, row.milestone_id, row.period_key)
+        not in existing
+    ]
+    if rows:
+        # A concurrent tick may have logged some of these since the read above;
+        # the unique key lets the database drop those quietly.
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
+
+
+def _claim(filters: Q) -> str:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    Notification.objects.filter(filters, sent_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    ).update(claimed_at=now, claimed_by=token)
+    return token
+
+
+def _preferences(user_ids) -> dict[int, str]:
+    return dict(
+        ParticipantPreferences.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "emails"
+        )
+    )
+
+
+def unsubscribe_token(user) -> str:
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def user_id_from_unsubscribe_token(token: str) -> int | None:
+    try:
+        return signing.loads(token, salt=UNSUBSCRIBE_SALT)["u"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+
+
+class Mailer:
+    """Builds and sends notification emails, reusing one connection and site lookups."""
+
+    def __init__(self, connection=None):
+        self.connection = connection or get_connection()
+        self._roots = {}
+
+    def site_root(self, program_id) -> str:
+        if program_id not in self._roots:
+            program = ProgramPage.objects.filter(pk=program_id).first()
+            root = ""
+            if program is not None:
+                site = program.get_site()
+                root = site.root_url if site else ""
+            self._roots[program_id] = root or settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        return self._roots[program_id]
+
+    def send(self, user, template: str, context: dict, subject: str, program_id) -> None:
+        root = self.site_root(program_id)
+        unsubscribe = root + reverse("journeys:unsubscribe", args=[unsubscribe_token(user)])
+        context = {
+            **context,
+            "user": user,
+            "site_root": root,
+            "unsubscribe_url": unsubscribe,
+            "settings_url": root + reverse("journeys:email_settings"),
+        }
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"journeys/emails/{template}.txt", context),
+            to=[user.email],
+            connection=self.connection,
+            headers={"List-Unsubscribe": f"<{unsubscribe}>"},
+        )
+        message.attach_alternative(
+            render_to_string(f"journeys/emails/{template}.html", context), "text/html"
+        )
+        message.send()
+
+
+def _titles(notifications):
+    snapshots = snapshots_for_revision_ids({n.journey.template_revision_id for n in notifications})
+    titles = {}
+    for n in notifications:
+        snapshot = snapshots.get(n.journey.template_revision_id)
+        milestone = snapshot.milestones_by_id.get(n.milestone_id) if snapshot else None
+        titles[n.pk] = milestone.title if milestone else ""
+    return titles
+
+
+def deliver(journey_ids=None, mailer: Mailer | None = None) -> int:
+    """Send the logged, unsent notifications of these journeys (all if None).
+
+    One email per member and journey gathers that member's new notifications.
+    """
+    filters = Q(delivery="") | Q(delivery="email")
+    if journey_ids is not None:
+        filters &= Q(journey_id__in=journey_ids)
+    token = _claim(filters)
+    claimed = list(
+        Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
+        .select_related("member__user", "journey__template")
+        .order_by("journey_id", "member_id", "pk")
+    )
+    if not claimed:
+        return 0
+    choices = _preferences({n.member.user_id for n in claimed})
+    now = timezone.now()
+    by_choice = defaultdict(list)
+    for n in claimed:
+        by_choice[choices.get(n.member.user_id, EmailChoice.IMMEDIATE)].append(n.pk)
+    Notification.objects.filter(pk__in=by_choice[EmailChoice.NONE]).update(
+        sent_at=now, delivery="suppressed"
+    )
+    Notification.objects.filter(pk__in=by_choice[EmailChoice.WEEKLY]).update(
+        delivery="digest", claimed_at=None, claimed_by=""
+    )
+    immediate = set(by_choice[EmailChoice.IMMEDIATE])
+    groups = defaultdict(list)
+    for n in claimed:
+        if n.pk in immediate:
+            groups[(n.journey_id, n.member_id)].append(n)
+    if not groups:
+        return 0
+    titles = _titles([n for group in groups.values() for n in group])
+    mailer = mailer or Mailer()
+    sent = 0
+    try:
+        sent = _send_groups(groups, titles, mailer)
+    finally:
+        # Whatever was claimed and not sent goes back for the next run now,
+        # rather than after the claim times out.
+        Notification.objects.filter(claimed_by=token, sent_at__isnull=True).exclude(
+            delivery="digest"
+        ).update(claimed_at=None, claimed_by="")
+    return sent
+
+
+def _mark_sent(ids) -> None:
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(sent_at=timezone.now(), delivery="email")
+        ids.clear()
+
+
+def _send_groups(groups, titles, mailer) -> int:
+    sent = 0
+    unmarked = []
+    try:
+        for notes in groups.values():
+            _send_group(notes, titles, mailer)
+            unmarked.extend(n.pk for n in notes)
+            sent += 1
+            if len(unmarked) >= MARK_EVERY:
+                _mark_sent(unmarked)
+    finally:
+        _mark_sent(unmarked)
+    return sent
+
+
+def _send_group(notes, titles, mailer) -> None:
+    first = notes[0]
+    items = [
+        {
+            "kind": n.kind,
+            "milestone_id": n.milestone_id,
+            "title": titles.get(n.pk, ""),
+            "url": reverse("journeys:milestone", args=[first.journey.uuid, n.milestone_id])
+            if n.milestone_id
+            else reverse("journeys:journey", args=[first.journey.uuid]),
+        }
+        for n in notes
+    ]
+    mailer.send(
+        first.member.user,
+        "journey_update",
+        {"journey": first.journey, "items": items},
+        subject=_subject(notes),
+        program_id=first.journey.program_id,
+    )
+
+
+def _subject(notes) -> str:
+    kinds = {n.kind for n in notes}
+    if NotificationKind.OVERDUE in kinds:
+        return _("A step in your mentoring journey is waiting for you")
+    if NotificationKind.DUE_SOON in kinds:
+        return _("Coming up soon in your mentoring journey")
+    if NotificationKind.MILESTONE_OPENED in kinds:
+        return _("Something new has opened in your mentoring journey")
+    return _("It has been a while: a nudge from your mentoring journey")
+
+
+def advance_journeys(today: date | None = None, batch_size: int | None = None) -> TickResult:
+    """Run the tick inline: every batch recorded, then delivered."""
+    today = today or timezone.localdate()
+    journeys = batches = recorded = emailed = 0
+    mailer = Mailer()
+    for ids in journey_id_batches(batch_size):
+        journeys += len(ids)
+        batches += 1
+        recorded += record_batch(ids, today)
+        emailed += deliver(ids, mailer)
+    return TickResult(journeys, batches, recorded, emailed)
+
+
+def send_participant_digests(today: date | None = None) -> int:
+    """Send each weekly-digest participant one email with what waited for them."""
+    today = today or timezone.localdate()
+    token = _claim(Q(delivery="digest"))
+    claimed = list(
+        Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
+        .select_related("member__user", "journey__template")
+        .order_by("member__user_id", "journey_id", "pk")
+    )
+    if not claimed:
+        return 0
+    titles = _titles(claimed)
+    by_user = defaultdict(list)
+    for n in claimed:
+        by_user[n.member.user_id].append(n)
+    mailer = Mailer()
+    sent = 0
+    for notes in by_user.values():
+        user = notes[0].member.user
+        journeys = defaultdict(list)
+        for n in notes:
+            journeys[n.journey].append(
+                {
+                    "kind": n.kind,
+                    "title": titles.get(n.pk, ""),
+                    "url": reverse("journeys:milestone", args=[n.journey.uuid, n.milestone_id])
+                    if n.milestone_id
+                    else reverse("journeys:journey", args=[n.journey.uuid]),
+                }
+            )
+        mailer.send(
+            user,
+            "weekly_digest",
+            {"journeys": dict(journeys), "today": today},
+            subject=_("Your mentoring week"),
+            program_id=notes[0].journey.program_id,
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in notes]).update(sent_at=timezone.now())
+        ParticipantPreferences.objects.filter(user=user).update(digest_sent_on=today)
+        sent += 1
+    return sent

@@ -1,0 +1,36 @@
+"""django-q2 entry points for journeys: thin, idempotent, keyed by plain values.
+
+Each re-reads what it needs and delegates to ``services.notifications``;
+running one twice does nothing the first run did not already do.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from .queue import enqueue
+from .services import notifications
+
+
+def advance_journeys(today: str | None = None) -> str:
+    """The hourly tick. With fan-out on, queues one task per batch of journeys."""
+    day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+    if not settings.TRELLIS_TICK_FAN_OUT:
+        return str(notifications.advance_journeys(day))
+    batches = 0
+    for ids in notifications.journey_id_batches():
+        enqueue("journeys.tasks.advance_batch", ids, day.isoformat(), group="advance_journeys")
+        batches += 1
+    return f"queued {batches} batches"
+
+
+def advance_batch(journey_ids: list[int], today: str) -> str:
+    day = datetime.date.fromisoformat(today)
+    recorded = notifications.record_batch(journey_ids, day)
+    emailed = notifications.deliver(journey_ids)
+    return f"{len(journey_ids)} journeys: {recorded} recorded, {emailed} emailed"
+
+
+def send_participant_digests() -> str:
+    return f"{notifications.send_participant_digests()} digests sent"

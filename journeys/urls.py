@@ -1,0 +1,36 @@
+"""The participant pages, under /my/, and the secret calendar feed."""
+
+from django.urls import path
+
+from . import notification_views, views
+
+app_name = "journeys"
+
+journey = "my/journeys/<uuid:journey_uuid>/"
+milestone = journey + "milestones/<str:milestone_id>/"
+step = milestone + "steps/<str:step_id>/"
+
+urlpatterns = [
+    path("my/", views.my_mentoring, name="my_mentoring"),
+    path("my/settings/", views.email_settings, name="email_settings"),
+    path("my/calendar/", views.calendar_settings, name="calendar_settings"),
+    path("my/calendar/reset/", views.reset_calendar, name="reset_calendar"),
+    path("my/unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path(journey, views.journey_detail, name="journey"),
+    path(journey + "calendar.ics", views.journey_calendar, name="journey_calendar"),
+    path(journey + "meetings/", views.log_meeting, name="log_meeting"),
+    path(journey + "meetings/<uuid:meeting_uuid>/", views.meeting_detail, name="meeting"),
+    path(journey + "goals/", views.set_goal, name="set_goal"),
+    path(journey + "goals/<uuid:goal_uuid>/", views.update_goal, name="update_goal"),
+    path(
+        journey + "reflections/<uuid:reflection_uuid>/",
+        views.reflection_detail,
+        name="reflection",
+    ),
+    path(milestone, views.milestone_detail, name="milestone"),
+    path(step + "done/", views.complete_step, name="complete_step"),
+    path(step + "undo/", views.undo_step, name="undo_step"),
+    path(step + "reflection/", views.save_reflection, name="save_reflection"),
+    path(step + "pulse/", views.record_pulse, name="record_pulse"),
+]

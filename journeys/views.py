@@ -1,0 +1,834 @@
+"""The participant pages: a person's journeys, their milestones, and what they do there.
+
+Rules the views keep (the services keep the rest):
+
+* Only a current member sees or acts on a journey. Every URL that names a
+  journey looks the journey up among the viewer's own first, before the method
+  or anything else is considered, and answers 404 to everyone else: another
+  participant, staff, or a visitor who is not signed in. Public identifiers are
+  UUIDs, and a reflection, meeting or goal is looked up inside that journey.
+* Every action is a POST that redirects back with a message (post/redirect/get),
+  so the pages work without JavaScript. A form that cannot be saved re-renders
+  the page it came from with what was typed and the reason, with status 400.
+* The date is ``timezone.localdate()``, read once per request and handed to the
+  services, which never read the clock themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.models import Page
+
+from . import engine
+from .exceptions import JourneyError, StaleReflection
+from .forms import (
+    EmailPreferenceForm,
+    GoalForm,
+    GoalStatusForm,
+    MeetingForm,
+    PulseForm,
+    ReflectionForm,
+)
+from .models import (
+    Goal,
+    Journey,
+    Meeting,
+    MemberRole,
+    ParticipantPreferences,
+    PulseResponse,
+    StepCompletion,
+)
+from .services import progress
+from .services.calendar import build_calendar, participant_events
+from .services.state import journey_state, journey_states
+
+ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
+
+
+# Finding the journey -------------------------------------------------------------------
+
+
+def _member_journey(request, journey_uuid) -> Journey:
+    """The journey, if the viewer is one of its current members; otherwise 404."""
+    if not request.user.is_authenticated:
+        raise Http404
+    journey = (
+        Journey.objects.for_user(request.user)
+        .select_related("program", "template", "template_revision")
+        .filter(uuid=journey_uuid)
+        .first()
+    )
+    if journey is None:
+        raise Http404
+    return journey
+
+
+def member_view(*methods):
+    """Resolve ``journey_uuid`` for members only, then check the method.
+
+    Membership comes first so that a POST-only URL answers a stranger's GET with
+    404, like every other URL of the journey, rather than revealing it with 405.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, journey_uuid, *args, **kwargs):
+            journey = _member_journey(request, journey_uuid)
+            if request.method not in methods:
+                response = HttpResponseNotAllowed(methods)
+            else:
+                response = view(request, journey, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _milestone_url(journey, milestone_id, step_id=None):
+    url = reverse("journeys:milestone", args=[journey.uuid, milestone_id])
+    return f"{url}#step-{step_id}" if step_id else url
+
+
+def _journey_url(journey, anchor=None):
+    url = reverse("journeys:journey", args=[journey.uuid])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _error_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _add_error(form, error, field_name=None):
+    """Put a service's refusal on the form, next to the field it concerns."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        known = {name: errors for name, errors in error.error_dict.items() if name in form.fields}
+        for name, errors in known.items():
+            form.add_error(name, errors)
+        if len(known) == len(error.error_dict):
+            return
+    form.add_error(field_name, _error_text(error))
+
+
+# What the pages show --------------------------------------------------------------------
+
+
+def _others(loaded, member):
+    return [m for m in loaded.members if m.pk != member.pk]
+
+
+def _share_label(loaded, member):
+    others = _others(loaded, member)
+    if len(others) > 1:
+        return _("Share with my circle")
+    if others and others[0].role == MemberRole.MENTOR:
+        return _("Share with my mentor")
+    if others and others[0].role == MemberRole.MENTEE:
+        return _("Share with my mentee")
+    return _("Share with my partner")
+
+
+def _audience_note(loaded, audience):
+    """Why a member sees a step they do not do: whose it is."""
+    if audience == "mentors":
+        return _("This one is for your mentor.")
+    if any(m.role == MemberRole.MEMBER for m in loaded.members):
+        return _("This one is for the members of your circle.")
+    return _("This one is for your mentee.")
+
+
+@dataclass
+class MilestoneRow:
+    """One milestone on the journey's timeline, as one member sees it."""
+
+    content: object
+    status: engine.MilestoneStatus
+    for_me: bool
+    my_done: int
+    my_required: int
+    waits_for: list[str]
+    note: str = ""
+
+    @property
+    def state(self):
+        return self.status.state
+
+
+def _timeline(loaded, member) -> list[MilestoneRow]:
+    """The milestones that are part of this journey, in order, with their states."""
+    prepared = loaded.snapshot.prepared
+    state = loaded.state
+    rows = []
+    for spec, status in zip(prepared.milestones, state.milestones, strict=True):
+        if status.state in engine.EXCLUDED:
+            continue
+        for_me = member.pk in status.audience_member_ids
+        required = [s for s in spec.steps if s.required]
+        waits_for = [
+            state.milestone(p).title
+            for p in spec.prerequisites
+            if p in state.positions
+            and state.milestone(p).state not in engine.EXCLUDED | {engine.MilestoneState.DONE}
+        ]
+        content = loaded.snapshot.milestones_by_id[spec.id]
+        rows.append(
+            MilestoneRow(
+                content=content,
+                status=status,
+                for_me=for_me,
+                my_done=sum(member.pk in status.steps_done[s.id] for s in required)
+                if for_me
+                else 0,
+                my_required=len(required) if for_me else 0,
+                waits_for=waits_for,
+                note="" if for_me else _audience_note(loaded, content.audience),
+            )
+        )
+    return rows
+
+
+def _goal_status_forms(goals, overrides, origin=None):
+    """Each goal with its status form; ``origin`` is the (milestone, step) it is shown on."""
+    milestone_id, step_id = origin or ("", "")
+    return [
+        (
+            goal,
+            overrides.get(("goal_status", goal.uuid))
+            or GoalStatusForm(
+                initial={"status": goal.status, "milestone_id": milestone_id, "step_id": step_id},
+                auto_id=f"goal-{goal.uuid}-%s",
+            ),
+        )
+        for goal in goals
+    ]
+
+
+def _journey_context(request, journey, today, overrides=None):
+    overrides = overrides or {}
+    loaded = journey_state(journey, today)
+    member = loaded.member_for(request.user)
+    if member is None:  # left between the lookup and now
+        raise Http404
+    goals = Goal.objects.filter(journey=journey).select_related("owner__user")
+    meetings = Meeting.objects.filter(journey=journey).select_related("logged_by__user")
+    return {
+        "journey": journey,
+        "loaded": loaded,
+        "member": member,
+        "others": _others(loaded, member),
+        "timeline": _timeline(loaded, member),
+        "state": loaded.state,
+        "goals": _goal_status_forms(goals, overrides),
+        "meetings": meetings,
+        "goal_form": overrides.get("goal") or GoalForm(auto_id="goal-%s"),
+        "meeting_form": overrides.get("meeting")
+        or MeetingForm(initial={"held_on": today}, auto_id="meeting-%s"),
+        "today": today,
+    }
+
+
+def _render_journey(request, journey, today, overrides=None, status=200):
+    context = _journey_context(request, journey, today, overrides)
+    return render(request, "journeys/journey_detail.html", context, status=status)
+
+
+@dataclass
+class StepRow:
+    """One step of a milestone, with everything its action needs for this member."""
+
+    content: object
+    spec: engine.StepSpec
+    for_me: bool
+    can_act: bool
+    done: bool
+    done_by_me: bool
+    form: object = None
+    reflection: object = None
+    shared_reflections: list = field(default_factory=list)
+    conflict: object = None
+    score: int | None = None
+
+    @property
+    def kind(self):
+        return self.content.kind
+
+    @property
+    def id(self):
+        return self.content.id
+
+
+def _materials(milestone):
+    """The live, specific pages the milestone's read and meet steps show."""
+    ids = set()
+    for step in milestone.steps:
+        page = step.value.get("page") if step.kind == "read" else None
+        if step.kind == "meet":
+            page = step.value.get("discussion_guide")
+        if page is not None:
+            ids.add(page.pk)
+    if not ids:
+        return {}
+    return {page.pk: page for page in Page.objects.live().filter(pk__in=ids).specific()}
+
+
+def _step_form(step, reflection, share_label, today, overrides):
+    bound = overrides.get((step.kind, step.id))
+    if bound is not None:
+        return bound
+    auto_id = f"step-{step.id}-%s"
+    if step.kind == "reflect":
+        initial = {"version": reflection.version} if reflection else {}
+        if reflection:
+            initial.update(text=reflection.text, shared=reflection.shared)
+        return ReflectionForm(initial=initial, share_label=share_label, auto_id=auto_id)
+    if step.kind == "meet":
+        return MeetingForm(
+            initial={"held_on": today, "milestone_id": step.milestone_id, "step_id": step.id},
+            auto_id=auto_id,
+        )
+    if step.kind == "set_goals":
+        return GoalForm(
+            initial={"milestone_id": step.milestone_id, "step_id": step.id}, auto_id=auto_id
+        )
+    if step.kind == "pulse":
+        return PulseForm(auto_id=auto_id)
+    return None
+
+
+def _milestone_context(request, journey, milestone_id, today, overrides=None):
+    overrides = overrides or {}
+    loaded = journey_state(journey, today)
+    member = loaded.member_for(request.user)
+    milestone = loaded.snapshot.milestones_by_id.get(milestone_id)
+    if member is None or milestone is None:
+        raise Http404
+    status = loaded.state.milestone(milestone_id)
+    spec = loaded.snapshot.prepared.milestones[loaded.state.positions[milestone_id]]
+    specs = {s.id: s for s in spec.steps}
+    for_me = member.pk in status.audience_member_ids
+    can_act = for_me and status.state in ACTING_STATES
+
+    kinds = {step.kind for step in milestone.steps}
+    mine = set(
+        StepCompletion.objects.filter(
+            journey=journey, milestone_id=milestone_id, member=member
+        ).values_list("step_id", flat=True)
+    )
+    reflections = (
+        list(progress.visible_reflections(journey, request.user).filter(milestone_id=milestone_id))
+        if "reflect" in kinds
+        else []
+    )
+    scores = (
+        dict(
+            PulseResponse.objects.filter(
+                journey=journey, milestone_id=milestone_id, member=member
+            ).values_list("step_id", "score")
+        )
+        if "pulse" in kinds
+        else {}
+    )
+    goals = (
+        list(Goal.objects.filter(journey=journey).select_related("owner__user"))
+        if kinds & {"set_goals", "review_goals"}
+        else []
+    )
+    share_label = _share_label(loaded, member)
+
+    rows = []
+    for step in milestone.steps:
+        own = next(
+            (r for r in reflections if r.step_id == step.id and r.author_id == member.pk), None
+        )
+        rows.append(
+            StepRow(
+                content=step,
+                spec=specs[step.id],
+                for_me=for_me,
+                can_act=can_act,
+                done=member.pk in status.steps_done[step.id]
+                if for_me
+                else bool(status.steps_done[step.id]),
+                done_by_me=step.id in mine,
+                form=_step_form(step, own, share_label, today, overrides) if can_act else None,
+                reflection=own,
+                shared_reflections=[
+                    r
+                    for r in reflections
+                    if r.step_id == step.id and r.author_id != member.pk and r.shared
+                ],
+                conflict=overrides.get(("conflict", step.id)),
+                score=scores.get(step.id),
+            )
+        )
+
+    included = [
+        (m, s)
+        for m, s in zip(loaded.snapshot.milestones, loaded.state.milestones, strict=True)
+        if s.state not in engine.EXCLUDED
+    ]
+    position = next((i for i, (m, _s) in enumerate(included) if m.id == milestone_id), None)
+    previous = included[position - 1][0] if position else None
+    following = (
+        included[position + 1][0]
+        if position is not None and position + 1 < len(included)
+        else None
+    )
+    timeline = {row.content.id: row for row in _timeline(loaded, member)}
+    return {
+        "journey": journey,
+        "loaded": loaded,
+        "member": member,
+        "milestone": milestone,
+        "status": status,
+        "row": timeline.get(milestone_id),
+        "for_me": for_me,
+        "can_act": can_act,
+        "audience_note": "" if for_me else _audience_note(loaded, milestone.audience),
+        "excluded": status.state in engine.EXCLUDED,
+        "steps": rows,
+        "materials": _materials(milestone),
+        "goals": _goal_status_forms(
+            goals,
+            overrides,
+            next(
+                ((milestone_id, s.id) for s in milestone.steps if s.kind == "review_goals"),
+                None,
+            ),
+        ),
+        "previous_milestone": previous,
+        "next_milestone": following,
+        "today": today,
+    }
+
+
+def _render_milestone(request, journey, milestone_id, today, overrides=None, status=200):
+    context = _milestone_context(request, journey, milestone_id, today, overrides)
+    return render(request, "journeys/milestone_detail.html", context, status=status)
+
+
+def _render_origin(request, journey, form, key, today, status=400):
+    """Re-render the page a form was sent from, with the form as it was typed."""
+    milestone_id = form.data.get("milestone_id") or ""
+    step_id = form.data.get("step_id") or ""
+    if milestone_id and step_id:
+        step = journey_state(journey, today).snapshot.step(milestone_id, step_id)
+        if step is not None:
+            if key in ("goal", "meeting"):
+                form.auto_id = f"step-{step_id}-%s"
+                key = (step.kind, step_id)
+            return _render_milestone(request, journey, milestone_id, today, {key: form}, status)
+    return _render_journey(request, journey, today, {key: form}, status)
+
+
+def _back(journey, form_or_data, anchor):
+    data = getattr(form_or_data, "cleaned_data", form_or_data) or {}
+    milestone_id = data.get("milestone_id")
+    step_id = data.get("step_id")
+    if milestone_id and step_id:
+        return redirect(_milestone_url(journey, milestone_id, step_id))
+    return redirect(_journey_url(journey, anchor))
+
+
+# Pages ---------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def my_mentoring(request):
+    """Every journey the person is in, how far along it is, and what to do next."""
+    today = _today()
+    journeys = Journey.objects.for_user(request.user).select_related("program", "template")
+    cards = []
+    for loaded in journey_states(journeys, today):
+        member = loaded.member_for(request.user)
+        if member is None:
+            continue
+        next_step = loaded.state.next_steps.get(member.pk)
+        cards.append(
+            {
+                "journey": loaded.journey,
+                "member": member,
+                "others": _others(loaded, member),
+                "state": loaded.state,
+                "next_step": next_step,
+                "next_milestone": loaded.snapshot.milestones_by_id[next_step.milestone_id]
+                if next_step
+                else None,
+                "next_step_content": loaded.snapshot.steps_by_id[next_step.step_id]
+                if next_step
+                else None,
+                "next_url": _milestone_url(
+                    loaded.journey, next_step.milestone_id, next_step.step_id
+                )
+                if next_step
+                else "",
+                "upcoming": loaded.state.upcoming.get(member.pk),
+            }
+        )
+    return render(request, "journeys/my_mentoring.html", {"cards": cards, "today": today})
+
+
+@member_view("GET")
+def journey_detail(request, journey):
+    return _render_journey(request, journey, _today())
+
+
+@member_view("GET")
+def milestone_detail(request, journey, milestone_id):
+    return _render_milestone(request, journey, milestone_id, _today())
+
+
+@member_view("GET")
+def reflection_detail(request, journey, reflection_uuid):
+    reflection = (
+        progress.visible_reflections(journey, request.user).filter(uuid=reflection_uuid).first()
+    )
+    if reflection is None:
+        raise Http404
+    loaded = journey_state(journey, _today())
+    milestone = loaded.snapshot.milestones_by_id.get(reflection.milestone_id)
+    step = loaded.snapshot.steps_by_id.get(reflection.step_id)
+    return render(
+        request,
+        "journeys/reflection_detail.html",
+        {
+            "journey": journey,
+            "reflection": reflection,
+            "milestone": milestone,
+            "step": step,
+            "is_mine": reflection.author.user_id == request.user.pk,
+        },
+    )
+
+
+@member_view("GET")
+def meeting_detail(request, journey, meeting_uuid):
+    meeting = (
+        Meeting.objects.filter(journey=journey, uuid=meeting_uuid)
+        .select_related("logged_by__user")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return render(
+        request, "journeys/meeting_detail.html", {"journey": journey, "meeting": meeting}
+    )
+
+
+@member_view("GET")
+def journey_calendar(request, journey):
+    """This journey's dates alone, as a one-off download for the member."""
+    events = participant_events(
+        request.user,
+        _today(),
+        lambda j, mid: request.build_absolute_uri(_milestone_url(j, mid)),
+        lambda j, m: request.build_absolute_uri(
+            reverse("journeys:meeting", args=[j.uuid, m.uuid])
+        ),
+        journey=journey,
+    )
+    body = build_calendar(events, journey.template.title, timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="journey.ics"'
+    return response
+
+
+# Actions -------------------------------------------------------------------------------
+
+
+@member_view("POST")
+def complete_step(request, journey, milestone_id, step_id):
+    try:
+        progress.complete_step(journey, request.user, milestone_id, step_id, _today())
+    except JourneyError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Marked as done. Well done."))
+    return redirect(_milestone_url(journey, milestone_id, step_id))
+
+
+@member_view("POST")
+def undo_step(request, journey, milestone_id, step_id):
+    try:
+        progress.undo_step(journey, request.user, milestone_id, step_id, _today())
+    except JourneyError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("No longer marked as done."))
+    return redirect(_milestone_url(journey, milestone_id, step_id))
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refused(request, journey, error, milestone_id="", step_id=""):
+    """A refusal that no form field can show (a locked milestone, a step gone): say why."""
+    messages.error(request, _error_text(error))
+    if milestone_id:
+        return redirect(_milestone_url(journey, milestone_id, step_id))
+    return redirect(_journey_url(journey))
+
+
+@member_view("POST")
+def save_reflection(request, journey, milestone_id, step_id):
+    """Save a reflection: a plain form post, or the page's autosave asking for JSON.
+
+    Autosave never marks the step as done (a half-typed sentence is not a
+    reflection yet); the "Save reflection" button does. A stale version is a
+    409 either way, carrying the stored text so the author can choose.
+    """
+    today = _today()
+    as_json = _wants_json(request)
+    form = ReflectionForm(request.POST, auto_id=f"step-{step_id}-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reflection = progress.save_reflection(
+                journey,
+                request.user,
+                milestone_id,
+                step_id,
+                data["text"],
+                data["shared"],
+                data["version"],
+                today,
+                complete=not as_json,
+            )
+        except StaleReflection as stale:
+            current = stale.current
+            if as_json:
+                return JsonResponse(
+                    {
+                        "status": "conflict",
+                        "message": _error_text(stale),
+                        "text": current.text,
+                        "shared": current.shared,
+                        "version": current.version,
+                    },
+                    status=409,
+                )
+            conflict = {"mine": data["text"], "saved": current, "shared": data["shared"]}
+            overrides = {("reflect", step_id): form, ("conflict", step_id): conflict}
+            return _render_milestone(request, journey, milestone_id, today, overrides, 409)
+        except ValidationError as error:
+            _add_error(form, error, "text")
+        except JourneyError as error:
+            if as_json:
+                return JsonResponse(
+                    {"status": "refused", "message": _error_text(error)}, status=400
+                )
+            return _refused(request, journey, error, milestone_id, step_id)
+        else:
+            if as_json:
+                return JsonResponse(
+                    {
+                        "status": "saved",
+                        "version": reflection.version,
+                        "shared": reflection.shared,
+                        "uuid": str(reflection.uuid),
+                    }
+                )
+            messages.success(
+                request,
+                _("Your reflection is saved and shared.")
+                if reflection.shared
+                else _("Your reflection is saved. Only you can read it."),
+            )
+            return redirect(_milestone_url(journey, milestone_id, step_id))
+    if as_json:
+        return JsonResponse(
+            {
+                "status": "invalid",
+                "message": " ".join(e for errors in form.errors.values() for e in errors),
+                "errors": form.errors.get_json_data(),
+            },
+            status=400,
+        )
+    overrides = {("reflect", step_id): form}
+    return _render_milestone(request, journey, milestone_id, today, overrides, 400)
+
+
+@member_view("POST")
+def record_pulse(request, journey, milestone_id, step_id):
+    today = _today()
+    form = PulseForm(request.POST, auto_id=f"step-{step_id}-%s")
+    if form.is_valid():
+        try:
+            progress.record_pulse(
+                journey, request.user, milestone_id, step_id, form.cleaned_data["score"], today
+            )
+        except ValidationError as error:
+            _add_error(form, error, "score")
+        except JourneyError as error:
+            return _refused(request, journey, error, milestone_id, step_id)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect(_milestone_url(journey, milestone_id, step_id))
+    overrides = {("pulse", step_id): form}
+    return _render_milestone(request, journey, milestone_id, today, overrides, 400)
+
+
+@member_view("POST")
+def log_meeting(request, journey):
+    today = _today()
+    form = MeetingForm(request.POST, auto_id="meeting-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            progress.log_meeting(
+                journey,
+                request.user,
+                data["held_on"],
+                data["duration_minutes"],
+                data["notes"],
+                data["agreed_actions"],
+                today,
+                milestone_id=data["milestone_id"] if data["step_id"] else "",
+                step_id=data["step_id"],
+            )
+        except ValidationError as error:
+            _add_error(form, error)
+        except JourneyError as error:
+            return _refused(request, journey, error, data["milestone_id"], data["step_id"])
+        else:
+            messages.success(request, _("Your meeting is logged. Thank you for making time."))
+            return _back(journey, form, "meetings")
+    return _render_origin(request, journey, form, "meeting", today)
+
+
+@member_view("POST")
+def set_goal(request, journey):
+    today = _today()
+    form = GoalForm(request.POST, auto_id="goal-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            progress.set_goal(journey, request.user, data["text"], data["target_date"], today)
+        except ValidationError as error:
+            _add_error(form, error)
+        except JourneyError as error:
+            return _refused(request, journey, error, data["milestone_id"], data["step_id"])
+        else:
+            messages.success(request, _("Your goal is set."))
+            return _back(journey, form, "goals")
+    return _render_origin(request, journey, form, "goal", today)
+
+
+@member_view("POST")
+def update_goal(request, journey, goal_uuid):
+    goal = Goal.objects.filter(journey=journey, uuid=goal_uuid).select_related("journey").first()
+    if goal is None:
+        raise Http404
+    today = _today()
+    form = GoalStatusForm(request.POST, auto_id=f"goal-{goal.uuid}-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            progress.update_goal(goal, request.user, data["status"], today)
+        except ValidationError as error:
+            _add_error(form, error)
+        except JourneyError as error:
+            return _refused(request, journey, error, data["milestone_id"], data["step_id"])
+        else:
+            messages.success(
+                request, _("The goal is now “%(status)s”.") % {"status": goal.get_status_display()}
+            )
+            return _back(journey, form, f"goal-{goal.uuid}")
+    return _render_origin(request, journey, form, ("goal_status", goal.uuid), today)
+
+
+# Settings and the calendar feed -------------------------------------------------------------
+
+
+def _preferences(user) -> ParticipantPreferences:
+    preferences, _created = ParticipantPreferences.objects.get_or_create(user=user)
+    return preferences
+
+
+@login_required
+@never_cache
+def calendar_settings(request):
+    preferences = _preferences(request.user)
+    feed_url = request.build_absolute_uri(
+        reverse("journeys:calendar_feed", args=[preferences.calendar_token])
+    )
+    subscribe_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(
+        request,
+        "journeys/calendar_settings.html",
+        {"feed_url": feed_url, "subscribe_url": subscribe_url},
+    )
+
+
+@login_required
+@require_POST
+def reset_calendar(request):
+    _preferences(request.user).reset_calendar_token()
+    messages.success(
+        request,
+        _("Your calendar has a new link. Calendars that used the old one will stop updating."),
+    )
+    return redirect("journeys:calendar_settings")
+
+
+@never_cache
+def calendar_feed(request, token):
+    """The secret calendar feed; the token is the only key, so no sign-in is needed."""
+    preferences = (
+        ParticipantPreferences.objects.select_related("user")
+        .filter(calendar_token=token, user__is_active=True)
+        .first()
+    )
+    if preferences is None:
+        raise Http404
+    user = preferences.user
+    events = participant_events(
+        user,
+        _today(),
+        lambda j, mid: request.build_absolute_uri(_milestone_url(j, mid)),
+        lambda j, m: request.build_absolute_uri(
+            reverse("journeys:meeting", args=[j.uuid, m.uuid])
+        ),
+    )
+    body = build_calendar(events, _("My mentoring"), timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="mentoring.ics"'
+    return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_settings(request):
+    preferences = _preferences(request.user)
+    data = request.POST if request.method == "POST" else None
+    form = EmailPreferenceForm(data, instance=preferences, auto_id="email-%s")
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your choice is saved."))
+            return redirect("journeys:email_settings")
+        return render(request, "journeys/email_settings.html", {"form": form}, status=400)
+    return render(request, "journeys/email_settings.html", {"form": form})

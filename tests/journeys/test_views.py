@@ -1,0 +1,609 @@
+"""The participant pages: what members see, and what their actions change."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from content.factories import LeaderStoryPageFactory, MaterialPageFactory, markdown_body
+from journeys.factories import JourneyPageFactory, milestone, simple_milestones, step
+from journeys.models import (
+    EmailChoice,
+    Goal,
+    GoalStatus,
+    Meeting,
+    MemberRole,
+    ParticipantPreferences,
+    PulseResponse,
+    Reflection,
+    StepCompletion,
+)
+from journeys.services.progress import save_reflection
+from journeys.services.starting import start_journey
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def material(library):
+    return MaterialPageFactory(
+        parent=library,
+        title="Listening well",
+        summary="How to listen so the other person feels heard.",
+        body=markdown_body("## Listen first\n\nThe art of **listening deeply** to a colleague."),
+    )
+
+
+@pytest.fixture
+def guide(library):
+    return MaterialPageFactory(
+        parent=library,
+        title="First conversation guide",
+        body=markdown_body("Ask each other: what brought you here?"),
+    )
+
+
+@pytest.fixture
+def story(stories):
+    return LeaderStoryPageFactory(
+        parent=stories,
+        title="The mentor who believed in me",
+        body=[("paragraph", "<p>Amara tells how a mentor changed her path.</p>")],
+    )
+
+
+@pytest.fixture
+def template(program, material, guide, story):
+    """A journey template with every kind of step, and one milestone only mentors do."""
+    page = JourneyPageFactory(
+        parent=program,
+        title="Growing together",
+        milestones=[
+            milestone(
+                "Getting to know each other",
+                "start",
+                [
+                    step("read", {"page": material.pk, "note": "Read this before you meet."}),
+                    step("reflect", {"prompt": "What do you hope for?", "guidance": ""}),
+                    step("meet", {"purpose": "Meet for coffee", "discussion_guide": guide.pk}),
+                    step("set_goals"),
+                    step("checklist", {"text": "Book a recurring slot"}),
+                    step("pulse"),
+                ],
+                block_id="m-start",
+            ),
+            milestone(
+                "A story for mentors",
+                "mentors",
+                [step("read", {"page": story.pk, "note": ""})],
+                audience="mentors",
+                block_id="m-mentors",
+            ),
+            milestone(
+                "Looking back",
+                "back",
+                [step("review_goals"), step("checklist")],
+                opens=30,
+                prerequisites="start",
+                block_id="m-back",
+            ),
+        ],
+    )
+    program.default_pair_journey = page
+    program.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def journey(program, template, pair):
+    mentor, mentee = pair
+    return start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started_on=TODAY() - datetime.timedelta(days=2),
+        template=template,
+    )
+
+
+@pytest.fixture
+def mentor(pair):
+    return pair[0]
+
+
+@pytest.fixture
+def mentee(pair):
+    return pair[1]
+
+
+def step_id(journey, milestone_id, kind):
+    from journeys.services.state import journey_state
+
+    snapshot = journey_state(journey, TODAY()).snapshot
+    return next(s.id for s in snapshot.milestones_by_id[milestone_id].steps if s.kind == kind)
+
+
+def url(name, journey, *args):
+    return reverse(f"journeys:{name}", args=[journey.uuid, *args])
+
+
+def visible_text(response):
+    """The page's words as a reader meets them: text, button values and labels."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<input type="hidden"[^>]*>', " ", html)
+    values = re.findall(r'\b(?:value|aria-label|title|placeholder)="([^"]*)"', html)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return unescape(" ".join([text, *values]))
+
+
+# My mentoring -------------------------------------------------------------------------
+
+
+def test_my_mentoring_shows_the_partner_progress_and_a_link_to_the_next_step(
+    client, journey, mentee
+):
+    client.force_login(mentee)
+    response = client.get(reverse("journeys:my_mentoring"))
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Growing together" in text
+    assert "mentor@example.com" in text
+    assert "0% of the journey done" in text
+    assert "Listening well" in text
+    first_step = step_id(journey, "m-start", "read")
+    assert f"{url('milestone', journey, 'm-start')}#step-{first_step}" in response.content.decode()
+
+
+def test_my_mentoring_says_when_the_next_milestone_opens_once_nothing_is_open(
+    client, program, template, pair, user_factory
+):
+    mentor, mentee = pair
+    start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started_on=TODAY() + datetime.timedelta(days=5),
+        template=template,
+    )
+    client.force_login(mentee)
+    text = visible_text(client.get(reverse("journeys:my_mentoring")))
+    assert "Nothing to do right now" in text
+    assert "“Getting to know each other” opens on" in text
+
+
+def test_my_mentoring_uses_the_same_number_of_queries_for_one_journey_or_five(
+    client, program, template, user_factory, django_assert_max_num_queries
+):
+    mentee = user_factory()
+    start_journey(
+        program, [(user_factory(), MemberRole.MENTOR), (mentee, MemberRole.MENTEE)], TODAY()
+    )
+    client.force_login(mentee)
+    client.get(reverse("journeys:my_mentoring"))  # parse the template once
+    with django_assert_max_num_queries(12) as one:
+        client.get(reverse("journeys:my_mentoring"))
+    for _ in range(4):
+        start_journey(
+            program, [(user_factory(), MemberRole.MENTOR), (mentee, MemberRole.MENTEE)], TODAY()
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("journeys:my_mentoring"))
+    assert visible_text(response).count("See the whole journey") == 5
+
+
+def test_my_mentoring_asks_a_visitor_to_sign_in(client):
+    response = client.get(reverse("journeys:my_mentoring"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# The journey and its milestones ----------------------------------------------------------
+
+
+def test_the_journey_page_shows_the_timeline_with_states_and_dates(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.get(url("journey", journey))
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Getting to know each other" in text
+    assert "Open" in text
+    assert "Not open yet" in text
+    assert "This one is for your mentor." in text
+    assert "Set a goal" in text
+    assert "Log our meeting" in text
+    assert reverse("journeys:calendar_settings") in response.content.decode()
+    assert '<ol class="timeline">' in response.content.decode()
+
+
+def test_the_journey_page_leaves_out_milestones_outside_the_journeys_track(client, program, pair):
+    from content.factories import TopicFactory
+
+    topic = TopicFactory(name="Negotiation")
+    page = JourneyPageFactory(
+        parent=program,
+        milestones=[
+            milestone("For everyone", "all", [step("checklist")]),
+            milestone("Only negotiators", "neg", [step("checklist")], track=topic.pk),
+        ],
+    )
+    mentor, mentee = pair
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        TODAY(),
+        template=page,
+    )
+    client.force_login(mentee)
+    text = visible_text(client.get(url("journey", journey)))
+    assert "For everyone" in text
+    assert "Only negotiators" not in text
+
+
+def test_the_milestone_page_shows_the_material_and_the_guide_inline(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.get(url("milestone", journey, "m-start"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>listening deeply</strong>" in html
+    assert "what brought you here?" in html
+    text = visible_text(response)
+    for label in ("Mark as done", "Save reflection", "Log our meeting", "Set a goal"):
+        assert label in text
+    assert "Save my rating" in text
+    assert "Share with my mentor" in text
+
+
+def test_the_material_shown_is_the_live_one_not_a_cached_copy(client, journey, mentee, material):
+    client.force_login(mentee)
+    client.get(url("milestone", journey, "m-start"))
+    material.body = markdown_body("Freshly rewritten advice.")
+    material.save_revision().publish()
+    response = client.get(url("milestone", journey, "m-start"))
+    assert "Freshly rewritten advice." in response.content.decode()
+
+
+def test_a_mentee_sees_the_mentors_milestone_read_only_with_a_note(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.get(url("milestone", journey, "m-mentors"))
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Amara tells how a mentor changed her path." in text
+    assert "This one is for your mentor." in text
+    assert "Mark as done" not in text
+
+
+def test_the_mentor_can_do_the_mentors_milestone(client, journey, mentor):
+    client.force_login(mentor)
+    text = visible_text(client.get(url("milestone", journey, "m-mentors")))
+    assert "Mark as done" in text
+
+
+def test_an_unknown_milestone_is_not_found(client, journey, mentee):
+    client.force_login(mentee)
+    assert client.get(url("milestone", journey, "nope")).status_code == 404
+
+
+# Actions ---------------------------------------------------------------------------------
+
+
+def test_marking_a_step_as_done_records_it_and_says_so(client, journey, mentee):
+    client.force_login(mentee)
+    checklist = step_id(journey, "m-start", "checklist")
+    response = client.post(url("complete_step", journey, "m-start", checklist), follow=True)
+    assert StepCompletion.objects.filter(step_id=checklist, member__user=mentee).exists()
+    text = visible_text(response)
+    assert "Marked as done" in text
+    assert "Done ✓" in text
+    assert "Undo" in text
+    assert response.redirect_chain[-1][0].endswith(f"#step-{checklist}")
+
+
+def test_undo_takes_the_completion_back(client, journey, mentee):
+    client.force_login(mentee)
+    checklist = step_id(journey, "m-start", "checklist")
+    client.post(url("complete_step", journey, "m-start", checklist))
+    client.post(url("undo_step", journey, "m-start", checklist))
+    assert not StepCompletion.objects.filter(step_id=checklist).exists()
+
+
+def test_a_locked_milestone_refuses_actions_with_a_message(client, journey, mentee):
+    client.force_login(mentee)
+    checklist = step_id(journey, "m-back", "checklist")
+    response = client.post(url("complete_step", journey, "m-back", checklist), follow=True)
+    assert not StepCompletion.objects.exists()
+    assert "This milestone has not opened yet." in visible_text(response)
+
+
+def test_a_locked_milestone_shows_when_it_opens_and_offers_no_actions(client, journey, mentee):
+    client.force_login(mentee)
+    text = visible_text(client.get(url("milestone", journey, "m-back")))
+    assert "opens once “Getting to know each other” is done" in text
+    assert "Mark as done" not in text
+
+
+def test_saving_a_reflection_stores_it_privately_and_marks_the_step_done(client, journey, mentee):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    response = client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": "I hope to *grow*.", "version": ""},
+        follow=True,
+    )
+    reflection = Reflection.objects.get(step_id=reflect)
+    assert reflection.text == "I hope to *grow*."
+    assert reflection.html == "<p>I hope to <em>grow</em>.</p>"
+    assert not reflection.shared
+    assert StepCompletion.objects.filter(step_id=reflect, member__user=mentee).exists()
+    assert "Only you can read it." in visible_text(response)
+
+
+def test_autosave_returns_the_new_version_as_json_without_completing_the_step(
+    client, journey, mentee
+):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    target = url("save_reflection", journey, "m-start", reflect)
+    first = client.post(target, {"text": "Half a"}, HTTP_ACCEPT="application/json")
+    assert first.status_code == 200
+    assert first.json()["version"] == 1
+    second = client.post(
+        target, {"text": "Half a thought", "version": 1}, HTTP_ACCEPT="application/json"
+    )
+    assert second.json() == {
+        "status": "saved",
+        "version": 2,
+        "shared": False,
+        "uuid": str(Reflection.objects.get().uuid),
+    }
+    assert not StepCompletion.objects.exists()
+
+
+def test_a_stale_autosave_gets_409_with_the_stored_text(client, journey, mentee):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    saved = save_reflection(journey, mentee, "m-start", reflect, "one", False, None, TODAY())
+    save_reflection(journey, mentee, "m-start", reflect, "newer", True, saved.version, TODAY())
+    response = client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": "stale words", "version": saved.version},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 409
+    data = response.json()
+    assert data["text"] == "newer"
+    assert data["version"] == 2
+    assert data["shared"] is True
+    assert Reflection.objects.get().text == "newer"
+
+
+def test_a_stale_form_post_shows_both_versions_and_the_two_choices(client, journey, mentee):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    saved = save_reflection(journey, mentee, "m-start", reflect, "one", False, None, TODAY())
+    save_reflection(journey, mentee, "m-start", reflect, "the newer one", False, 1, TODAY())
+    response = client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": "my stale words", "version": saved.version},
+    )
+    assert response.status_code == 409
+    text = visible_text(response)
+    assert "my stale words" in text
+    assert "the newer one" in text
+    assert "Keep mine" in text
+    assert "Use the saved one" in text
+    keep = client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": "my stale words", "version": 2},
+    )
+    assert keep.status_code == 302
+    assert Reflection.objects.get().text == "my stale words"
+
+
+def test_a_reflection_too_long_to_keep_is_refused_next_to_the_text(
+    client, journey, mentee, settings
+):
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 20
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    response = client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": "This is far longer than twenty characters."},
+    )
+    assert response.status_code == 400
+    assert "This is far longer than twenty characters." in visible_text(response)
+    assert not Reflection.objects.exists()
+
+
+def test_logging_a_meeting_on_the_meet_step_completes_it_for_both(client, journey, mentee, mentor):
+    client.force_login(mentee)
+    meet = step_id(journey, "m-start", "meet")
+    response = client.post(
+        url("log_meeting", journey),
+        {
+            "held_on": TODAY().isoformat(),
+            "duration_minutes": 45,
+            "notes": "We talked about *listening*.",
+            "agreed_actions": "Read the guide",
+            "milestone_id": "m-start",
+            "step_id": meet,
+        },
+        follow=True,
+    )
+    meeting = Meeting.objects.get()
+    assert meeting.notes_html == "<p>We talked about <em>listening</em>.</p>"
+    assert response.redirect_chain[-1][0].endswith(f"#step-{meet}")
+    client.force_login(mentor)
+    page = client.get(url("milestone", journey, "m-start"))
+    step_row = next(s for s in page.context["steps"] if s.id == meet)
+    assert step_row.done
+    assert "Your meeting is logged" in visible_text(response)
+
+
+def test_a_meeting_in_the_future_is_refused_and_what_was_typed_kept(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        url("log_meeting", journey),
+        {
+            "held_on": (TODAY() + datetime.timedelta(days=3)).isoformat(),
+            "duration_minutes": 30,
+            "notes": "Notes I do not want to lose",
+        },
+    )
+    assert response.status_code == 400
+    text = visible_text(response)
+    assert "A meeting can be logged once it has happened" in text
+    assert "Notes I do not want to lose" in text
+    assert not Meeting.objects.exists()
+
+
+def test_setting_and_updating_a_goal(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        url("set_goal", journey), {"text": "Chair a meeting", "target_date": ""}, follow=True
+    )
+    goal = Goal.objects.get()
+    assert goal.text == "Chair a meeting"
+    assert "Your goal is set." in visible_text(response)
+    client.post(url("update_goal", journey, goal.uuid), {"status": GoalStatus.ACHIEVED})
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED
+
+
+def test_an_empty_goal_is_refused_with_a_sentence(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(url("set_goal", journey), {"text": "", "target_date": ""})
+    assert response.status_code == 400
+    assert "This field is required." in visible_text(response)
+    assert not Goal.objects.exists()
+
+
+def test_a_pulse_rating_is_recorded(client, journey, mentee):
+    client.force_login(mentee)
+    pulse = step_id(journey, "m-start", "pulse")
+    response = client.post(
+        url("record_pulse", journey, "m-start", pulse), {"score": "4"}, follow=True
+    )
+    assert PulseResponse.objects.get().score == 4
+    assert "You rated this 4 out of 5." in visible_text(response)
+
+
+def test_a_pulse_without_a_rating_asks_for_one(client, journey, mentee):
+    client.force_login(mentee)
+    pulse = step_id(journey, "m-start", "pulse")
+    response = client.post(url("record_pulse", journey, "m-start", pulse), {})
+    assert response.status_code == 400
+    assert "Choose a rating from 1 to 5." in visible_text(response)
+
+
+def test_a_post_only_url_answers_a_members_get_with_405(client, journey, mentee):
+    client.force_login(mentee)
+    assert client.get(url("set_goal", journey)).status_code == 405
+
+
+# Settings ---------------------------------------------------------------------------------
+
+
+def test_choosing_a_weekly_digest_is_saved(client, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        reverse("journeys:email_settings"), {"emails": EmailChoice.WEEKLY}, follow=True
+    )
+    assert ParticipantPreferences.objects.get(user=mentee).emails == EmailChoice.WEEKLY
+    assert "Your choice is saved." in visible_text(response)
+
+
+# Labels -----------------------------------------------------------------------------------
+
+
+def test_no_participant_page_says_submit(client, journey, mentee, mentor):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    saved = save_reflection(journey, mentee, "m-start", reflect, "hello", True, None, TODAY())
+    meeting = Meeting.objects.create(
+        journey=journey, held_on=TODAY(), logged_by=journey.memberships.first()
+    )
+    pages = [
+        reverse("journeys:my_mentoring"),
+        reverse("journeys:email_settings"),
+        reverse("journeys:calendar_settings"),
+        url("journey", journey),
+        url("milestone", journey, "m-start"),
+        url("milestone", journey, "m-mentors"),
+        url("milestone", journey, "m-back"),
+        url("reflection", journey, saved.uuid),
+        url("meeting", journey, meeting.uuid),
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "submit" not in visible_text(response).lower(), page
+    conflict = client.post(
+        url("save_reflection", journey, "m-start", reflect), {"text": "x", "version": 99}
+    )
+    assert "submit" not in visible_text(conflict).lower()
+
+
+# Queries ----------------------------------------------------------------------------------
+
+
+def journey_with_milestones(program, pair, count):
+    page = JourneyPageFactory(parent=program, milestones=simple_milestones(count))
+    mentor, mentee = pair
+    return start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        TODAY() - datetime.timedelta(days=20),
+        template=page,
+    )
+
+
+def queries_for(client, django_assert_max_num_queries, target):
+    client.get(target)  # parse the template revision once, as a warm process would have
+    with django_assert_max_num_queries(50) as captured:
+        assert client.get(target).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_journey_page_costs_the_same_queries_for_3_or_12_milestones(
+    client, program, pair, django_assert_max_num_queries
+):
+    small = journey_with_milestones(program, pair, 3)
+    client.force_login(pair[0])
+    few = queries_for(client, django_assert_max_num_queries, url("journey", small))
+    large = journey_with_milestones(program, pair, 12)
+    many = queries_for(client, django_assert_max_num_queries, url("journey", large))
+    assert few == many
+
+
+# Program and template pages ------------------------------------------------------------------
+
+
+def test_the_program_page_shows_objectives_dates_and_a_link_for_members(
+    client, program, journey, mentee
+):
+    program.objectives = [("objective", {"title": "Confident new managers", "description": ""})]
+    program.save_revision().publish()
+    client.force_login(mentee)
+    response = client.get(program.url)
+    text = visible_text(response)
+    assert "Confident new managers" in text
+    assert "12 January 2026 to 18 December 2026" in text
+    assert reverse("journeys:my_mentoring") in response.content.decode()
+
+
+def test_the_journey_template_preview_is_a_timeline_with_timing_audience_and_steps(
+    client, template
+):
+    response = client.get(template.url)
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Day 30 to day 44" in text
+    assert "For: Mentors" in text
+    assert "Opens once “Getting to know each other” is done." in text
+    assert "Listening well" in text
+    assert "Meet for coffee" in text
+    assert "Book a recurring slot" in text
