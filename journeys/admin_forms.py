@@ -1,0 +1,149 @@
+"""Forms for the journeys admin views that are not a model's own edit form."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput
+
+from content.models import Topic
+
+from .models import JourneyPage, MemberRole, ProgramPage
+
+
+class Shape:
+    PAIR = "pair"
+    CIRCLE = "circle"
+    REVERSE = "reverse"
+    CHOICES = [
+        (PAIR, _("Pair: one mentor and one mentee")),
+        (CIRCLE, _("Circle: a mentor (optional) and several members")),
+        (REVERSE, _("Reverse mentoring: a pair in which the more junior person mentors")),
+    ]
+
+
+class JourneyPageChoiceField(forms.ModelChoiceField):
+    """Journeys labelled with their program, read in one query rather than one each."""
+
+    def label_from_instance(self, obj):
+        if not hasattr(self, "_program_titles"):
+            self._program_titles = dict(ProgramPage.objects.values_list("path", "title"))
+        program = self._program_titles.get(obj.path[: -obj.steplen])
+        return f"{program} › {obj.title}" if program else obj.title
+
+
+class PersonChoiceMixin:
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} <{obj.email}>" if name else obj.email
+
+
+class PersonChoiceField(PersonChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+class PeopleChoiceField(PersonChoiceMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def people():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+
+
+class StartJourneysForm(forms.Form):
+    """Who walks together, on which journey, from when.
+
+    The form only gathers the choice; ``start_journey`` decides whether the
+    group makes a valid pair or circle, and its refusal becomes a form error.
+    """
+
+    program = forms.ModelChoiceField(
+        queryset=ProgramPage.objects.order_by("title"),
+        label=_("Program"),
+        help_text=_("The program the journey belongs to."),
+    )
+    template = JourneyPageChoiceField(
+        queryset=JourneyPage.objects.live().order_by("path"),
+        required=False,
+        label=_("Journey"),
+        help_text=_(
+            "A published journey of that program. Leave empty to use the program's "
+            "default journey for pairs or for circles."
+        ),
+    )
+    started_on = forms.DateField(
+        label=_("Starts on"),
+        widget=AdminDateInput,
+        help_text=_("Milestones open counting from this day; it may be in the past."),
+    )
+    shape = forms.ChoiceField(
+        choices=Shape.CHOICES,
+        initial=Shape.PAIR,
+        widget=forms.RadioSelect,
+        label=_("Who walks together"),
+        help_text=_("A pair needs a mentor and a mentee; a circle needs at least two members."),
+    )
+    mentor = PersonChoiceField(
+        queryset=people(),
+        required=False,
+        label=_("Mentor"),
+        help_text=_("For reverse mentoring, the more junior person. Optional for a circle."),
+    )
+    mentee = PersonChoiceField(
+        queryset=people(),
+        required=False,
+        label=_("Mentee"),
+        help_text=_("The person being mentored in a pair or in reverse mentoring."),
+    )
+    members = PeopleChoiceField(
+        queryset=people(),
+        required=False,
+        label=_("Circle members"),
+        help_text=_(
+            "For a circle: everyone in it besides the mentor. Hold Ctrl or ⌘ to pick several."
+        ),
+    )
+    tracks = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Tracks"),
+        help_text=_(
+            "The topics the journey's goals cover; milestones on these tracks are included."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["started_on"].initial = timezone.localdate()
+
+    def clean(self):
+        cleaned = super().clean()
+        program = cleaned.get("program")
+        template = cleaned.get("template")
+        if program and template and not template.is_child_of(program):
+            self.add_error(
+                "template",
+                _("“%(journey)s” belongs to another program; choose one of “%(program)s”.")
+                % {"journey": template.title, "program": program.title},
+            )
+        shape = cleaned.get("shape")
+        if shape in (Shape.PAIR, Shape.REVERSE):
+            for name, message in (
+                ("mentor", _("Choose the mentor.")),
+                ("mentee", _("Choose the mentee.")),
+            ):
+                if not cleaned.get(name):
+                    self.add_error(name, message)
+        elif shape == Shape.CIRCLE and len(cleaned.get("members") or ()) < 2:
+            self.add_error("members", _("A circle needs at least two members besides its mentor."))
+        return cleaned
+
+    def members_with_roles(self):
+        """The (user, role) pairs ``start_journey`` expects, in the order chosen."""
+        data = self.cleaned_data
+        if data["shape"] == Shape.CIRCLE:
+            members = [(data["mentor"], MemberRole.MENTOR)] if data.get("mentor") else []
+            members += [(user, MemberRole.MEMBER) for user in data["members"]]
+            return members
+        return [(data["mentor"], MemberRole.MENTOR), (data["mentee"], MemberRole.MENTEE)]

@@ -1,0 +1,515 @@
+"""The journeys admin: the journey list, each journey's progress, starting and upgrading.
+
+Program staff watch progress here, never what participants wrote: reflections
+appear only as counts, meetings only as dates and lengths, goals only as
+counts. No view below reads the text of a reflection, a meeting or a goal.
+
+The list computes progress for one page of results at a time with
+``journey_states``, one batch of queries whatever the page holds; the export
+does the same in chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
+from wagtail.admin.views.bulk_action import BulkAction
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
+from wagtail.permissions import policy_registry
+
+from . import engine
+from .admin_forms import StartJourneysForm
+from .exceptions import InvalidJourney
+from .models import (
+    Goal,
+    GoalStatus,
+    Journey,
+    JourneyMember,
+    JourneyPage,
+    JourneyStatus,
+    Meeting,
+    MemberRole,
+    ProgramPage,
+    Reflection,
+)
+from .services.starting import start_journey
+from .services.state import journey_state, journey_states
+from .services.upgrade import plan_upgrade, plan_upgrades, upgrade_journeys
+
+EXPORT_CHUNK = 500
+
+STATE_LABELS = {
+    engine.MilestoneState.LOCKED: gettext_lazy("Locked"),
+    engine.MilestoneState.OPEN: gettext_lazy("Open"),
+    engine.MilestoneState.DUE_SOON: gettext_lazy("Due soon"),
+    engine.MilestoneState.OVERDUE: gettext_lazy("Overdue"),
+    engine.MilestoneState.DONE: gettext_lazy("Done"),
+    engine.MilestoneState.NOT_IN_TRACK: gettext_lazy("Not in this journey's tracks"),
+    engine.MilestoneState.NOT_APPLICABLE: gettext_lazy("Nobody in its audience"),
+}
+
+STEP_LABELS = {
+    "read": gettext_lazy("Read or watch"),
+    "reflect": gettext_lazy("Reflect"),
+    "meet": gettext_lazy("Meet"),
+    "set_goals": gettext_lazy("Set goals"),
+    "review_goals": gettext_lazy("Review goals"),
+    "checklist": gettext_lazy("Checklist item"),
+    "pulse": gettext_lazy("Pulse"),
+}
+
+
+def can(user, action) -> bool:
+    return policy_registry.get_by_type(Journey).user_has_permission(user, action)
+
+
+ROLE_ORDER = {MemberRole.MENTOR: 0, MemberRole.MENTEE: 1, MemberRole.MEMBER: 2}
+
+
+def members_label(members) -> str:
+    """'Ada Lovelace (Mentor), Grace Hopper (Mentee)': the mentor first, then the rest."""
+    ordered = sorted(members, key=lambda m: (ROLE_ORDER.get(m.role, 3), m.pk))
+    return ", ".join(f"{m.user} ({m.get_role_display()})" for m in ordered)
+
+
+@dataclass(frozen=True)
+class JourneyRow:
+    """What the list and the export show about a journey beyond its own fields."""
+
+    members: str
+    progress: int
+    follows_latest: bool
+
+    @property
+    def progress_label(self) -> str:
+        return f"{self.progress}%"
+
+    @property
+    def follows_latest_label(self) -> str:
+        return _("Yes") if self.follows_latest else _("No: an upgrade is available")
+
+
+def summarise(journeys, today) -> list[Journey]:
+    """Give each journey its ``admin_row``, computing every state in one batch."""
+    journeys = list(journeys)
+    for loaded in journey_states(journeys, today):
+        journey = loaded.journey
+        journey.admin_row = JourneyRow(
+            members=members_label(loaded.members),
+            progress=loaded.state.progress_percent,
+            follows_latest=journey.template_revision_id == journey.template.live_revision_id,
+        )
+    return journeys
+
+
+class SummarisedJourneys:
+    """A queryset's journeys, summarised a chunk at a time, for streaming an export."""
+
+    def __init__(self, queryset, today, chunk=EXPORT_CHUNK):
+        self.queryset = queryset
+        self.model = queryset.model
+        self.today = today
+        self.chunk = chunk
+
+    def __iter__(self):
+        ids = list(self.queryset.values_list("pk", flat=True))
+        for start in range(0, len(ids), self.chunk):
+            chunk = ids[start : start + self.chunk]
+            by_pk = {j.pk: j for j in self.queryset.filter(pk__in=chunk)}
+            yield from summarise([by_pk[pk] for pk in chunk if pk in by_pk], self.today)
+
+
+class JourneyFilterSet(WagtailFilterSet):
+    program = django_filters.ModelChoiceFilter(
+        queryset=ProgramPage.objects.order_by("title"), label=gettext_lazy("Program")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=JourneyStatus.choices, label=gettext_lazy("Status")
+    )
+    template = django_filters.ModelChoiceFilter(
+        queryset=JourneyPage.objects.order_by("title"), label=gettext_lazy("Journey template")
+    )
+
+    class Meta:
+        model = Journey
+        fields = ["program", "status", "template"]
+
+
+class JourneyIndexView(IndexView):
+    template_name = "journeys/admin/journey_index.html"
+    export_filename = "journeys"
+    list_export = [
+        "admin_row.members",
+        "program.title",
+        "template.title",
+        "started_on",
+        "get_status_display",
+        "admin_row.progress",
+        "admin_row.follows_latest_label",
+    ]
+    export_headings = {
+        "admin_row.members": gettext_lazy("Members"),
+        "program.title": gettext_lazy("Program"),
+        "template.title": gettext_lazy("Journey template"),
+        "started_on": gettext_lazy("Started on"),
+        "get_status_display": gettext_lazy("Status"),
+        "admin_row.progress": gettext_lazy("Progress %"),
+        "admin_row.follows_latest_label": gettext_lazy("Follows the latest revision"),
+    }
+
+    @cached_property
+    def today(self):
+        return timezone.localdate()
+
+    @cached_property
+    def add_item_label(self):
+        return _("Start a journey")
+
+    def get_base_queryset(self):
+        current = JourneyMember.objects.filter(left_on__isnull=True).select_related("user")
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("program", "template")
+            .prefetch_related(Prefetch("memberships", queryset=current))
+        )
+
+    def search_queryset(self, queryset):
+        """Journeys with a member whose name or email matches every word searched for."""
+        if not self.is_searching:
+            return queryset
+        members = JourneyMember.objects.all()
+        for word in self.search_query.split():
+            members = members.filter(
+                Q(user__email__icontains=word)
+                | Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+            )
+        return queryset.filter(pk__in=members.values("journey_id"))
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = summarise(object_list, self.today)
+        return paginator, page, page.object_list, is_paginated
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        return super().as_spreadsheet(SummarisedJourneys(queryset, self.today), spreadsheet_format)
+
+    @cached_property
+    def columns(self):
+        members = self._get_title_column_class(TitleColumn)(
+            "members",
+            label=_("Members"),
+            accessor="admin_row.members",
+            get_url=self.get_inspect_url,
+            get_title_id=lambda journey: f"journey_{journey.pk}_title",
+        )
+        return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="journey"),
+            members,
+            Column(
+                "program", label=_("Program"), accessor="program.title", sort_key="program__title"
+            ),
+            Column(
+                "template",
+                label=_("Journey template"),
+                accessor="template.title",
+                sort_key="template__title",
+            ),
+            Column("started_on", label=_("Started on"), sort_key="started_on"),
+            Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+            Column("progress", label=_("Progress"), accessor="admin_row.progress_label"),
+            Column(
+                "follows_latest",
+                label=_("Follows the latest revision"),
+                accessor="admin_row.follows_latest_label",
+            ),
+        ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if can(self.request.user, "change") and not instance.admin_row.follows_latest:
+            buttons.append(
+                MenuItem(
+                    _("Upgrade to the latest revision"),
+                    url=upgrade_url([instance], next_url=self.index_url),
+                    icon_name="resubmit",
+                    priority=25,
+                )
+            )
+        return buttons
+
+
+class JourneyInspectView(InspectView):
+    """A journey's progress, milestone by milestone, without a word anyone wrote."""
+
+    template_name = "journeys/admin/journey_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Journey.objects.select_related("program", "template", "template_revision"),
+            pk=unquote(str(self.pk)),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        journey = self.object
+        today = timezone.localdate()
+        loaded = journey_state(journey, today)
+        names = {m.pk: str(m.user) for m in loaded.members}
+        milestones = []
+        for content in loaded.snapshot.milestones:
+            status = loaded.state.milestone(content.id)
+            milestones.append(
+                {
+                    "number": content.number,
+                    "title": content.title,
+                    "state": status.state,
+                    "state_label": STATE_LABELS[status.state],
+                    "opens_on": status.opens_on,
+                    "due_on": status.due_on,
+                    "done_on": status.done_on,
+                    "completed": status.completed,
+                    "required": status.required,
+                    "steps": [
+                        {
+                            "number": step.number,
+                            "kind": STEP_LABELS.get(step.kind, step.kind),
+                            "done_by": sorted(
+                                names[m] for m in status.steps_done.get(step.id, ()) if m in names
+                            ),
+                        }
+                        for step in content.steps
+                    ],
+                }
+            )
+        reflections = Reflection.objects.filter(journey=journey).aggregate(
+            total=Count("pk"), shared=Count("pk", filter=Q(shared=True))
+        )
+        context.update(
+            {
+                "journey": journey,
+                "today": today,
+                "members": sorted(loaded.members, key=lambda m: (ROLE_ORDER.get(m.role, 3), m.pk)),
+                "progress": loaded.state.progress_percent,
+                "days_since_activity": loaded.state.days_since_activity,
+                "milestones": milestones,
+                # Dates and lengths only: the notes belong to the members.
+                "meetings": list(
+                    Meeting.objects.filter(journey=journey).values("held_on", "duration_minutes")
+                ),
+                "goals": Goal.objects.filter(journey=journey).aggregate(
+                    total=Count("pk"),
+                    achieved=Count("pk", filter=Q(status=GoalStatus.ACHIEVED)),
+                ),
+                "reflections_summary": reflections_summary(
+                    reflections["total"], reflections["shared"]
+                ),
+                "plan": plan_upgrade(journey),
+                "upgrade_url": upgrade_url([journey], next_url=self.request.path)
+                if can(self.request.user, "change")
+                else None,
+            }
+        )
+        return context
+
+
+def reflections_summary(total: int, shared: int) -> str:
+    """'2 reflections, 1 shared': how much members reflect, never what they wrote."""
+    written = ngettext("%(count)d reflection", "%(count)d reflections", total) % {"count": total}
+    return _("%(written)s, %(shared)d shared") % {"written": written, "shared": shared}
+
+
+def upgrade_url(journeys, next_url=None) -> str:
+    query = [("id", j.pk) for j in journeys]
+    if next_url:
+        query.append(("next", next_url))
+    url = reverse(
+        "wagtail_bulk_action", args=["journeys", "journey", UpgradeJourneysBulkAction.action_type]
+    )
+    return f"{url}?{urlencode(query)}"
+
+
+class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """Start a journey by hand for chosen people, through the same service matching uses."""
+
+    model = Journey
+    permission_required = "add"
+    form_class = StartJourneysForm
+    template_name = "journeys/admin/start_journeys.html"
+    page_title = gettext_lazy("Start a journey")
+    header_icon = "group"
+    index_url_name = None
+    start_url_name = None
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": _("Journeys")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "action_url": reverse(self.start_url_name),
+                "submit_button_label": _("Start journey"),
+                "submit_button_active_label": _("Starting…"),
+                "media": context["form"].media,
+            }
+        )
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            journey = start_journey(
+                data["program"],
+                form.members_with_roles(),
+                started_on=data["started_on"],
+                template=data.get("template"),
+                tracks=data.get("tracks") or (),
+            )
+        except InvalidJourney as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        log(instance=journey, action="wagtail.create", user=self.request.user)
+        messages.success(
+            self.request,
+            _("Started “%(journey)s” on %(date)s.")
+            % {"journey": journey.template.title, "date": journey.started_on.strftime("%d %b %Y")},
+        )
+        return redirect(self.index_url_name)
+
+    def form_invalid(self, form):
+        messages.validation_error(self.request, _("The journey could not be started."), form)
+        return super().form_invalid(form)
+
+
+class UpgradeJourneysBulkAction(BulkAction):
+    """Show what moving the chosen journeys to the latest revision changes, then do it."""
+
+    display_name = gettext_lazy("Upgrade to latest revision")
+    action_type = "upgrade"
+    aria_label = gettext_lazy("Upgrade the selected journeys to their template's latest revision")
+    template_name = "journeys/admin/confirm_upgrade.html"
+    action_priority = 10
+    models = [Journey]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can(request.user, "change"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return list(
+            model.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()])
+            .select_related("program", "template")
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=JourneyMember.objects.filter(left_on__isnull=True).select_related(
+                        "user"
+                    ),
+                )
+            )
+        )
+
+    def check_perm(self, obj):
+        return can(self.request.user, "change")
+
+    def annotate_items(self, items):
+        for plan in plan_upgrades(items):
+            plan.journey.upgrade_plan = plan
+        return items
+
+    def object_context(self, obj):
+        return {"item": obj, "plan": obj.upgrade_plan}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["upgradable"] = sum(1 for item in context["items"] if item["plan"].can_upgrade)
+        return context
+
+    @classmethod
+    def execute_action(cls, objects, **kwargs):
+        plans = upgrade_journeys(objects)
+        upgraded = [plan for plan in plans if plan.can_upgrade]
+        return len(upgraded), sum(plan.dropped for plan in upgraded)
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d journey now follows its template's latest revision.",
+            "%(count)d journeys now follow their template's latest revision.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects}
+
+
+class JourneyViewSet(ModelViewSet):
+    model = Journey
+    name = "journeys_admin"
+    url_prefix = "journeys"
+    icon = "group"
+    menu_label = gettext_lazy("Journeys")
+    menu_order = 250
+    add_to_admin_menu = True
+    index_view_class = JourneyIndexView
+    inspect_view_class = JourneyInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    filterset_class = JourneyFilterSet
+    search_fields = ["memberships__user__email"]
+    ordering = ["-started_on", "pk"]
+    list_per_page = 25
+    panels = [
+        FieldPanel(
+            "status",
+            help_text=gettext_lazy(
+                "Pause a journey to stop reminders for a while; close it when the pair "
+                "or circle stops meeting for good."
+            ),
+        ),
+        FieldPanel("tracks", widget=forms.CheckboxSelectMultiple),
+    ]
+
+    def get_common_view_kwargs(self, **kwargs):
+        # Journeys are started through the start view, never a bare model form.
+        return super().get_common_view_kwargs(
+            **{"add_url_name": self.get_url_name("start"), **kwargs}
+        )
+
+    @cached_property
+    def start_view(self):
+        return StartJourneysView.as_view(
+            index_url_name=self.get_url_name("index"),
+            start_url_name=self.get_url_name("start"),
+            header_icon=self.icon,
+        )
+
+    def get_urlpatterns(self):
+        patterns = [p for p in super().get_urlpatterns() if p.name != "add"]
+        return [*patterns, path("start/", self.start_view, name="start")]

@@ -1,0 +1,557 @@
+"""The journeys admin: watching progress without reading private words, starting,
+upgrading, and editing journey templates."""
+
+import datetime
+import uuid
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.text import slugify
+from wagtail.models import GroupPagePermission
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+from content.permissions import SENIOR_LEADERS
+from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
+from journeys.models import Journey, JourneyStatus, MemberRole
+from journeys.services.progress import log_meeting, save_reflection, set_goal
+from journeys.services.starting import start_journey
+from journeys.services.state import journey_state
+
+PROGRAM_ADMINS = "Program admins"
+PRIVATE_WORDS = "I worry the reorganisation will sideline me"
+SHARED_WORDS = "Listening more than talking changed our first meeting"
+MEETING_NOTES = "We talked through the difficult conversation with Sam"
+GOAL_WORDS = "Lead the quarterly review without notes"
+
+LIST_URL = "journeys_admin:index"
+START_URL = "journeys_admin:start"
+
+
+def upgrade_url(*journeys):
+    url = reverse("wagtail_bulk_action", args=["journeys", "journey", "upgrade"])
+    return url + "?" + "&".join(f"id={j.pk}" for j in journeys)
+
+
+def inspect_url(journey):
+    return reverse("journeys_admin:inspect", args=[journey.pk])
+
+
+def edit_url(journey):
+    return reverse("journeys_admin:edit", args=[journey.pk])
+
+
+def assert_refused(response):
+    """Wagtail refuses with a 403, a redirect home with a message, or a login page."""
+    if response.status_code == 403:
+        return
+    assert response.status_code == 302, response.status_code
+    location = response["Location"]
+    if location.startswith(reverse("wagtailadmin_login")):
+        return
+    assert location == reverse("wagtailadmin_home")
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("permission" in m for m in messages), messages
+
+
+@pytest.fixture
+def program_admin(user_factory):
+    return user_factory(email="programs@example.com", groups=[PROGRAM_ADMINS])
+
+
+@pytest.fixture
+def admin_client(client, program_admin):
+    client.force_login(program_admin)
+    return client
+
+
+@pytest.fixture
+def people(user_factory):
+    return {
+        "mentor": user_factory(email="ada@example.com", first_name="Ada", last_name="Lovelace"),
+        "mentee": user_factory(email="grace@example.com", first_name="Grace", last_name="Hopper"),
+    }
+
+
+@pytest.fixture
+def journey(program, journey_page, people, today):
+    """A pair a few weeks in, who have written, met and set a goal."""
+    mentor, mentee = people["mentor"], people["mentee"]
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started_on=today - datetime.timedelta(days=20),
+    )
+    first = journey_state(journey, today).snapshot.milestones[0]
+    reflect = next(s for s in first.steps if s.kind == "reflect")
+    save_reflection(journey, mentee, first.id, reflect.id, PRIVATE_WORDS, False, None, today)
+    save_reflection(journey, mentor, first.id, reflect.id, SHARED_WORDS, True, None, today)
+    log_meeting(journey, mentor, today, 45, MEETING_NOTES, "Book the next one", today)
+    set_goal(journey, mentee, GOAL_WORDS, None, today)
+    return journey
+
+
+# Who may enter
+
+
+@pytest.mark.parametrize("url_name", [LIST_URL, START_URL])
+def test_a_program_admin_can_open_the_journey_list_and_the_start_view(
+    admin_client, journey, url_name
+):
+    assert admin_client.get(reverse(url_name)).status_code == 200
+
+
+def test_a_program_admin_can_open_the_upgrade_view(admin_client, journey):
+    assert admin_client.get(upgrade_url(journey)).status_code == 200
+
+
+def test_the_journeys_menu_item_is_shown_to_program_admins(admin_client):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert reverse(LIST_URL) in html
+
+
+@pytest.fixture(params=["participant", "senior leader"])
+def outsider(request, client, user_factory):
+    groups = [SENIOR_LEADERS] if request.param == "senior leader" else []
+    client.force_login(user_factory(groups=groups))
+    return client
+
+
+def test_participants_and_senior_leaders_cannot_open_the_journey_list(outsider, journey):
+    assert_refused(outsider.get(reverse(LIST_URL)))
+    assert_refused(outsider.get(inspect_url(journey)))
+    assert_refused(outsider.get(edit_url(journey)))
+
+
+def test_participants_and_senior_leaders_cannot_start_journeys(outsider, program, journey_page):
+    assert_refused(outsider.get(reverse(START_URL)))
+    assert_refused(outsider.post(reverse(START_URL), {"program": program.pk}))
+
+
+def test_participants_and_senior_leaders_cannot_upgrade_journeys(outsider, journey):
+    assert_refused(outsider.get(upgrade_url(journey)))
+    assert_refused(outsider.post(upgrade_url(journey)))
+
+
+# The list
+
+
+def test_the_list_shows_members_program_template_progress_and_revision(admin_client, journey):
+    html = admin_client.get(reverse(LIST_URL)).content.decode()
+
+    assert "Ada Lovelace (Mentor), Grace Hopper (Mentee)" in html
+    assert "Growing leaders" in html
+    assert "First year together" in html
+    assert f"{journey_state(journey, datetime.date.today()).state.progress_percent}%" in html
+    assert "Yes" in html
+
+
+def test_the_list_takes_the_same_number_of_queries_for_2_or_12_journeys(
+    admin_client, program, journey_page, user_factory, today
+):
+    def start(count):
+        for _ in range(count):
+            start_journey(
+                program,
+                [(user_factory(), MemberRole.MENTOR), (user_factory(), MemberRole.MENTEE)],
+                started_on=today,
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse(LIST_URL)).status_code == 200
+        return len(captured)
+
+    start(2)
+    queries()  # warm the template cache and the session
+    few = queries()
+    start(10)
+
+    assert queries() == few
+
+
+def test_the_list_filters_by_status(admin_client, journey, program, user_factory, today):
+    other = start_journey(
+        program,
+        [
+            (user_factory(email="paused@example.com"), MemberRole.MENTOR),
+            (user_factory(), "mentee"),
+        ],
+        started_on=today,
+    )
+    Journey.objects.filter(pk=other.pk).update(status=JourneyStatus.PAUSED)
+
+    html = admin_client.get(reverse(LIST_URL), {"status": "paused"}).content.decode()
+
+    assert "paused@example.com" in html
+    assert "Ada Lovelace" not in html
+
+
+def test_the_list_filters_by_program(admin_client, journey, home, user_factory, today):
+    elsewhere = ProgramPageFactory(parent=home, title="Reverse mentoring pilot")
+    page = JourneyPageFactory(parent=elsewhere, title="Learning from each other")
+    start_journey(
+        elsewhere,
+        [(user_factory(email="pilot@example.com"), MemberRole.MENTOR), (user_factory(), "mentee")],
+        started_on=today,
+        template=page,
+    )
+
+    html = admin_client.get(reverse(LIST_URL), {"program": elsewhere.pk}).content.decode()
+
+    assert "pilot@example.com" in html
+    assert "Ada Lovelace" not in html
+
+
+@pytest.mark.parametrize("query", ["grace@example", "Hopper", "grace hopper"])
+def test_the_list_finds_journeys_by_a_members_name_or_email(
+    admin_client, journey, program, user_factory, today, query
+):
+    start_journey(
+        program,
+        [
+            (user_factory(email="someone@example.com"), MemberRole.MENTOR),
+            (user_factory(), "mentee"),
+        ],
+        started_on=today,
+    )
+
+    html = admin_client.get(reverse(LIST_URL), {"q": query}).content.decode()
+
+    assert "Grace Hopper (Mentee)" in html
+    assert "someone@example.com" not in html
+
+
+def test_the_export_has_the_lists_columns(admin_client, journey):
+    response = admin_client.get(reverse(LIST_URL), {"export": "csv"})
+    rows = b"".join(response.streaming_content).decode().splitlines()
+
+    assert rows[0] == (
+        "Members,Program,Journey template,Started on,Status,Progress %,Follows the latest revision"
+    )
+    assert rows[1].startswith('"Ada Lovelace (Mentor), Grace Hopper (Mentee)",Growing leaders,')
+    assert rows[1].endswith(",Active,0,Yes")
+
+
+# Privacy
+
+
+def test_no_admin_page_shows_what_members_wrote(admin_client, journey):
+    pages = [
+        admin_client.get(reverse(LIST_URL)).content.decode(),
+        admin_client.get(inspect_url(journey)).content.decode(),
+        admin_client.get(edit_url(journey)).content.decode(),
+        admin_client.get(upgrade_url(journey)).content.decode(),
+        b"".join(
+            admin_client.get(reverse(LIST_URL), {"export": "csv"}).streaming_content
+        ).decode(),
+    ]
+
+    for html in pages:
+        for words in (PRIVATE_WORDS, SHARED_WORDS, MEETING_NOTES, GOAL_WORDS):
+            assert words not in html
+
+
+def test_the_inspect_view_counts_reflections_and_shows_meetings_by_date(
+    admin_client, journey, today
+):
+    html = admin_client.get(inspect_url(journey)).content.decode()
+
+    assert "2 reflections, 1 shared" in html
+    assert f"{today:%-d %b %Y}, 45 minutes" in html
+    assert "1 goal, 0 achieved" in html
+
+
+def test_the_inspect_view_shows_each_milestones_state_and_who_did_what(admin_client, journey):
+    html = admin_client.get(inspect_url(journey)).content.decode()
+
+    assert "1. Milestone 1" in html
+    assert "3. Milestone 3" in html
+    assert 'data-milestone-state="overdue"' in html  # the first milestone was due on day 14
+    assert "Reflect: Ada Lovelace, Grace Hopper" not in html  # a saved draft is not done
+    assert "Grace Hopper — Mentee" in html
+
+
+def test_a_program_admin_can_pause_a_journey_from_its_edit_form(admin_client, journey):
+    response = admin_client.post(edit_url(journey), {"status": JourneyStatus.PAUSED})
+
+    assert response.status_code == 302
+    journey.refresh_from_db()
+    assert journey.status == JourneyStatus.PAUSED
+
+
+# Starting journeys
+
+
+def start_form(program, mentor, mentee=None, **extra):
+    return {
+        "program": program.pk,
+        "template": "",
+        "started_on": "2026-04-01",
+        "shape": "pair",
+        "mentor": mentor.pk,
+        "mentee": mentee.pk if mentee else "",
+        **extra,
+    }
+
+
+def test_starting_a_pair_creates_the_journey_and_returns_to_the_list(
+    admin_client, program, journey_page, people
+):
+    response = admin_client.post(
+        reverse(START_URL), start_form(program, people["mentor"], people["mentee"])
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(LIST_URL)
+    journey = Journey.objects.get()
+    assert journey.template == journey_page
+    assert journey.started_on == datetime.date(2026, 4, 1)
+    assert {(m.user, m.role) for m in journey.memberships.all()} == {
+        (people["mentor"], MemberRole.MENTOR),
+        (people["mentee"], MemberRole.MENTEE),
+    }
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("Started" in m for m in messages)
+
+
+def test_starting_a_circle_makes_everyone_but_the_mentor_a_member(
+    admin_client, program, journey_page, people, user_factory
+):
+    members = [user_factory(), user_factory(), user_factory()]
+    form = start_form(program, people["mentor"], shape="circle")
+    form["members"] = [u.pk for u in members]
+
+    response = admin_client.post(reverse(START_URL), form)
+
+    assert response.status_code == 302
+    roles = sorted(m.role for m in Journey.objects.get().memberships.all())
+    assert roles == ["member", "member", "member", "mentor"]
+
+
+def test_starting_with_tracks_and_a_chosen_template(
+    admin_client, program, journey_page, people, user_factory
+):
+    from content.factories import TopicFactory
+
+    topic = TopicFactory(name="Giving feedback")
+    other = JourneyPageFactory(parent=program, title="Feedback sprint")
+    form = start_form(program, people["mentor"], people["mentee"], template=other.pk)
+    form["tracks"] = [topic.pk]
+
+    admin_client.post(reverse(START_URL), form)
+
+    journey = Journey.objects.get()
+    assert journey.template == other
+    assert list(journey.tracks.all()) == [topic]
+
+
+def test_the_same_person_cannot_be_mentor_and_mentee(admin_client, program, journey_page, people):
+    response = admin_client.post(
+        reverse(START_URL), start_form(program, people["mentor"], people["mentor"])
+    )
+
+    assert response.status_code == 200
+    assert "Each person can appear only once in a journey." in response.content.decode()
+    assert not Journey.objects.exists()
+
+
+def test_a_circle_needs_two_members(admin_client, program, journey_page, people):
+    form = start_form(program, people["mentor"], shape="circle")
+    form["members"] = [people["mentee"].pk]
+
+    response = admin_client.post(reverse(START_URL), form)
+
+    assert "A circle needs at least two members besides its mentor." in response.content.decode()
+    assert not Journey.objects.exists()
+
+
+def test_a_journey_from_another_program_is_refused(
+    admin_client, program, journey_page, home, people
+):
+    elsewhere = ProgramPageFactory(parent=home, title="Elsewhere")
+    foreign = JourneyPageFactory(parent=elsewhere, title="Not ours")
+
+    response = admin_client.post(
+        reverse(START_URL),
+        start_form(program, people["mentor"], people["mentee"], template=foreign.pk),
+    )
+
+    assert "belongs to another program" in response.content.decode()
+    assert not Journey.objects.exists()
+
+
+def test_a_program_without_a_default_journey_says_so(admin_client, home, people):
+    bare = ProgramPageFactory(parent=home, title="Just started")
+
+    response = admin_client.post(
+        reverse(START_URL), start_form(bare, people["mentor"], people["mentee"])
+    )
+
+    assert "has no default journey for a pair yet" in response.content.decode()
+    assert not Journey.objects.exists()
+
+
+# Upgrading
+
+
+def publish_new_revision(page):
+    kept = page.milestones[0]
+    page.milestones = [
+        {"type": "milestone", "id": kept.id, "value": kept.block.get_prep_value(kept.value)},
+        milestone("A fresh start", "fresh", [step("checklist")]),
+    ]
+    page.save_revision().publish()
+    page.refresh_from_db()
+
+
+def test_the_upgrade_view_shows_what_would_change_before_doing_it(
+    admin_client, journey, journey_page
+):
+    publish_new_revision(journey_page)
+    before = journey.template_revision_id
+
+    html = admin_client.get(upgrade_url(journey)).content.decode()
+
+    assert "A fresh start" in html
+    assert "Milestone 2, Milestone 3" in html
+    assert "Upgrade 1 journey" in html
+    journey.refresh_from_db()
+    assert journey.template_revision_id == before
+
+
+def test_confirming_the_upgrade_moves_the_journey_on(admin_client, journey, journey_page):
+    publish_new_revision(journey_page)
+
+    response = admin_client.post(upgrade_url(journey) + f"&next={reverse(LIST_URL)}")
+
+    assert response.status_code == 302
+    journey.refresh_from_db()
+    assert journey.template_revision_id == journey_page.live_revision_id
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("1 journey now follows its template" in m for m in messages), messages
+
+
+def test_the_list_marks_journeys_behind_the_latest_revision(admin_client, journey, journey_page):
+    publish_new_revision(journey_page)
+
+    html = admin_client.get(reverse(LIST_URL)).content.decode()
+
+    assert "No: an upgrade is available" in html
+    assert "Upgrade to the latest revision" in html
+
+
+# Programs and journey templates
+
+
+def test_a_new_program_gives_program_admins_its_page_permissions(home):
+    program = ProgramPageFactory(parent=home, title="New cohort")
+
+    codenames = set(
+        GroupPagePermission.objects.filter(group__name=PROGRAM_ADMINS, page=program).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    assert codenames == {"add_page", "change_page", "publish_page"}
+
+
+def with_ids(stream):
+    """Give each new block an id, as the page editor's script does in the browser."""
+    for index in range(int(stream["count"])):
+        stream[str(index)]["id"] = str(uuid.uuid4())
+    return stream
+
+
+def milestone_form(title, key, prerequisites=""):
+    return (
+        "milestone",
+        {
+            "title": title,
+            "key": key,
+            "intro": rich_text(""),
+            "opens_after_days": "0",
+            "due_after_days": "14",
+            "audience": "everyone",
+            "prerequisites": prerequisites,
+            "track": "",
+            "steps": with_ids(streamfield([("checklist", {"text": "Book a room"})])),
+        },
+    )
+
+
+def journey_form(title, milestones):
+    return nested_form_data(
+        {
+            "title": title,
+            "slug": slugify(title),
+            "summary": "",
+            "intro": "Six months, one conversation at a time.",
+            "milestones": with_ids(streamfield(milestones)),
+            "comments": inline_formset([]),
+        }
+    )
+
+
+def page_edit_url(page):
+    return reverse("wagtailadmin_pages:edit", args=[page.pk])
+
+
+def test_a_program_admin_can_save_a_journey_template(admin_client, journey_page):
+    form = journey_form(
+        "First year, revised",
+        [milestone_form("Hello", "hello"), milestone_form("Next", "next", "hello")],
+    )
+
+    response = admin_client.post(page_edit_url(journey_page), form)
+
+    assert response.status_code == 302
+    journey_page.refresh_from_db()
+    latest = journey_page.get_latest_revision_as_object()
+    assert latest.title == "First year, revised"
+    assert [m.value["key"] for m in latest.milestones] == ["hello", "next"]
+
+
+def test_a_prerequisite_cycle_is_refused_with_a_clear_message(admin_client, journey_page):
+    before = journey_page.get_latest_revision().pk
+    form = journey_form(
+        "Going in circles",
+        [milestone_form("First", "a", prerequisites="b"), milestone_form("Second", "b", "a")],
+    )
+
+    response = admin_client.post(page_edit_url(journey_page), form)
+
+    assert response.status_code == 200
+    assert "wait for each other, so none of them could ever open" in response.content.decode()
+    assert journey_page.get_latest_revision().pk == before
+
+
+def test_an_unknown_prerequisite_is_refused(admin_client, journey_page):
+    before = journey_page.get_latest_revision().pk
+    form = journey_form("Typo", [milestone_form("First", "first", prerequisites="frist")])
+
+    response = admin_client.post(page_edit_url(journey_page), form)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "lists prerequisites that are not keys of this" in html
+    assert "frist" in html
+    assert journey_page.get_latest_revision().pk == before
+
+
+def test_an_editor_can_preview_a_journey_as_a_timeline(admin_client, journey_page):
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=[journey_page.pk])
+    form = journey_form(
+        "Preview me",
+        [milestone_form("Hello", "hello"), milestone_form("Looking back", "back", "hello")],
+    )
+
+    assert admin_client.post(url, form).json()["is_valid"]
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Hello" in html
+    assert "Looking back" in html
