@@ -12,6 +12,9 @@ Rules this module enforces:
   when each page was published) comes from one ``random.Random(seed)``, and
   factory_boy is reseeded with the same number.
 * It all happens in one transaction: a failure leaves the database as it was.
+* The journeys under way are dated relative to the seed day (the day of
+  ``now``), so every milestone state shows whenever the demo is seeded; see
+  ``journeys.seed_programme``.
 """
 
 import random
@@ -25,6 +28,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from wagtail.admin import signal_handlers as wagtail_notifiers
 from wagtail.models import Page, Revision, Site, TaskState, WorkflowState
 from wagtail.signals import task_submitted, workflow_submitted
@@ -39,8 +43,11 @@ from content.factories import (
     TopicFactory,
 )
 from content.models import LeaderProfile
+from journeys.models import Journey, ProgramPage
 
+from .journeys import participants_needed, seed_programme
 from .library import MATERIALS, TOPICS
+from .program import PARTICIPANT_NAMES
 from .stories import LEADERS, STORIES
 
 DEMO_EMAIL_DOMAIN = "harbourline-demo.example"
@@ -120,6 +127,7 @@ class Login:
 class DemoResult:
     created: bool
     logins: tuple[Login, ...]
+    notes: tuple[str, ...] = ()
 
 
 class DemoSeedRefused(Exception):
@@ -128,6 +136,14 @@ class DemoSeedRefused(Exception):
 
 def demo_logins() -> tuple[Login, ...]:
     return tuple(Login(a.role, a.email, DEMO_PASSWORD) for a in ACCOUNTS)
+
+
+def demo_notes() -> tuple[str, ...]:
+    """What is worth knowing before signing in, printed under the logins."""
+    return (
+        "The mentor and mentee logins share a journey, halfway through its six months; "
+        "the mentor also hosts a circle.",
+    )
 
 
 def is_seeded() -> bool:
@@ -142,7 +158,7 @@ def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
     seed and the same ``now`` store identical data.
     """
     if is_seeded():
-        return DemoResult(created=False, logins=demo_logins())
+        return DemoResult(created=False, logins=demo_logins(), notes=demo_notes())
     check_database_is_safe()
 
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -158,8 +174,18 @@ def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
         for t in TOPICS
     }
     _create_library(home, topics, owner=users["editor"], rng=rng, now=now)
-    _create_stories(home, topics, users, rng=rng, now=now)
-    return DemoResult(created=True, logins=demo_logins())
+    profiles = _create_stories(home, topics, users, rng=rng, now=now)
+    seed_programme(
+        home,
+        topics,
+        sponsor=profiles[LEADERS[0].key],
+        users=users,
+        participants=_create_participants(rng, participants_needed()),
+        rng=rng,
+        now=now,
+        backdate=_backdate,
+    )
+    return DemoResult(created=True, logins=demo_logins(), notes=demo_notes())
 
 
 def check_database_is_safe() -> None:
@@ -209,6 +235,9 @@ def _remove_previous_demo_pages() -> None:
     """Clear a demo whose users were deleted, so it can be seeded afresh."""
     demo_home = _previous_demo_home()
     if demo_home is not None:
+        # Journeys protect their programme and template from deletion; they go first.
+        programs = ProgramPage.objects.descendant_of(demo_home)
+        Journey.objects.filter(program__in=programs).delete()
         demo_home.delete()
     LeaderProfile.objects.filter(name__in=[leader.name for leader in LEADERS]).delete()
 
@@ -232,6 +261,24 @@ def _create_users(rng: random.Random) -> dict:
             user.groups.set(Group.objects.filter(name__in=account.groups))
         users[account.local_part] = user
     return users
+
+
+def _create_participants(rng: random.Random, count: int) -> list:
+    """People on the demo's journeys who have no login: only the demo accounts sign in.
+
+    Their passwords are unusable, which also spares hashing dozens of them.
+    """
+    User = get_user_model()
+    names = rng.sample(PARTICIPANT_NAMES, count)
+    return [
+        User.objects.create_user(
+            email=f"{slugify(first)}.{slugify(last)}@{DEMO_EMAIL_DOMAIN}",
+            password=None,
+            first_name=first,
+            last_name=last,
+        )
+        for first, last in names
+    ]
 
 
 def _grant_editor_snippet_permissions() -> None:
@@ -322,8 +369,10 @@ def _resolve_links(body, pages: dict) -> list:
     return blocks
 
 
-def _create_stories(home, topics, users, *, rng: random.Random, now: datetime) -> None:
+def _create_stories(home, topics, users, *, rng: random.Random, now: datetime) -> dict:
     """Publish the leaders' stories; send the one marked for review into the workflow.
+
+    Returns the leaders' profiles by key.
 
     The senior leader's account owns that leader's stories; the communications
     reviewer owns those of leaders who have no demo login, having published
@@ -370,6 +419,7 @@ def _create_stories(home, topics, users, *, rng: random.Random, now: datetime) -
                 page.get_workflow().start(page, owner)
         else:
             _backdate(page, now - timedelta(days=rng.randint(7, 300), minutes=rng.randint(0, 600)))
+    return profiles
 
 
 @contextmanager

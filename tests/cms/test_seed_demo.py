@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -6,8 +7,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.utils import timezone
 from wagtail.models import Page, Revision, Site, WorkflowState
 
+from cms.demo.journeys import PLANS
 from cms.demo.seed import (
     ACCOUNTS,
     DEMO_EMAIL_DOMAIN,
@@ -23,9 +26,24 @@ from content.models import (
     MaterialPage,
     Topic,
 )
+from journeys.engine import MilestoneState
+from journeys.models import (
+    Goal,
+    Journey,
+    JourneyPage,
+    JourneyStatus,
+    Meeting,
+    MemberRole,
+    ProgramPage,
+    Reflection,
+    StepCompletion,
+)
+from journeys.services.state import journey_states
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+SEED_DAY = timezone.localdate(NOW)
 SEED = 11
+PAIR_NOTE = "The mentor and mentee logins share a journey"
 
 
 def demo_user(local_part):
@@ -51,7 +69,56 @@ def digest():
         .objects.order_by("email")
         .values_list("email", "first_name", "last_name", "is_superuser")
     )
-    return pages, users
+    return pages, users, journeys_digest()
+
+
+def journeys_digest():
+    """Who walks which journey since when, and everything they did, without ids."""
+    journeys = []
+    for journey in Journey.objects.prefetch_related("memberships__user", "tracks"):
+        members = {m.pk: m.user.email for m in journey.memberships.all()}
+        journeys.append(
+            (
+                journey.started_on,
+                journey.template.slug,
+                journey.status,
+                journey.last_activity_on,
+                sorted((m.user.email, m.role) for m in journey.memberships.all()),
+                sorted(t.slug for t in journey.tracks.all()),
+                sorted(
+                    (members[c.member_id], c.completed_at)
+                    for c in StepCompletion.objects.filter(journey=journey)
+                ),
+                sorted(
+                    (members[r.author_id], r.text, r.shared, r.created_at)
+                    for r in Reflection.objects.filter(journey=journey)
+                ),
+                sorted(
+                    (m.held_on, m.duration_minutes, m.notes)
+                    for m in Meeting.objects.filter(journey=journey)
+                ),
+                sorted(
+                    (members[g.owner_id], g.text, g.status, g.target_date)
+                    for g in Goal.objects.filter(journey=journey)
+                ),
+            )
+        )
+    return sorted(journeys)
+
+
+def demo_pair_journey():
+    return Journey.objects.filter(memberships__user=demo_user("mentor")).get(
+        memberships__user=demo_user("mentee")
+    )
+
+
+def steps_of(page, kind):
+    return [
+        step.value
+        for milestone in page.milestones
+        for step in milestone.value["steps"]
+        if step.block_type == kind
+    ]
 
 
 def reseed(seed):
@@ -176,6 +243,174 @@ class SeededDemoTests(TestCase):
             response = self.client.get(page.url)
             assert response.status_code == 200, page.url
 
+    def test_the_programme_is_live_under_the_home_page_with_a_leader_as_sponsor(self):
+        program = ProgramPage.objects.get()
+        assert program.live
+        assert isinstance(program.get_parent().specific, HomePage)
+        assert program.sponsor.stories.live().exists()
+        assert 3 <= len(program.objectives) <= 4
+        assert program.enrolment_open
+        assert program.cohort_start < SEED_DAY < program.cohort_end
+        assert program.remind_days_before_due and program.nudge_after_inactive_days
+
+    def test_the_programme_has_live_default_journeys_for_pairs_and_circles(self):
+        program = ProgramPage.objects.get()
+        pair, circle = program.default_pair_journey, program.default_circle_journey
+        assert pair != circle
+        for journey_page in (pair, circle):
+            assert journey_page.live
+            assert journey_page.get_parent().pk == program.pk
+
+    def test_the_pair_journey_has_six_to_eight_milestones_over_about_six_months(self):
+        page = ProgramPage.objects.get().default_pair_journey
+        specs = page.milestone_specs
+        assert 6 <= len(specs) <= 8
+        assert 150 <= max(s.opens_after_days + s.due_after_days for s in specs) <= 200
+        assert {s.audience for s in specs} == {"everyone", "mentors", "mentees"}
+        assert any(s.prerequisites for s in specs)
+        assert any(s.track for s in specs)
+        assert {step.kind for s in specs for step in s.steps} == {
+            "read",
+            "reflect",
+            "meet",
+            "set_goals",
+            "review_goals",
+            "checklist",
+            "pulse",
+        }
+
+    def test_the_journey_templates_pass_the_editors_own_validation(self):
+        for page in JourneyPage.objects.all():
+            page.milestones.stream_block.clean(page.milestones)
+
+    def test_goals_are_set_early_and_reviewed_midway_and_at_the_end(self):
+        specs = ProgramPage.objects.get().default_pair_journey.milestone_specs
+        opening_days = {
+            kind: [s.opens_after_days for s in specs if any(t.kind == kind for t in s.steps)]
+            for kind in ("set_goals", "review_goals")
+        }
+        assert max(opening_days["set_goals"]) <= 30
+        assert len(opening_days["review_goals"]) >= 2
+        assert min(opening_days["review_goals"]) > max(opening_days["set_goals"])
+
+    def test_the_journeys_read_live_library_pages_and_at_least_one_leader_story(self):
+        for page in JourneyPage.objects.all():
+            targets = [value["page"].specific for value in steps_of(page, "read")]
+            assert all(target.live for target in targets), page.title
+            assert any(isinstance(t, LeaderStoryPage) for t in targets), page.title
+            assert any(isinstance(t, MaterialPage) for t in targets), page.title
+
+    def test_every_meeting_step_comes_with_a_discussion_guide_from_the_library(self):
+        for page in JourneyPage.objects.all():
+            guides = [value["discussion_guide"] for value in steps_of(page, "meet")]
+            assert guides, page.title
+            assert all(guide is not None and guide.live for guide in guides), page.title
+
+    def test_more_than_twenty_journeys_are_under_way_including_two_circles(self):
+        journeys = Journey.objects.prefetch_related("memberships")
+        assert journeys.count() == len(PLANS) >= 20
+        shapes = Counter(
+            tuple(sorted(m.role for m in journey.memberships.all())) for journey in journeys
+        )
+        assert shapes[(MemberRole.MEMBER,) * 3 + (MemberRole.MENTOR,)] == 2
+        assert shapes[(MemberRole.MENTEE, MemberRole.MENTOR)] == len(PLANS) - 2
+
+    def test_the_journeys_started_on_many_different_days(self):
+        started = set(Journey.objects.values_list("started_on", flat=True))
+        assert len(started) == len(PLANS)
+        assert max(started) < SEED_DAY
+
+    def test_every_milestone_state_shows_in_some_journey_on_the_seed_day(self):
+        states = {
+            milestone.state
+            for loaded in journey_states(Journey.objects.all(), SEED_DAY)
+            for milestone in loaded.state.milestones
+        }
+        assert {
+            MilestoneState.LOCKED,
+            MilestoneState.OPEN,
+            MilestoneState.DUE_SOON,
+            MilestoneState.OVERDUE,
+            MilestoneState.DONE,
+            MilestoneState.NOT_IN_TRACK,
+        } <= states
+
+    def test_progress_varies_from_just_started_to_finished(self):
+        loaded = journey_states(Journey.objects.all(), SEED_DAY)
+        progress = {item.state.progress_percent for item in loaded}
+        assert 0 in progress
+        assert 100 in progress
+        assert len(progress) >= 10
+        finished = [item.journey for item in loaded if item.state.is_complete]
+        assert finished
+        assert all(journey.status == JourneyStatus.COMPLETED for journey in finished)
+
+    def test_some_journeys_have_fallen_behind(self):
+        behind = [
+            item
+            for item in journey_states(Journey.objects.all(), SEED_DAY)
+            if any(m.state == MilestoneState.OVERDUE for m in item.state.milestones)
+        ]
+        assert len(behind) >= 2
+
+    def test_the_demo_mentor_and_mentee_are_a_pair_halfway_through_a_journey(self):
+        journey = demo_pair_journey()
+        roles = {m.user.email: m.role for m in journey.memberships.select_related("user")}
+        assert roles == {
+            demo_user("mentor").email: MemberRole.MENTOR,
+            demo_user("mentee").email: MemberRole.MENTEE,
+        }
+        (loaded,) = journey_states([journey], SEED_DAY)
+        states = Counter(m.state for m in loaded.state.milestones)
+        assert states[MilestoneState.DONE] >= 3
+        assert states[MilestoneState.LOCKED] >= 1
+        assert 25 <= loaded.state.progress_percent <= 75
+        assert all(step is not None for step in loaded.state.next_steps.values())
+
+    def test_the_demo_pair_wrote_private_and_shared_reflections(self):
+        journey = demo_pair_journey()
+        reflections = set(
+            Reflection.objects.filter(journey=journey).values_list("author__role", "shared")
+        )
+        assert (MemberRole.MENTEE, False) in reflections
+        assert (MemberRole.MENTEE, True) in reflections
+        assert (MemberRole.MENTOR, True) in reflections
+
+    def test_the_demo_pair_logged_two_meetings_with_notes_and_set_goals(self):
+        journey = demo_pair_journey()
+        meetings = Meeting.objects.filter(journey=journey)
+        assert meetings.count() >= 2
+        assert all(m.notes and m.notes_html and m.agreed_actions for m in meetings)
+        assert Goal.objects.filter(journey=journey).count() >= 2
+
+    def test_everything_done_is_dated_between_the_journeys_start_and_the_seed_day(self):
+        for journey in Journey.objects.all():
+            assert journey.last_activity_on is None or journey.last_activity_on <= SEED_DAY
+            for completed_at in StepCompletion.objects.filter(journey=journey).values_list(
+                "completed_at", flat=True
+            ):
+                assert journey.started_on <= timezone.localdate(completed_at) <= SEED_DAY
+            for held_on in Meeting.objects.filter(journey=journey).values_list(
+                "held_on", flat=True
+            ):
+                assert journey.started_on <= held_on <= SEED_DAY
+
+    def test_reflections_and_meeting_notes_are_rendered_through_markdown(self):
+        reflection = Reflection.objects.filter(text__contains="**").first()
+        assert reflection is not None
+        assert "<strong>" in reflection.html
+        assert all(m.notes_html.startswith("<") for m in Meeting.objects.all())
+
+    def test_only_the_demo_accounts_can_sign_in(self):
+        participants = get_user_model().objects.exclude(
+            email__in=[account.email for account in ACCOUNTS]
+        )
+        assert participants.count() >= 30
+        assert all(
+            p.email.endswith(f"@{DEMO_EMAIL_DOMAIN}") and not p.has_usable_password()
+            for p in participants
+        )
+
     def test_seeding_again_changes_nothing(self):
         before = (Page.objects.count(), Revision.objects.count(), Topic.objects.count(), digest())
         result = seed_demo(SEED + 5, now=NOW)
@@ -190,18 +425,21 @@ class SeededDemoTests(TestCase):
         assert "The demo is already seeded" in output
         for account in ACCOUNTS:
             assert account.email in output
+        assert PAIR_NOTE in output
 
     def test_the_same_seed_gives_the_same_content(self):
         reseed(SEED)
         assert digest() == self.first_digest
 
     def test_a_different_seed_changes_names_and_publication_dates_but_not_titles(self):
-        first_pages, first_users = self.first_digest
+        first_pages, first_users, first_journeys = self.first_digest
         reseed(SEED + 1)
-        second_pages, second_users = digest()
+        second_pages, second_users, second_journeys = digest()
         assert [p[2] for p in second_pages] == [p[2] for p in first_pages]
         assert [p[5] for p in second_pages] != [p[5] for p in first_pages]
         assert second_users != first_users
+        assert [j[0] for j in second_journeys] == [j[0] for j in first_journeys]
+        assert second_journeys != first_journeys
 
 
 class TestSafety:
@@ -239,6 +477,7 @@ class TestTheCommand:
         for account in ACCOUNTS:
             assert account.role in output
             assert account.email in output
+        assert PAIR_NOTE in output
 
 
 def test_program_admins_may_sign_in_to_the_admin(db, user_factory):

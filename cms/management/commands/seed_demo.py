@@ -11,8 +11,9 @@ DEFAULT_SEED = 2024
 
 class Command(BaseCommand):
     help = (
-        "Seed a demo organisation with people, a library and leader stories. Runs only "
-        "on an empty database or an existing demo; on an existing demo it changes nothing."
+        "Seed a demo organisation with people, a library, leader stories and a mentoring "
+        "programme with journeys under way. Runs only on an empty database or an existing "
+        "demo; on an existing demo it changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -46,3 +47,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line.rstrip()}")
             if number == 0:
                 self.stdout.write("  " + "  ".join("-" * width for width in widths))
+        for note in result.notes:
+            self.stdout.write(f"\n  {note}")
