@@ -19,9 +19,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install Trellis with its development tools
 
-demo: install ## Migrate and seed the embedded SQLite demo, then serve the site and worker on 127.0.0.1:$(PORT)
+demo: install ## Migrate and seed the SQLite demo, sync schedules, serve site and worker on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py sync_schedules -v 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops."
 	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
 

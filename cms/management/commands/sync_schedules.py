@@ -20,7 +20,8 @@ class Command(BaseCommand):
     )
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity=1, **options):
+        say = self.stdout.write if verbosity >= 1 else (lambda message: None)
         declared = declared_schedules()
         names = set()
         for entry in declared:
@@ -34,8 +35,8 @@ class Command(BaseCommand):
                     setattr(schedule, key, value)
                 if changed:
                     schedule.save()
-            self.stdout.write(f"{'created' if created else 'kept'}: {name}")
+            say(f"{'created' if created else 'kept'}: {name}")
         stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=names)
         for name in stale.values_list("name", flat=True):
-            self.stdout.write(f"removed: {name}")
+            say(f"removed: {name}")
         stale.delete()

@@ -1,0 +1,456 @@
+"""Queries and server time of the participant pages: journey, milestone and dashboard.
+
+Run as ``.venv/bin/python bench/pages.py`` (``make bench`` runs it). It builds a
+scratch database (SQLite at ``/tmp/trellis_bench_pages.sqlite3`` by default, or
+the PostgreSQL database ``BENCH_DATABASE_URL`` names, created and dropped like
+``bench/tick.py`` does), migrates it and builds, with the project's factories
+and services, two journey templates of 6 and 60 milestones (four steps each:
+read a library material, reflect, tick a box, then a pulse, meeting, goal
+setting or goal review in turn). One mentee starts a journey on each, long
+enough ago that most milestones have opened; both members complete every step
+of the first half of the milestones, and the pair reflects, meets and sets
+goals. Two more mentees follow one and ten journeys, for the dashboard.
+
+Each page is then requested through ``django.test.Client`` as the signed-in
+mentee, with the full middleware stack and the cached template loader, as in
+production: queries per request (a warm request), and the median time of a
+request over ``--requests`` warm requests after ``--warmup`` warm-ups. ``/healthz``
+is timed the same way in the same run, and every time carries its ratio to it.
+
+Printed, as JSON lines: queries per request for each page and size, how many
+queries the bigger case adds (target 0: queries must not grow with milestones,
+steps, completions or journeys), and each page's time ratio to ``/healthz``.
+``--profile`` writes the top cProfile costs of the 60-milestone journey page to
+stderr; they are written anyway when its ratio misses the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import io
+import json
+import logging
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_SQLITE = "/tmp/trellis_bench_pages.sqlite3"  # noqa: S108
+QUERIES_TARGET = 25
+JOURNEY_RATIO_TARGET = 25
+DASHBOARD_RATIO_TARGET = 25
+MILESTONE_RATIO_TARGET = 40
+DAYS_AGO = 200
+
+
+def emit(metric, value, unit, target, **extra):
+    print(json.dumps({"metric": metric, "value": value, "unit": unit, "target": target, **extra}))
+    sys.stdout.flush()
+
+
+def note(text: str) -> None:
+    print(f"# {text}", file=sys.stderr)
+
+
+# The scratch database ----------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+def remove_sqlite(path: str) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
+# The data ----------------------------------------------------------------------------------
+
+
+def build_site():
+    from wagtail.models import Page, Site
+
+    from cms.models import HomePage
+    from content.factories import LibraryIndexPageFactory, MaterialPageFactory, markdown_body
+    from journeys.factories import ProgramPageFactory
+
+    root = Page.get_first_root_node()
+    home = HomePage(title="Bench mentoring", slug="bench")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.save()
+    library = LibraryIndexPageFactory(parent=home)
+    materials = [
+        MaterialPageFactory(
+            parent=library,
+            title=f"Guide {n}",
+            body=markdown_body(
+                f"## Guide {n}\n\nWhat good mentors do, with **examples** and a "
+                "[checklist](https://example.com/checklist).\n\n* Listen\n* Ask\n* Agree"
+            ),
+        )
+        for n in range(1, 13)
+    ]
+    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    return program, materials
+
+
+def template_blocks(count: int, materials) -> list[dict]:
+    """``count`` milestones spread over a year, four steps each, some with prerequisites."""
+    from journeys.factories import milestone, step
+
+    spacing = max(360 // count, 1)
+    blocks = []
+    for n in range(1, count + 1):
+        material = materials[n % len(materials)]
+        guide = materials[(n + 5) % len(materials)]
+        fourth = (
+            step("pulse"),
+            step("meet", {"purpose": "Talk it through", "discussion_guide": guide.pk}),
+            step("set_goals"),
+            step("review_goals"),
+        )[n % 4]
+        blocks.append(
+            milestone(
+                f"Milestone {n}",
+                f"m{n}",
+                [
+                    step("read", {"page": material.pk, "note": "Read this before you meet."}),
+                    step(
+                        "reflect", {"prompt": f"What did milestone {n} show you?", "guidance": ""}
+                    ),
+                    step("checklist", {"text": f"Tick off milestone {n}"}),
+                    fourth,
+                ],
+                opens=(n - 1) * spacing,
+                due=14,
+                prerequisites=f"m{n - 1}" if n % 3 == 0 else "",
+                intro=f"<p>Milestone {n}: a few warm sentences on what it is about.</p>",
+            )
+        )
+    return blocks
+
+
+def make_user(email: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(email=email)  # signed in with force_login
+
+
+def progress(journey, mentor, mentee, today: datetime.date, reflect: bool = True) -> int:
+    """Both members complete every step of the first half of the milestones.
+
+    Each action is dated a few days after its milestone opened, through the
+    services a participant's requests use; returns the completions made.
+    """
+    from journeys.models import StepCompletion
+    from journeys.services import progress as services
+    from journeys.services.state import journey_state
+
+    snapshot = journey_state(journey, today).snapshot
+    half = snapshot.prepared.milestones[: len(snapshot.prepared.milestones) // 2]
+    for number, spec in enumerate(half, start=1):
+        day = min(journey.started_on + datetime.timedelta(days=spec.opens_after_days + 3), today)
+        for step in snapshot.milestones_by_id[spec.id].steps:
+            for user in (mentee, mentor):
+                if step.kind == "reflect" and reflect:
+                    services.save_reflection(
+                        journey,
+                        user,
+                        spec.id,
+                        step.id,
+                        f"Milestone {number}: we *listened* more than we talked.",
+                        shared=user is mentee and number % 2 == 1,
+                        base_version=None,
+                        today=day,
+                        complete=True,
+                    )
+                elif step.kind == "pulse":
+                    services.record_pulse(journey, user, spec.id, step.id, 4, day)
+                elif step.kind == "meet" and user is mentee:
+                    services.log_meeting(
+                        journey,
+                        user,
+                        day,
+                        45,
+                        "We talked about **feedback**.",
+                        "Book the next one",
+                        day,
+                        milestone_id=spec.id,
+                        step_id=step.id,
+                    )
+                else:
+                    services.complete_step(journey, user, spec.id, step.id, day)
+    return StepCompletion.objects.filter(journey=journey).count()
+
+
+def extras(journey, mentor, mentee, today: datetime.date) -> None:
+    """A few goals and meetings that are not tied to a step."""
+    from journeys.models import GoalStatus
+    from journeys.services import progress as services
+
+    for n, user in enumerate((mentee, mentee, mentor), start=1):
+        goal = services.set_goal(
+            journey, user, f"Goal {n}: lead a meeting", today + datetime.timedelta(days=30), today
+        )
+        if n == 1:
+            services.update_goal(goal, user, GoalStatus.ACHIEVED, today)
+    for n in range(1, 4):
+        services.log_meeting(
+            journey, mentor, today - datetime.timedelta(days=7 * n), 30, "Catch-up.", "", today
+        )
+
+
+def build(today: datetime.date):
+    from journeys.factories import JourneyPageFactory
+    from journeys.models import MemberRole
+    from journeys.services.starting import start_journey
+
+    program, materials = build_site()
+    templates = {
+        size: JourneyPageFactory(
+            parent=program, title=f"Journey of {size}", milestones=template_blocks(size, materials)
+        )
+        for size in (6, 60)
+    }
+    started_on = today - datetime.timedelta(days=DAYS_AGO)
+
+    def start(template, mentor, mentee):
+        return start_journey(
+            program,
+            [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+            started_on=started_on,
+            template=template,
+        )
+
+    mentee = make_user("mentee@bench.example")
+    journeys, completions = {}, {}
+    for size, template in templates.items():
+        mentor = make_user(f"mentor{size}@bench.example")
+        journeys[size] = start(template, mentor, mentee)
+        completions[size] = progress(journeys[size], mentor, mentee, today)
+        extras(journeys[size], mentor, mentee, today)
+
+    # The dashboard: one person in one journey, another in ten, all on the big template.
+    dashboard = {}
+    for count in (1, 10):
+        person = make_user(f"dashboard{count}@bench.example")
+        for n in range(count):
+            mentor = make_user(f"dashboard{count}-mentor{n}@bench.example")
+            journey = start(templates[60], mentor, person)
+            progress(journey, mentor, person, today, reflect=n % 2 == 0)
+        dashboard[count] = person
+    return mentee, journeys, completions, dashboard
+
+
+def open_milestone(journey, today: datetime.date) -> str:
+    """The first milestone the mentee can act on and has not finished."""
+    from journeys import engine
+    from journeys.services.state import journey_state
+
+    state = journey_state(journey, today).state
+    return next(m.id for m in state.milestones if m.state in engine.ACTIONABLE)
+
+
+# Measuring ---------------------------------------------------------------------------------
+
+
+class Meter:
+    def __init__(self, client, warmup: int, requests: int):
+        self.client = client
+        self.warmup = warmup
+        self.requests = requests
+
+    def get(self, url: str):
+        response = self.client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    def queries(self, url: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            self.get(url)
+        return len(captured)
+
+    def median_ms(self, url: str, requests: int | None = None) -> float:
+        for _ in range(self.warmup):
+            self.get(url)
+        samples = []
+        for _ in range(requests or self.requests):
+            start = time.perf_counter()
+            self.get(url)
+            samples.append((time.perf_counter() - start) * 1000)
+        return statistics.median(samples)
+
+
+def profile(meter: Meter, url: str, top: int = 20) -> str:
+    meter.get(url)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(meter.requests):
+        meter.get(url)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def check_cached_templates() -> None:
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    loaders = engines["django"].engine.template_loaders
+    if not all(isinstance(loader, Loader) for loader in loaders):
+        raise SystemExit("Templates are not cached: run with DEBUG off, as in production.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="Timed requests per page.")
+    parser.add_argument("--warmup", type=int, default=5, help="Untimed requests first.")
+    parser.add_argument("--profile", action="store_true", help="Profile the big journey page.")
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    args = parser.parse_args()
+
+    postgres = os.environ.get("BENCH_DATABASE_URL", "")
+    if postgres:
+        recreate_database(postgres)
+        os.environ["DATABASE_URL"] = postgres
+    else:
+        remove_sqlite(DEFAULT_SQLITE)
+        os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_SQLITE}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    django.setup()
+    logging.getLogger("wagtail").setLevel(logging.WARNING)  # one line per page built
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    try:
+        call_command("migrate", verbosity=0)
+        check_cached_templates()
+        today = timezone.localdate()
+        started = time.perf_counter()
+        mentee, journeys, completions, dashboard = build(today)
+        note(
+            f"built in {time.perf_counter() - started:.1f} s; completions per journey: "
+            + ", ".join(f"{size} milestones: {n}" for size, n in completions.items())
+        )
+        if postgres:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+        client = Client(raise_request_exception=True)
+        meter = Meter(client, args.warmup, args.requests)
+        healthz = reverse("healthz")
+        client.force_login(mentee)
+        meter.median_ms(healthz)  # warm the process before the reference is taken
+
+        urls = {}
+        for size, journey in journeys.items():
+            urls[("journey_page", size)] = reverse("journeys:journey", args=[journey.uuid])
+            urls[("milestone_page", size)] = reverse(
+                "journeys:milestone", args=[journey.uuid, open_milestone(journey, today)]
+            )
+        pages = {key: (meter.queries(url), meter.median_ms(url)) for key, url in urls.items()}
+        for count, person in dashboard.items():
+            client.force_login(person)
+            url = reverse("journeys:my_mentoring")
+            pages[("dashboard", count)] = (meter.queries(url), meter.median_ms(url))
+        client.force_login(mentee)
+        # The reference after the pages, so both were measured in the same warm process.
+        healthz_ms = meter.median_ms(healthz, args.requests * 3)
+
+        sizes = {"journey_page": (6, 60), "milestone_page": (6, 60), "dashboard": (1, 10)}
+        label = {"journey_page": "milestones", "milestone_page": "milestones"}
+        targets = {
+            "journey_page": JOURNEY_RATIO_TARGET,
+            "milestone_page": MILESTONE_RATIO_TARGET,
+            "dashboard": DASHBOARD_RATIO_TARGET,
+        }
+        for page, (small, large) in sizes.items():
+            what = label.get(page, "journeys")
+            suffix = {
+                small: f"{small}_{what}" if small > 1 else "1_journey",
+                large: f"{large}_{what}",
+            }
+            for size in (small, large):
+                emit(
+                    f"{page}_queries_{suffix[size]}",
+                    pages[(page, size)][0],
+                    "queries",
+                    QUERIES_TARGET,
+                )
+            emit(
+                f"{page}_query_growth",
+                pages[(page, large)][0] - pages[(page, small)][0],
+                "queries",
+                0,
+                compared=f"{suffix[large]} vs {suffix[small]}",
+            )
+            for size in (small, large):
+                ms = pages[(page, size)][1]
+                emit(
+                    f"{page}_time_ratio_{suffix[size]}",
+                    round(ms / healthz_ms, 1),
+                    "x healthz",
+                    targets[page],
+                    ms=round(ms, 2),
+                    healthz_ms=round(healthz_ms, 3),
+                )
+
+        big_ratio = pages[("journey_page", 60)][1] / healthz_ms
+        if args.profile or big_ratio > JOURNEY_RATIO_TARGET:
+            note(f"journey page, 60 milestones, {args.requests} requests under cProfile:")
+            print(profile(meter, urls[("journey_page", 60)]), file=sys.stderr)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            if postgres:
+                drop_database(postgres)
+            else:
+                remove_sqlite(DEFAULT_SQLITE)
+
+
+if __name__ == "__main__":
+    main()
