@@ -19,7 +19,9 @@ def advance_journeys(today: str | None = None) -> str:
     if not settings.TRELLIS_TICK_FAN_OUT:
         return str(notifications.advance_journeys(day))
     batches = 0
-    for ids in notifications.journey_id_batches():
+    # Deliver what an earlier run logged but could not send.
+    enqueue("journeys.tasks.deliver_pending", group="advance_journeys")
+    for ids in notifications.journey_id_batches(day):
         enqueue("journeys.tasks.advance_batch", ids, day.isoformat(), group="advance_journeys")
         batches += 1
     return f"queued {batches} batches"
@@ -30,6 +32,10 @@ def advance_batch(journey_ids: list[int], today: str) -> str:
     recorded = notifications.record_batch(journey_ids, day)
     emailed = notifications.deliver(journey_ids)
     return f"{len(journey_ids)} journeys: {recorded} recorded, {emailed} emailed"
+
+
+def deliver_pending() -> str:
+    return f"{notifications.deliver()} emails sent"
 
 
 def send_participant_digests() -> str:

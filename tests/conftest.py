@@ -1,8 +1,17 @@
 import pytest
+from django.core.cache import cache
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
 from content.factories import LibraryIndexPageFactory, StoriesIndexPageFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids are reused between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

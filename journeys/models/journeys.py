@@ -66,6 +66,11 @@ class Journey(models.Model):
         help_text=_("The goals' topics; milestones on these tracks are included."),
     )
     last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    # The tick skips a journey it already advanced today unless something
+    # changed since: members acted, or it moved to another template revision.
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    advanced_on = models.DateField(null=True, blank=True, editable=False)
+    advanced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

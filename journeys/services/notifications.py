@@ -25,6 +25,7 @@ Rules enforced here:
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -34,10 +35,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import engine
@@ -128,13 +130,21 @@ def plan_notifications(loaded: LoadedJourney, nudge_after_days: int, today: date
     return rows
 
 
-def journey_id_batches(batch_size: int | None = None):
-    """Ranges of active journey ids, walked by key so each query stays small."""
+def due_for_advance(today: date):
+    """Active journeys not yet advanced for ``today``, or changed since they were."""
+    return Journey.objects.filter(status=JourneyStatus.ACTIVE).filter(
+        Q(advanced_on__isnull=True) | ~Q(advanced_on=today) | Q(changed_at__gt=F("advanced_at"))
+    )
+
+
+def journey_id_batches(today: date, batch_size: int | None = None):
+    """Batches of the ids of journeys due for advance, walked by key."""
     batch_size = batch_size or BATCH_SIZE
     last = 0
     while True:
         ids = list(
-            Journey.objects.filter(status=JourneyStatus.ACTIVE, pk__gt=last)
+            due_for_advance(today)
+            .filter(pk__gt=last)
             .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
         )
@@ -146,10 +156,11 @@ def journey_id_batches(batch_size: int | None = None):
 
 def record_batch(journey_ids, today: date) -> int:
     """Compute the journeys' states and log the notifications they call for."""
+    started = timezone.now()
     journeys = Journey.objects.filter(pk__in=journey_ids, status=JourneyStatus.ACTIVE).only(
         "pk", "program_id", "template_revision_id", "started_on", "last_activity_on"
     )
-    loaded = journey_states(journeys, today)
+    loaded = journey_states(journeys, today, with_users=False)
     nudge_days = dict(
         ProgramPage.objects.filter(pk__in={lj.journey.program_id for lj in loaded}).values_list(
             "pk", "nudge_after_inactive_days"
@@ -171,6 +182,7 @@ def record_batch(journey_ids, today: date) -> int:
         # A concurrent tick may have logged some of these since the read above;
         # the unique key lets the database drop those quietly.
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Journey.objects.filter(pk__in=journey_ids).update(advanced_on=today, advanced_at=started)
     return len(rows)
 
 
@@ -202,12 +214,39 @@ def user_id_from_unsubscribe_token(token: str) -> int | None:
         return None
 
 
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@functools.lru_cache(maxsize=16)
+def email_copy(language: str) -> dict[str, str]:
+    """The fixed sentences of the emails, translated once per language."""
+    return {
+        "hello": _("Hello %(name)s,"),
+        "update_intro": _("Here is what is happening in your mentoring journey, “%(journey)s”:"),
+        "digest_intro": _("Here is your mentoring week."),
+        "closing": _("Take your time: the journey is yours to walk together."),
+        "settings": _("Choose how often we write to you"),
+        "stop": _("Stop these emails"),
+        "title": _("Your mentoring journey"),
+        "digest_title": _("Your mentoring week"),
+    }
+
+
 class Mailer:
-    """Builds and sends notification emails, reusing one connection and site lookups."""
+    """Builds and sends notification emails.
+
+    One connection serves every email of a run; sites and URL shapes are
+    looked up once, not per email.
+    """
 
     def __init__(self, connection=None):
         self.connection = connection or get_connection()
         self._roots = {}
+        self._unsubscribe = reverse("journeys:unsubscribe", args=["TOKEN"])
+        self._settings = reverse("journeys:email_settings")
+        self._milestone = reverse("journeys:milestone", args=[ZERO_UUID, "MILESTONE"])
+        self._journey = reverse("journeys:journey", args=[ZERO_UUID])
+        self.copy = email_copy(get_language() or settings.LANGUAGE_CODE)
 
     def site_root(self, program_id) -> str:
         if program_id not in self._roots:
@@ -219,15 +258,23 @@ class Mailer:
             self._roots[program_id] = root or settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         return self._roots[program_id]
 
+    def item_url(self, journey_uuid, milestone_id: str) -> str:
+        if milestone_id:
+            return self._milestone.replace(ZERO_UUID, str(journey_uuid)).replace(
+                "MILESTONE", milestone_id
+            )
+        return self._journey.replace(ZERO_UUID, str(journey_uuid))
+
     def send(self, user, template: str, context: dict, subject: str, program_id) -> None:
         root = self.site_root(program_id)
-        unsubscribe = root + reverse("journeys:unsubscribe", args=[unsubscribe_token(user)])
+        unsubscribe = root + self._unsubscribe.replace("TOKEN", unsubscribe_token(user))
         context = {
             **context,
-            "user": user,
+            "copy": self.copy,
+            "greeting": self.copy["hello"] % {"name": user.first_name or user.email},
             "site_root": root,
             "unsubscribe_url": unsubscribe,
-            "settings_url": root + reverse("journeys:email_settings"),
+            "settings_url": root + self._settings,
         }
         message = EmailMultiAlternatives(
             subject=subject,
@@ -242,14 +289,68 @@ class Mailer:
         message.send()
 
 
-def _titles(notifications):
-    snapshots = snapshots_for_revision_ids({n.journey.template_revision_id for n in notifications})
-    titles = {}
-    for n in notifications:
-        snapshot = snapshots.get(n.journey.template_revision_id)
+_ITEM_TEXTS: dict[tuple, str] = {}
+
+
+def item_text(kind: str, title: str) -> str:
+    """The sentence an email gives one notification, translated once per process."""
+    key = (get_language(), kind, title)
+    text = _ITEM_TEXTS.get(key)
+    if text is None:
+        if kind == NotificationKind.MILESTONE_OPENED:
+            text = _("“%(title)s” has opened.") % {"title": title}
+        elif kind == NotificationKind.DUE_SOON:
+            text = _("“%(title)s” is due soon.") % {"title": title}
+        elif kind == NotificationKind.OVERDUE:
+            text = _("“%(title)s” is waiting for you: its due date has passed.") % {"title": title}
+        else:
+            text = _(
+                "It has been a while since anyone in your journey did something together. "
+                "A short message to your partner is a good way back in."
+            )
+        if len(_ITEM_TEXTS) < 10_000:
+            _ITEM_TEXTS[key] = text
+    return text
+
+
+def _claimed(token: str):
+    """The rows this run claimed, with only the columns an email needs."""
+    return list(
+        Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
+        .select_related("member__user", "journey")
+        .only(
+            "pk",
+            "kind",
+            "milestone_id",
+            "journey_id",
+            "member_id",
+            "member__user_id",
+            "member__user__email",
+            "member__user__first_name",
+            "journey__uuid",
+            "journey__program_id",
+            "journey__template_revision_id",
+        )
+        .order_by("journey_id", "member_id", "pk")
+    )
+
+
+def _snapshots(notifications):
+    return snapshots_for_revision_ids({n.journey.template_revision_id for n in notifications})
+
+
+def _items(notes, snapshot, mailer):
+    items = []
+    for n in notes:
         milestone = snapshot.milestones_by_id.get(n.milestone_id) if snapshot else None
-        titles[n.pk] = milestone.title if milestone else ""
-    return titles
+        items.append(
+            {
+                "kind": n.kind,
+                "text": item_text(n.kind, milestone.title if milestone else ""),
+                "url": mailer.item_url(n.journey.uuid, n.milestone_id),
+            }
+        )
+    return items
 
 
 def deliver(journey_ids=None, mailer: Mailer | None = None) -> int:
@@ -261,43 +362,35 @@ def deliver(journey_ids=None, mailer: Mailer | None = None) -> int:
     if journey_ids is not None:
         filters &= Q(journey_id__in=journey_ids)
     token = _claim(filters)
-    claimed = list(
-        Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
-        .select_related("member__user", "journey__template")
-        .order_by("journey_id", "member_id", "pk")
-    )
+    claimed = _claimed(token)
     if not claimed:
         return 0
-    choices = _preferences({n.member.user_id for n in claimed})
-    now = timezone.now()
-    by_choice = defaultdict(list)
-    for n in claimed:
-        by_choice[choices.get(n.member.user_id, EmailChoice.IMMEDIATE)].append(n.pk)
-    Notification.objects.filter(pk__in=by_choice[EmailChoice.NONE]).update(
-        sent_at=now, delivery="suppressed"
-    )
-    Notification.objects.filter(pk__in=by_choice[EmailChoice.WEEKLY]).update(
-        delivery="digest", claimed_at=None, claimed_by=""
-    )
-    immediate = set(by_choice[EmailChoice.IMMEDIATE])
-    groups = defaultdict(list)
-    for n in claimed:
-        if n.pk in immediate:
-            groups[(n.journey_id, n.member_id)].append(n)
-    if not groups:
-        return 0
-    titles = _titles([n for group in groups.values() for n in group])
-    mailer = mailer or Mailer()
-    sent = 0
     try:
-        sent = _send_groups(groups, titles, mailer)
+        choices = _preferences({n.member.user_id for n in claimed})
+        now = timezone.now()
+        by_choice = defaultdict(list)
+        for n in claimed:
+            by_choice[choices.get(n.member.user_id, EmailChoice.IMMEDIATE)].append(n.pk)
+        Notification.objects.filter(pk__in=by_choice[EmailChoice.NONE]).update(
+            sent_at=now, delivery="suppressed"
+        )
+        Notification.objects.filter(pk__in=by_choice[EmailChoice.WEEKLY]).update(
+            delivery="digest", claimed_at=None, claimed_by=""
+        )
+        immediate = set(by_choice[EmailChoice.IMMEDIATE])
+        groups = defaultdict(list)
+        for n in claimed:
+            if n.pk in immediate:
+                groups[(n.journey_id, n.member_id)].append(n)
+        if not groups:
+            return 0
+        return _send_groups(groups, _snapshots(claimed), mailer or Mailer())
     finally:
         # Whatever was claimed and not sent goes back for the next run now,
         # rather than after the claim times out.
         Notification.objects.filter(claimed_by=token, sent_at__isnull=True).exclude(
             delivery="digest"
         ).update(claimed_at=None, claimed_by="")
-    return sent
 
 
 def _mark_sent(ids) -> None:
@@ -306,12 +399,12 @@ def _mark_sent(ids) -> None:
         ids.clear()
 
 
-def _send_groups(groups, titles, mailer) -> int:
+def _send_groups(groups, snapshots, mailer) -> int:
     sent = 0
     unmarked = []
     try:
         for notes in groups.values():
-            _send_group(notes, titles, mailer)
+            _send_group(notes, snapshots, mailer)
             unmarked.extend(n.pk for n in notes)
             sent += 1
             if len(unmarked) >= MARK_EVERY:
@@ -321,25 +414,19 @@ def _send_groups(groups, titles, mailer) -> int:
     return sent
 
 
-def _send_group(notes, titles, mailer) -> None:
-    first = notes[0]
-    items = [
-        {
-            "kind": n.kind,
-            "milestone_id": n.milestone_id,
-            "title": titles.get(n.pk, ""),
-            "url": reverse("journeys:milestone", args=[first.journey.uuid, n.milestone_id])
-            if n.milestone_id
-            else reverse("journeys:journey", args=[first.journey.uuid]),
-        }
-        for n in notes
-    ]
+def _send_group(notes, snapshots, mailer) -> None:
+    journey = notes[0].journey
+    snapshot = snapshots.get(journey.template_revision_id)
+    journey_title = snapshot.page.title if snapshot else ""
     mailer.send(
-        first.member.user,
+        notes[0].member.user,
         "journey_update",
-        {"journey": first.journey, "items": items},
+        {
+            "intro": mailer.copy["update_intro"] % {"journey": journey_title},
+            "items": _items(notes, snapshot, mailer),
+        },
         subject=_subject(notes),
-        program_id=first.journey.program_id,
+        program_id=journey.program_id,
     )
 
 
@@ -359,11 +446,13 @@ def advance_journeys(today: date | None = None, batch_size: int | None = None) -
     today = today or timezone.localdate()
     journeys = batches = recorded = emailed = 0
     mailer = Mailer()
-    for ids in journey_id_batches(batch_size):
+    for ids in journey_id_batches(today, batch_size):
         journeys += len(ids)
         batches += 1
         recorded += record_batch(ids, today)
         emailed += deliver(ids, mailer)
+    # Anything an earlier run logged but could not send goes now.
+    emailed += deliver(None, mailer)
     return TickResult(journeys, batches, recorded, emailed)
 
 
@@ -371,40 +460,44 @@ def send_participant_digests(today: date | None = None) -> int:
     """Send each weekly-digest participant one email with what waited for them."""
     today = today or timezone.localdate()
     token = _claim(Q(delivery="digest"))
-    claimed = list(
-        Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
-        .select_related("member__user", "journey__template")
-        .order_by("member__user_id", "journey_id", "pk")
-    )
+    claimed = sorted(_claimed(token), key=lambda n: (n.member.user_id, n.journey_id, n.pk))
     if not claimed:
         return 0
-    titles = _titles(claimed)
+    snapshots = _snapshots(claimed)
     by_user = defaultdict(list)
     for n in claimed:
         by_user[n.member.user_id].append(n)
     mailer = Mailer()
     sent = 0
-    for notes in by_user.values():
-        user = notes[0].member.user
-        journeys = defaultdict(list)
-        for n in notes:
-            journeys[n.journey].append(
-                {
-                    "kind": n.kind,
-                    "title": titles.get(n.pk, ""),
-                    "url": reverse("journeys:milestone", args=[n.journey.uuid, n.milestone_id])
-                    if n.milestone_id
-                    else reverse("journeys:journey", args=[n.journey.uuid]),
-                }
+    try:
+        for notes in by_user.values():
+            user = notes[0].member.user
+            journeys = defaultdict(list)
+            for n in notes:
+                journeys[n.journey_id].append(n)
+            sections = []
+            for journey_notes in journeys.values():
+                snapshot = snapshots.get(journey_notes[0].journey.template_revision_id)
+                sections.append(
+                    {
+                        "title": snapshot.page.title if snapshot else "",
+                        "items": _items(journey_notes, snapshot, mailer),
+                    }
+                )
+            mailer.send(
+                user,
+                "weekly_digest",
+                {"intro": mailer.copy["digest_intro"], "sections": sections},
+                subject=_("Your mentoring week"),
+                program_id=notes[0].journey.program_id,
             )
-        mailer.send(
-            user,
-            "weekly_digest",
-            {"journeys": dict(journeys), "today": today},
-            subject=_("Your mentoring week"),
-            program_id=notes[0].journey.program_id,
+            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(
+                sent_at=timezone.now()
+            )
+            ParticipantPreferences.objects.filter(user_id=user.pk).update(digest_sent_on=today)
+            sent += 1
+    finally:
+        Notification.objects.filter(claimed_by=token, sent_at__isnull=True).update(
+            claimed_at=None, claimed_by=""
         )
-        Notification.objects.filter(pk__in=[n.pk for n in notes]).update(sent_at=timezone.now())
-        ParticipantPreferences.objects.filter(user=user).update(digest_sent_on=today)
-        sent += 1
     return sent

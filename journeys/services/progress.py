@@ -22,7 +22,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,8 +56,10 @@ def member_of(journey: Journey, user) -> JourneyMember:
 
 
 def _touch(journey: Journey, today: date) -> None:
-    Journey.objects.filter(pk=journey.pk).exclude(last_activity_on__gte=today).update(
-        last_activity_on=today
+    """Record that members acted: the tick looks at this journey again."""
+    Journey.objects.filter(pk=journey.pk).update(
+        changed_at=timezone.now(),
+        last_activity_on=Greatest(Coalesce("last_activity_on", Value(today)), Value(today)),
     )
 
 
@@ -116,6 +119,7 @@ def undo_step(journey, user, milestone_id, step_id, today: date) -> None:
     StepCompletion.objects.filter(
         journey=journey, milestone_id=milestone_id, step_id=step_id, member=member
     ).delete()
+    _touch(journey, today)
 
 
 def save_reflection(

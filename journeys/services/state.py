@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models.functions import TruncDate
+
 from .. import engine
 from ..models import Journey, JourneyMember, ProgramPage, StepCompletion
 from .templates import TemplateSnapshot, snapshot_for_revision, snapshots_for_revision_ids
@@ -30,20 +32,22 @@ class LoadedJourney:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A member as the tick needs it: no user row behind it."""
+
+    pk: int
+    role: str
+    user_id: int
+
+
 def engine_input(journey, snapshot, members, completions, track_ids, due_soon_days):
+    """``completions`` are (milestone id, step id, member id, completed on) tuples."""
     activity = (journey.last_activity_on,) if journey.last_activity_on else ()
     return engine.JourneyInput(
         milestones=snapshot.prepared,
         members=tuple(engine.Member(id=m.pk, role=m.role) for m in members),
-        completions=tuple(
-            engine.Completion(
-                milestone_id=c.milestone_id,
-                step_id=c.step_id,
-                member_id=c.member_id,
-                completed_on=c.completed_at.date(),
-            )
-            for c in completions
-        ),
+        completions=tuple(engine.Completion(*c) for c in completions),
         started_on=journey.started_on,
         tracks=frozenset(str(t) for t in track_ids),
         activity_dates=activity,
@@ -59,8 +63,8 @@ def journey_state(journey: Journey, today: date) -> LoadedJourney:
         .select_related("user")
         .order_by("role", "pk")
     )
-    completions = StepCompletion.objects.filter(journey=journey).only(
-        "milestone_id", "step_id", "member_id", "completed_at"
+    completions = StepCompletion.objects.filter(journey=journey).values_list(
+        "milestone_id", "step_id", "member_id", TruncDate("completed_at")
     )
     track_ids = journey.tracks.values_list("pk", flat=True)
     state = engine.compute(
@@ -77,25 +81,34 @@ def journey_state(journey: Journey, today: date) -> LoadedJourney:
     return LoadedJourney(journey=journey, snapshot=snapshot, members=members, state=state)
 
 
-def journey_states(journeys, today: date) -> list[LoadedJourney]:
-    """States of many journeys in a fixed number of queries (one per table)."""
+def journey_states(journeys, today: date, with_users: bool = True) -> list[LoadedJourney]:
+    """States of many journeys in a fixed number of queries (one per table).
+
+    ``with_users=False`` gives ``MemberRow`` members without loading users:
+    the tick needs only ids and roles.
+    """
     journeys = list(journeys)
     if not journeys:
         return []
     ids = [j.pk for j in journeys]
     snapshots = snapshots_for_revision_ids(j.template_revision_id for j in journeys)
     members = defaultdict(list)
-    for member in (
-        JourneyMember.objects.filter(journey_id__in=ids, left_on__isnull=True)
-        .select_related("user")
-        .order_by("role", "pk")
-    ):
-        members[member.journey_id].append(member)
+    current = JourneyMember.objects.filter(journey_id__in=ids, left_on__isnull=True).order_by(
+        "role", "pk"
+    )
+    if with_users:
+        for member in current.select_related("user"):
+            members[member.journey_id].append(member)
+    else:
+        for pk, journey_id, role, user_id in current.values_list(
+            "pk", "journey_id", "role", "user_id"
+        ):
+            members[journey_id].append(MemberRow(pk, role, user_id))
     completions = defaultdict(list)
-    for completion in StepCompletion.objects.filter(journey_id__in=ids).only(
-        "journey_id", "milestone_id", "step_id", "member_id", "completed_at"
+    for journey_id, *completion in StepCompletion.objects.filter(journey_id__in=ids).values_list(
+        "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
     ):
-        completions[completion.journey_id].append(completion)
+        completions[journey_id].append(completion)
     tracks = defaultdict(list)
     for journey_id, topic_id in Journey.tracks.through.objects.filter(
         journey_id__in=ids

@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Revision
 
 from ..models import Journey, JourneyPage, StepCompletion
@@ -145,5 +146,6 @@ def upgrade_journeys(journeys) -> list[UpgradePlan]:
         if plan.dropped_completion_ids:
             StepCompletion.objects.filter(pk__in=plan.dropped_completion_ids).delete()
         plan.journey.template_revision = plan.to_revision
-        plan.journey.save(update_fields=["template_revision", "updated_at"])
+        plan.journey.changed_at = timezone.now()
+        plan.journey.save(update_fields=["template_revision", "changed_at", "updated_at"])
     return plans
