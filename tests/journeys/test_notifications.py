@@ -206,3 +206,24 @@ def test_schedules_are_synced_by_name(db):
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {"trellis.advance_journeys", "trellis.participant_digests", "someone-elses"}
     assert Schedule.objects.get(name="trellis.advance_journeys").schedule_type == Schedule.HOURLY
+
+
+def test_a_second_tick_the_same_day_reads_no_journey_again(journey, today):
+    assert notifications.advance_journeys(today).journeys == 1
+    assert notifications.advance_journeys(today).journeys == 0
+    assert notifications.advance_journeys(today + DAY).journeys == 1
+
+
+def test_a_journey_whose_members_act_is_advanced_again_the_same_day(journey, pair, today):
+    day = today + 14 * DAY
+    notifications.advance_journeys(day)
+    first, second = journey_state(journey, day).snapshot.milestones[:2]
+    assert not Notification.objects.filter(milestone_id=second.id).exists()
+
+    for user in pair:
+        for step in first.steps:
+            complete_step(journey, user, first.id, step.id, day)
+    result = notifications.advance_journeys(day)
+
+    assert result.journeys == 1
+    assert kinds(milestone_id=second.id) == [NotificationKind.MILESTONE_OPENED] * 2

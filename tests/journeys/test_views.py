@@ -302,6 +302,16 @@ def test_marking_a_step_as_done_records_it_and_says_so(client, journey, mentee):
     assert response.redirect_chain[-1][0].endswith(f"#step-{checklist}")
 
 
+def test_the_journey_timeline_shows_progress_made_since_it_was_last_seen(client, journey, mentee):
+    client.force_login(mentee)
+    assert "0 of 5 steps done by you" in visible_text(client.get(url("journey", journey)))
+
+    checklist = step_id(journey, "m-start", "checklist")
+    client.post(url("complete_step", journey, "m-start", checklist))
+
+    assert "1 of 5 steps done by you" in visible_text(client.get(url("journey", journey)))
+
+
 def test_undo_takes_the_completion_back(client, journey, mentee):
     client.force_login(mentee)
     checklist = step_id(journey, "m-start", "checklist")
