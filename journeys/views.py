@@ -67,7 +67,9 @@ def _member_journey(request, journey_uuid) -> Journey:
         raise Http404
     journey = (
         Journey.objects.for_user(request.user)
-        .select_related("program", "template", "template_revision")
+        .select_related("program", "template")
+        # The pages need the titles; the streams are read from the cached revision.
+        .defer("program__objectives", "template__milestones")
         .filter(uuid=journey_uuid)
         .first()
     )

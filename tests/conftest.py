@@ -4,14 +4,17 @@ from wagtail.models import Page, Site
 
 from cms.models import HomePage
 from content.factories import LibraryIndexPageFactory, StoriesIndexPageFactory
+from journeys.services.templates import clear_cache as clear_template_cache
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: ids are reused between tests."""
+    """Each test starts with empty caches: ids are reused between tests."""
     cache.clear()
+    clear_template_cache()
     yield
     cache.clear()
+    clear_template_cache()
 
 
 @pytest.fixture

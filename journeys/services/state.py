@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 
 from .. import engine
 from ..models import Journey, JourneyMember, ProgramPage, StepCompletion
-from .templates import TemplateSnapshot, snapshot_for_revision, snapshots_for_revision_ids
+from .templates import TemplateSnapshot, snapshot_for_revision_id, snapshots_for_revision_ids
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def engine_input(journey, snapshot, members, completions, track_ids, due_soon_da
 
 def journey_state(journey: Journey, today: date) -> LoadedJourney:
     """The state of one journey, with its template and current members."""
-    snapshot = snapshot_for_revision(journey.template_revision)
+    snapshot = snapshot_for_revision_id(journey.template_revision_id)
     members = tuple(
         JourneyMember.objects.filter(journey=journey, left_on__isnull=True)
         .select_related("user")

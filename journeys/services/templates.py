@@ -55,7 +55,8 @@ class TemplateSnapshot:
         return step
 
 
-_cache: OrderedDict[tuple, TemplateSnapshot] = OrderedDict()
+# Keyed by revision id: a revision never changes once written.
+_cache: OrderedDict[int, TemplateSnapshot] = OrderedDict()
 _lock = Lock()
 
 
@@ -103,9 +104,22 @@ def build_snapshot(revision_id: int, page) -> TemplateSnapshot:
     )
 
 
+def _cached(revision_id: int) -> TemplateSnapshot | None:
+    with _lock:
+        snapshot = _cache.get(revision_id)
+        if snapshot is not None:
+            _cache.move_to_end(revision_id)
+        return snapshot
+
+
+def snapshot_for_revision_id(revision_id: int) -> TemplateSnapshot:
+    """The parsed template of a revision, reading the revision only on a cache miss."""
+    return _cached(revision_id) or snapshot_for_revision(Revision.objects.get(pk=revision_id))
+
+
 def snapshot_for_revision(revision: Revision) -> TemplateSnapshot:
     """The parsed template of one revision, from the process cache when possible."""
-    key = (revision.pk, revision.created_at)
+    key = revision.pk
     with _lock:
         snapshot = _cache.get(key)
         if snapshot is not None:
@@ -121,7 +135,15 @@ def snapshot_for_revision(revision: Revision) -> TemplateSnapshot:
 
 def snapshots_for_revision_ids(revision_ids) -> dict[int, TemplateSnapshot]:
     """Snapshots for many revisions, loading the uncached ones in one query."""
-    revisions = Revision.objects.filter(pk__in=set(revision_ids)).only(
-        "pk", "created_at", "content", "content_type", "base_content_type", "object_id"
-    )
-    return {revision.pk: snapshot_for_revision(revision) for revision in revisions}
+    snapshots = {}
+    missing = set()
+    for revision_id in set(revision_ids):
+        snapshot = _cached(revision_id)
+        if snapshot is None:
+            missing.add(revision_id)
+        else:
+            snapshots[revision_id] = snapshot
+    if missing:
+        for revision in Revision.objects.filter(pk__in=missing):
+            snapshots[revision.pk] = snapshot_for_revision(revision)
+    return snapshots
