@@ -337,3 +337,13 @@ def test_the_leader_profile_preview_shows_name_title_and_bio(rf, home):
     assert '<h1 class="person__name">Amara Osei</h1>' in html
     assert "COO" in html
     assert "I was mentored twice." in html
+
+
+def test_each_listing_names_its_own_filter_button_and_count(client, library, stories):
+    MaterialPageFactory(parent=library, title="Giving feedback that lands")
+
+    library_page = client.get(library.url).content.decode()
+    stories_page = client.get(stories.url).content.decode()
+
+    assert "Show materials" in library_page and "One material" in library_page
+    assert "Show stories" in stories_page and "Stories are on their way." in stories_page
