@@ -16,17 +16,21 @@ Rules the views keep (the services keep the rest):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,6 +60,7 @@ from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
+PAGE_CACHE_SECONDS = 60 * 60
 
 
 # Finding the journey -------------------------------------------------------------------
@@ -460,7 +465,21 @@ def _back(journey, form_or_data, anchor):
 def my_mentoring(request):
     """Every journey the person is in, how far along it is, and what to do next."""
     today = _today()
-    journeys = Journey.objects.for_user(request.user).select_related("program", "template")
+    journeys = list(
+        Journey.objects.for_user(request.user)
+        .select_related("program", "template")
+        .defer("program__objectives", "template__milestones")
+    )
+    return _cached_page(
+        request,
+        "my_mentoring",
+        today,
+        [_journey_version(j) for j in journeys],
+        lambda: _render_my_mentoring(request, journeys, today),
+    )
+
+
+def _render_my_mentoring(request, journeys, today):
     cards = []
     for loaded in journey_states(journeys, today):
         member = loaded.member_for(request.user)
@@ -493,7 +512,62 @@ def my_mentoring(request):
 
 @member_view("GET")
 def journey_detail(request, journey):
-    return _render_journey(request, journey, _today())
+    today = _today()
+    return _cached_page(
+        request,
+        "journey",
+        today,
+        [_journey_version(journey)],
+        lambda: _render_journey(request, journey, today),
+    )
+
+
+def _journey_version(journey) -> tuple:
+    """What a rendered journey changes with: members acting, the revision it
+    follows (``changed_at`` moves with both), and its program or template
+    being republished."""
+    return (
+        journey.pk,
+        journey.changed_at.timestamp() if journey.changed_at else 0,
+        journey.template_revision_id,
+        journey.template.last_published_at,
+        journey.program.last_published_at,
+    )
+
+
+def _page_cache_key(request, name, today, versions) -> str | None:
+    """The key of a person's rendered page, or None when it must not be kept.
+
+    Besides the journeys' versions, a page changes with the day, the language
+    and the site. It carries CSRF tokens made from the browser's CSRF secret,
+    so the secret is part of the key; a page with flash messages is never kept.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or len(messages.get_messages(request)) or request.GET:
+        return None
+    parts = [
+        name,
+        request.user.pk,
+        versions,
+        today.isoformat(),
+        get_language(),
+        getattr(getattr(request, "site", None), "pk", ""),
+        hashlib.sha256(secret.encode()).hexdigest()[:16],
+    ]
+    return "journeys:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _cached_page(request, name, today, versions, render_page):
+    key = _page_cache_key(request, name, today, versions)
+    if key is not None:
+        html = cache.get(key)
+        if html is not None:
+            get_token(request)  # keep the CSRF cookie the cached forms rely on
+            return HttpResponse(html)
+    response = render_page()
+    if key is not None and response.status_code == 200:
+        cache.set(key, response.content, PAGE_CACHE_SECONDS)
+    return response
 
 
 @member_view("GET")
