@@ -58,6 +58,7 @@ from .models import (
 from .services import progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
+from .services.templates import snapshot_for_revision_id
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
 PAGE_CACHE_SECONDS = 60 * 60
@@ -284,8 +285,7 @@ class StepRow:
         return self.content.id
 
 
-def _materials(milestone):
-    """The live, specific pages the milestone's read and meet steps show."""
+def _material_ids(milestone) -> set[int]:
     ids = set()
     for step in milestone.steps:
         page = step.value.get("page") if step.kind == "read" else None
@@ -293,6 +293,12 @@ def _materials(milestone):
             page = step.value.get("discussion_guide")
         if page is not None:
             ids.add(page.pk)
+    return ids
+
+
+def _materials(milestone):
+    """The live, specific pages the milestone's read and meet steps show."""
+    ids = _material_ids(milestone)
     if not ids:
         return {}
     return {page.pk: page for page in Page.objects.live().filter(pk__in=ids).specific()}
@@ -572,7 +578,26 @@ def _cached_page(request, name, today, versions, render_page):
 
 @member_view("GET")
 def milestone_detail(request, journey, milestone_id):
-    return _render_milestone(request, journey, milestone_id, _today())
+    today = _today()
+    milestone = snapshot_for_revision_id(journey.template_revision_id).milestones_by_id.get(
+        milestone_id
+    )
+    if milestone is None:
+        raise Http404
+    ids = _material_ids(milestone)
+    # The materials shown inline are the live ones: a republished one is news.
+    published = (
+        sorted(Page.objects.filter(pk__in=ids).values_list("pk", "live", "last_published_at"))
+        if ids
+        else []
+    )
+    return _cached_page(
+        request,
+        f"milestone:{milestone_id}",
+        today,
+        [_journey_version(journey), published],
+        lambda: _render_milestone(request, journey, milestone_id, today),
+    )
 
 
 @member_view("GET")
