@@ -3,15 +3,6 @@ import datetime
 import pytest
 
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
-from journeys.services.templates import clear_cache
-
-
-@pytest.fixture(autouse=True)
-def _fresh_template_cache():
-    """Revision ids are reused between tests on SQLite; start each with no cache."""
-    clear_cache()
-    yield
-    clear_cache()
 
 
 @pytest.fixture
