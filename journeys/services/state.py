@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 
 from .. import engine
 from ..models import Journey, JourneyMember, ProgramPage, StepCompletion
-from .templates import TemplateSnapshot, snapshot_for_revision_id, snapshots_for_revision_ids
+from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
 
 @dataclass(frozen=True)
@@ -57,28 +57,7 @@ def engine_input(journey, snapshot, members, completions, track_ids, due_soon_da
 
 def journey_state(journey: Journey, today: date) -> LoadedJourney:
     """The state of one journey, with its template and current members."""
-    snapshot = snapshot_for_revision_id(journey.template_revision_id)
-    members = tuple(
-        JourneyMember.objects.filter(journey=journey, left_on__isnull=True)
-        .select_related("user")
-        .order_by("role", "pk")
-    )
-    completions = StepCompletion.objects.filter(journey=journey).values_list(
-        "milestone_id", "step_id", "member_id", TruncDate("completed_at")
-    )
-    track_ids = journey.tracks.values_list("pk", flat=True)
-    state = engine.compute(
-        engine_input(
-            journey,
-            snapshot,
-            members,
-            completions,
-            track_ids,
-            journey.program.remind_days_before_due,
-        ),
-        today,
-    )
-    return LoadedJourney(journey=journey, snapshot=snapshot, members=members, state=state)
+    return journey_states([journey], today)[0]
 
 
 def journey_states(journeys, today: date, with_users: bool = True) -> list[LoadedJourney]:
@@ -114,11 +93,18 @@ def journey_states(journeys, today: date, with_users: bool = True) -> list[Loade
         journey_id__in=ids
     ).values_list("journey_id", "topic_id"):
         tracks[journey_id].append(topic_id)
-    remind_days = dict(
-        ProgramPage.objects.filter(pk__in={j.program_id for j in journeys}).values_list(
-            "pk", "remind_days_before_due"
+    # Programs the caller already loaded are read as they are; others in one query.
+    program_field = Journey._meta.get_field("program")
+    remind_days = {
+        j.program_id: j.program.remind_days_before_due
+        for j in journeys
+        if program_field.is_cached(j)
+    }
+    missing = {j.program_id for j in journeys} - remind_days.keys()
+    if missing:
+        remind_days.update(
+            ProgramPage.objects.filter(pk__in=missing).values_list("pk", "remind_days_before_due")
         )
-    )
     loaded = []
     for journey in journeys:
         snapshot = snapshots[journey.template_revision_id]
