@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "cms",
     "content",
     "journeys",
+    "matching",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.search import index
 
@@ -109,6 +109,24 @@ class ProgramPage(BasePage):
         MultiFieldPanel(
             [FieldPanel("remind_days_before_due"), FieldPanel("nudge_after_inactive_days")],
             heading=_("Nudges"),
+        ),
+        InlinePanel(
+            "questions",
+            heading=_("Enrolment questions"),
+            label=_("Question"),
+            help_text=_(
+                "The program's own questions, asked when people enrol. The matching policy "
+                "decides how much each answer counts."
+            ),
+        ),
+        InlinePanel(
+            "opt_in_attributes",
+            heading=_("Opt-in attributes"),
+            label=_("Attribute"),
+            help_text=_(
+                "Things people may choose to share so that matching can pair them with "
+                "someone who shares them. Never required."
+            ),
         ),
     ]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
