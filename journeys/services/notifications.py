@@ -276,15 +276,17 @@ class Mailer:
             "unsubscribe_url": unsubscribe,
             "settings_url": root + self._settings,
         }
+        # A bare name is one of the journeys emails; other apps give a full path.
+        template = template if "/" in template else f"journeys/emails/{template}"
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string(f"journeys/emails/{template}.txt", context),
+            body=render_to_string(f"{template}.txt", context),
             to=[user.email],
             connection=self.connection,
             headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         )
         message.attach_alternative(
-            render_to_string(f"journeys/emails/{template}.html", context), "text/html"
+            render_to_string(f"{template}.html", context), "text/html"
         )
         message.send()
 

@@ -210,3 +210,63 @@ def test_a_deleted_question_still_weighed_is_named(program, topics, user_factory
     run = run_now(program)
     assert run.status == RunStatus.DONE
     assert any("no longer asks" in note for note in run.notes)
+
+
+@pytest.fixture
+def journey_program(program):
+    from journeys.factories import JourneyPageFactory
+
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    return program
+
+
+def test_approval_starts_journeys_and_introduces_both_sides(
+    journey_program, topics, user_factory, mailoutbox, django_capture_on_commit_callbacks
+):
+    from matching.services.approval import approve_proposals
+
+    policy_for(journey_program, "knowledge")
+    mentor = enrol(journey_program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    mentee = enrol(journey_program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+    run = run_now(journey_program)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        (journey,) = approve_proposals(list(run.proposals.all()))
+
+    members = {(m.user_id, m.role) for m in journey.memberships.all()}
+    assert members == {(mentor.user_id, "mentor"), (mentee.user_id, "mentee")}
+    mentee.refresh_from_db()
+    assert mentee.status == "matched"
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([mentor.user.email, mentee.user.email])
+    body = mailoutbox[0].body
+    assert "The mentor can help with what the mentee wants to grow in (Feedback)." in body
+    assert str(journey.uuid) in body
+
+
+def test_approval_refuses_a_mentor_over_capacity_and_changes_nothing(
+    journey_program, topics, user_factory
+):
+    from matching.services.approval import approve_proposals
+
+    policy_for(journey_program, "knowledge")
+    enrol(journey_program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    for _ in range(2):
+        enrol(journey_program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+    first = run_now(journey_program)
+    approve_proposals(list(first.proposals.all()))
+    # The same mentor proposed again by hand, in an older run's copy.
+    stale = first.proposals.get()
+    other = MatchProposal.objects.create(
+        program=journey_program,
+        mentee=next(e for e in first.program.enrollments.all() if e.status == "enrolled"),
+        mentor=stale.mentor,
+    )
+
+    with pytest.raises(MatchingError, match="has 1 places and 1 are taken"):
+        approve_proposals([other])
+
+    other.refresh_from_db()
+    assert other.status == "proposed" and other.journey is None

@@ -1,0 +1,232 @@
+"""Approving matches: journeys start, and both sides hear why they were matched.
+
+``approve_proposals`` is the one way a proposal becomes a journey, whether an admin
+approved it from a run or a mentor accepted a self-match request.
+
+The rules it enforces:
+
+* Only proposed or locked proposals can be approved, and only while both people are
+  still enrolled (not withdrawn) and the mentee is not matched elsewhere.
+* A mentor never takes more mentees than they have places, counting matches approved
+  earlier: the mentor's enrolment row is locked while its places are counted.
+* Pairs start the program's pair journey. In a circles run, the approved members of a
+  mentor's circle start one circle journey together.
+* Everything happens in one transaction: if one journey cannot start (the program has
+  no default journey), nothing is approved and the error says why. Introductions are
+  emailed once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.exceptions import InvalidJourney
+from journeys.models import MemberRole
+from journeys.services.notifications import Mailer
+from journeys.services.starting import start_journey
+
+from ..exceptions import MatchingError
+from ..models import (
+    Enrollment,
+    EnrollmentStatus,
+    MatchProposal,
+    ProposalStatus,
+    Strategy,
+)
+from .criteria import CRITERIA, criterion_label
+
+APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
+
+
+def approve_proposals(proposals, by=None, today: date | None = None) -> list:
+    """Approve ``proposals``, start their journeys and queue the introductions."""
+    today = today or timezone.localdate()
+    ids = [p.pk for p in proposals]
+    with transaction.atomic():
+        rows = list(
+            MatchProposal.objects.select_for_update()
+            .filter(pk__in=ids)
+            .select_related("program", "run", "mentee__user", "mentor__user")
+            .order_by("pk")
+        )
+        if len(rows) != len(set(ids)):
+            raise MatchingError(_("Some of these proposals no longer exist; reload the page."))
+        for proposal in rows:
+            _check_approvable(proposal)
+        _check_places(rows)
+        journeys = []
+        for group in _groups(rows):
+            journeys.append(_start(group, today))
+        now = timezone.now()
+        for proposal in rows:
+            proposal.status = ProposalStatus.APPROVED
+            proposal.decided_by = by
+            proposal.decided_at = now
+        MatchProposal.objects.bulk_update(rows, ["status", "decided_by", "decided_at", "journey"])
+        Enrollment.objects.filter(
+            pk__in={p.mentee_id for p in rows} | {p.mentor_id for p in rows}
+        ).update(status=EnrollmentStatus.MATCHED)
+        transaction.on_commit(lambda: send_introductions([p.pk for p in rows]))
+    return journeys
+
+
+def _check_approvable(proposal: MatchProposal) -> None:
+    if proposal.status not in APPROVABLE:
+        raise MatchingError(
+            _("%(pair)s is %(status)s and cannot be approved.")
+            % {"pair": proposal, "status": proposal.get_status_display().lower()}
+        )
+    for enrollment in (proposal.mentee, proposal.mentor):
+        if enrollment.status == EnrollmentStatus.WITHDRAWN:
+            raise MatchingError(
+                _("%(person)s has withdrawn from the program, so %(pair)s cannot be approved.")
+                % {"person": enrollment.user, "pair": proposal}
+            )
+    taken = (
+        MatchProposal.objects.filter(
+            mentee=proposal.mentee, status=ProposalStatus.APPROVED, ended_on__isnull=True
+        )
+        .exclude(pk=proposal.pk)
+        .exists()
+    )
+    if taken:
+        raise MatchingError(
+            _("%(person)s already has an approved match.") % {"person": proposal.mentee.user}
+        )
+
+
+def _check_places(rows) -> None:
+    by_mentor = defaultdict(int)
+    for proposal in rows:
+        by_mentor[proposal.mentor_id] += 1
+    mentors = Enrollment.objects.select_for_update().filter(pk__in=by_mentor).order_by("pk")
+    for mentor in mentors:
+        circle = _circle_size(rows, mentor.pk)
+        places = circle if circle else mentor.capacity
+        already = MatchProposal.objects.filter(
+            mentor=mentor, status=ProposalStatus.APPROVED, ended_on__isnull=True
+        ).count()
+        if already + by_mentor[mentor.pk] > places:
+            raise MatchingError(
+                _(
+                    "%(mentor)s has %(places)s places and %(already)s are taken, so "
+                    "%(count)s more cannot be approved."
+                )
+                % {
+                    "mentor": mentor.user,
+                    "places": places,
+                    "already": already,
+                    "count": by_mentor[mentor.pk],
+                }
+            )
+
+
+def _circle_size(rows, mentor_id) -> int | None:
+    for proposal in rows:
+        if proposal.mentor_id == mentor_id and _is_circle(proposal):
+            return proposal.run.policy_snapshot.get("circle_size")
+    return None
+
+
+def _is_circle(proposal: MatchProposal) -> bool:
+    return bool(proposal.run and proposal.run.policy_snapshot.get("strategy") == Strategy.CIRCLES)
+
+
+def _groups(rows):
+    """Pairs alone; a circle run's proposals together, one group per mentor."""
+    circles = defaultdict(list)
+    for proposal in rows:
+        if _is_circle(proposal):
+            circles[(proposal.run_id, proposal.mentor_id)].append(proposal)
+        else:
+            yield [proposal]
+    yield from circles.values()
+
+
+def _start(group, today):
+    first = group[0]
+    circle = _is_circle(first)
+    members = [(first.mentor.user, MemberRole.MENTOR)] + [
+        (p.mentee.user, MemberRole.MEMBER if circle else MemberRole.MENTEE) for p in group
+    ]
+    if circle and len(members) == 2:
+        members[1] = (first.mentee.user, MemberRole.MENTEE)
+    try:
+        journey = start_journey(first.program, members, today)
+    except InvalidJourney as error:
+        raise MatchingError(str(error)) from error
+    for proposal in group:
+        proposal.journey = journey
+    return journey
+
+
+def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> list[str]:
+    """Why the pair was matched, as sentences: the criteria that counted most first."""
+    snapshot = snapshot if snapshot is not None else _snapshot(proposal)
+    parts = sorted(
+        ((value, key) for key, value in (proposal.explanation or {}).items() if value > 0),
+        reverse=True,
+    )
+    offered = set(proposal.mentor.topics_offered.values_list("name", flat=True))
+    sought = list(
+        proposal.mentee.topics_sought.filter(name__in=offered).values_list("name", flat=True)
+    )
+    sentences = []
+    for _value, key in parts:
+        if key in CRITERIA:
+            sentence = str(CRITERIA[key].because)
+            if key == "topics_offered" and sought:
+                sentence += " (" + ", ".join(sought) + ")"
+        else:
+            sentence = _("you answered “%(question)s” in a way that fits") % {
+                "question": criterion_label(key, snapshot)
+            }
+        sentences.append(sentence[0].upper() + sentence[1:] + ".")
+    return sentences
+
+
+def _snapshot(proposal: MatchProposal) -> dict:
+    return proposal.run.policy_snapshot if proposal.run_id else {}
+
+
+def send_introductions(proposal_ids) -> int:
+    """Email both sides of each approved proposal; returns the number of emails sent."""
+    proposals = (
+        MatchProposal.objects.filter(pk__in=proposal_ids, status=ProposalStatus.APPROVED)
+        .select_related("mentee__user", "mentor__user", "program", "journey", "run")
+        .order_by("pk")
+    )
+    mailer = Mailer()
+    sent = 0
+    for proposal in proposals:
+        reasons = reasons_in_words(proposal)
+        root = mailer.site_root(proposal.program_id)
+        journey_url = root + mailer.item_url(proposal.journey.uuid, "") if proposal.journey else ""
+        for person, partner, role in (
+            (proposal.mentee.user, proposal.mentor.user, _("mentor")),
+            (proposal.mentor.user, proposal.mentee.user, _("mentee")),
+        ):
+            mailer.send(
+                person,
+                "matching/emails/introduction",
+                {
+                    "partner": partner,
+                    "partner_role": role,
+                    "program": proposal.program,
+                    "reasons": reasons,
+                    "journey_url": journey_url,
+                },
+                _("Meet your %(role)s in %(program)s")
+                % {
+                    "role": role,
+                    "program": proposal.program.title,
+                },
+                proposal.program_id,
+            )
+            sent += 1
+    return sent
