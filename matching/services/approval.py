@@ -39,12 +39,18 @@ from ..models import (
     Strategy,
 )
 from .criteria import CRITERIA, criterion_label
+from .runs import places_taken
 
 APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 
 
-def approve_proposals(proposals, by=None, today: date | None = None) -> list:
-    """Approve ``proposals``, start their journeys and queue the introductions."""
+def approve_proposals(
+    proposals, by=None, today: date | None = None, *, introduce: bool = True
+) -> list:
+    """Approve ``proposals``, start their journeys and queue the introductions.
+
+    ``introduce=False`` skips the emails, for matches recorded after the fact (the demo).
+    """
     today = today or timezone.localdate()
     ids = [p.pk for p in proposals]
     with transaction.atomic():
@@ -71,7 +77,8 @@ def approve_proposals(proposals, by=None, today: date | None = None) -> list:
         Enrollment.objects.filter(
             pk__in={p.mentee_id for p in rows} | {p.mentor_id for p in rows}
         ).update(status=EnrollmentStatus.MATCHED)
-        transaction.on_commit(lambda: send_introductions([p.pk for p in rows]))
+        if introduce:
+            transaction.on_commit(lambda: send_introductions([p.pk for p in rows]))
     return journeys
 
 
@@ -108,9 +115,7 @@ def _check_places(rows) -> None:
     for mentor in mentors:
         circle = _circle_size(rows, mentor.pk)
         places = circle if circle else mentor.capacity
-        already = MatchProposal.objects.filter(
-            mentor=mentor, status=ProposalStatus.APPROVED, ended_on__isnull=True
-        ).count()
+        already = places_taken_by(mentor, circles=bool(circle))
         if already + by_mentor[mentor.pk] > places:
             raise MatchingError(
                 _(
@@ -124,6 +129,12 @@ def _check_places(rows) -> None:
                     "count": by_mentor[mentor.pk],
                 }
             )
+
+
+def places_taken_by(mentor: Enrollment, *, circles: bool) -> int:
+    """Places of this mentor's already given (pairs and requests, or circle members)."""
+    taken = places_taken(mentor.program_id, circles=circles, mentors=[mentor.pk])
+    return taken.get(mentor.pk, 0)
 
 
 def _circle_size(rows, mentor_id) -> int | None:

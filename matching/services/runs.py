@@ -52,7 +52,9 @@ PASSED_OVER_LIMIT = 3
 WRITE_BATCH = 1000
 
 
-def start_run(program, started_by=None, based_on: MatchingRun | None = None) -> MatchingRun:
+def start_run(
+    program, started_by=None, based_on: MatchingRun | None = None, *, queue: bool = True
+) -> MatchingRun:
     """Check the program can be matched, record a queued run and queue its task."""
     policy = MatchingPolicy.objects.filter(program=program).first()
     if policy is None:
@@ -74,7 +76,16 @@ def start_run(program, started_by=None, based_on: MatchingRun | None = None) -> 
             policy_snapshot=snapshot,
             stage=_("Waiting for a worker"),
         )
-        enqueue("matching.tasks.execute_run", run.pk, group="matching")
+        if queue:
+            enqueue("matching.tasks.execute_run", run.pk, group="matching")
+    return run
+
+
+def run_matching_now(program, started_by=None, based_on: MatchingRun | None = None):
+    """Check, record and execute a run in this process (commands and the demo)."""
+    run = start_run(program, started_by, based_on, queue=False)
+    execute_run(run.pk)
+    run.refresh_from_db()
     return run
 
 
@@ -91,7 +102,7 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     """Who can be matched now, and how many places each possible mentor has left."""
     locked = list(based_on.proposals.filter(status=ProposalStatus.LOCKED)) if based_on else []
     locked_mentees = {p.mentee_id for p in locked}
-    taken = _places_taken(program)
+    taken = places_taken(program, circles=snapshot["strategy"] == Strategy.CIRCLES)
     for proposal in locked:
         taken[proposal.mentor_id] = taken.get(proposal.mentor_id, 0) + 1
     requesting = set(
@@ -124,20 +135,28 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     return Pool(mentee_ids, mentor_ids, either_ids, places, locked)
 
 
-def _places_taken(program) -> dict[int, int]:
-    """Places each mentor already gave: approved matches still running, open requests."""
-    taken: dict[int, int] = dict(
-        MatchProposal.objects.filter(
-            program=program, status=ProposalStatus.APPROVED, ended_on__isnull=True
-        )
-        .values_list("mentor_id")
-        .annotate(n=Count("pk"))
+def places_taken(program, *, circles: bool = False, mentors=None) -> dict[int, int]:
+    """Places each mentor already gave: matches still running, and open requests.
+
+    A circle is a commitment of its own: circle runs count the members of circles
+    already approved against the circle size, and pair runs count pairs (including
+    self-matched and re-matched ones) against the mentor's capacity.
+    """
+    approved = MatchProposal.objects.filter(
+        program=program, status=ProposalStatus.APPROVED, ended_on__isnull=True
     )
-    for mentor_id, n in (
-        MentorRequest.objects.filter(program=program, status=RequestStatus.PENDING)
-        .values_list("mentor_id")
-        .annotate(n=Count("pk"))
-    ):
+    in_circles = Q(run__policy_snapshot__strategy=Strategy.CIRCLES.value)
+    approved = approved.filter(in_circles) if circles else approved.exclude(in_circles)
+    requests = MentorRequest.objects.filter(program=program, status=RequestStatus.PENDING)
+    if mentors is not None:
+        approved = approved.filter(mentor__in=mentors)
+        requests = requests.filter(mentor__in=mentors)
+    taken: dict[int, int] = dict(
+        approved.values_list("mentor_id").annotate(n=Count("pk")).order_by()
+    )
+    if circles:
+        return taken
+    for mentor_id, n in requests.values_list("mentor_id").annotate(n=Count("pk")).order_by():
         taken[mentor_id] = taken.get(mentor_id, 0) + n
     return taken
 
