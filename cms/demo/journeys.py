@@ -1,9 +1,12 @@
 """Seed the demo's programme, its two journey templates and 22 journeys under way.
 
+The journeys come from approved matching runs (``cms.demo.matching``), then their
+people walk them.
+
 Why it works the way it does:
 
 * Everything participants did goes through the same services the participant
-  pages use (``start_journey``, ``complete_step``, ``save_reflection``,
+  pages use (``approve_proposals``, ``complete_step``, ``save_reflection``,
   ``log_meeting``, ``set_goal``, ``update_goal``, ``record_pulse``), each on the
   day it stands for: the services take ``today``, so a step is only ever done
   while its milestone was open, exactly as it would be in real use. Times the
@@ -45,11 +48,11 @@ from journeys.services.progress import (
     set_goal,
     update_goal,
 )
-from journeys.services.starting import start_journey
 from journeys.services.state import journey_state, journey_states
 from journeys.services.templates import clear_cache
 
 from . import program as prose
+from .matching import WAITING, match_cohort
 
 # The templates look as if they were published this long before the oldest journey began.
 TEMPLATES_PUBLISHED_BEFORE = timedelta(days=30)
@@ -110,7 +113,7 @@ def participants_needed() -> int:
     pairs = sum(1 for plan in PLANS if not plan.circle and not plan.demo_pair)
     circles = [plan for plan in PLANS if plan.circle]
     circle_people = sum(CIRCLE_MEMBERS + (0 if plan.demo_mentor_hosts else 1) for plan in circles)
-    return min(pairs, PAIR_MENTORS) + pairs + circle_people
+    return min(pairs, PAIR_MENTORS) + pairs + circle_people + WAITING
 
 
 def seed_programme(home, topics, *, sponsor, users, participants, rng, now, backdate):
@@ -153,7 +156,7 @@ def seed_programme(home, topics, *, sponsor, users, participants, rng, now, back
     for page in (program, pair_journey, circle_journey):
         backdate(page, published)
 
-    journeys = _start_journeys(program, topics, users, participants, today)
+    journeys = _start_journeys(program, topics, users, participants, today, rng)
     for journey, plan in journeys:
         _walk(journey, plan, rng, today)
     _mark_finished(journeys, today)
@@ -199,33 +202,24 @@ def _create_template(definition, program, pages, topics, users, rng):
     )
 
 
-def _start_journeys(program, topics, users, participants, today):
-    people = iter(participants)
-    pair_plans = [p for p in PLANS if not p.circle and not p.demo_pair]
-    mentors = [next(people) for _ in range(min(len(pair_plans), PAIR_MENTORS))]
-    # The first few mentors take a second mentee, in a journey started later.
-    pairs_started = 0
-    journeys = []
-    for plan in PLANS:
-        if plan.demo_pair:
-            members = [(users["mentor"], MemberRole.MENTOR), (users["mentee"], MemberRole.MENTEE)]
-        elif plan.circle:
-            host = users["mentor"] if plan.demo_mentor_hosts else next(people)
-            members = [(host, MemberRole.MENTOR)] + [
-                (next(people), MemberRole.MEMBER) for _ in range(CIRCLE_MEMBERS)
-            ]
-        else:
-            mentor = mentors[pairs_started % len(mentors)]
-            pairs_started += 1
-            members = [(mentor, MemberRole.MENTOR), (next(people), MemberRole.MENTEE)]
-        started_on = today - timedelta(days=plan.started_days_ago)
-        journey = start_journey(
-            program, members, started_on=started_on, tracks=[topics[t] for t in plan.tracks]
-        )
+def _start_journeys(program, topics, users, participants, today, rng):
+    """Enrol everyone and start the journeys from approved matching runs."""
+    journeys = match_cohort(
+        program,
+        topics,
+        users,
+        participants,
+        list(PLANS),
+        rng=rng,
+        today=today,
+        circle_members=CIRCLE_MEMBERS,
+        pair_mentors=PAIR_MENTORS,
+    )
+    for journey, _plan in journeys:
+        started_on = journey.started_on
         Journey.objects.filter(pk=journey.pk).update(
             created_at=_at(started_on, 9), updated_at=_at(started_on, 9)
         )
-        journeys.append((journey, plan))
     return journeys
 
 

@@ -143,6 +143,8 @@ def demo_notes() -> tuple[str, ...]:
     return (
         "The mentor and mentee logins share a journey, halfway through its six months; "
         "the mentor also hosts a circle.",
+        "Every journey comes from an approved matching run. A new intake of 22 people "
+        "waits for the next one: the program admin can run it from Matching in the admin.",
     )
 
 

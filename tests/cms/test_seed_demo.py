@@ -39,6 +39,8 @@ from journeys.models import (
     StepCompletion,
 )
 from journeys.services.state import journey_states
+from matching.models import Enrollment, MatchingRun, MatchProposal, ProgramQuestion
+from matching.services.runs import run_matching_now
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 SEED_DAY = timezone.localdate(NOW)
@@ -366,6 +368,39 @@ class SeededDemoTests(TestCase):
         assert states[MilestoneState.LOCKED] >= 1
         assert 25 <= loaded.state.progress_percent <= 75
         assert all(step is not None for step in loaded.state.next_steps.values())
+
+    def test_sixty_people_enrolled_with_varied_profiles(self):
+        enrolments = Enrollment.objects.all()
+        assert enrolments.count() >= 60
+        assert {e.role for e in enrolments} == {"mentor", "mentee", "either"}
+        assert len({e.department for e in enrolments}) >= 6
+        assert len({e.time_zone for e in enrolments}) >= 3
+        assert len({e.seniority for e in enrolments}) >= 6
+        questions = ProgramQuestion.objects.all()
+        assert {q.kind for q in questions} >= {"single", "scale", "text", "topics"}
+        answered = [e for e in enrolments if e.answers.get(str(questions[0].key))]
+        assert len(answered) == enrolments.count()
+
+    def test_every_journey_comes_from_an_approved_matching_run(self):
+        journeys = Journey.objects.all()
+        approved = MatchProposal.objects.filter(status="approved", run__isnull=False)
+        assert set(approved.values_list("journey_id", flat=True)) == set(
+            journeys.values_list("pk", flat=True)
+        )
+        for proposal in approved.select_related("journey", "mentee", "mentor"):
+            members = set(proposal.journey.memberships.values_list("user_id", flat=True))
+            assert {proposal.mentee.user_id, proposal.mentor.user_id} <= members
+            assert proposal.explanation and proposal.score > 0
+        strategies = {run.policy_snapshot["strategy"] for run in MatchingRun.objects.all()}
+        assert strategies == {"knowledge", "circles"}
+
+    def test_a_new_intake_waits_for_the_next_run(self):
+        waiting = Enrollment.objects.filter(status="enrolled")
+        assert waiting.filter(role="mentee").count() >= 10
+        assert waiting.filter(role__in=["mentor", "either"]).count() >= 5
+        run = run_matching_now(ProgramPage.objects.get())
+        assert run.status == "done", run.error
+        assert run.matched_count >= 5
 
     def test_the_demo_pair_wrote_private_and_shared_reflections(self):
         journey = demo_pair_journey()
