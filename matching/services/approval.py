@@ -7,8 +7,9 @@ The rules it enforces:
 
 * Only proposed or locked proposals can be approved, and only while both people are
   still enrolled (not withdrawn) and the mentee is not matched elsewhere.
-* A mentor never takes more mentees than they have places, counting matches approved
-  earlier: the mentor's enrolment row is locked while its places are counted.
+* A mentor never takes on more than their capacity, counting commitments made earlier
+  (``runs.commitments``: each pair, each circle led, each open request): the mentor's
+  enrolment row is locked while its places are counted.
 * Pairs start the program's pair journey. In a circles run, the approved members of a
   mentor's circle start one circle journey together.
 * Everything happens in one transaction: if one journey cannot start (the program has
@@ -39,7 +40,7 @@ from ..models import (
     Strategy,
 )
 from .criteria import CRITERIA, criterion_label
-from .runs import places_taken
+from .runs import commitments
 
 APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 
@@ -114,9 +115,15 @@ def _check_places(rows) -> None:
     mentors = Enrollment.objects.select_for_update().filter(pk__in=by_mentor).order_by("pk")
     for mentor in mentors:
         circle = _circle_size(rows, mentor.pk)
-        places = circle if circle else mentor.capacity
-        already = places_taken_by(mentor, circles=bool(circle))
-        if already + by_mentor[mentor.pk] > places:
+        already = commitments(mentor.program_id, mentors=[mentor.pk]).get(mentor.pk, 0)
+        # A circle takes one place whatever its size; each pair takes one.
+        wanted = 1 if circle else by_mentor[mentor.pk]
+        if circle and by_mentor[mentor.pk] > circle:
+            raise MatchingError(
+                _("%(mentor)s's circle can have at most %(size)s members, not %(count)s.")
+                % {"mentor": mentor.user, "size": circle, "count": by_mentor[mentor.pk]}
+            )
+        if already + wanted > mentor.capacity:
             raise MatchingError(
                 _(
                     "%(mentor)s has %(places)s places and %(already)s are taken, so "
@@ -124,17 +131,11 @@ def _check_places(rows) -> None:
                 )
                 % {
                     "mentor": mentor.user,
-                    "places": places,
+                    "places": mentor.capacity,
                     "already": already,
-                    "count": by_mentor[mentor.pk],
+                    "count": wanted,
                 }
             )
-
-
-def places_taken_by(mentor: Enrollment, *, circles: bool) -> int:
-    """Places of this mentor's already given (pairs and requests, or circle members)."""
-    taken = places_taken(mentor.program_id, circles=circles, mentors=[mentor.pk])
-    return taken.get(mentor.pk, 0)
 
 
 def _circle_size(rows, mentor_id) -> int | None:

@@ -10,8 +10,9 @@ Who is matched:
 
 * Mentees: enrolments waiting to be matched, without an open self-match request and not
   in a proposal locked from the run this one is based on.
-* Mentors: enrolments that can mentor and still have places: capacity (or, for circles,
-  the policy's circle size) less approved matches, open requests and locked proposals.
+* Mentors: enrolments that can mentor and still have places: capacity less
+  ``commitments`` (pairs, circles led, open requests) and locked proposals. In a
+  circles run a mentor with a place left leads a circle of the policy's size.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     """Who can be matched now, and how many places each possible mentor has left."""
     locked = list(based_on.proposals.filter(status=ProposalStatus.LOCKED)) if based_on else []
     locked_mentees = {p.mentee_id for p in locked}
-    taken = places_taken(program, circles=snapshot["strategy"] == Strategy.CIRCLES)
+    taken = commitments(program)
     for proposal in locked:
         taken[proposal.mentor_id] = taken.get(proposal.mentor_id, 0) + 1
     requesting = set(
@@ -114,9 +115,10 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     rows = Enrollment.objects.filter(program=program).exclude(status=EnrollmentStatus.WITHDRAWN)
     mentee_ids, mentor_ids, either_ids, places = [], [], [], {}
     for pk, role, capacity, status in rows.values_list("pk", "role", "capacity", "status"):
-        room = (snapshot["circle_size"] if circles and capacity > 0 else capacity) - taken.get(
-            pk, 0
-        )
+        room = capacity - taken.get(pk, 0)
+        if circles:
+            # One place leads a whole circle, of the policy's size.
+            room = snapshot["circle_size"] if room > 0 else 0
         waiting = status == EnrollmentStatus.ENROLLED
         if role in (RoleWanted.MENTOR, RoleWanted.EITHER) and room > 0:
             if role == RoleWanted.EITHER and waiting and pk not in taken:
@@ -135,29 +137,31 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     return Pool(mentee_ids, mentor_ids, either_ids, places, locked)
 
 
-def places_taken(program, *, circles: bool = False, mentors=None) -> dict[int, int]:
-    """Places each mentor already gave: matches still running, and open requests.
+def commitments(program, mentors=None) -> dict[int, int]:
+    """How many of each mentor's places are given: pairs, circles led, open requests.
 
-    A circle is a commitment of its own: circle runs count the members of circles
-    already approved against the circle size, and pair runs count pairs (including
-    self-matched and re-matched ones) against the mentor's capacity.
+    A mentor's capacity counts commitments: each mentee in a pair takes a place, a
+    circle takes one place whatever its size (the policy sets the size), and a pending
+    self-match request holds a place until the mentor answers.
     """
     approved = MatchProposal.objects.filter(
         program=program, status=ProposalStatus.APPROVED, ended_on__isnull=True
     )
-    in_circles = Q(run__policy_snapshot__strategy=Strategy.CIRCLES.value)
-    approved = approved.filter(in_circles) if circles else approved.exclude(in_circles)
     requests = MentorRequest.objects.filter(program=program, status=RequestStatus.PENDING)
     if mentors is not None:
         approved = approved.filter(mentor__in=mentors)
         requests = requests.filter(mentor__in=mentors)
-    taken: dict[int, int] = dict(
-        approved.values_list("mentor_id").annotate(n=Count("pk")).order_by()
-    )
-    if circles:
-        return taken
-    for mentor_id, n in requests.values_list("mentor_id").annotate(n=Count("pk")).order_by():
-        taken[mentor_id] = taken.get(mentor_id, 0) + n
+    in_circles = Q(run__policy_snapshot__strategy=Strategy.CIRCLES.value)
+    taken: dict[int, int] = {}
+    for query in (
+        approved.exclude(in_circles).values_list("mentor_id").annotate(n=Count("pk")),
+        approved.filter(in_circles)
+        .values_list("mentor_id")
+        .annotate(n=Count("journey_id", distinct=True)),
+        requests.values_list("mentor_id").annotate(n=Count("pk")),
+    ):
+        for mentor_id, n in query.order_by():
+            taken[mentor_id] = taken.get(mentor_id, 0) + n
     return taken
 
 
