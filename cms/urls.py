@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("search/", views.search, name="search"),
     path("", include("journeys.urls")),
+    path("", include("matching.urls")),
 ]
 
 if settings.DEBUG:

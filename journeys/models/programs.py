@@ -5,7 +5,7 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail import blocks
+from wagtail import blocks, hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.search import index
@@ -135,6 +135,15 @@ class ProgramPage(BasePage):
 
     class Meta:
         verbose_name = _("program page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # Other apps add to the program page (matching: enrolment) through the
+        # "program_page_panels" hook: functions of (request, page) returning HTML.
+        context["program_panels"] = [
+            panel(request, self) for panel in hooks.get_hooks("program_page_panels")
+        ]
+        return context
 
     def clean(self):
         super().clean()

@@ -270,3 +270,20 @@ def test_approval_refuses_a_mentor_over_capacity_and_changes_nothing(
 
     other.refresh_from_db()
     assert other.status == "proposed" and other.journey is None
+
+
+def test_the_command_runs_matching_and_reports_bad_input(program, topics, user_factory):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    policy_for(program, "knowledge")
+    enrol(program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+    with pytest.raises(CommandError, match="Nobody can mentor in this run"):
+        call_command("run_matching", program.slug)
+
+    enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    out = StringIO()
+    call_command("run_matching", str(program.pk), stdout=out)
+    assert "Proposed 1 matches for Growing leaders" in out.getvalue()
+    assert MatchProposal.objects.filter(run__program=program).count() == 1

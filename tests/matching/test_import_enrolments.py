@@ -1,0 +1,593 @@
+"""Importing enrolments from CSV: good files, every kind of bad row, and the command."""
+
+from io import BytesIO, StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from matching.importer import (
+    EnrolmentImportAborted,
+    EnrolmentImportError,
+    find_program,
+    import_enrolments,
+)
+from matching.models import Enrollment, EnrollmentStatus, QuestionKind, RoleWanted
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+COLUMNS = [
+    "Email",
+    "First_Name",
+    "last_name",
+    "role",
+    "capacity",
+    "topics_offered",
+    "topics_sought",
+    "department",
+    "location",
+    "time_zone",
+    "seniority",
+    "languages",
+    "reports_to",
+    "avoid",
+    "goals",
+    "attributes",
+    "q:How do you like to meet?",
+    "q:When are you free?",
+    "q:How much do you like structure?",
+    "q:Anything else we should know?",
+    "q:Which topics matter most?",
+]
+ANA = [
+    "ana@example.com",
+    "Ana",
+    "Silva",
+    "mentee",
+    "",
+    "",
+    "Negotiation;public-speaking",
+    "Finance",
+    "Lisbon",
+    "europe/lisbon",
+    "3",
+    "EN;pt",
+    "boss@example.com",
+    "raj@example.com",
+    "Speak up in meetings",
+    "Parent or carer",
+    "Video call",
+    "Mornings;evenings",
+    "4",
+    '"Four days a week, mostly remote"',
+    "feedback",
+]
+RAJ = [
+    "raj@example.com",
+    "Raj",
+    "Patel",
+    "mentor",
+    "2",
+    "feedback;negotiation",
+    "",
+    "Sales",
+    "London",
+    "Europe/London",
+    "7",
+    "en",
+    "",
+    "",
+    "Give back",
+    "",
+    "In person",
+    "Lunch",
+    "2",
+    "",
+    "negotiation",
+]
+GOOD = "".join(",".join(row) + "\n" for row in (COLUMNS, ANA, RAJ))
+
+
+@pytest.fixture
+def boss(user_factory):
+    return user_factory(email="boss@example.com", first_name="Bo", last_name="Ss")
+
+
+@pytest.fixture
+def setup(program, questions, attributes, topics, boss):
+    """The program with every kind of question, two attributes, three topics, and a boss."""
+    return program
+
+
+def run_import(program, text, **options):
+    return import_enrolments(program, StringIO(text), **options)
+
+
+def command(program, path, *args):
+    out, err = StringIO(), StringIO()
+    call_command("import_enrolments", str(program), str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def counts():
+    return Enrollment.objects.count(), User.objects.count()
+
+
+def with_row(row, *, before=GOOD):
+    return before + row + "\n"
+
+
+def errors_of(excinfo):
+    return [str(error) for error in excinfo.value.errors]
+
+
+# A good file ---------------------------------------------------------------------------
+
+
+def test_a_good_file_enrols_everyone_with_every_column(setup, questions, attributes, topics, boss):
+    result = run_import(setup, GOOD)
+
+    assert result.created == ["ana@example.com", "raj@example.com"]
+    assert result.updated == []
+    assert result.accounts_created == ["ana@example.com", "raj@example.com"]
+    assert result.summary() == "Imported 2 enrolments (2 new, 0 updated)."
+    ana = Enrollment.objects.get(user__email="ana@example.com")
+    assert (ana.user.first_name, ana.user.last_name) == ("Ana", "Silva")
+    assert not ana.user.has_usable_password()
+    assert ana.role == RoleWanted.MENTEE
+    assert ana.capacity == 1
+    assert ana.status == EnrollmentStatus.ENROLLED
+    assert ana.time_zone == "Europe/Lisbon"
+    assert ana.seniority == 3
+    assert ana.languages == ["en", "pt"]
+    assert ana.reports_to == boss
+    assert [u.email for u in ana.avoid.all()] == ["raj@example.com"]
+    assert set(ana.topics_sought.all()) == {topics["negotiation"], topics["public-speaking"]}
+    assert ana.attributes == [str(attributes[0].key)]
+    assert ana.goals == "Speak up in meetings"
+    assert ana.answers == {
+        str(questions[QuestionKind.SINGLE].key): "Video call",
+        str(questions[QuestionKind.MULTIPLE].key): ["Mornings", "Evenings"],
+        str(questions[QuestionKind.SCALE].key): 4,
+        str(questions[QuestionKind.TEXT].key): "Four days a week, mostly remote",
+        str(questions[QuestionKind.TOPICS].key): ["feedback"],
+    }
+    raj = Enrollment.objects.get(user__email="raj@example.com")
+    assert raj.role == RoleWanted.MENTOR
+    assert raj.capacity == 2
+    assert raj.reports_to is None
+    assert set(raj.topics_offered.all()) == {topics["feedback"], topics["negotiation"]}
+    assert str(questions[QuestionKind.TEXT].key) not in raj.answers
+
+
+def test_existing_accounts_keep_their_names_and_bytes_with_a_bom_are_read(setup, user_factory):
+    existing = user_factory(email="ana@example.com", first_name="Ana Maria", last_name="Silva")
+
+    result = import_enrolments(setup, BytesIO(("\ufeff" + GOOD).encode()))
+
+    assert result.accounts_created == ["raj@example.com"]
+    existing.refresh_from_db()
+    assert existing.first_name == "Ana Maria"
+    assert Enrollment.objects.filter(user=existing).exists()
+
+
+def test_columns_left_out_take_the_defaults(program):
+    result = run_import(program, "email\nnew@example.com\n")
+
+    assert result.created == ["new@example.com"]
+    enrollment = Enrollment.objects.get()
+    assert (enrollment.role, enrollment.capacity, enrollment.languages) == ("mentee", 1, [])
+
+
+def test_people_can_name_someone_the_file_itself_adds(program):
+    text = (
+        "email,role,capacity,reports_to\n"
+        "ana@example.com,mentee,,raj@example.com\n"
+        "raj@example.com,mentor,1,\n"
+    )
+
+    run_import(program, text)
+
+    ana = Enrollment.objects.get(user__email="ana@example.com")
+    assert ana.reports_to.email == "raj@example.com"
+
+
+# Updating ------------------------------------------------------------------------------
+
+
+def test_importing_again_updates_enrolments_and_leaves_out_what_the_file_leaves_out(
+    setup, questions
+):
+    run_import(setup, GOOD)
+    ana = Enrollment.objects.get(user__email="ana@example.com")
+
+    result = run_import(setup, "email,department,seniority\nana@example.com,Legal,\n")
+
+    assert result.summary() == "Imported 1 enrolment (0 new, 1 updated)."
+    ana_after = Enrollment.objects.get(pk=ana.pk)
+    assert ana_after.department == "Legal"
+    assert ana_after.seniority is None
+    assert ana_after.languages == ["en", "pt"]
+    assert ana_after.time_zone == "Europe/Lisbon"
+    assert ana_after.answers == ana.answers
+    assert ana_after.topics_sought.count() == 2
+    assert Enrollment.objects.count() == 2
+
+
+def test_a_withdrawn_enrolment_is_updated_but_stays_withdrawn(
+    program, user_factory, enrollment_factory
+):
+    person = user_factory(email="ana@example.com")
+    enrollment = enrollment_factory(person, status=EnrollmentStatus.WITHDRAWN)
+
+    result = run_import(program, "email,department\nana@example.com,Legal\n")
+
+    assert result.updated == ["ana@example.com"]
+    assert result.still_withdrawn == ["ana@example.com"]
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.WITHDRAWN
+    assert enrollment.department == "Legal"
+
+
+def test_a_matched_enrolment_cannot_be_changed(program, user_factory, enrollment_factory):
+    person = user_factory(email="ana@example.com")
+    enrollment = enrollment_factory(person, department="Sales", status=EnrollmentStatus.MATCHED)
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(program, "email,department\nana@example.com,Legal\n")
+
+    assert errors_of(excinfo) == [
+        "Row 2, column 'email': 'ana@example.com' has already been matched in this program, "
+        "so the import cannot change their enrolment."
+    ]
+    enrollment.refresh_from_db()
+    assert enrollment.department == "Sales"
+
+
+# Bad rows ------------------------------------------------------------------------------
+
+SHORT_HEADER = (
+    "email,role,capacity,topics_sought,time_zone,seniority,languages,reports_to,avoid,"
+    "attributes,q:How do you like to meet?,q:When are you free?,"
+    "q:How much do you like structure?,q:Which topics matter most?"
+)
+OK_ROW = "ok@example.com,mentee,,,,,,,,,In person,,,"
+
+
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        (
+            "bad-email,mentee,,,,,,,,,In person,,,",
+            "Row 3, column 'email': 'bad-email' is not an email address.",
+        ),
+        (",mentee,,,,,,,,,In person,,,", "Row 3, column 'email': The email address is empty."),
+        (
+            "x@example.com,boss,,,,,,,,,In person,,,",
+            "Row 3, column 'role': 'boss' is not a role; use mentor, mentee or either.",
+        ),
+        (
+            "x@example.com,mentor,,,,,,,,,In person,,,",
+            "Row 3, column 'capacity': As a mentor, say how many people you have room for: "
+            "at least 1.",
+        ),
+        (
+            "x@example.com,either,many,,,,,,,,In person,,,",
+            "Row 3, column 'capacity': 'many' is not a whole number.",
+        ),
+        (
+            "x@example.com,mentee,,knitting,,,,,,,In person,,,",
+            "Row 3, column 'topics_sought': 'knitting' is not a topic. Known topics: "
+            "feedback, negotiation, public-speaking.",
+        ),
+        (
+            "x@example.com,mentee,,,Mars/Olympus,,,,,,In person,,,",
+            "Row 3, column 'time_zone': 'Mars/Olympus' is not a time zone we know. Use a "
+            "name such as 'Europe/London' or 'America/New_York'.",
+        ),
+        (
+            "x@example.com,mentee,,,,12,,,,,In person,,,",
+            "Row 3, column 'seniority': '12' is not between 1 and 10.",
+        ),
+        (
+            "x@example.com,mentee,,,,,en;english,,,,In person,,,",
+            "Row 3, column 'languages': 'english' is not a language code. Use two or three "
+            "letters for each language, such as 'en' for English or 'fr' for French.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,ghost@example.com,,,In person,,,",
+            "Row 3, column 'reports_to': Nobody here has the email address "
+            "'ghost@example.com'; check the spelling.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,x@example.com,,In person,,,",
+            "Row 3, column 'avoid': 'x@example.com' is this person's own email address; "
+            "name someone else.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,Pilot,In person,,,",
+            "Row 3, column 'attributes': 'Pilot' is not one of this program's opt-in "
+            "attributes. It offers 'Parent or carer' and 'First-generation graduate'.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,,,,",
+            "Row 3, column 'q:How do you like to meet?': This question needs an answer.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,Carrier pigeon,,,",
+            "Row 3, column 'q:How do you like to meet?': 'Carrier pigeon' is not one of the "
+            "choices: 'In person' and 'Video call'.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,In person,Mornings;Weekends,,",
+            "Row 3, column 'q:When are you free?': 'Weekends' is not one of the choices: "
+            "'Mornings', 'Lunch' and 'Evenings'.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,In person,,9,",
+            "Row 3, column 'q:How much do you like structure?': '9' is not between 1 and 5.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,In person,,,knitting",
+            "Row 3, column 'q:Which topics matter most?': 'knitting' is not a topic. Known "
+            "topics: feedback, negotiation, public-speaking.",
+        ),
+        (
+            "x@example.com,mentee,,,,,,,,,In person,,,,surplus",
+            "Row 3: The row has 15 values but the header names 14 columns; put quotes around "
+            "values that hold commas.",
+        ),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(setup, row, error):
+    before = counts()
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(setup, f"{SHORT_HEADER}\n{OK_ROW}\n{row}\n")
+
+    assert errors_of(excinfo) == [error]
+    assert counts() == before
+
+
+def test_every_problem_in_every_row_is_reported_together(setup):
+    text = (
+        f"{SHORT_HEADER}\n"
+        "a@example.com,mentee,,,Nowhere,0,,,,,In person,,,\n"
+        f"{OK_ROW}\n"
+        "b@example.com,mentor,,,,,xx1,,,,,,,\n"
+    )
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(setup, text)
+
+    assert [(e.row, e.column) for e in excinfo.value.errors] == [
+        (2, "time_zone"),
+        (2, "seniority"),
+        (4, "capacity"),
+        (4, "languages"),
+        (4, "q:How do you like to meet?"),
+    ]
+    assert str(excinfo.value).startswith("Nothing was imported: found 5 problems in 2 rows.")
+
+
+def test_the_same_email_twice_is_an_error_on_the_later_row(program):
+    text = "email,department\nana@example.com,Sales\nraj@example.com,\nANA@example.com,Legal\n"
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(program, text)
+
+    assert errors_of(excinfo) == [
+        "Row 4, column 'email': 'ana@example.com' is also on row 2; give each person one row."
+    ]
+    assert not Enrollment.objects.exists()
+
+
+def test_a_deactivated_account_is_refused(program, user_factory):
+    user_factory(email="gone@example.com", is_active=False)
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(program, "email\ngone@example.com\n")
+
+    assert "no longer active" in errors_of(excinfo)[0]
+
+
+def test_nobody_can_be_named_whose_own_row_is_refused(program):
+    text = "email,role,reports_to\nana@example.com,mentee,raj@example.com\nraj@example.com,boss,\n"
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(program, text, skip_invalid=False)
+
+    assert errors_of(excinfo) == [
+        "Row 2, column 'reports_to': 'raj@example.com' has no account yet, and row 3, which "
+        "would add them, has problems.",
+        "Row 3, column 'role': 'boss' is not a role; use mentor, mentee or either.",
+    ]
+
+
+def test_a_required_question_with_no_column_is_an_error_for_new_enrolments(setup):
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(setup, "email\nana@example.com\n")
+
+    assert errors_of(excinfo) == [
+        "Row 2: The question 'How do you like to meet?' needs an answer, but the file has no "
+        "'q:How do you like to meet?' column."
+    ]
+
+
+# The header ----------------------------------------------------------------------------
+
+
+def test_an_unknown_column_stops_the_import_naming_it_and_the_known_ones(setup):
+    before = counts()
+    text = GOOD.replace("seniority", "semiority", 1)
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        run_import(setup, text, skip_invalid=True)
+
+    message = str(excinfo.value)
+    assert "Unknown column 'semiority' (did you mean 'seniority'?)." in message
+    assert "The known columns are: email, first_name, last_name, role, capacity" in message
+    assert "q:How do you like to meet?" in message
+    assert not isinstance(excinfo.value, EnrolmentImportAborted)
+    assert counts() == before
+
+
+def test_a_question_the_program_does_not_ask_is_an_unknown_column(setup):
+    with pytest.raises(EnrolmentImportError, match="Unknown column 'q:Favourite colour'"):
+        run_import(setup, "email,q:Favourite colour\nana@example.com,blue\n")
+
+
+def test_a_file_without_an_email_column_is_refused(program):
+    with pytest.raises(EnrolmentImportError, match="The file has no 'email' column"):
+        run_import(program, "role\nmentee\n")
+
+
+def test_a_column_given_twice_is_refused(program):
+    with pytest.raises(EnrolmentImportError, match="The column 'role' appears twice"):
+        run_import(program, "email,role,Role\na@example.com,mentee,mentor\n")
+
+
+def test_a_semicolon_separated_file_gets_a_hint(program):
+    with pytest.raises(EnrolmentImportError, match="Columns must be separated by commas"):
+        run_import(program, "email;role\na@example.com;mentee\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "first row must name the columns"),
+        (b"email\n", "no enrolments under it"),
+        (b"email\nj\xe9r\xf4me@example.com\n", "not UTF-8"),
+    ],
+)
+def test_empty_or_unreadable_files_are_refused(program, content, message):
+    with pytest.raises(EnrolmentImportError, match=message):
+        import_enrolments(program, BytesIO(content))
+
+
+def test_an_unnamed_empty_column_is_ignored(program):
+    result = run_import(program, "email,,department\nana@example.com,,Sales\n")
+
+    assert result.created == ["ana@example.com"]
+
+
+# Skipping invalid rows and dry runs ---------------------------------------------------------
+
+
+def test_skip_invalid_imports_the_good_rows_and_reports_the_others(setup):
+    text = with_row("zed@example.com,Zed,,mentor,,,,,,,,,,,,,In person,,,,")
+
+    result = run_import(setup, text, skip_invalid=True)
+
+    assert result.created == ["ana@example.com", "raj@example.com"]
+    assert result.skipped_rows == [4]
+    assert [str(e) for e in result.errors] == [
+        "Row 4, column 'capacity': As a mentor, say how many people you have room for: at least 1."
+    ]
+    assert result.summary() == "Imported 2 enrolments (2 new, 0 updated); skipped 1 row."
+    assert not User.objects.filter(email="zed@example.com").exists()
+
+
+def test_a_dry_run_counts_but_writes_nothing(setup):
+    before = counts()
+
+    result = run_import(setup, GOOD, dry_run=True)
+
+    assert counts() == before
+    assert result.created == ["ana@example.com", "raj@example.com"]
+    assert result.accounts_created == ["ana@example.com", "raj@example.com"]
+    assert result.summary() == (
+        "Dry run, nothing was written: would import 2 enrolments (2 new, 0 updated)."
+    )
+
+
+def test_a_dry_run_still_reports_problems(setup):
+    before = counts()
+
+    with pytest.raises(EnrolmentImportAborted):
+        run_import(setup, GOOD.replace("europe/lisbon", "Lisbon"), dry_run=True)
+
+    assert counts() == before
+
+
+# The command ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text):
+        path = tmp_path / "people.csv"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_the_command_imports_by_program_id_or_slug(setup, csv_file):
+    out, err = command(setup.pk, csv_file(GOOD))
+
+    assert "Imported 2 enrolments (2 new, 0 updated)." in out
+    assert "Created 2 new accounts." in out
+    assert err == ""
+
+    out, _err = command(setup.slug, csv_file(GOOD))
+
+    assert "Imported 2 enrolments (0 new, 2 updated)." in out
+    assert Enrollment.objects.count() == 2
+
+
+def test_the_command_fails_with_the_report_and_writes_nothing(setup, csv_file):
+    before = counts()
+    path = csv_file(with_row("zed@example.com,Zed,,mentor,,,,,,,13,,,,,,In person,,,,"))
+
+    with pytest.raises(CommandError) as excinfo:
+        command(setup.pk, path)
+
+    message = str(excinfo.value)
+    assert message.startswith("Nothing was imported: found 2 problems in 1 row.")
+    assert "Row 4, column 'capacity'" in message
+    assert "Row 4, column 'seniority': '13' is not between 1 and 10." in message
+    assert counts() == before
+
+
+def test_the_command_skips_invalid_rows_when_asked(setup, csv_file):
+    path = csv_file(with_row("zed@example.com,Zed,,mentor,,,,,,,13,,,,,,In person,,,,"))
+
+    out, err = command(setup.pk, path, "--skip-invalid")
+
+    assert "Imported 2 enrolments (2 new, 0 updated); skipped 1 row." in out
+    assert "Row 4, column 'seniority'" in err
+    assert Enrollment.objects.count() == 2
+
+
+def test_the_command_dry_run_writes_nothing(setup, csv_file):
+    before = counts()
+
+    out, _err = command(setup.pk, csv_file(GOOD), "--dry-run")
+
+    assert "would import 2 enrolments (2 new, 0 updated)" in out
+    assert "Would create 2 new accounts." in out
+    assert counts() == before
+
+
+def test_the_command_names_a_wrong_column(setup, csv_file):
+    with pytest.raises(CommandError, match="Unknown column 'semiority'"):
+        command(setup.pk, csv_file(GOOD.replace("seniority", "semiority", 1)), "--skip-invalid")
+
+    assert not Enrollment.objects.exists()
+
+
+def test_the_command_refuses_an_unknown_program_or_file(setup, csv_file, tmp_path):
+    with pytest.raises(CommandError, match="No program page has the id or slug 'nope'"):
+        command("nope", csv_file(GOOD))
+    with pytest.raises(CommandError, match="could not be read"):
+        command(setup.pk, tmp_path / "missing.csv")
+
+
+def test_programs_are_found_by_id_or_slug(program):
+    assert find_program(str(program.pk)) == program
+    assert find_program(program.slug) == program
+    with pytest.raises(EnrolmentImportError, match="Programs: "):
+        find_program("unknown-slug")
