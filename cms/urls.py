@@ -36,6 +36,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("", include("journeys.urls")),
     path("", include("matching.urls")),
+    path("", include("matching.selfmatch_urls")),
 ]
 
 if settings.DEBUG:

@@ -560,8 +560,8 @@ class MentorRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["mentee"],
-                condition=Q(status__in=["pending", "accepted"]),
-                name="one_open_request_per_mentee",
+                condition=Q(status="pending"),
+                name="one_pending_request_per_mentee",
             )
         ]
 

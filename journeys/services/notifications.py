@@ -285,9 +285,7 @@ class Mailer:
             connection=self.connection,
             headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         )
-        message.attach_alternative(
-            render_to_string(f"{template}.html", context), "text/html"
-        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         message.send()
 
 

@@ -35,6 +35,7 @@ from ..exceptions import MatchingError
 from ..models import (
     Enrollment,
     EnrollmentStatus,
+    MatchingPolicy,
     MatchProposal,
     ProposalStatus,
     Strategy,
@@ -56,7 +57,7 @@ def approve_proposals(
     ids = [p.pk for p in proposals]
     with transaction.atomic():
         rows = list(
-            MatchProposal.objects.select_for_update()
+            MatchProposal.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .select_related("program", "run", "mentee__user", "mentor__user")
             .order_by("pk")
@@ -203,7 +204,13 @@ def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> l
 
 
 def _snapshot(proposal: MatchProposal) -> dict:
-    return proposal.run.policy_snapshot if proposal.run_id else {}
+    """The run's policy, or for a self-match or re-match the program's current one."""
+    if proposal.run_id:
+        return proposal.run.policy_snapshot
+    from .loader import snapshot_policy
+
+    policy = MatchingPolicy.objects.filter(program_id=proposal.program_id).first()
+    return snapshot_policy(policy) if policy else {}
 
 
 def send_introductions(proposal_ids) -> int:

@@ -137,17 +137,18 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     return Pool(mentee_ids, mentor_ids, either_ids, places, locked)
 
 
-def commitments(program, mentors=None) -> dict[int, int]:
+def commitments(program=None, mentors=None) -> dict[int, int]:
     """How many of each mentor's places are given: pairs, circles led, open requests.
 
     A mentor's capacity counts commitments: each mentee in a pair takes a place, a
     circle takes one place whatever its size (the policy sets the size), and a pending
     self-match request holds a place until the mentor answers.
     """
-    approved = MatchProposal.objects.filter(
-        program=program, status=ProposalStatus.APPROVED, ended_on__isnull=True
-    )
-    requests = MentorRequest.objects.filter(program=program, status=RequestStatus.PENDING)
+    approved = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, ended_on__isnull=True)
+    requests = MentorRequest.objects.filter(status=RequestStatus.PENDING)
+    if program is not None:
+        approved = approved.filter(program=program)
+        requests = requests.filter(program=program)
     if mentors is not None:
         approved = approved.filter(mentor__in=mentors)
         requests = requests.filter(mentor__in=mentors)

@@ -4,7 +4,14 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Enrollment, EnrollmentStatus, RoleWanted
+from ..models import (
+    Enrollment,
+    EnrollmentStatus,
+    MatchingPolicy,
+    MentorRequest,
+    RequestStatus,
+    RoleWanted,
+)
 
 register = template.Library()
 
@@ -39,9 +46,29 @@ def enrolment_panel(context, program):
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .first()
         )
+    choose_url = requests_url = None
+    waiting_requests = 0
+    if enrollment is not None:
+        policy = MatchingPolicy.objects.filter(program=program).only("self_match").first()
+        if (
+            policy is not None
+            and policy.self_match
+            and enrollment.status == EnrollmentStatus.ENROLLED
+            and enrollment.role in (RoleWanted.MENTEE, RoleWanted.EITHER)
+        ):
+            choose_url = reverse("selfmatch:mentors", args=[program.pk])
+        if enrollment.role in (RoleWanted.MENTOR, RoleWanted.EITHER):
+            waiting_requests = MentorRequest.objects.filter(
+                mentor=enrollment, status=RequestStatus.PENDING
+            ).count()
+            if waiting_requests:
+                requests_url = reverse("selfmatch:requests")
     return {
         "program": program,
         "enrollment": enrollment,
+        "choose_url": choose_url,
+        "requests_url": requests_url,
+        "waiting_requests": waiting_requests,
         "show": enrollment is not None or program.enrolment_open,
         "enrol_url": reverse("matching:enrol", args=[program.pk]),
         "withdraw_url": reverse("matching:withdraw", args=[program.pk]),

@@ -1,0 +1,451 @@
+"""Ending a match and re-matching one person: the journey carries on with its progress."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from content.factories import TopicFactory
+from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
+from journeys.models import (
+    Journey,
+    JourneyMember,
+    JourneyStatus,
+    MemberRole,
+    Notification,
+    NotificationKind,
+    Reflection,
+    StepCompletion,
+)
+from journeys.services.progress import complete_step, save_reflection
+from journeys.services.starting import start_journey
+from journeys.services.state import journey_state
+from matching.exceptions import MatchingError
+from matching.factories import EnrollmentFactory, policy_for
+from matching.models import MatchProposal, MentorRequest, ProposalStatus
+from matching.services import rematch as rematch_service
+
+pytestmark = [pytest.mark.django_db]
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def topics(db):
+    return {
+        slug: TopicFactory(name=slug.capitalize(), slug=slug)
+        for slug in ("feedback", "delegation")
+    }
+
+
+@pytest.fixture
+def program(home):
+    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    page = JourneyPageFactory(
+        parent=program,
+        title="First year together",
+        milestones=[
+            milestone(
+                "Getting to know each other",
+                "start",
+                [step("checklist"), step("reflect")],
+                block_id="m-start",
+            ),
+            milestone("Looking back", "back", [step("checklist")], opens=30, block_id="m-back"),
+        ],
+    )
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    policy_for(program, "knowledge")
+    return program
+
+
+def enrol(program, user_factory, role, seniority, name, **kwargs):
+    first, _, last = name.partition(" ")
+    user = user_factory(first_name=first, last_name=last)
+    return EnrollmentFactory(program=program, user=user, role=role, seniority=seniority, **kwargs)
+
+
+def approved_match(program, mentee, mentor, started_on, others=()):
+    """An approved match with its journey, as approval leaves it (a circle with ``others``)."""
+    members = [(mentor.user, MemberRole.MENTOR)]
+    circle = [mentee, *others]
+    role = MemberRole.MEMBER if others else MemberRole.MENTEE
+    members += [(m.user, role) for m in circle]
+    journey = start_journey(program, members, started_on)
+    proposals = [
+        MatchProposal.objects.create(
+            program=program,
+            mentee=m,
+            mentor=mentor,
+            score=1.0,
+            status=ProposalStatus.APPROVED,
+            journey=journey,
+            decided_at=timezone.now(),
+        )
+        for m in circle
+    ]
+    for enrollment in (mentor, *circle):
+        enrollment.status = "matched"
+        enrollment.save()
+    return proposals[0]
+
+
+@pytest.fixture
+def mentor(program, topics, user_factory):
+    return enrol(program, user_factory, "mentor", 6, "Olu Oldmentor", offers=[topics["feedback"]])
+
+
+@pytest.fixture
+def mentee(program, topics, user_factory):
+    return enrol(program, user_factory, "mentee", 3, "Mia Mentee", seeks=[topics["feedback"]])
+
+
+@pytest.fixture
+def new_mentor(program, topics, user_factory):
+    return enrol(
+        program,
+        user_factory,
+        "mentor",
+        6,
+        "Nia Newmentor",
+        capacity=2,
+        offers=[topics["feedback"]],
+    )
+
+
+@pytest.fixture
+def match(program, mentee, mentor):
+    return approved_match(program, mentee, mentor, TODAY() - datetime.timedelta(days=3))
+
+
+def first_steps(journey):
+    snapshot = journey_state(journey, TODAY()).snapshot
+    steps = snapshot.milestones_by_id["m-start"].steps
+    return {s.kind: s.id for s in steps}
+
+
+def with_progress(match):
+    journey = match.journey
+    steps = first_steps(journey)
+    complete_step(journey, match.mentee.user, "m-start", steps["checklist"], TODAY())
+    complete_step(journey, match.mentor.user, "m-start", steps["checklist"], TODAY())
+    save_reflection(
+        journey, match.mentee.user, "m-start", steps["reflect"], "I learnt a lot.", True, None,
+        TODAY(),
+    )  # fmt: skip
+    return journey
+
+
+# Re-matching ---------------------------------------------------------------------------------
+
+
+def test_a_new_mentor_takes_over_and_the_journey_keeps_its_progress(
+    match, mentee, mentor, new_mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    journey = with_progress(match)
+    journey.refresh_from_db()
+    changed_before = journey.changed_at
+    completions = set(StepCompletion.objects.values_list("pk", flat=True))
+    reflections = set(Reflection.objects.values_list("pk", "text"))
+    admin = mentee.user.__class__.objects.create_superuser(
+        email="admin@example.com", password="x", first_name="A", last_name="Dmin"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = rematch_service.rematch(match, "mentor", new_mentor, by=admin, today=TODAY())
+
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.ENDED and match.ended_on == TODAY()
+    assert match.ended_reason == "Olu Oldmentor left; Nia Newmentor took their place."
+    assert (new.mentee, new.mentor, new.journey) == (mentee, new_mentor, journey)
+    assert new.status == ProposalStatus.APPROVED and new.run is None
+    assert new.decided_by == admin and new.score > 0 and new.explanation
+    old = JourneyMember.objects.get(journey=journey, user=mentor.user)
+    assert old.left_on == TODAY()
+    joined = JourneyMember.objects.get(journey=journey, user=new_mentor.user)
+    assert (joined.role, joined.joined_on, joined.left_on) == ("mentor", TODAY(), None)
+    assert set(StepCompletion.objects.values_list("pk", flat=True)) == completions
+    assert set(Reflection.objects.values_list("pk", "text")) == reflections
+    journey.refresh_from_db()
+    assert journey.changed_at > changed_before
+    assert journey.status == JourneyStatus.ACTIVE
+    for enrollment, status in ((mentor, "enrolled"), (new_mentor, "matched"), (mentee, "matched")):
+        enrollment.refresh_from_db()
+        assert enrollment.status == status
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [mentee.user.email, new_mentor.user.email]
+    )
+    assert all(str(journey.uuid) in m.body for m in mailoutbox)
+
+
+def test_participant_pages_follow_the_new_partner_at_once(client, match, mentor, new_mentor):
+    journey = match.journey
+    url = reverse("journeys:journey", args=[journey.uuid])
+    client.force_login(match.mentee.user)
+    client.get(url)
+    kept = client.get(url)  # now kept in the cache
+    assert "Olu Oldmentor" in kept.content.decode()
+
+    rematch_service.rematch(match, "mentor", new_mentor, today=TODAY())
+
+    page = client.get(url).content.decode()
+    assert "Nia Newmentor" in page and "Olu Oldmentor" not in page
+    client.force_login(new_mentor.user)
+    assert client.get(url).status_code == 200
+    assert "First year together" in client.get(reverse("journeys:my_mentoring")).content.decode()
+    client.force_login(mentor.user)
+    assert client.get(url).status_code == 404
+    assert (
+        "First year together" not in client.get(reverse("journeys:my_mentoring")).content.decode()
+    )
+
+
+def test_a_new_mentee_takes_the_place_of_one_who_leaves(
+    program, match, mentee, mentor, topics, user_factory
+):
+    newcomer = enrol(program, user_factory, "mentee", 3, "Noa Newmentee")
+    unsent = Notification.objects.create(
+        journey=match.journey,
+        member=JourneyMember.objects.get(journey=match.journey, user=mentee.user),
+        kind=NotificationKind.INACTIVE,
+    )
+
+    new = rematch_service.rematch(
+        match, "mentee", newcomer, today=TODAY(), reason="Moved to another country."
+    )
+
+    assert (new.mentee, new.mentor) == (newcomer, mentor)
+    match.refresh_from_db()
+    assert match.ended_reason == "Moved to another country."
+    joined = JourneyMember.objects.get(journey=match.journey, user=newcomer.user)
+    assert joined.role == "mentee"
+    for enrollment, status in ((mentee, "enrolled"), (newcomer, "matched"), (mentor, "matched")):
+        enrollment.refresh_from_db()
+        assert enrollment.status == status
+    unsent.refresh_from_db()
+    assert unsent.sent_at and unsent.delivery == "suppressed"
+
+
+def test_when_a_circles_mentor_leaves_the_whole_circle_moves(
+    program, mentee, mentor, new_mentor, user_factory
+):
+    others = [enrol(program, user_factory, "mentee", 3, f"Member {n}") for n in range(1)]
+    first = approved_match(program, mentee, mentor, TODAY(), others=others)
+
+    new = rematch_service.rematch(first, "mentor", new_mentor, today=TODAY())
+
+    running = rematch_service.running(MatchProposal.objects.filter(journey=first.journey))
+    assert {(p.mentee_id, p.mentor_id) for p in running} == {
+        (mentee.pk, new_mentor.pk),
+        (others[0].pk, new_mentor.pk),
+    }
+    assert new.mentee == mentee
+    assert JourneyMember.objects.get(journey=first.journey, user=new_mentor.user).role == "mentor"
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("not_running", "is not a running match"),
+        ("no_journey", "has no journey to continue"),
+        ("full", "Nia Newmentor has no places left."),
+        ("in_journey", "Mia Mentee is already in this journey."),
+        ("not_a_mentor", "did not offer to mentor"),
+        ("ruled_out", "cannot be matched: seniority gap"),
+        ("withdrawn", "has withdrawn from the program"),
+        ("who", "Choose who leaves"),
+    ],
+)
+def test_a_rematch_that_cannot_happen_says_why_and_changes_nothing(
+    program, match, mentee, new_mentor, user_factory, case, message
+):
+    leaving, partner = "mentor", new_mentor
+    if case == "not_running":
+        match.status = ProposalStatus.PROPOSED
+        match.save()
+    elif case == "no_journey":
+        MatchProposal.objects.filter(pk=match.pk).update(journey=None)
+    elif case == "full":
+        new_mentor.capacity = 1
+        new_mentor.save()
+        waiting = enrol(program, user_factory, "mentee", 3, "Wai Ting")
+        MentorRequest.objects.create(program=program, mentee=waiting, mentor=new_mentor)
+    elif case == "in_journey":
+        leaving, partner = "mentor", mentee
+    elif case == "not_a_mentor":
+        partner = enrol(program, user_factory, "mentee", 7, "Not Amentor")
+    elif case == "ruled_out":
+        new_mentor.seniority = 2
+        new_mentor.save()
+    elif case == "withdrawn":
+        new_mentor.status = "withdrawn"
+        new_mentor.save()
+    else:
+        leaving = "both"
+    members = set(JourneyMember.objects.values_list("pk", "left_on"))
+
+    with pytest.raises(MatchingError, match=message):
+        rematch_service.rematch(match, leaving, partner, today=TODAY())
+
+    assert set(JourneyMember.objects.values_list("pk", "left_on")) == members
+    assert MatchProposal.objects.count() == 1
+
+
+def test_a_new_mentee_must_be_waiting_with_no_request_pending(
+    program, match, new_mentor, user_factory
+):
+    matched = enrol(program, user_factory, "mentee", 3, "Mat Ched", status="matched")
+    with pytest.raises(MatchingError, match=r"Mat Ched is not waiting to be matched\."):
+        rematch_service.rematch(match, "mentee", matched, today=TODAY())
+    asking = enrol(program, user_factory, "mentee", 3, "Ask Ing")
+    MentorRequest.objects.create(program=program, mentee=asking, mentor=new_mentor)
+    with pytest.raises(MatchingError, match="has asked a mentor"):
+        rematch_service.rematch(match, "mentee", asking, today=TODAY())
+
+
+# Ending ---------------------------------------------------------------------------------------
+
+
+def test_ending_a_match_closes_the_pairs_journey_and_both_wait_again(match, mentee, mentor):
+    journey = match.journey
+    rematch_service.end_match(match, "They agreed to stop.", today=TODAY())
+
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.ENDED
+    assert (match.ended_on, match.ended_reason) == (TODAY(), "They agreed to stop.")
+    journey.refresh_from_db()
+    assert journey.status == JourneyStatus.CLOSED and journey.changed_at
+    for enrollment in (mentee, mentor):
+        enrollment.refresh_from_db()
+        assert enrollment.status == "enrolled"
+    with pytest.raises(MatchingError, match="is not a running match"):
+        rematch_service.end_match(match, "Again.", today=TODAY())
+
+
+def test_ending_needs_a_reason(match):
+    with pytest.raises(MatchingError, match="Say why the match ends"):
+        rematch_service.end_match(match, "  ", today=TODAY())
+
+
+def test_ending_one_circle_members_match_lets_the_circle_carry_on(
+    program, mentee, mentor, user_factory
+):
+    other = enrol(program, user_factory, "mentee", 3, "Oth Er")
+    first = approved_match(program, mentee, mentor, TODAY(), others=[other])
+    rematch_service.end_match(first, "Changed teams.", today=TODAY())
+
+    journey = Journey.objects.get(pk=first.journey_id)
+    assert journey.status == JourneyStatus.ACTIVE
+    assert JourneyMember.objects.get(journey=journey, user=mentee.user).left_on == TODAY()
+    mentor.refresh_from_db()
+    mentee.refresh_from_db()
+    assert (mentor.status, mentee.status) == ("matched", "enrolled")
+
+
+# The admin page -------------------------------------------------------------------------------
+
+
+def rematch_url(proposal, **query):
+    url = reverse("matching_rematch", args=[proposal.pk])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+@pytest.fixture
+def admin(user_factory):
+    return user_factory(is_staff=True, is_superuser=True)
+
+
+def test_the_page_lists_scored_mentors_and_rematches(
+    client, admin, match, new_mentor, program, user_factory, mailoutbox
+):
+    enrol(program, user_factory, "mentor", 3, "Too Junior")  # ruled out by the seniority gap
+    client.force_login(admin)
+
+    page = client.get(rematch_url(match, leaving="mentor"))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Nia Newmentor" in html and "Too Junior" in html
+    assert "Ruled out: seniority gap outside the policy" in html
+    assert "Mentor offers what the mentee seeks" in html
+    response = client.post(
+        rematch_url(match),
+        {"action": "rematch", "leaving": "mentor", "new_partner": new_mentor.pk, "reason": ""},
+    )
+    new = MatchProposal.objects.get(status=ProposalStatus.APPROVED)
+    assert response.status_code == 302
+    assert response["Location"] == rematch_url(new)
+    assert new.mentor == new_mentor
+
+
+def test_the_page_lists_waiting_mentees_when_the_mentee_leaves(
+    client, admin, match, program, user_factory
+):
+    waiting = enrol(program, user_factory, "mentee", 3, "Wai Ting")
+    enrol(program, user_factory, "mentee", 3, "Al Ready", status="matched")
+    client.force_login(admin)
+    html = client.get(rematch_url(match, leaving="mentee")).content.decode()
+    assert "Wai Ting" in html and "Al Ready" not in html
+    response = client.post(
+        rematch_url(match), {"action": "rematch", "leaving": "mentee", "new_partner": waiting.pk}
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == "matched"
+
+
+def test_a_refused_rematch_shows_the_reason(client, admin, match, new_mentor):
+    new_mentor.capacity = 0
+    new_mentor.save()
+    client.force_login(admin)
+    response = client.post(
+        rematch_url(match),
+        {"action": "rematch", "leaving": "mentor", "new_partner": new_mentor.pk},
+    )
+    assert response.status_code == 400
+    assert "did not offer to mentor in this program" in response.content.decode()
+
+
+def test_the_page_ends_a_match_with_a_reason(client, admin, match):
+    client.force_login(admin)
+    missing = client.post(rematch_url(match), {"action": "end", "end-reason": ""})
+    assert missing.status_code == 400
+    response = client.post(
+        rematch_url(match), {"action": "end", "end-reason": "They agreed to stop."}
+    )
+    assert response.status_code == 302
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.ENDED
+    page = client.get(rematch_url(match)).content.decode()
+    assert "Only an approved match that is still running" in page
+
+
+def test_only_people_who_may_change_matches_reach_the_page(client, match, user_factory):
+    access_admin = Permission.objects.get(codename="access_admin")
+    editor = user_factory(is_staff=True)
+    editor.user_permissions.add(access_admin)
+    client.force_login(editor)
+    # Wagtail turns the refusal into a redirect to the dashboard with a message.
+    for response in (
+        client.get(rematch_url(match)),
+        client.post(rematch_url(match), {"action": "end", "end-reason": "x"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("wagtailadmin_home")
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.APPROVED
+
+    manager = user_factory(is_staff=True)
+    manager.user_permissions.add(
+        access_admin, Permission.objects.get(codename="change_matchproposal")
+    )
+    client.force_login(manager)
+    assert client.get(rematch_url(match)).status_code == 200
+
+    client.force_login(user_factory())
+    response = client.get(rematch_url(match))
+    assert response.status_code == 302 and "login" in response["Location"]

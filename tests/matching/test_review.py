@@ -1,0 +1,587 @@
+"""Reviewing a run in the admin: reading, sorting and filtering proposals, moving a mentee,
+locking and re-running, rejecting, and approving into journeys with introductions."""
+
+import re
+from html import unescape
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from content.factories import TopicFactory
+from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from journeys.models import Journey
+from matching.exceptions import MatchingError
+from matching.factories import EnrollmentFactory, policy_for
+from matching.models import (
+    Enrollment,
+    MatchingRun,
+    MatchProposal,
+    MentorRequest,
+    ProgramQuestion,
+    RunStatus,
+)
+from matching.services import review
+from matching.services.candidates import score_candidates
+from matching.services.runs import execute_run, start_run
+
+PROGRAM_ADMINS = "Program admins"
+
+
+def run_url(run):
+    return reverse("matching_runs:inspect", args=[run.pk])
+
+
+def review_url(run):
+    return reverse("matching_runs:review", args=[run.pk])
+
+
+def move_url(proposal):
+    return reverse("matching_runs:move", args=[proposal.run_id, proposal.pk])
+
+
+def text_of(response) -> str:
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def messages_of(response, level="success") -> list[str]:
+    return [str(m).strip() for m in get_messages(response.wsgi_request) if m.level_tag == level]
+
+
+def proposal_order(response) -> list[int]:
+    """The proposals' ids in the order the review table lists them."""
+    return [int(pk) for pk in re.findall(r'<tr data-proposal="(\d+)"', response.content.decode())]
+
+
+# Fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def program(home):
+    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    return program
+
+
+@pytest.fixture
+def topics(db):
+    return {
+        slug: TopicFactory(name=slug.capitalize(), slug=slug)
+        for slug in ("feedback", "negotiation", "delegation")
+    }
+
+
+@pytest.fixture
+def program_admin(user_factory):
+    return user_factory(email="programs@example.com", groups=[PROGRAM_ADMINS])
+
+
+@pytest.fixture(params=["superuser", "program admin"])
+def staff(request, client, django_user_model, program_admin):
+    if request.param == "superuser":
+        user = django_user_model.objects.create_superuser(
+            email="root@example.com",
+            password="correct horse battery",
+        )
+    else:
+        user = program_admin
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, program_admin):
+    client.force_login(program_admin)
+    return client
+
+
+@pytest.fixture
+def cast(program, topics, user_factory):
+    """Three mentors, one for each of three mentees; a junior mentor; a mentee too senior."""
+
+    def enrol(name, role, department, seniority=3, **extra):
+        first, last = name.split()
+        user = user_factory(email=f"{first.lower()}@example.com", first_name=first, last_name=last)
+        return EnrollmentFactory(
+            program=program,
+            user=user,
+            role=role,
+            department=department,
+            seniority=seniority,
+            **extra,
+        )
+
+    return {
+        "ada": enrol("Ada Lovelace", "mentor", "Engineering", 6, offers=[topics["feedback"]]),
+        "alan": enrol("Alan Turing", "mentor", "Research", 6, offers=[topics["negotiation"]]),
+        "barbara": enrol(
+            "Barbara Liskov", "mentor", "Operations", 6, capacity=2, offers=[topics["delegation"]]
+        ),
+        "edsger": enrol("Edsger Dijkstra", "mentor", "Research", 2, offers=[topics["feedback"]]),
+        "grace": enrol("Grace Hopper", "mentee", "Research", seeks=[topics["feedback"]]),
+        "katherine": enrol(
+            "Katherine Johnson", "mentee", "Engineering", seeks=[topics["negotiation"]]
+        ),
+        "mary": enrol("Mary Jackson", "mentee", "Sales", seeks=[topics["delegation"]]),
+        "dorothy": enrol("Dorothy Vaughan", "mentee", "Sales", 9, seeks=[topics["feedback"]]),
+    }
+
+
+@pytest.fixture
+def run(program, cast, program_admin):
+    """A finished run of the knowledge-transfer policy over the cast."""
+    policy_for(program, "knowledge")
+    return finish(start_run(program, program_admin))
+
+
+def finish(run):
+    execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
+    return run
+
+
+def proposal_of(run, mentee):
+    return run.proposals.select_related("mentor").get(mentee=mentee)
+
+
+# Reading the run ------------------------------------------------------------------------------
+
+
+def test_the_run_proposes_each_mentee_the_mentor_who_offers_what_they_seek(run, cast):
+    pairs = {p.mentee_id: p.mentor_id for p in run.proposals.all()}
+
+    assert pairs == {
+        cast["grace"].pk: cast["ada"].pk,
+        cast["katherine"].pk: cast["alan"].pk,
+        cast["mary"].pk: cast["barbara"].pk,
+    }
+
+
+def test_the_run_page_explains_each_proposal_and_lists_who_was_not_matched(staff, run, cast):
+    text = text_of(staff.get(run_url(run)))
+    grace = proposal_of(run, cast["grace"])
+
+    assert f"Grace Hopper Research Ada Lovelace Engineering {grace.score:.2f}" in text
+    assert "Mentor offers what the mentee seeks (+3.00)" in text
+    assert "Seniority gap fits the strategy" in text
+    assert "3 of 4 mentees were matched with 4 possible mentors" in text
+    assert (
+        "Dorothy Vaughan Mentee Every mentor is ruled out by a hard constraint: "
+        "seniority gap outside the policy's limits (4)."
+    ) in text
+    assert "Edsger Dijkstra Mentor Every mentee is ruled out for them by a hard" in text
+    assert reverse("matching_enrolments:inspect", args=[cast["dorothy"].pk]) in (
+        staff.get(run_url(run)).content.decode()
+    )
+
+
+def test_the_run_page_names_the_constraint_that_ruled_out_a_better_mentor(
+    admin_client, program, cast, program_admin
+):
+    policy_for(program, "knowledge", not_same_department=True)
+    Enrollment.objects.filter(pk=cast["grace"].pk).update(department="Engineering")
+    run = finish(start_run(program, program_admin))
+    grace = proposal_of(run, cast["grace"])
+    assert grace.mentor_id != cast["ada"].pk
+    ruled_out = grace.passed_over[0]
+
+    text = text_of(admin_client.get(run_url(run)))
+
+    assert f"Ada Lovelace ({ruled_out['score']:.2f}): same department" in text
+
+
+def test_warnings_from_loading_the_run_are_shown(admin_client, program, cast, program_admin):
+    question = ProgramQuestion.objects.create(
+        program=program, label="Favourite season?", kind="single", choices="Summer\nWinter"
+    )
+    Enrollment.objects.filter(pk=cast["grace"].pk).update(answers={str(question.key): "Winter"})
+    question.delete()
+    policy_for(program, "knowledge")
+    run = finish(start_run(program, program_admin))
+
+    html = admin_client.get(run_url(run)).content.decode()
+
+    assert "help-warning" in html
+    assert "1 answers belong to questions the program no longer asks" in unescape(html)
+
+
+# Sorting and filtering -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("mentee", ["grace", "katherine", "mary"]),
+        ("-mentee", ["mary", "katherine", "grace"]),
+        ("mentor", ["grace", "katherine", "mary"]),  # Ada, Alan, Barbara
+        ("-mentor", ["mary", "katherine", "grace"]),
+    ],
+)
+def test_proposals_sort_by_mentee_and_mentor(admin_client, run, cast, ordering, expected):
+    response = admin_client.get(run_url(run), {"ordering": ordering})
+
+    assert proposal_order(response) == [proposal_of(run, cast[n]).pk for n in expected]
+
+
+def test_proposals_sort_by_score_best_first_by_default(admin_client, run, cast):
+    for name, score in (("grace", 2.0), ("katherine", 3.0), ("mary", 1.0)):
+        MatchProposal.objects.filter(run=run, mentee=cast[name]).update(score=score)
+    best_first = [proposal_of(run, cast[n]).pk for n in ("katherine", "grace", "mary")]
+
+    assert proposal_order(admin_client.get(run_url(run))) == best_first
+    lowest_first = proposal_order(admin_client.get(run_url(run), {"ordering": "score"}))
+    assert lowest_first == best_first[::-1]
+
+
+def test_proposals_sort_by_status(admin_client, run, cast):
+    locked = proposal_of(run, cast["mary"])
+    review.set_status([locked], "locked")
+
+    order = proposal_order(admin_client.get(run_url(run), {"ordering": "status"}))
+
+    assert order[0] == locked.pk
+
+
+def test_the_sort_links_keep_the_filters(admin_client, run):
+    html = admin_client.get(run_url(run), {"department": "Sales"}).content.decode()
+
+    assert 'href="?department=Sales&amp;ordering=mentee"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"department": "Sales"}, ["mary"]),
+        ({"department": "Engineering"}, ["grace", "katherine"]),
+        ({"q": "kath"}, ["katherine"]),
+        ({"q": "lovelace"}, ["grace"]),
+        ({"status": "locked"}, ["mary"]),
+        ({"status": "proposed"}, ["grace", "katherine"]),
+    ],
+)
+def test_proposals_filter_by_department_name_and_status(admin_client, run, cast, query, expected):
+    review.set_status([proposal_of(run, cast["mary"])], "locked")
+
+    response = admin_client.get(run_url(run), {**query, "ordering": "mentee"})
+
+    assert proposal_order(response) == [proposal_of(run, cast[n]).pk for n in expected]
+
+
+def test_proposals_filter_by_mentor(admin_client, run, cast):
+    response = admin_client.get(run_url(run), {"mentor": cast["alan"].pk})
+
+    assert proposal_order(response) == [proposal_of(run, cast["katherine"]).pk]
+
+
+# Moving a mentee ------------------------------------------------------------------------------
+
+
+def test_the_move_page_scores_each_mentor_with_a_place_left(staff, run, cast):
+    proposal = proposal_of(run, cast["grace"])
+
+    response = staff.get(move_url(proposal))
+    text = text_of(response)
+    html = response.content.decode()
+
+    expected = {
+        c.enrollment.pk: c
+        for c in score_candidates(
+            run.policy_snapshot, cast["grace"], [cast["barbara"], cast["edsger"]]
+        )
+    }
+    barbara, edsger = expected[cast["barbara"].pk], expected[cast["edsger"].pk]
+    assert f"Barbara Liskov Operations {barbara.score:.2f}" in text
+    assert f'name="mentor" value="{cast["barbara"].pk}"' in html
+    # Edsger is two levels junior: listed, but ruled out and not choosable.
+    assert f"Edsger Dijkstra Research {edsger.score:.2f}" in text
+    assert "Ruled out: seniority gap outside the policy's limits" in text
+    assert f'name="mentor" value="{cast["edsger"].pk}"' not in html
+    # Alan's only place is taken in this run; Ada is already Grace's mentor.
+    assert "Alan Turing" not in text
+    assert f'name="mentor" value="{cast["ada"].pk}"' not in html
+
+
+def test_moving_a_mentee_saves_the_new_mentor_score_and_explanation(admin_client, run, cast):
+    proposal = proposal_of(run, cast["grace"])
+    proposal.passed_over = [{"mentor": 1, "name": "x", "score": 9, "ruled_out_by": ["y"]}]
+    proposal.save()
+    (expected,) = score_candidates(run.policy_snapshot, cast["grace"], [cast["barbara"]])
+
+    response = admin_client.post(move_url(proposal), {"mentor": cast["barbara"].pk})
+
+    assert response.status_code == 302 and response["Location"] == run_url(run)
+    proposal.refresh_from_db()
+    assert proposal.mentor_id == cast["barbara"].pk
+    assert proposal.score == pytest.approx(expected.score)
+    assert proposal.explanation == expected.explanation
+    assert proposal.passed_over == []
+    assert proposal.status == "proposed"
+    assert messages_of(response) == [
+        f"Grace Hopper is now proposed to Barbara Liskov, with a score of {expected.score:.2f}."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mentor", "message"),
+    [
+        ("alan", "Alan Turing has no place left in this run."),
+        ("edsger", "Edsger Dijkstra cannot mentor Grace Hopper: seniority gap outside"),
+        ("katherine", "Katherine Johnson has not offered to mentor in this program."),
+        ("ada", "Grace Hopper is already proposed to Ada Lovelace."),
+    ],
+)
+def test_a_move_that_breaks_a_rule_is_refused_and_changes_nothing(
+    admin_client, run, cast, mentor, message
+):
+    proposal = proposal_of(run, cast["grace"])
+    before = (proposal.mentor_id, proposal.score, proposal.explanation)
+
+    response = admin_client.post(move_url(proposal), {"mentor": cast[mentor].pk}, follow=True)
+
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert any(error.startswith(message) for error in errors), errors
+    proposal.refresh_from_db()
+    assert (proposal.mentor_id, proposal.score, proposal.explanation) == before
+
+
+def test_a_locked_proposal_cannot_be_moved(admin_client, run, cast):
+    proposal = proposal_of(run, cast["grace"])
+    review.set_status([proposal], "locked")
+
+    page = text_of(admin_client.get(move_url(proposal)))
+    response = admin_client.post(move_url(proposal), {"mentor": cast["barbara"].pk}, follow=True)
+
+    assert "This proposal is locked, so it cannot be moved" in page
+    assert "Grace Hopper with Ada Lovelace is locked, so it cannot be moved. Unlock it first." in (
+        text_of(response)
+    )
+    proposal.refresh_from_db()
+    assert proposal.mentor_id == cast["ada"].pk
+
+
+def test_places_left_counts_this_run_matches_approved_elsewhere_and_open_requests(
+    run, cast, program
+):
+    barbara, ada = cast["barbara"], cast["ada"]
+    assert review.places_left(run, [barbara, ada]) == {barbara.pk: 1, ada.pk: 0}
+
+    MentorRequest.objects.create(program=program, mentee=cast["dorothy"], mentor=barbara)
+    assert review.places_left(run, [barbara])[barbara.pk] == 0
+
+    MatchProposal.objects.create(
+        program=program, mentee=cast["dorothy"], mentor=ada, status="approved"
+    )
+    assert review.places_left(run, [ada])[ada.pk] == -1
+
+
+# Lock, re-run, reject -------------------------------------------------------------------------
+
+
+def post_action(client, run, action, *proposals, **extra):
+    return client.post(
+        review_url(run),
+        {"action": action, "proposal": [p.pk for p in proposals], **extra},
+        follow=True,
+    )
+
+
+def test_locked_proposals_are_kept_when_the_rest_is_run_again(
+    admin_client, run, cast, django_capture_on_commit_callbacks
+):
+    kept = proposal_of(run, cast["grace"])
+    response = post_action(admin_client, run, "lock", kept)
+    assert "Locked 1 proposal: a re-run keeps it." in text_of(response)
+    kept.refresh_from_db()
+    assert kept.status == "locked"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("matching_runs:rerun", args=[run.pk]))
+    rerun = MatchingRun.objects.latest("pk")
+    assert response["Location"] == run_url(rerun)
+
+    rerun.refresh_from_db()
+    assert rerun.status == RunStatus.DONE, rerun.error
+    assert rerun.based_on_id == run.pk
+    carried = rerun.proposals.get(mentee=cast["grace"])
+    assert (carried.status, carried.mentor_id, carried.score) == (
+        "locked",
+        kept.mentor_id,
+        kept.score,
+    )
+    assert rerun.proposals.filter(status="proposed").count() == 2
+    assert run.proposals.count() == 3  # the earlier run is as it was
+    text = text_of(admin_client.get(run_url(rerun)))
+    assert "Based on the run of" in text
+
+
+def test_unlocking_makes_a_proposal_movable_again(admin_client, run, cast):
+    proposal = proposal_of(run, cast["grace"])
+    review.set_status([proposal], "locked")
+
+    response = post_action(admin_client, run, "unlock", proposal)
+
+    assert "Unlocked 1 proposal." in text_of(response)
+    proposal.refresh_from_db()
+    assert proposal.status == "proposed"
+
+
+def test_rejecting_proposals_records_who_decided(admin_client, run, cast, program_admin):
+    chosen = [proposal_of(run, cast["grace"]), proposal_of(run, cast["mary"])]
+
+    response = post_action(admin_client, run, "reject", *chosen)
+
+    assert "Rejected 2 proposals." in text_of(response)
+    for proposal in chosen:
+        proposal.refresh_from_db()
+        assert (proposal.status, proposal.decided_by) == ("rejected", program_admin)
+    assert proposal_of(run, cast["katherine"]).status == "proposed"
+
+
+def test_an_approved_proposal_cannot_be_rejected_here(
+    admin_client, run, cast, django_capture_on_commit_callbacks
+):
+    approved = proposal_of(run, cast["grace"])
+    other = proposal_of(run, cast["mary"])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_action(admin_client, run, "approve", approved)
+
+    response = post_action(admin_client, run, "reject", approved, other)
+
+    assert "Grace Hopper with Ada Lovelace is approved, so it cannot be changed here." in (
+        text_of(response)
+    )
+    approved.refresh_from_db()
+    other.refresh_from_db()
+    assert (approved.status, other.status) == ("approved", "proposed")
+
+
+def test_choosing_nothing_says_so(admin_client, run):
+    response = post_action(admin_client, run, "lock")
+
+    assert "Choose at least one proposal first." in text_of(response)
+
+
+def test_proposals_of_another_run_cannot_be_changed_from_this_one(
+    admin_client, run, cast, program, program_admin
+):
+    other_run = finish(start_run(program, program_admin))
+    stranger = proposal_of(other_run, cast["grace"])
+
+    response = post_action(admin_client, run, "reject", stranger)
+
+    assert "Some of these proposals are not in this run" in text_of(response)
+    stranger.refresh_from_db()
+    assert stranger.status == "proposed"
+
+
+def test_a_run_that_failed_cannot_be_reviewed_or_rerun(run, cast, program):
+    MatchingRun.objects.filter(pk=run.pk).update(status="failed")
+    run.refresh_from_db()
+
+    with pytest.raises(MatchingError, match="This run is failed"):
+        review.set_status(list(run.proposals.all()), "locked")
+    with pytest.raises(MatchingError, match="cannot be reviewed"):
+        review.rerun(run)
+    with pytest.raises(MatchingError):
+        review.move_proposal(proposal_of(run, cast["grace"]), cast["barbara"])
+
+
+# Approving ------------------------------------------------------------------------------------
+
+
+def emails_to(mailoutbox, address) -> list:
+    return [m for m in mailoutbox if m.to == [address]]
+
+
+def test_approving_selected_proposals_starts_journeys_and_introduces_both_sides(
+    staff, run, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    chosen = [proposal_of(run, cast["grace"]), proposal_of(run, cast["katherine"])]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            review_url(run), {"action": "approve", "proposal": [p.pk for p in chosen]}
+        )
+
+    assert messages_of(response) == [
+        "Approved 2 matches and started 2 journeys; both sides are being introduced by email."
+    ]
+    assert Journey.objects.count() == 2
+    for proposal in chosen:
+        proposal.refresh_from_db()
+        assert proposal.status == "approved" and proposal.journey is not None
+        members = {m.user_id for m in proposal.journey.memberships.all()}
+        assert members == {proposal.mentee.user_id, proposal.mentor.user_id}
+    assert proposal_of(run, cast["mary"]).status == "proposed"
+    assert len(mailoutbox) == 4
+    for email in ("grace@example.com", "ada@example.com"):
+        (mail,) = emails_to(mailoutbox, email)
+        assert "Why we matched you:" in mail.body
+        assert "The mentor can help with what the mentee wants to grow in (Feedback)." in mail.body
+    (to_grace,) = emails_to(mailoutbox, "grace@example.com")
+    assert "Meet Ada Lovelace, your mentor in Growing leaders." in to_grace.body
+    cast["grace"].refresh_from_db()
+    assert cast["grace"].status == "matched"
+
+
+def test_approving_all_proposed_approves_locked_ones_too(
+    admin_client, run, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    review.set_status([proposal_of(run, cast["mary"])], "locked")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(review_url(run), {"action": "approve_all"})
+
+    assert messages_of(response) == [
+        "Approved 3 matches and started 3 journeys; both sides are being introduced by email."
+    ]
+    assert set(run.proposals.values_list("status", flat=True)) == {"approved"}
+    assert Journey.objects.count() == 3
+    assert len(mailoutbox) == 6
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        f"{name}@example.com" for name in ("grace", "ada", "katherine", "alan", "mary", "barbara")
+    )
+
+    again = admin_client.post(review_url(run), {"action": "approve_all"}, follow=True)
+    assert "No proposals in this run are waiting for approval." in text_of(again)
+
+
+def test_approving_more_than_a_mentor_has_room_for_is_refused_and_changes_nothing(
+    admin_client, run, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    grace = proposal_of(run, cast["grace"])
+    review.move_proposal(grace, cast["barbara"])  # Barbara has two places in the run
+    Enrollment.objects.filter(pk=cast["barbara"].pk).update(capacity=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(review_url(run), {"action": "approve_all"}, follow=True)
+
+    assert "Barbara Liskov has 1 places and 0 are taken, so 2 more cannot be approved." in text_of(
+        response
+    )
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed"}
+    assert not Journey.objects.exists()
+    assert mailoutbox == []
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"enrolled"}
+
+
+def test_approving_from_an_address_outside_the_site_returns_to_the_run(
+    admin_client, run, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            review_url(run),
+            {
+                "action": "approve",
+                "proposal": [proposal_of(run, cast["grace"]).pk],
+                "next": "https://elsewhere.example/",
+            },
+        )
+
+    assert response["Location"] == run_url(run)

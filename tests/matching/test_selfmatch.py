@@ -1,0 +1,571 @@
+"""Self-match: suggestions, asking, answering, and the pages mentees and mentors use."""
+
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from content.factories import TopicFactory
+from matching.exceptions import MatchingError
+from matching.factories import EnrollmentFactory, policy_for
+from matching.models import MatchProposal, MentorRequest, RequestStatus
+from matching.services import selfmatch
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def topics(db):
+    return {
+        slug: TopicFactory(name=slug.replace("-", " ").capitalize(), slug=slug)
+        for slug in ("feedback", "delegation", "negotiation", "public-speaking")
+    }
+
+
+@pytest.fixture
+def program(home):
+    from journeys.factories import JourneyPageFactory, ProgramPageFactory
+
+    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.save_revision().publish()
+    policy_for(program, "knowledge", self_match=True)
+    return program
+
+
+def enrol(program, user_factory, role, seniority=3, name=None, **kwargs):
+    first, _, last = (name or "").partition(" ")
+    user = user_factory(first_name=first, last_name=last)
+    return EnrollmentFactory(program=program, user=user, role=role, seniority=seniority, **kwargs)
+
+
+@pytest.fixture
+def mentee(program, topics, user_factory):
+    return enrol(
+        program,
+        user_factory,
+        "mentee",
+        3,
+        "Mia Mentee",
+        seeks=[topics["feedback"], topics["delegation"]],
+        goals="Learn to give feedback that lands.",
+    )
+
+
+@pytest.fixture
+def mentor(program, topics, user_factory):
+    return enrol(
+        program,
+        user_factory,
+        "mentor",
+        6,
+        "Olu Mentor",
+        capacity=2,
+        department="Finance",
+        location="Lagos",
+        offers=[topics["feedback"], topics["delegation"]],
+    )
+
+
+def visible_text(response):
+    """The page's words as a reader meets them: text, button values and labels."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<input type="hidden"[^>]*>', " ", html)
+    values = re.findall(r'\b(?:value|aria-label|title|placeholder)="([^"]*)"', html)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", unescape(" ".join([text, *values])))
+
+
+def ask(mentee, mentor, message=""):
+    return selfmatch.request_mentor(mentee, mentor, message)
+
+
+# Suggestions -------------------------------------------------------------------------------
+
+
+def test_suggestions_rank_the_best_first_and_leave_out_the_full_the_ruled_out_and_oneself(
+    program, topics, user_factory
+):
+    me = enrol(
+        program,
+        user_factory,
+        "either",
+        3,
+        capacity=1,
+        seeks=[topics["feedback"], topics["delegation"]],
+        offers=[topics["feedback"]],
+    )
+    best = enrol(
+        program, user_factory, "mentor", 6, offers=[topics["feedback"], topics["delegation"]]
+    )
+    good = enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    full = enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    other = enrol(program, user_factory, "mentee", 3)
+    selfmatch.request_mentor(other, full)  # its only place is held
+    same_level = enrol(program, user_factory, "mentor", 3, offers=[topics["delegation"]])
+    enrol(program, user_factory, "mentor", 6, status="withdrawn", offers=[topics["feedback"]])
+    enrol(program, user_factory, "mentor", 6, capacity=0, offers=[topics["feedback"]])
+    enrol(program, user_factory, "mentee", 6, offers=[topics["feedback"]])
+
+    found = selfmatch.suggestions(me)
+
+    assert [c.enrollment.pk for c in found] == [best.pk, good.pk]
+    assert found[0].score > found[1].score
+    assert all(c.allowed for c in found)
+    assert same_level.pk not in {c.enrollment.pk for c in found}  # seniority gap rules it out
+
+
+def test_at_most_five_are_suggested(program, mentee, topics, user_factory):
+    for _ in range(7):
+        enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    assert len(selfmatch.suggestions(mentee)) == 5
+    assert len(selfmatch.suggestions(mentee, limit=2)) == 2
+
+
+def test_nothing_is_suggested_when_the_program_does_not_offer_self_match(program, mentee, mentor):
+    policy_for(program, "knowledge", self_match=False)
+    assert selfmatch.suggestions(mentee) == []
+
+
+def test_a_mentor_who_declined_is_not_suggested_to_that_mentee_again(
+    program, mentee, mentor, topics, user_factory
+):
+    request = ask(mentee, mentor)
+    selfmatch.decline_request(request, mentor.user)
+    other = enrol(program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+
+    assert mentor.pk not in {c.enrollment.pk for c in selfmatch.suggestions(mentee)}
+    assert mentor.pk in {c.enrollment.pk for c in selfmatch.suggestions(other)}
+
+
+def test_the_reasons_name_what_counted_in_words(program, mentee, mentor):
+    snapshot = selfmatch.current_snapshot(program)
+    (candidate,) = selfmatch.suggestions(mentee)
+    words = selfmatch.reasons(mentee, mentor, candidate.explanation, snapshot)
+    assert words[0].startswith("The mentor can help with what the mentee wants to grow in (")
+    assert "Delegation" in words[0] and "Feedback" in words[0]
+    assert candidate.reasons(snapshot)[0][0] == "Mentor offers what the mentee seeks"
+
+
+# Asking ------------------------------------------------------------------------------------
+
+
+def test_asking_holds_a_place_records_the_score_and_emails_the_mentor(
+    mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = selfmatch.request_mentor(mentee, mentor, "  I admire how you run reviews.  ")
+
+    assert request.status == RequestStatus.PENDING
+    assert request.message == "I admire how you run reviews."
+    assert request.score > 0 and request.explanation["topics_offered"] > 0
+    assert selfmatch.places_left(mentor) == 1
+    (email,) = mailoutbox
+    assert email.to == [mentor.user.email]
+    assert "Mia Mentee would like you as their mentor" in email.subject
+    assert "I admire how you run reviews." in email.body
+    assert "/my/mentoring-requests/" in email.body
+    assert "The mentor can help with what the mentee wants to grow in" in email.body
+    html = email.alternatives[0][0]
+    assert "Answer the request" in html
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("off", "does not let mentees choose their mentor"),
+        ("matched", "You have already been matched"),
+        ("withdrawn", "You have withdrawn from the program"),
+        ("as_mentor", "You enrolled as a mentor"),
+    ],
+)
+def test_asking_is_refused_when_the_mentee_cannot_ask(program, mentee, mentor, setup, message):
+    if setup == "off":
+        policy_for(program, "knowledge", self_match=False)
+    elif setup in ("matched", "withdrawn"):
+        mentee.status = setup
+        mentee.save()
+    else:
+        mentee.role = "mentor"
+        mentee.save()
+    with pytest.raises(MatchingError, match=message):
+        selfmatch.request_mentor(mentee, mentor)
+    assert not MentorRequest.objects.exists()
+
+
+def test_one_open_request_at_a_time(program, mentee, mentor, topics, user_factory):
+    ask(mentee, mentor)
+    another = enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    with pytest.raises(MatchingError, match="You have already asked Olu Mentor"):
+        selfmatch.request_mentor(mentee, another)
+
+
+def test_a_full_mentor_has_no_places_left(program, mentor, topics, user_factory):
+    for _ in range(2):
+        ask(enrol(program, user_factory, "mentee", 3), mentor)
+    late = enrol(program, user_factory, "mentee", 3)
+    with pytest.raises(MatchingError, match=r"Olu Mentor has no places left\."):
+        selfmatch.request_mentor(late, mentor)
+    assert MentorRequest.objects.filter(mentor=mentor).count() == 2
+
+
+def test_a_pair_the_policy_rules_out_is_refused_without_naming_the_rule(program, mentee, mentor):
+    mentor.avoid.add(mentee.user)
+    with pytest.raises(MatchingError) as refused:
+        selfmatch.request_mentor(mentee, mentor)
+    assert "matching rules do not pair you with Olu Mentor" in str(refused.value)
+    assert "asked not to be matched" not in str(refused.value)
+
+
+def test_nobody_can_ask_themselves(program, topics, user_factory):
+    me = enrol(program, user_factory, "either", 3, offers=[topics["feedback"]])
+    with pytest.raises(MatchingError, match="cannot ask yourself"):
+        selfmatch.request_mentor(me, me)
+
+
+# Answering ---------------------------------------------------------------------------------
+
+
+def test_accepting_approves_the_match_starts_the_journey_and_introduces_both(
+    mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    request = ask(mentee, mentor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = selfmatch.accept_request(request, mentor.user)
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ACCEPTED and request.decided_at
+    assert request.proposal == proposal
+    assert proposal.run is None and proposal.status == "approved"
+    assert (proposal.mentee, proposal.mentor) == (mentee, mentor)
+    assert proposal.score == request.score and proposal.explanation == request.explanation
+    assert proposal.decided_by == mentor.user
+    members = {(m.user_id, m.role) for m in proposal.journey.memberships.all()}
+    assert members == {(mentor.user_id, "mentor"), (mentee.user_id, "mentee")}
+    mentee.refresh_from_db()
+    mentor.refresh_from_db()
+    assert mentee.status == mentor.status == "matched"
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([mentee.user.email, mentor.user.email])
+    assert all(str(proposal.journey.uuid) in m.body for m in mailoutbox)
+    # An accepted request keeps its place as the approved match it became.
+    assert selfmatch.places_left(mentor) == 1
+
+
+def test_only_the_mentor_who_was_asked_answers_and_only_once(mentee, mentor, user_factory):
+    request = ask(mentee, mentor)
+    for stranger in (mentee.user, user_factory()):
+        with pytest.raises(MatchingError, match="Only the mentor who was asked"):
+            selfmatch.accept_request(request, stranger)
+        with pytest.raises(MatchingError, match="Only the mentor who was asked"):
+            selfmatch.decline_request(request, stranger)
+    selfmatch.decline_request(request, mentor.user)
+    with pytest.raises(MatchingError, match="already been answered: it is declined"):
+        selfmatch.accept_request(request, mentor.user)
+    assert not MatchProposal.objects.exists()
+
+
+def test_declining_frees_the_place_and_tells_the_mentee_kindly(
+    mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    request = ask(mentee, mentor)
+    with django_capture_on_commit_callbacks(execute=True):
+        selfmatch.decline_request(request, mentor.user)
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECLINED and request.decided_at
+    assert selfmatch.places_left(mentor) == 2
+    (email,) = mailoutbox
+    assert email.to == [mentee.user.email]
+    assert "Olu Mentor cannot be your mentor in Growing leaders this time." in email.body
+    assert f"/my/programs/{mentee.program_id}/mentors/" in email.body
+
+
+def test_withdrawing_frees_the_place_and_lets_the_mentee_ask_again(
+    program, mentee, mentor, topics, user_factory, mailoutbox, django_capture_on_commit_callbacks
+):
+    request = ask(mentee, mentor)
+    with pytest.raises(MatchingError, match="Only the person who asked"):
+        selfmatch.withdraw_request(request, mentor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        selfmatch.withdraw_request(request, mentee.user)
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert selfmatch.places_left(mentor) == 2
+    assert mailoutbox == []
+    another = enrol(program, user_factory, "mentor", 6, offers=[topics["feedback"]])
+    assert selfmatch.request_mentor(mentee, another).status == RequestStatus.PENDING
+
+
+def test_a_request_withdrawn_before_its_email_went_out_is_not_announced(mentee, mentor):
+    request = ask(mentee, mentor)
+    selfmatch.withdraw_request(request, mentee.user)
+    assert selfmatch.send_request_email(request.pk, "asked") is False
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+def mentors_url(program):
+    return reverse("selfmatch:mentors", args=[program.pk])
+
+
+def test_the_mentors_page_shows_the_top_five_with_why_and_a_way_to_ask(
+    client, program, mentee, mentor, topics, user_factory
+):
+    for n in range(6):
+        enrol(program, user_factory, "mentor", 6, f"Extra Mentor{n}", offers=[topics["feedback"]])
+    client.force_login(mentee.user)
+
+    response = client.get(mentors_url(program))
+
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert text.count("to mentor me") == 5
+    assert "Ask Olu Mentor to mentor me" in text
+    assert "Finance · Lagos" in text
+    assert "Can help with Delegation Feedback" in text
+    assert "The mentor can help with what the mentee wants to grow in (" in text
+    assert "A note to them (optional)" in text
+    assert "submit" not in text.lower()
+    html = response.content.decode()
+    assert html.count('method="post"') >= 5  # plain forms: no script needed
+
+
+def test_asking_from_the_page_leads_to_the_request_with_a_way_to_withdraw(
+    client, program, mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(mentee.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("selfmatch:ask", args=[program.pk, mentor.uuid]),
+            {"message": "Could we talk about feedback?"},
+            follow=True,
+        )
+
+    request = MentorRequest.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("selfmatch:request", args=[request.uuid])
+    text = visible_text(response)
+    assert "We have asked Olu Mentor" in text
+    assert "Could we talk about feedback?" in text
+    assert "Withdraw my request" in text
+    assert "submit" not in text.lower()
+    assert [m.to for m in mailoutbox] == [[mentor.user.email]]
+
+    again = visible_text(client.get(mentors_url(program)))
+    assert "You asked Olu Mentor" in again and "Withdraw my request" in again
+    assert "to mentor me" not in again
+
+    client.post(reverse("selfmatch:withdraw", args=[request.uuid]))
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+
+
+def test_a_refused_request_comes_back_as_a_message(client, program, mentee, mentor):
+    mentor.capacity = 0
+    mentor.save()
+    client.force_login(mentee.user)
+    response = client.post(
+        reverse("selfmatch:ask", args=[program.pk, mentor.uuid]), {"message": ""}, follow=True
+    )
+    assert "Olu Mentor does not mentor in this program." in visible_text(response)
+    assert not MentorRequest.objects.exists()
+
+
+def test_a_note_too_long_is_shown_again_with_the_reason(client, program, mentee, mentor):
+    client.force_login(mentee.user)
+    response = client.post(
+        reverse("selfmatch:ask", args=[program.pk, mentor.uuid]), {"message": "x" * 1001}
+    )
+    assert response.status_code == 400
+    assert "at most 1000 characters" in visible_text(response)
+    assert not MentorRequest.objects.exists()
+
+
+def test_the_mentor_sees_incoming_requests_and_accepts_into_the_journey(
+    client, program, mentee, mentor
+):
+    request = ask(mentee, mentor, "Please?")
+    client.force_login(mentor.user)
+
+    listing = client.get(reverse("selfmatch:requests"))
+    text = visible_text(listing)
+    assert "Mia Mentee" in text and "Please?" in text
+    assert "Accept" in text and "Decline" in text
+    assert "Would like to grow in Delegation Feedback" in text
+    assert "submit" not in text.lower()
+    detail = visible_text(client.get(reverse("selfmatch:request", args=[request.uuid])))
+    assert "Learn to give feedback that lands." in detail
+    assert "Accept" in detail and "Withdraw my request" not in detail
+
+    response = client.post(reverse("selfmatch:accept", args=[request.uuid]))
+
+    proposal = MatchProposal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("journeys:journey", args=[proposal.journey.uuid])
+
+
+def test_the_mentor_declines_from_the_list(client, mentee, mentor):
+    request = ask(mentee, mentor)
+    client.force_login(mentor.user)
+    response = client.post(reverse("selfmatch:decline", args=[request.uuid]), follow=True)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECLINED
+    assert "You declined. Mia Mentee will hear" in visible_text(response)
+    assert "No request is waiting for your answer." in visible_text(response)
+
+
+def test_a_request_is_not_found_by_anyone_but_the_people_involved(
+    client, mentee, mentor, user_factory
+):
+    request = ask(mentee, mentor)
+    detail = reverse("selfmatch:request", args=[request.uuid])
+    accept = reverse("selfmatch:accept", args=[request.uuid])
+    decline = reverse("selfmatch:decline", args=[request.uuid])
+    withdraw = reverse("selfmatch:withdraw", args=[request.uuid])
+
+    client.force_login(user_factory(is_staff=True))
+    for url in (detail, accept, decline, withdraw):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    client.force_login(mentee.user)
+    assert client.post(accept).status_code == 404
+    assert client.post(decline).status_code == 404
+    assert client.get(withdraw).status_code == 405
+    client.force_login(mentor.user)
+    assert client.post(withdraw).status_code == 404
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, program, mentee, mentor):
+    request = ask(mentee, mentor)
+    for url in (
+        mentors_url(program),
+        reverse("selfmatch:requests"),
+        reverse("selfmatch:request", args=[request.uuid]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.post(reverse("selfmatch:accept", args=[request.uuid]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_mentors_page_is_not_found_when_self_match_is_off(client, program, mentee):
+    policy_for(program, "knowledge", self_match=False)
+    client.force_login(mentee.user)
+    assert client.get(mentors_url(program)).status_code == 404
+    assert client.post(reverse("selfmatch:ask", args=[program.pk, mentee.uuid])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("none", "Enrol in Growing leaders as a mentee first"),
+        ("mentor", "You enrolled as a mentor"),
+        ("matched", "You have been matched"),
+    ],
+)
+def test_the_mentors_page_says_why_someone_cannot_choose(
+    client, program, mentor, user_factory, state, expected
+):
+    if state == "none":
+        client.force_login(user_factory())
+    elif state == "mentor":
+        client.force_login(mentor.user)
+    else:
+        matched = enrol(program, user_factory, "mentee", 3, status="matched")
+        client.force_login(matched.user)
+    text = visible_text(client.get(mentors_url(program)))
+    assert expected in text
+    assert "to mentor me" not in text
+
+
+# Around self-match: enrolment, the program page, ended matches ------------------------------
+
+
+def test_withdrawing_from_the_program_ends_requests_either_way(client, program, mentee, mentor):
+    from matching.models import Enrollment
+
+    request = ask(mentee, mentor)
+    client.force_login(mentor.user)
+    client.post(reverse("matching:withdraw", args=[program.pk]))
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECLINED
+    assert selfmatch.places_left(Enrollment.objects.get(pk=mentor.pk)) == 2
+
+
+def test_a_mentee_who_withdraws_gives_back_the_place_they_asked_for(
+    client, program, mentee, mentor
+):
+    request = ask(mentee, mentor)
+    client.force_login(mentee.user)
+    client.post(reverse("matching:withdraw", args=[program.pk]))
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert selfmatch.places_left(mentor) == 2
+
+
+def test_the_program_page_offers_to_choose_a_mentor_and_shows_waiting_requests(
+    client, program, mentee, mentor
+):
+    client.force_login(mentee.user)
+    page = visible_text(client.get(program.url))
+    assert "Choose your mentor" in page
+
+    ask(mentee, mentor)
+    client.force_login(mentor.user)
+    page = visible_text(client.get(program.url))
+    assert "One mentee has asked you to mentor them" in page
+    assert reverse("selfmatch:requests") in client.get(program.url).content.decode()
+
+    policy_for(program, "knowledge", self_match=False)
+    client.force_login(mentee.user)
+    assert "Choose your mentor" not in visible_text(client.get(program.url))
+
+
+def test_after_a_self_matched_match_ends_the_mentee_can_ask_again(
+    program, mentee, mentor, topics, user_factory
+):
+    from matching.services.rematch import end_match
+
+    proposal = selfmatch.accept_request(ask(mentee, mentor), mentor.user)
+    end_match(proposal, "Moved to another site.")
+    mentee.refresh_from_db()
+    assert mentee.status == "enrolled"
+
+    again = ask(mentee, mentor)
+    assert again.status == RequestStatus.PENDING
+
+
+def test_a_self_match_introduction_names_the_programs_question_not_its_key(
+    program, mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
+):
+    from matching.models import ProgramQuestion
+
+    question = ProgramQuestion.objects.create(
+        program=program, label="How do you like to meet?", kind="single", choices="A\nB"
+    )
+    key = str(question.key)
+    policy_for(
+        program,
+        "knowledge",
+        self_match=True,
+        question_rules={key: {"rule": "same", "weight": 2, "label": question.label}},
+    )
+    for person in (mentee, mentor):
+        person.answers = {key: "A"}
+        person.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        selfmatch.accept_request(ask(mentee, mentor), mentor.user)
+
+    body = mailoutbox[-1].body
+    assert "“How do you like to meet?”" in body
+    assert key not in body
