@@ -4,11 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trellis needs Python 3.11 or newer; set PYTHON=python3.x.")'
@@ -19,15 +20,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install Trellis with its development tools
 
-demo: install ## Migrate and seed the SQLite demo, sync schedules, serve site and worker on 127.0.0.1:$(PORT)
+demo: install ## Migrate and seed the SQLite demo, sync schedules, serve both sites and the worker on port $(PORT)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py sync_schedules -v 0
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops."
+	@echo "Serving Harbourline Logistics on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "and Harbourline Cold Chain on http://localhost:$(PORT)/. Ctrl-C stops."
 	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
 
-test: install ## Run the whole test suite (DATABASE_URL chooses SQLite or PostgreSQL)
+test: install ## Run the test suite but the browser tests (DATABASE_URL chooses SQLite or PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: install ## Run the browser tests: Playwright driving Debian's chromium, screenshots in test-artifacts/e2e/
+	TRELLIS_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+screenshots: install ## Seed a scratch demo, serve it and regenerate docs/screenshots/*.png
+	$(PY) scripts/screenshots.py
 
 lint: install ## Check formatting and lint Python (ruff) and templates (djhtml)
 	$(VENV)/bin/ruff format --check .
@@ -46,4 +54,4 @@ check: install ## Run Django's system checks and make sure migrations are comple
 bench: install ## Run every benchmark in bench/ (JSON lines on stdout)
 	@for script in bench/*.py; do $(PY) $$script || exit 1; done
 
-.PHONY: help install demo test lint format check bench
+.PHONY: help install demo test e2e screenshots lint format check bench

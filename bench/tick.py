@@ -7,14 +7,27 @@ program whose journey has 10 milestones, starts 50,000 pairs on dates spread
 over the last 200 days with progress that fits their age, then runs the tick
 twice for the same day and drops the database.
 
-Printed, as JSON lines: the first run in its two phases (computing every
-journey's state and recording the notifications it calls for; then building
-and serialising every email as an SMTP backend would) and in total, against
-30 s; the second run's time (target 10 s) and what it sent (target 0); and
-queries per batch for two batch sizes, which shows queries grow with batches,
-not journeys. Times carry
-a ratio to a reference measured in the same run: reading every journey, member
-and completion row the tick reads, without computing anything.
+Printed, as JSON lines: the first run in one process, in its two phases
+(computing every journey's state and recording the notifications it calls for;
+then building and serialising every email as an SMTP backend would) and in
+total, against 30 s; the second run's time (target 10 s) and what it sent
+(target 0); and queries per batch for two batch sizes, which shows queries grow
+with batches, not journeys.
+
+Then the first run again as production runs it with Redis (``--workers``, 2 by
+default; 0 skips it): ``manage.py qcluster`` with that many workers on the
+production settings, PostgreSQL and Redis (``BENCH_REDIS_URL``, default
+``redis://127.0.0.1:6379/14``, which is flushed), the tick fanned out one task
+per batch, the workers' email backend serialising every message. Timed from
+the moment the tick starts queueing until the last notification is marked sent.
+Without Redis this part is skipped with a note on stderr.
+
+Times carry a ratio to a reference measured in the same run: reading every
+journey, member and completion row the tick reads, without computing anything.
+The first-run lines also say how much CPU the tick took, which other work on the
+machine does not change much: ``cpu_s`` for the tick's own processes and
+``postgres_cpu_s`` for their database connections (read from /proc, so only
+when PostgreSQL runs on this machine).
 """
 
 from __future__ import annotations
@@ -24,14 +37,21 @@ import datetime
 import json
 import os
 import random
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+# The workers add what they serialised here, once per connection.
+EMAIL_COUNTER = "bench:tick:emails"
 
 
 def emit(metric, value, unit, target, **extra):
@@ -40,18 +60,88 @@ def emit(metric, value, unit, target, **extra):
 
 
 class SerialisingBackend:
-    """Does what an SMTP backend does to each message, short of the network."""
+    """Does what an SMTP backend does to each message, short of the network.
+
+    In the workers (``BENCH_EMAIL_COUNTER`` set to a Redis URL) each connection
+    adds its count to Redis when it closes.
+    """
 
     sent = 0
 
     def __init__(self, *args, **kwargs):
-        pass
+        self.count = 0
+
+    def open(self):
+        return True
+
+    def close(self):
+        counter = os.environ.get("BENCH_EMAIL_COUNTER")
+        if counter and self.count:
+            import redis
+
+            redis.Redis.from_url(counter).incrby(EMAIL_COUNTER, self.count)
+        self.count = 0
 
     def send_messages(self, messages):
         for message in messages:
-            message.message().as_bytes()
+            message.message().as_bytes(linesep="\r\n")
         SerialisingBackend.sent += len(messages)
+        self.count += len(messages)
         return len(messages)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float | None:
+    """User and system CPU seconds of one process, from /proc; None if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of a process and every process below it that is still running."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return sum(process_cpu(pid) or 0.0 for pid in tree)
+
+
+def backends_cpu(mine: bool) -> float | None:
+    """CPU seconds of this process's database connection, or of all the others."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND (pid = pg_backend_pid()) = %s",
+            [mine],
+        )
+        readings = [process_cpu(pid) for (pid,) in cursor.fetchall()]
+    if not readings or None in readings:
+        return None
+    return sum(readings)
+
+
+def cpu_fields(python: float, postgres: float | None) -> dict:
+    fields = {"cpu_s": round(python, 2)}
+    if postgres is not None:
+        fields["postgres_cpu_s"] = round(postgres, 2)
+    return fields
 
 
 def recreate_database(url: str) -> None:
@@ -195,11 +285,126 @@ def queries_per_batch(today, batch_size: int) -> float:
     return len(captured) / max(len(batches), 1)
 
 
+def reset_for_another_first_run() -> None:
+    """Forget every notification and advance, as before the first run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE journeys_notification")
+        cursor.execute("UPDATE journeys_journey SET advanced_on = NULL, advanced_at = NULL")
+        cursor.execute("VACUUM ANALYZE journeys_journey")
+        cursor.execute("VACUUM ANALYZE journeys_notification")
+
+
+def worker_env(url: str, redis_url: str, workers: int) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "ALLOWED_HOSTS": "localhost",
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "TRELLIS_TICK_FAN_OUT": "true",
+        "Q_WORKERS": str(workers),
+        "EMAIL_BACKEND": "bench.tick.SerialisingBackend",
+        "BENCH_EMAIL_COUNTER": redis_url,
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def fan_out_first_run(url: str, redis_url: str, workers: int, today) -> dict | None:
+    """The first run on a qcluster of ``workers`` workers; None without Redis."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
+        client.ping()
+    except Exception as error:  # any failure means there is no Redis to use
+        print(
+            f"# skipped the {workers}-worker run: no Redis at {redis_url} ({error})",
+            file=sys.stderr,
+        )
+        return None
+    from django.db.models import Max
+
+    from journeys.models import Notification
+    from journeys.services.notifications import due_for_advance
+
+    client.flushdb()
+    env = worker_env(url, redis_url, workers)
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-qcluster-", suffix=".log")  # noqa: SIM115
+    cluster = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "running." not in Path(log.name).read_text():
+            if cluster.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("qcluster did not start:\n" + Path(log.name).read_text())
+            time.sleep(0.2)
+        # The tick as the schedule runs it: one task that queues one per batch.
+        enqueued = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "import time; from journeys import tasks; print('started', time.time()); "
+                f"print('queued', tasks.advance_journeys({today.isoformat()!r}))",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout
+        said = dict(line.split(" ", 1) for line in enqueued.splitlines() if " " in line)
+        started = float(said["started"])
+        cpu_before = tree_cpu(cluster.pid)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if not Notification.objects.filter(sent_at__isnull=True).exists() and not (
+                due_for_advance(today).exists()
+            ):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the workers did not finish in 10 minutes")
+        finished = Notification.objects.aggregate(last=Max("sent_at"))["last"].timestamp()
+        cpu = tree_cpu(cluster.pid) - cpu_before
+        postgres_cpu = backends_cpu(mine=False)  # the workers' connections, opened for the run
+        time.sleep(1)  # the last connection closes after its last mark
+        return {
+            "cpu": cpu_fields(cpu, postgres_cpu),
+            "seconds": finished - started,
+            "queued": said["queued"],
+            "emails": int(client.get(EMAIL_COUNTER) or 0),
+            "notifications": Notification.objects.count(),
+        }
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+        log.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journeys", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="Workers for the fanned-out run; 0 skips it."
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -241,15 +446,27 @@ def main() -> None:
 
         reference = reference_read(BATCH_SIZE)
 
+        postgres_before = backends_cpu(mine=True)
+        cpu_before = time.process_time()
         start = time.perf_counter()
         recorded = 0
         for ids in journey_id_batches(today):
             recorded += record_batch(ids, today)
         first_time = time.perf_counter() - start
+        postgres_between = backends_cpu(mine=True)
+        cpu_between = time.process_time()
         start = time.perf_counter()
         deliver()
         delivery_time = time.perf_counter() - start
         emails_first = SerialisingBackend.sent
+        postgres_after = backends_cpu(mine=True)
+        cpu_after = time.process_time()
+
+        def cpu(python_start, python_end, postgres_start, postgres_end):
+            postgres = None
+            if postgres_start is not None and postgres_end is not None:
+                postgres = postgres_end - postgres_start
+            return cpu_fields(python_end - python_start, postgres)
 
         start = time.perf_counter()
         second = advance_journeys(today)
@@ -263,6 +480,7 @@ def main() -> None:
             30,
             journeys=args.journeys,
             notifications=recorded,
+            **cpu(cpu_before, cpu_between, postgres_before, postgres_between),
             reference_s=round(reference, 2),
             ratio=round(first_time / reference, 1),
         )
@@ -273,6 +491,7 @@ def main() -> None:
             30,
             emails=emails_first,
             ms_per_email=round(1000 * delivery_time / max(emails_first, 1), 3),
+            **cpu(cpu_between, cpu_after, postgres_between, postgres_after),
             reference_s=round(reference, 2),
             ratio=round(delivery_time / reference, 1),
         )
@@ -281,6 +500,7 @@ def main() -> None:
             round(first_time + delivery_time, 2),
             "s",
             30,
+            **cpu(cpu_before, cpu_after, postgres_before, postgres_after),
             reference_s=round(reference, 2),
             ratio=round((first_time + delivery_time) / reference, 1),
         )
@@ -298,6 +518,24 @@ def main() -> None:
         emit("tick_queries_per_batch_250", round(small, 1), "queries", 12)
         emit("tick_queries_per_batch_1000", round(large, 1), "queries", 12)
         print(f"# {Notification.objects.count()} notifications logged", file=sys.stderr)
+
+        if args.workers:
+            reset_for_another_first_run()
+            redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+            run = fan_out_first_run(url, redis_url, args.workers, today)
+            if run is not None:
+                emit(
+                    f"tick_first_run_total_{args.workers}_workers",
+                    round(run["seconds"], 2),
+                    "s",
+                    30,
+                    notifications=run["notifications"],
+                    emails=run["emails"],
+                    queued=run["queued"],
+                    **run["cpu"],
+                    reference_s=round(reference, 2),
+                    ratio=round(run["seconds"] / reference, 1),
+                )
     finally:
         from django.db import connections
 

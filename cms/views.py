@@ -6,7 +6,7 @@ from django.template import loader
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 SEARCH_PAGE_SIZE = 10
 
@@ -25,7 +25,7 @@ def search(request):
     results = Page.objects.none()
     if query:
         pages = Page.objects.live().public().specific()
-        site = request.site if hasattr(request, "site") else None
+        site = Site.find_for_request(request)
         if site is not None:
             pages = pages.descendant_of(site.root_page, inclusive=True)
         results = pages.search(query)

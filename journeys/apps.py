@@ -7,4 +7,4 @@ class JourneysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals_receivers  # noqa: F401
+        from . import signals_receivers, sites  # noqa: F401

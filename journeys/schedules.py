@@ -17,4 +17,9 @@ SCHEDULES = [
         "func": "journeys.tasks.send_participant_digests",
         "schedule_type": Schedule.WEEKLY,
     },
+    {
+        "name": "trellis.insights_digests",
+        "func": "journeys.tasks.send_insights_digests",
+        "schedule_type": Schedule.WEEKLY,
+    },
 ]

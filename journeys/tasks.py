@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from .insights import digest
 from .queue import enqueue
 from .services import notifications
 
@@ -40,3 +41,8 @@ def deliver_pending() -> str:
 
 def send_participant_digests() -> str:
     return f"{notifications.send_participant_digests()} digests sent"
+
+
+def send_insights_digests() -> str:
+    """The weekly insights digest to program admins and sponsors; sent once a week each."""
+    return f"{digest.send_insights_digests()} insights digests sent"

@@ -34,6 +34,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 from wagtail.models import Page
 
 from . import engine
@@ -46,6 +47,7 @@ from .forms import (
     PulseForm,
     ReflectionForm,
 )
+from .insights.tracking import record_views
 from .models import (
     Goal,
     Journey,
@@ -59,6 +61,7 @@ from .services import progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 from .services.templates import snapshot_for_revision_id
+from .sites import current_site
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
 PAGE_CACHE_SECONDS = 60 * 60
@@ -73,6 +76,7 @@ def _member_journey(request, journey_uuid) -> Journey:
         raise Http404
     journey = (
         Journey.objects.for_user(request.user)
+        .in_site(current_site(request))
         .select_related("program", "template")
         # The pages need the titles; the streams are read from the cached revision.
         .defer("program__objectives", "template__milestones")
@@ -473,6 +477,7 @@ def my_mentoring(request):
     today = _today()
     journeys = list(
         Journey.objects.for_user(request.user)
+        .in_site(current_site(request))
         .select_related("program", "template")
         .defer("program__objectives", "template__milestones")
     )
@@ -545,8 +550,10 @@ def _page_cache_key(request, name, today, versions) -> str | None:
     """The key of a person's rendered page, or None when it must not be kept.
 
     Besides the journeys' versions, a page changes with the day, the language
-    and the site. It carries CSRF tokens made from the browser's CSRF secret,
-    so the secret is part of the key; a page with flash messages is never kept.
+    and the site, and with whatever the ``kept_page_key`` hooks return (the
+    site's theme, whose CSS the page carries). It carries CSRF tokens made from
+    the browser's CSRF secret, so the secret is part of the key; a page with
+    flash messages is never kept.
     """
     secret = request.META.get("CSRF_COOKIE")
     if not secret or len(messages.get_messages(request)) or request.GET:
@@ -557,7 +564,8 @@ def _page_cache_key(request, name, today, versions) -> str | None:
         versions,
         today.isoformat(),
         get_language(),
-        getattr(getattr(request, "site", None), "pk", ""),
+        getattr(current_site(request), "pk", ""),
+        [part(request) for part in hooks.get_hooks("kept_page_key")],
         hashlib.sha256(secret.encode()).hexdigest()[:16],
     ]
     return "journeys:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -590,6 +598,13 @@ def milestone_detail(request, journey, milestone_id):
         sorted(Page.objects.filter(pk__in=ids).values_list("pk", "live", "last_published_at"))
         if ids
         else []
+    )
+    # Counted for insights before the kept copy is looked up, so it counts too.
+    record_views(
+        journey.pk,
+        request.user.pk,
+        [pk for pk, live, _published_at in published if live],
+        milestone_id=milestone_id,
     )
     return _cached_page(
         request,

@@ -1,7 +1,9 @@
-"""Admin registration for journeys: the journey list and the upgrade bulk action."""
+"""Admin registration for journeys: the journey list, the upgrade bulk action, and insights."""
 
 from wagtail import hooks
 
+from .insights.permissions import is_sponsor_only
+from .insights.viewsets import InsightsViewSet, insights_panel
 from .viewsets import JourneyViewSet, UpgradeJourneysBulkAction
 
 
@@ -11,3 +13,24 @@ def register_journey_viewset():
 
 
 hooks.register("register_bulk_action", UpgradeJourneysBulkAction)
+
+
+@hooks.register("register_admin_viewset")
+def register_insights_viewset():
+    return InsightsViewSet()
+
+
+@hooks.register("construct_main_menu")
+def show_sponsors_only_insights(request, menu_items):
+    """A sponsor sees their program's insights and nothing else in the admin."""
+    if is_sponsor_only(request.user):
+        menu_items[:] = [item for item in menu_items if item.name == "insights"]
+
+
+@hooks.register("construct_homepage_panels")
+def add_insights_panel(request, panels):
+    panel = insights_panel(request)
+    if panel is not None:
+        if is_sponsor_only(request.user):
+            panels.clear()
+        panels.append(panel)

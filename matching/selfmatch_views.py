@@ -35,6 +35,7 @@ from django.views.decorators.http import require_POST
 
 from content.models import Topic
 from journeys.models import ProgramPage
+from journeys.sites import in_site, site_programs
 
 from .exceptions import MatchingError
 from .models import Enrollment, EnrollmentStatus, MentorRequest, RequestStatus, RoleWanted
@@ -60,7 +61,7 @@ class AskForm(forms.Form):
 
 def _program(request, program_id) -> ProgramPage:
     """The live program the viewer may see, with self-match on; otherwise 404."""
-    program = ProgramPage.objects.live().filter(pk=program_id).first()
+    program = site_programs(request).filter(pk=program_id).first()
     if program is None or not selfmatch.self_match_on(program):
         raise Http404
     for restriction in program.get_view_restrictions():
@@ -95,7 +96,9 @@ def _involved_request(request, request_uuid, side=None) -> MentorRequest:
         "mentor": Q(mentor__user=request.user),
         None: Q(mentee__user=request.user) | Q(mentor__user=request.user),
     }[side]
-    found = _with_people(MentorRequest.objects.filter(who, uuid=request_uuid)).first()
+    found = _with_people(
+        MentorRequest.objects.filter(who, in_site(request), uuid=request_uuid)
+    ).first()
     if found is None:
         raise Http404
     return found
@@ -251,7 +254,7 @@ def ask(request, program_id, mentor_uuid):
 @never_cache
 def requests(request):
     """Requests waiting for the viewer's answer as a mentor, and their own as a mentee."""
-    mine = Q(mentor__user=request.user)
+    mine = Q(mentor__user=request.user) & in_site(request)
     incoming = list(
         _with_people(MentorRequest.objects.filter(mine, status=RequestStatus.PENDING)).order_by(
             "created_at", "pk"
@@ -259,7 +262,9 @@ def requests(request):
     )
     outgoing = list(
         _with_people(
-            MentorRequest.objects.filter(mentee__user=request.user, status=RequestStatus.PENDING)
+            MentorRequest.objects.filter(
+                in_site(request), mentee__user=request.user, status=RequestStatus.PENDING
+            )
         )
     )
     answered = list(

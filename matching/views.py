@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from journeys.models import ProgramPage
+from journeys.sites import site_programs
 
 from .forms import EnrollmentForm
 from .models import Enrollment, EnrollmentStatus, MentorRequest, RequestStatus
@@ -41,7 +42,7 @@ MATCHED = "matched"
 
 def _program(request, program_id) -> ProgramPage:
     """The live program the viewer may see, or 404."""
-    program = ProgramPage.objects.live().filter(pk=program_id).first()
+    program = site_programs(request).filter(pk=program_id).first()
     if program is None:
         raise Http404
     for restriction in program.get_view_restrictions():

@@ -1,8 +1,9 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
-and the re-match page's URL."""
+the re-match page's URL, and the enrolment figures the program dashboard shows."""
 
 from wagtail import hooks
 
+from . import insights
 from .rematch_hooks import register_rematch_urls
 from .viewsets import MatchingViewSetGroup
 
@@ -13,3 +14,5 @@ def register_matching_viewsets():
 
 
 hooks.register("register_admin_urls", register_rematch_urls)
+hooks.register("insights_enrolment", insights.enrolment_data)
+hooks.register("insights_enrolment_version", insights.enrolment_version)

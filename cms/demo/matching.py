@@ -121,9 +121,9 @@ def create_questions(program):
         ProgramAttribute.objects.create(program=program, sort_order=n, label=label, help_text=hint)
         for n, (label, hint) in enumerate(
             (
-                ("Parent or carer", "Only matching reads this; it is never shown to anyone."),
-                ("First in my family at university", "Only matching reads this."),
-                ("Returning from extended leave", "Only matching reads this."),
+                ("Parent or carer", "Used by matching, and counted in programme figures only in groups of 5 or more."),
+                ("First in my family at university", "Used by matching; never shown alone."),
+                ("Returning from extended leave", "Used by matching; never shown alone."),
             )
         )
     ]

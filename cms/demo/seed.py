@@ -15,6 +15,9 @@ Rules this module enforces:
 * The journeys under way are dated relative to the seed day (the day of
   ``now``), so every milestone state shows whenever the demo is seeded; see
   ``journeys.seed_programme``.
+* There are two sites, one per business unit: Harbourline Logistics on
+  ``127.0.0.1`` (the default site) and Harbourline Cold Chain on
+  ``localhost`` (``second_site``), each with its own theme and programs.
 """
 
 import random
@@ -44,7 +47,9 @@ from content.factories import (
 )
 from content.models import LeaderProfile
 from journeys.models import Journey, ProgramPage
+from themes.models import ThemeSettings
 
+from . import second_site
 from .journeys import participants_needed, seed_programme
 from .library import MATERIALS, TOPICS
 from .program import PARTICIPANT_NAMES
@@ -54,6 +59,8 @@ DEMO_EMAIL_DOMAIN = "harbourline-demo.example"
 DEMO_PASSWORD = "grow-together"  # noqa: S105 - a published demo password, by design
 DEMO_HOME_SLUG = "harbourline"
 DEMO_SITE_NAME = "Harbourline mentoring"
+DEMO_HOSTNAME = "127.0.0.1"
+DEFAULT_PORT = 8000
 # The home page and the two indexes look as if the site launched this long ago.
 SITE_AGE = timedelta(days=400)
 
@@ -109,7 +116,7 @@ ACCOUNTS = (
     # materials, which a demo editor expects to be able to do.
     DemoAccount("Content editor", "editor", ("Editors", "Moderators")),
     DemoAccount("Communications reviewer", "communications", ("Communications",)),
-    DemoAccount("Senior leader", "leader", ("Senior leaders",), leader="coo"),
+    DemoAccount("Senior leader", "leader", ("Senior leaders", "Sponsors"), leader="coo"),
     DemoAccount("Program admin", "programs", ("Program admins",)),
     DemoAccount("Mentor", "mentor"),
     DemoAccount("Mentee", "mentee"),
@@ -124,10 +131,17 @@ class Login:
 
 
 @dataclass(frozen=True)
+class DemoSite:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
 class DemoResult:
     created: bool
     logins: tuple[Login, ...]
     notes: tuple[str, ...] = ()
+    sites: tuple[DemoSite, ...] = ()
 
 
 class DemoSeedRefused(Exception):
@@ -145,6 +159,17 @@ def demo_notes() -> tuple[str, ...]:
         "the mentor also hosts a circle.",
         "Every journey comes from an approved matching run. A new intake of 22 people "
         "waits for the next one: the program admin can run it from Matching in the admin.",
+        f"The second site is another business unit, {second_site.BRAND}, with its own "
+        "theme and program; the mentor mentors there too, and each site shows only its "
+        "own journeys.",
+    )
+
+
+def demo_sites(port: int = DEFAULT_PORT) -> tuple[DemoSite, ...]:
+    """The two business units' addresses; both names resolve without editing /etc/hosts."""
+    return (
+        DemoSite("Harbourline Logistics", f"http://{DEMO_HOSTNAME}:{port}/"),
+        DemoSite(second_site.BRAND, f"http://{second_site.HOSTNAME}:{port}/"),
     )
 
 
@@ -153,14 +178,17 @@ def is_seeded() -> bool:
 
 
 @transaction.atomic
-def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
+def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_PORT) -> DemoResult:
     """Build the demo organisation, or do nothing if it is already there.
 
     ``now`` anchors every publication date, so that two runs with the same
-    seed and the same ``now`` store identical data.
+    seed and the same ``now`` store identical data. ``port`` is where the
+    demo will be served: the sites' addresses (used in emails) include it.
     """
     if is_seeded():
-        return DemoResult(created=False, logins=demo_logins(), notes=demo_notes())
+        return DemoResult(
+            created=False, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
+        )
     check_database_is_safe()
 
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -170,7 +198,7 @@ def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
     _remove_previous_demo_pages()
     users = _create_users(rng)
     _grant_editor_snippet_permissions()
-    home = _create_home_page(now)
+    home = _create_home_page(now, port)
     topics = {
         t.slug: TopicFactory(name=t.name, slug=t.slug, kind=t.kind, description=t.description)
         for t in TOPICS
@@ -187,7 +215,18 @@ def seed_demo(seed: int, *, now: datetime | None = None) -> DemoResult:
         now=now,
         backdate=_backdate,
     )
-    return DemoResult(created=True, logins=demo_logins(), notes=demo_notes())
+    second_site.seed_second_site(
+        Page.get_first_root_node(),
+        topics,
+        users,
+        port=port,
+        now=now,
+        backdate=_backdate,
+        site_age=SITE_AGE,
+    )
+    return DemoResult(
+        created=True, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
+    )
 
 
 def check_database_is_safe() -> None:
@@ -223,20 +262,25 @@ def _non_demo_pages():
     pages = Page.objects.exclude(depth=1).exclude(
         depth=2, content_type=ContentType.objects.get_for_model(Page)
     )
-    demo_home = _previous_demo_home()
-    if demo_home is not None:
+    for demo_home in _previous_demo_homes():
         pages = pages.exclude(path__startswith=demo_home.path)
     return pages
 
 
-def _previous_demo_home():
-    return HomePage.objects.filter(depth=2, slug=DEMO_HOME_SLUG).first()
+def _previous_demo_homes():
+    return [
+        home
+        for home in (
+            HomePage.objects.filter(depth=2, slug=DEMO_HOME_SLUG).first(),
+            second_site.previous_home(),
+        )
+        if home is not None
+    ]
 
 
 def _remove_previous_demo_pages() -> None:
     """Clear a demo whose users were deleted, so it can be seeded afresh."""
-    demo_home = _previous_demo_home()
-    if demo_home is not None:
+    for demo_home in _previous_demo_homes():
         # Journeys protect their programme and template from deletion; they go first.
         programs = ProgramPage.objects.descendant_of(demo_home)
         Journey.objects.filter(program__in=programs).delete()
@@ -297,8 +341,12 @@ def _grant_editor_snippet_permissions() -> None:
     )
 
 
-def _create_home_page(now: datetime) -> HomePage:
-    """Put the demo home page at the top of the default site, in place of the welcome page."""
+def _create_home_page(now: datetime, port: int) -> HomePage:
+    """Put the demo home page at the top of the default site, in place of the welcome page.
+
+    The default site answers on 127.0.0.1 (and on any host no other site
+    claims); ``localhost`` is left for the second business unit.
+    """
     root = Page.get_first_root_node()
     home = HomePage(
         title=DEMO_SITE_NAME,
@@ -319,10 +367,24 @@ def _create_home_page(now: datetime) -> HomePage:
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True)
+        site = Site(is_default_site=True)
+    site.hostname = DEMO_HOSTNAME
+    site.port = port
     site.root_page = home
     site.site_name = DEMO_SITE_NAME
     site.save()
+    ThemeSettings.objects.update_or_create(
+        site=site,
+        defaults={
+            "preset": "harbour",
+            "brand_name": DEMO_SITE_NAME,
+            "email_header": "Mentoring at Harbourline Logistics",
+            "email_footer": (
+                "Sent by the People team at Harbourline Logistics. Questions about your "
+                "journey? Write to your program admin."
+            ),
+        },
+    )
 
     welcome_pages = Page.objects.filter(
         depth=2, content_type=ContentType.objects.get_for_model(Page)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "content",
     "journeys",
     "matching",
+    "themes",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

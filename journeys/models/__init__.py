@@ -1,3 +1,4 @@
+from .insights import ContentView, InsightsDigest
 from .journeys import (
     Goal,
     GoalStatus,
@@ -12,17 +13,20 @@ from .journeys import (
     StepCompletion,
 )
 from .notifications import EmailChoice, Notification, NotificationKind, ParticipantPreferences
-from .programs import JourneyPage, ObjectiveBlock, ProgramPage
+from .programs import JourneyPage, Measure, ObjectiveBlock, ProgramPage
 
 __all__ = [
+    "ContentView",
     "EmailChoice",
     "Goal",
     "GoalStatus",
+    "InsightsDigest",
     "Journey",
     "JourneyMember",
     "JourneyPage",
     "JourneyQuerySet",
     "JourneyStatus",
+    "Measure",
     "Meeting",
     "MemberRole",
     "Notification",

@@ -31,6 +31,15 @@ class JourneyQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user, memberships__left_on__isnull=True).distinct()
 
+    def in_site(self, site):
+        """Journeys of programs under ``site``'s home page; all of them when there is no site.
+
+        Each business unit runs its own site: on one, people see only its programs.
+        """
+        if site is None:
+            return self
+        return self.filter(program__path__startswith=site.root_page.path)
+
 
 class Journey(models.Model):
     """One pair's or circle's walk through a journey template.

@@ -9,10 +9,40 @@ from wagtail import blocks, hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.search import index
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 from content.models import BasePage
 
 from ..blocks import MilestonesBlock, milestone_specs
+
+
+class Measure:
+    """What an objective's progress is measured by; insights work each one out."""
+
+    MILESTONE = "milestone"
+    TOPIC_PULSE = "topic_pulse"
+    GOALS = "goals"
+    MATCHED = "matched"
+    COMPLETED = "completed"
+    CHOICES = [
+        (MILESTONE, _("Share of journeys past a milestone")),
+        (TOPIC_PULSE, _("Average pulse rating on a topic's milestones")),
+        (GOALS, _("Share of goals achieved")),
+        (MATCHED, _("Share of enrolled people matched")),
+        (COMPLETED, _("Share of journeys completed")),
+    ]
+    RATINGS = frozenset({TOPIC_PULSE})
+
+
+class ObjectiveValue(blocks.StructValue):
+    @property
+    def has_measure(self) -> bool:
+        return bool(self.get("measure"))
+
+    @property
+    def is_rating(self) -> bool:
+        """Whether the measure is a 1–5 rating rather than a percentage."""
+        return self.get("measure") in Measure.RATINGS
 
 
 class ObjectiveBlock(blocks.StructBlock):
@@ -22,16 +52,69 @@ class ObjectiveBlock(blocks.StructBlock):
     description = blocks.TextBlock(
         required=False, help_text=_("How you will know it is happening.")
     )
+    measure = blocks.ChoiceBlock(
+        choices=Measure.CHOICES,
+        required=False,
+        help_text=_(
+            "Optional: the figure insights report against this objective. Leave blank "
+            "for an objective you follow some other way."
+        ),
+    )
+    milestone_key = blocks.CharBlock(
+        required=False,
+        max_length=50,
+        help_text=_(
+            "For “Share of journeys past a milestone”: the milestone's key, e.g. "
+            "'first-meeting'. Journeys on any template with a milestone of that key count."
+        ),
+    )
+    topic = SnippetChooserBlock(
+        "content.Topic",
+        required=False,
+        help_text=_(
+            "For “Average pulse rating on a topic's milestones”: milestones on this track, "
+            "or showing a material or story about it, count."
+        ),
+    )
+    target = blocks.FloatBlock(
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_(
+            "Optional: the figure you aim for. A percentage for shares (e.g. 80), or a "
+            "rating from 1 to 5 for the pulse measure (e.g. 4)."
+        ),
+    )
 
     class Meta:
         icon = "pick"
         label = _("Objective")
         template = "journeys/blocks/objective_block.html"
         description = _("An objective of the program, in the organisation's own words.")
+        value_class = ObjectiveValue
         preview_value = {
             "title": "New managers feel confident giving feedback",
             "description": "Measured by the six-month pulse.",
         }
+
+    def clean(self, value):
+        value = super().clean(value)
+        errors = {}
+        measure = value.get("measure")
+        if measure == Measure.MILESTONE and not (value.get("milestone_key") or "").strip():
+            errors["milestone_key"] = ValidationError(
+                _("Give the key of the milestone this objective is measured by.")
+            )
+        if measure == Measure.TOPIC_PULSE and value.get("topic") is None:
+            errors["topic"] = ValidationError(
+                _("Choose the topic whose milestones this objective is measured by.")
+            )
+        target = value.get("target")
+        if target is not None and measure in Measure.RATINGS and not 1 <= target <= 5:
+            errors["target"] = ValidationError(_("A pulse rating target is between 1 and 5."))
+        if errors:
+            raise blocks.StructBlockValidationError(block_errors=errors)
+        return value
 
 
 class ProgramPage(BasePage):
@@ -135,6 +218,10 @@ class ProgramPage(BasePage):
 
     class Meta:
         verbose_name = _("program page")
+        permissions = [
+            ("view_insights", "Can view every program's insights"),
+            ("view_sponsored_insights", "Can view the insights of programs they sponsor"),
+        ]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -28,15 +28,17 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
+from django.db import DatabaseError
+from django.db import connection as db
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -52,6 +54,7 @@ from ..models import (
     ParticipantPreferences,
     ProgramPage,
 )
+from .mail import EmailFrames, FastEmailMessage
 from .state import LoadedJourney, journey_states
 from .templates import snapshots_for_revision_ids
 
@@ -62,6 +65,8 @@ BATCH_SIZE = 500
 # group rather than per email. An exception still marks everything sent before
 # it; only a process killed outright can repeat, at most, one group.
 MARK_EVERY = 50
+# Marks need not wait for the disk on PostgreSQL (see _marks_commit_asynchronously).
+ASYNC_MARKS = True
 CLAIM_TIMEOUT = timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "journeys.unsubscribe"
 
@@ -203,8 +208,10 @@ def _preferences(user_ids) -> dict[int, str]:
     )
 
 
-def unsubscribe_token(user) -> str:
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(user, signer: signing.TimestampSigner | None = None) -> str:
+    """What ``signing.dumps`` gives; a mailer passes the signer it keeps for a run."""
+    signer = signer or signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
+    return signer.sign_object({"u": user.pk})
 
 
 def user_id_from_unsubscribe_token(token: str) -> int | None:
@@ -229,6 +236,10 @@ def email_copy(language: str) -> dict[str, str]:
         "stop": _("Stop these emails"),
         "title": _("Your mentoring journey"),
         "digest_title": _("Your mentoring week"),
+        "subject_overdue": _("A step in your mentoring journey is waiting for you"),
+        "subject_due_soon": _("Coming up soon in your mentoring journey"),
+        "subject_opened": _("Something new has opened in your mentoring journey"),
+        "subject_inactive": _("It has been a while: a nudge from your mentoring journey"),
     }
 
 
@@ -236,12 +247,18 @@ class Mailer:
     """Builds and sends notification emails.
 
     One connection serves every email of a run; sites and URL shapes are
-    looked up once, not per email.
+    looked up once, not per email. Templates are rendered through frames (see
+    ``mail.EmailFrames``): once per program, language and shape of email, then
+    filled in per recipient.
     """
 
     def __init__(self, connection=None):
         self.connection = connection or get_connection()
+        self.frames = EmailFrames()
+        self.signer = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
         self._roots = {}
+        self._sites = {}
+        self._fixed = {}
         self._unsubscribe = reverse("journeys:unsubscribe", args=["TOKEN"])
         self._settings = reverse("journeys:email_settings")
         self._milestone = reverse("journeys:milestone", args=[ZERO_UUID, "MILESTONE"])
@@ -251,12 +268,16 @@ class Mailer:
     def site_root(self, program_id) -> str:
         if program_id not in self._roots:
             program = ProgramPage.objects.filter(pk=program_id).first()
-            root = ""
-            if program is not None:
-                site = program.get_site()
-                root = site.root_url if site else ""
+            site = program.get_site() if program is not None else None
+            root = site.root_url if site else ""
+            self._sites[program_id] = site
             self._roots[program_id] = root or settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         return self._roots[program_id]
+
+    def site(self, program_id):
+        """The program's site: its address and its theme frame the email."""
+        self.site_root(program_id)
+        return self._sites[program_id]
 
     def item_url(self, journey_uuid, milestone_id: str) -> str:
         if milestone_id:
@@ -265,28 +286,58 @@ class Mailer:
             )
         return self._journey.replace(ZERO_UUID, str(journey_uuid))
 
+    def fixed_context(self, program_id) -> dict:
+        """What every email of a program says alike: its site, theme and sentences."""
+        fixed = self._fixed.get(program_id)
+        if fixed is None:
+            root = self.site_root(program_id)
+            fixed = self._fixed[program_id] = {
+                "copy": self.copy,
+                "site_root": root,
+                "site": self.site(program_id),
+                "settings_url": root + self._settings,
+            }
+        return fixed
+
     def send(self, user, template: str, context: dict, subject: str, program_id) -> None:
-        root = self.site_root(program_id)
-        unsubscribe = root + self._unsubscribe.replace("TOKEN", unsubscribe_token(user))
-        context = {
+        fixed = self.fixed_context(program_id)
+        unsubscribe = fixed["site_root"] + self._unsubscribe.replace(
+            "TOKEN", unsubscribe_token(user, self.signer)
+        )
+        variable = {
             **context,
-            "copy": self.copy,
             "greeting": self.copy["hello"] % {"name": user.first_name or user.email},
-            "site_root": root,
             "unsubscribe_url": unsubscribe,
-            "settings_url": root + self._settings,
         }
         # A bare name is one of the journeys emails; other apps give a full path.
         template = template if "/" in template else f"journeys/emails/{template}"
-        message = EmailMultiAlternatives(
+        text, html = self.frames.render_all(
+            (f"{template}.txt", f"{template}.html"), (program_id, get_language()), fixed, variable
+        )
+        message = FastEmailMessage(
             subject=subject,
-            body=render_to_string(f"{template}.txt", context),
+            body=text,
             to=[user.email],
             connection=self.connection,
             headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         )
-        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+        message.attach_alternative(html, "text/html")
         message.send()
+
+    @contextmanager
+    def open_connection(self):
+        """Keep the backend's connection open for a run, not one per email.
+
+        Django's SMTP backend otherwise connects and disconnects for every
+        ``send_messages`` call. A connection someone else opened stays open.
+        """
+        open_ = getattr(self.connection, "open", None)  # backends need only send_messages
+        opened = open_() if open_ else False
+        try:
+            yield
+        finally:
+            if opened:
+                self.connection.close()
 
 
 _ITEM_TEXTS: dict[tuple, str] = {}
@@ -313,12 +364,18 @@ def item_text(kind: str, title: str) -> str:
     return text
 
 
-def _claimed(token: str):
+# A claimed notification with what its email needs, lighter than three models.
+Claimed = namedtuple("Claimed", "pk kind milestone_id journey_id member_id user journey")
+Recipient = namedtuple("Recipient", "pk email first_name")
+JourneyRef = namedtuple("JourneyRef", "uuid program_id template_revision_id")
+
+
+def _claimed(token: str) -> list[Claimed]:
     """The rows this run claimed, with only the columns an email needs."""
-    return list(
+    rows = (
         Notification.objects.filter(claimed_by=token, sent_at__isnull=True)
-        .select_related("member__user", "journey")
-        .only(
+        .order_by("journey_id", "member_id", "pk")
+        .values_list(
             "pk",
             "kind",
             "milestone_id",
@@ -331,8 +388,17 @@ def _claimed(token: str):
             "journey__program_id",
             "journey__template_revision_id",
         )
-        .order_by("journey_id", "member_id", "pk")
     )
+    users, journeys, claimed = {}, {}, []
+    for pk, kind, milestone, journey_id, member_id, user_id, email, first, *journey in rows:
+        user = users.get(user_id)
+        if user is None:
+            user = users[user_id] = Recipient(user_id, email, first)
+        ref = journeys.get(journey_id)
+        if ref is None:
+            ref = journeys[journey_id] = JourneyRef(*journey)
+        claimed.append(Claimed(pk, kind, milestone, journey_id, member_id, user, ref))
+    return claimed
 
 
 def _snapshots(notifications):
@@ -366,11 +432,11 @@ def deliver(journey_ids=None, mailer: Mailer | None = None) -> int:
     if not claimed:
         return 0
     try:
-        choices = _preferences({n.member.user_id for n in claimed})
+        choices = _preferences({n.user.pk for n in claimed})
         now = timezone.now()
         by_choice = defaultdict(list)
         for n in claimed:
-            by_choice[choices.get(n.member.user_id, EmailChoice.IMMEDIATE)].append(n.pk)
+            by_choice[choices.get(n.user.pk, EmailChoice.IMMEDIATE)].append(n.pk)
         Notification.objects.filter(pk__in=by_choice[EmailChoice.NONE]).update(
             sent_at=now, delivery="suppressed"
         )
@@ -384,7 +450,9 @@ def deliver(journey_ids=None, mailer: Mailer | None = None) -> int:
                 groups[(n.journey_id, n.member_id)].append(n)
         if not groups:
             return 0
-        return _send_groups(groups, _snapshots(claimed), mailer or Mailer())
+        mailer = mailer or Mailer()
+        with mailer.open_connection():
+            return _send_groups(groups, _snapshots(claimed), mailer)
     finally:
         # Whatever was claimed and not sent goes back for the next run now,
         # rather than after the claim times out.
@@ -399,18 +467,52 @@ def _mark_sent(ids) -> None:
         ids.clear()
 
 
+@contextmanager
+def _marks_commit_asynchronously():
+    """On PostgreSQL, don't wait for each mark to reach the disk.
+
+    A mark is one short transaction; waiting for its WAL flush cost more than
+    the update itself. A committed mark survives the worker being killed (the
+    server has it); only a crash of the database server itself can lose the
+    marks of its last fraction of a second (three ``wal_writer_delay``s), and
+    those emails would be sent again, as the ones since the last mark already
+    would be. Nothing else is affected: the setting is reset after delivery.
+    """
+    if db.vendor != "postgresql" or not ASYNC_MARKS:
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    except BaseException:
+        # A broken connection or an aborted transaction refuses the RESET, and
+        # forgets the setting anyway (reconnecting, or rolling the SET back):
+        # the error that got us here is the one to raise.
+        with suppress(DatabaseError):
+            _reset_synchronous_commit()
+        raise
+    _reset_synchronous_commit()
+
+
+def _reset_synchronous_commit() -> None:
+    with db.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
+
+
 def _send_groups(groups, snapshots, mailer) -> int:
     sent = 0
     unmarked = []
-    try:
-        for notes in groups.values():
-            _send_group(notes, snapshots, mailer)
-            unmarked.extend(n.pk for n in notes)
-            sent += 1
-            if len(unmarked) >= MARK_EVERY:
-                _mark_sent(unmarked)
-    finally:
-        _mark_sent(unmarked)
+    with _marks_commit_asynchronously():
+        try:
+            for notes in groups.values():
+                _send_group(notes, snapshots, mailer)
+                unmarked.extend(n.pk for n in notes)
+                sent += 1
+                if len(unmarked) >= MARK_EVERY:
+                    _mark_sent(unmarked)
+        finally:
+            _mark_sent(unmarked)
     return sent
 
 
@@ -419,26 +521,29 @@ def _send_group(notes, snapshots, mailer) -> None:
     snapshot = snapshots.get(journey.template_revision_id)
     journey_title = snapshot.page.title if snapshot else ""
     mailer.send(
-        notes[0].member.user,
+        notes[0].user,
         "journey_update",
         {
             "intro": mailer.copy["update_intro"] % {"journey": journey_title},
             "items": _items(notes, snapshot, mailer),
         },
-        subject=_subject(notes),
+        subject=_subject(notes, mailer.copy),
         program_id=journey.program_id,
     )
 
 
-def _subject(notes) -> str:
+# The most pressing kind in an email names its subject.
+SUBJECT_ORDER = (
+    NotificationKind.OVERDUE,
+    NotificationKind.DUE_SOON,
+    NotificationKind.MILESTONE_OPENED,
+)
+
+
+def _subject(notes, copy: dict[str, str]) -> str:
     kinds = {n.kind for n in notes}
-    if NotificationKind.OVERDUE in kinds:
-        return _("A step in your mentoring journey is waiting for you")
-    if NotificationKind.DUE_SOON in kinds:
-        return _("Coming up soon in your mentoring journey")
-    if NotificationKind.MILESTONE_OPENED in kinds:
-        return _("Something new has opened in your mentoring journey")
-    return _("It has been a while: a nudge from your mentoring journey")
+    kind = next((k for k in SUBJECT_ORDER if k in kinds), NotificationKind.INACTIVE)
+    return copy[f"subject_{kind}"]
 
 
 def advance_journeys(today: date | None = None, batch_size: int | None = None) -> TickResult:
@@ -460,42 +565,43 @@ def send_participant_digests(today: date | None = None) -> int:
     """Send each weekly-digest participant one email with what waited for them."""
     today = today or timezone.localdate()
     token = _claim(Q(delivery="digest"))
-    claimed = sorted(_claimed(token), key=lambda n: (n.member.user_id, n.journey_id, n.pk))
+    claimed = sorted(_claimed(token), key=lambda n: (n.user.pk, n.journey_id, n.pk))
     if not claimed:
         return 0
     snapshots = _snapshots(claimed)
     by_user = defaultdict(list)
     for n in claimed:
-        by_user[n.member.user_id].append(n)
+        by_user[n.user.pk].append(n)
     mailer = Mailer()
     sent = 0
     try:
-        for notes in by_user.values():
-            user = notes[0].member.user
-            journeys = defaultdict(list)
-            for n in notes:
-                journeys[n.journey_id].append(n)
-            sections = []
-            for journey_notes in journeys.values():
-                snapshot = snapshots.get(journey_notes[0].journey.template_revision_id)
-                sections.append(
-                    {
-                        "title": snapshot.page.title if snapshot else "",
-                        "items": _items(journey_notes, snapshot, mailer),
-                    }
+        with mailer.open_connection():
+            for notes in by_user.values():
+                user = notes[0].user
+                journeys = defaultdict(list)
+                for n in notes:
+                    journeys[n.journey_id].append(n)
+                sections = []
+                for journey_notes in journeys.values():
+                    snapshot = snapshots.get(journey_notes[0].journey.template_revision_id)
+                    sections.append(
+                        {
+                            "title": snapshot.page.title if snapshot else "",
+                            "items": _items(journey_notes, snapshot, mailer),
+                        }
+                    )
+                mailer.send(
+                    user,
+                    "weekly_digest",
+                    {"intro": mailer.copy["digest_intro"], "sections": sections},
+                    subject=_("Your mentoring week"),
+                    program_id=notes[0].journey.program_id,
                 )
-            mailer.send(
-                user,
-                "weekly_digest",
-                {"intro": mailer.copy["digest_intro"], "sections": sections},
-                subject=_("Your mentoring week"),
-                program_id=notes[0].journey.program_id,
-            )
-            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(
-                sent_at=timezone.now()
-            )
-            ParticipantPreferences.objects.filter(user_id=user.pk).update(digest_sent_on=today)
-            sent += 1
+                Notification.objects.filter(pk__in=[n.pk for n in notes]).update(
+                    sent_at=timezone.now()
+                )
+                ParticipantPreferences.objects.filter(user_id=user.pk).update(digest_sent_on=today)
+                sent += 1
     finally:
         Notification.objects.filter(claimed_by=token, sent_at__isnull=True).update(
             claimed_at=None, claimed_by=""

@@ -10,7 +10,9 @@ from django.test import TestCase
 from django.utils import timezone
 from wagtail.models import Page, Revision, Site, WorkflowState
 
+from cms.demo import second_site
 from cms.demo.journeys import PLANS
+from cms.demo.program import PROGRAM_SLUG
 from cms.demo.seed import (
     ACCOUNTS,
     DEMO_EMAIL_DOMAIN,
@@ -108,6 +110,14 @@ def journeys_digest():
     return sorted(journeys)
 
 
+def harbourline_program():
+    return ProgramPage.objects.get(slug=PROGRAM_SLUG)
+
+
+def harbourline_journeys():
+    return Journey.objects.filter(program=harbourline_program())
+
+
 def demo_pair_journey():
     return Journey.objects.filter(memberships__user=demo_user("mentor")).get(
         memberships__user=demo_user("mentee")
@@ -133,7 +143,94 @@ def word_count(page):
     return len(" ".join(page.body.stream_block.get_searchable_content(page.body)).split())
 
 
-class SeededDemoTests(TestCase):
+class SecondBusinessUnitChecks:
+    """The demo's second site: another business unit, its own theme and programs.
+
+    Mixed into ``SeededDemoTests`` so that the demo is seeded once for both.
+    """
+
+    @property
+    def site(self):
+        return Site.objects.get(hostname=second_site.HOSTNAME)
+
+    @property
+    def program(self):
+        return ProgramPage.objects.get(slug="cold-chain-mentoring")
+
+    def login_as(self, local_part):
+        self.client.force_login(demo_user(local_part))
+
+    def test_the_second_site_answers_on_localhost_with_its_own_home_page(self):
+        assert not self.site.is_default_site
+        assert self.site.root_page.slug == second_site.HOME_SLUG
+        assert self.program.get_parent().pk == self.site.root_page.pk
+        assert self.program.get_site().pk == self.site.pk
+
+    def test_each_site_has_its_own_theme(self):
+        from themes.models import theme_for_site
+
+        main = theme_for_site(Site.objects.get(is_default_site=True))
+        cold = theme_for_site(self.site)
+        assert (main.preset, cold.preset) == ("harbour", "lantern")
+        assert cold.brand_name == second_site.BRAND
+        assert main.tokens.colours["primary"] != cold.tokens.colours["primary"]
+
+    def test_the_pages_of_each_host_carry_that_sites_theme(self):
+        main = self.client.get("/", headers={"host": "127.0.0.1:8000"})
+        cold = self.client.get("/", headers={"host": "localhost:8000"})
+        assert "--color-primary:#1f5f5b;" in main.text
+        assert "--color-primary:#3b3a8f;" in cold.text
+        assert second_site.BRAND in cold.text
+        assert second_site.BRAND not in main.text
+
+    def test_three_pairs_walk_the_cold_chain_journey_from_an_approved_run(self):
+        journeys = Journey.objects.filter(program=self.program)
+        assert journeys.count() == 3
+        assert set(
+            MatchProposal.objects.filter(program=self.program, status="approved").values_list(
+                "journey_id", flat=True
+            )
+        ) == set(journeys.values_list("pk", flat=True))
+        assert Enrollment.objects.filter(program=self.program, status="enrolled").count() == 1
+
+    def test_the_mentor_sees_only_the_journeys_of_the_site_they_are_on(self):
+        self.login_as("mentor")
+        mentor = demo_user("mentor")
+        cold = Journey.objects.filter(program=self.program, memberships__user=mentor).get()
+        main = list(harbourline_journeys().filter(memberships__user=mentor))
+        assert main
+        on_main = self.client.get("/my/", headers={"host": "127.0.0.1:8000"}).text
+        on_cold = self.client.get("/my/", headers={"host": "localhost:8000"}).text
+        assert str(cold.uuid) in on_cold and str(cold.uuid) not in on_main
+        assert all(str(j.uuid) in on_main and str(j.uuid) not in on_cold for j in main)
+
+    def test_another_sites_journey_is_not_found(self):
+        self.login_as("mentor")
+        cold = Journey.objects.filter(
+            program=self.program, memberships__user=demo_user("mentor")
+        ).get()
+        url = f"/my/journeys/{cold.uuid}/"
+        assert self.client.get(url, headers={"host": "localhost:8000"}).status_code == 200
+        assert self.client.get(url, headers={"host": "127.0.0.1:8000"}).status_code == 404
+
+    def test_search_finds_only_the_pages_of_the_site_it_is_asked_on(self):
+        query = "/search/?q=first+meeting+checklist"
+        main = self.client.get(query, headers={"host": "127.0.0.1:8000"}).text
+        cold = self.client.get(query, headers={"host": "localhost:8000"}).text
+        assert "/library/first-meeting-checklist/" in main
+        assert "/library/first-meeting-checklist/" in cold
+        assert "/harbourline-cold-chain/" not in main
+        assert "localhost" not in main
+        assert "127.0.0.1" not in cold
+
+    def test_enrolment_in_another_sites_program_is_not_found(self):
+        self.login_as("mentee")
+        url = f"/my/programs/{self.program.pk}/enrol/"
+        assert self.client.get(url, headers={"host": "localhost:8000"}).status_code == 200
+        assert self.client.get(url, headers={"host": "127.0.0.1:8000"}).status_code == 404
+
+
+class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
     """Seeds once for the whole class: seeding is slow enough to matter."""
 
     @classmethod
@@ -176,7 +273,10 @@ class SeededDemoTests(TestCase):
         site = Site.objects.get(is_default_site=True)
         assert isinstance(site.root_page.specific, HomePage)
         assert site.root_page.live
-        assert Page.objects.filter(depth=2).count() == 1
+        assert (site.hostname, site.port) == ("127.0.0.1", 8000)
+        # One home page per business unit, each the root of its own site.
+        assert Page.objects.filter(depth=2).count() == 2
+        assert set(Site.objects.values_list("root_page__depth", flat=True)) == {2}
         assert not Page.objects.filter(title__icontains="Welcome to your new Wagtail").exists()
 
     def test_the_library_covers_every_kind_and_audience_with_live_materials(self):
@@ -240,13 +340,15 @@ class SeededDemoTests(TestCase):
         assert stories.count() == 2
         assert all(story.owner == leader for story in stories)
 
-    def test_every_seeded_page_renders(self):
+    def test_every_seeded_page_renders_on_its_own_sites_host(self):
         for page in Page.objects.live().filter(depth__gt=1).specific():
-            response = self.client.get(page.url)
-            assert response.status_code == 200, page.url
+            _site, root_url, path = page.get_url_parts()
+            host = root_url.split("://", 1)[1]
+            response = self.client.get(path, headers={"host": host})
+            assert response.status_code == 200, page.full_url
 
     def test_the_programme_is_live_under_the_home_page_with_a_leader_as_sponsor(self):
-        program = ProgramPage.objects.get()
+        program = harbourline_program()
         assert program.live
         assert isinstance(program.get_parent().specific, HomePage)
         assert program.sponsor.stories.live().exists()
@@ -256,7 +358,7 @@ class SeededDemoTests(TestCase):
         assert program.remind_days_before_due and program.nudge_after_inactive_days
 
     def test_the_programme_has_live_default_journeys_for_pairs_and_circles(self):
-        program = ProgramPage.objects.get()
+        program = harbourline_program()
         pair, circle = program.default_pair_journey, program.default_circle_journey
         assert pair != circle
         for journey_page in (pair, circle):
@@ -264,7 +366,7 @@ class SeededDemoTests(TestCase):
             assert journey_page.get_parent().pk == program.pk
 
     def test_the_pair_journey_has_six_to_eight_milestones_over_about_six_months(self):
-        page = ProgramPage.objects.get().default_pair_journey
+        page = harbourline_program().default_pair_journey
         specs = page.milestone_specs
         assert 6 <= len(specs) <= 8
         assert 150 <= max(s.opens_after_days + s.due_after_days for s in specs) <= 200
@@ -286,7 +388,7 @@ class SeededDemoTests(TestCase):
             page.milestones.stream_block.clean(page.milestones)
 
     def test_goals_are_set_early_and_reviewed_midway_and_at_the_end(self):
-        specs = ProgramPage.objects.get().default_pair_journey.milestone_specs
+        specs = harbourline_program().default_pair_journey.milestone_specs
         opening_days = {
             kind: [s.opens_after_days for s in specs if any(t.kind == kind for t in s.steps)]
             for kind in ("set_goals", "review_goals")
@@ -296,7 +398,7 @@ class SeededDemoTests(TestCase):
         assert min(opening_days["review_goals"]) > max(opening_days["set_goals"])
 
     def test_the_journeys_read_live_library_pages_and_at_least_one_leader_story(self):
-        for page in JourneyPage.objects.all():
+        for page in JourneyPage.objects.descendant_of(harbourline_program()):
             targets = [value["page"].specific for value in steps_of(page, "read")]
             assert all(target.live for target in targets), page.title
             assert any(isinstance(t, LeaderStoryPage) for t in targets), page.title
@@ -309,7 +411,7 @@ class SeededDemoTests(TestCase):
             assert all(guide is not None and guide.live for guide in guides), page.title
 
     def test_more_than_twenty_journeys_are_under_way_including_two_circles(self):
-        journeys = Journey.objects.prefetch_related("memberships")
+        journeys = harbourline_journeys().prefetch_related("memberships")
         assert journeys.count() == len(PLANS) >= 20
         shapes = Counter(
             tuple(sorted(m.role for m in journey.memberships.all())) for journey in journeys
@@ -318,7 +420,7 @@ class SeededDemoTests(TestCase):
         assert shapes[(MemberRole.MENTEE, MemberRole.MENTOR)] == len(PLANS) - 2
 
     def test_the_journeys_started_on_many_different_days(self):
-        started = set(Journey.objects.values_list("started_on", flat=True))
+        started = set(harbourline_journeys().values_list("started_on", flat=True))
         assert len(started) == len(PLANS)
         assert max(started) < SEED_DAY
 
@@ -370,13 +472,13 @@ class SeededDemoTests(TestCase):
         assert all(step is not None for step in loaded.state.next_steps.values())
 
     def test_sixty_people_enrolled_with_varied_profiles(self):
-        enrolments = Enrollment.objects.all()
+        enrolments = Enrollment.objects.filter(program=harbourline_program())
         assert enrolments.count() >= 60
         assert {e.role for e in enrolments} == {"mentor", "mentee", "either"}
         assert len({e.department for e in enrolments}) >= 6
         assert len({e.time_zone for e in enrolments}) >= 3
         assert len({e.seniority for e in enrolments}) >= 6
-        questions = ProgramQuestion.objects.all()
+        questions = ProgramQuestion.objects.filter(program=harbourline_program())
         assert {q.kind for q in questions} >= {"single", "scale", "text", "topics"}
         answered = [e for e in enrolments if e.answers.get(str(questions[0].key))]
         assert len(answered) == enrolments.count()
@@ -395,10 +497,10 @@ class SeededDemoTests(TestCase):
         assert strategies == {"knowledge", "circles"}
 
     def test_a_new_intake_waits_for_the_next_run(self):
-        waiting = Enrollment.objects.filter(status="enrolled")
+        waiting = Enrollment.objects.filter(status="enrolled", program=harbourline_program())
         assert waiting.filter(role="mentee").count() >= 10
         assert waiting.filter(role__in=["mentor", "either"]).count() >= 5
-        run = run_matching_now(ProgramPage.objects.get())
+        run = run_matching_now(harbourline_program())
         assert run.status == "done", run.error
         assert run.matched_count >= 5
 
@@ -508,6 +610,8 @@ class TestTheCommand:
         output = out.getvalue()
         assert "http://127.0.0.1:8123/" in output
         assert "http://127.0.0.1:8123/admin/" in output
+        assert f"{second_site.BRAND}: http://localhost:8123/" in output
+        assert Site.objects.get(hostname="localhost").port == 8123
         assert DEMO_PASSWORD in output
         for account in ACCOUNTS:
             assert account.role in output

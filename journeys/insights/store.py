@@ -1,0 +1,108 @@
+"""Keeping a program's computed insights for a while, so most views cost a cache read.
+
+Working out insights reads the whole program (``compute``), which takes seconds
+for tens of thousands of journeys. So the result is kept in the cache, for
+the day it was worked out for, with the "version" of the program it was
+worked out from: counts (by status) and latest changes of journeys, enrolments, matches
+and content views, and when the program page was last published.
+
+* For ``FRESH_SECONDS`` (five minutes) after it was worked out or last
+  checked, the kept result is used as it is: figures are at most five minutes
+  behind, and a view costs no query beyond finding the program.
+* After that, the version is read again (a few aggregate queries). Unchanged:
+  the result is kept for another five minutes. Changed: it is worked out
+  again. A quiet program is worked out once a day; a busy one at most once
+  every five minutes.
+
+The summary the dashboard shows and the full list of journeys (for the CSV)
+are kept under separate keys, so showing the dashboard never reads the list.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from ..models import ContentView, Journey, JourneyStatus
+from .compute import Computed, HealthRow, ProgramInsights, compute_insights
+from .enrolment import enrolment_version
+
+FRESH_SECONDS = 5 * 60
+KEEP_SECONDS = 26 * 60 * 60
+
+
+def insights_version(program) -> tuple:
+    """What the insights change with; cheap next to working them out."""
+    journeys = Journey.objects.filter(program=program).aggregate(
+        changed=Max("changed_at"),
+        updated=Max("updated_at"),
+        **{status: Count("pk", filter=Q(status=status)) for status in JourneyStatus.values},
+    )
+    return (
+        tuple(sorted(journeys.items(), key=lambda item: item[0])),
+        ContentView.objects.aggregate(last=Max("pk"))["last"],
+        program.last_published_at,
+        enrolment_version(program),
+    )
+
+
+def _keys(program_id: int, today: date) -> tuple[str, str, str]:
+    base = f"insights:{program_id}:{today.isoformat()}"
+    return f"{base}:meta", f"{base}:summary", f"{base}:journeys"
+
+
+def _compute_and_keep(program, today: date) -> Computed:
+    version = insights_version(program)
+    computed = compute_insights(program, today, version)
+    meta_key, summary_key, journeys_key = _keys(program.pk, today)
+    cache.set_many(
+        {summary_key: computed.insights, journeys_key: computed.health_rows}, KEEP_SECONDS
+    )
+    cache.set(
+        meta_key,
+        {"version": version, "checked": time.time(), "computed_at": computed.insights.computed_at},
+        KEEP_SECONDS,
+    )
+    return computed
+
+
+def _kept(program, today: date, key_index: int):
+    keys = _keys(program.pk, today)
+    meta = cache.get(keys[0])
+    if meta is None:
+        return None
+    if time.time() - meta["checked"] >= FRESH_SECONDS:
+        if insights_version(program) != meta["version"]:
+            return None
+        cache.set(keys[0], {**meta, "checked": time.time()}, KEEP_SECONDS)
+    return cache.get(keys[key_index])
+
+
+def fresh_computed_at(program_id: int, today: date):
+    """When the kept figures were worked out, if they are still fresh; else None.
+
+    Reads one small cache entry and nothing else: the dashboard uses it to find
+    a viewer's kept page without loading the program or the figures.
+    """
+    meta = cache.get(_keys(program_id, today)[0])
+    if meta is None or time.time() - meta["checked"] >= FRESH_SECONDS:
+        return None
+    return meta["computed_at"]
+
+
+def program_insights(program, today: date | None = None) -> ProgramInsights:
+    """The program's insights, kept or worked out afresh (see the module docstring)."""
+    today = today or timezone.localdate()
+    kept = _kept(program, today, 1)
+    return kept if kept is not None else _compute_and_keep(program, today).insights
+
+
+def program_journeys(program, today: date | None = None) -> tuple[HealthRow, ...]:
+    """Every active journey's health, lowest first, kept alongside the summary."""
+    today = today or timezone.localdate()
+    kept = _kept(program, today, 2)
+    return kept if kept is not None else _compute_and_keep(program, today).health_rows

@@ -1,0 +1,328 @@
+"""The insights pages in the admin: the programs one may see, each program's dashboard,
+and its tables as CSV.
+
+Read-only: nothing here changes anything. Who sees what is ``permissions``;
+a program the viewer may not see answers 404, whether or not it exists.
+
+A rendered dashboard is kept per viewer for five minutes (``store``'s
+``FRESH_SECONDS``), under a key made of the program, when its figures were
+worked out, the viewer, the language and time zone, the sidebar's state and a
+hash of the browser's CSRF secret (the kept page carries forms for that
+browser only), so a person coming back to it gets it from the cache. Pages
+with flash messages or a query string are never kept. The body of the page
+(all but the admin's frame) is shared by viewers who may see the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.permissions import policy_registry
+
+from ..models import Journey
+from . import charts, tables
+from .health import BANDS, FORMULA
+from .permissions import may_see_insights, may_see_program, sees_names, visible_programs
+from .store import FRESH_SECONDS, fresh_computed_at, program_insights, program_journeys
+
+
+class InsightsMixin(WagtailAdminTemplateMixin):
+    header_icon = "glasses"
+    index_url_name = "insights:index"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_see_insights(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_program(self):
+        return get_object_or_404(visible_programs(self.request.user), pk=self.kwargs["program_id"])
+
+
+class InsightsIndexView(InsightsMixin, TemplateView):
+    """The programs whose insights the person may see."""
+
+    template_name = "journeys/insights/index.html"
+    page_title = gettext_lazy("Insights")
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["programs"] = visible_programs(self.request.user).select_related("sponsor")
+        return context
+
+
+def _page_key(request, program_id, computed_at) -> str | None:
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or len(messages.get_messages(request)) or request.GET:
+        return None
+    parts = [
+        program_id,
+        computed_at.isoformat(),
+        request.user.pk,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        request.COOKIES.get("wagtail_sidebar_collapsed", ""),
+        hashlib.sha256(secret.encode()).hexdigest()[:16],
+    ]
+    return "insights:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+class ProgramInsightsView(InsightsMixin, TemplateView):
+    """One program's dashboard: figures, charts, and tables with CSV links."""
+
+    template_name = "journeys/insights/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        response = self.kept_page(request, kwargs["program_id"])
+        if response is None:
+            self.program = self.get_program()
+            self.insights = program_insights(self.program)
+            response = super().get(request, *args, **kwargs)
+            response.render()
+            key = _page_key(request, self.program.pk, self.insights.computed_at)
+            if key and response.status_code == 200:
+                cache.set(key, response.content, FRESH_SECONDS)
+        add_never_cache_headers(response)
+        return response
+
+    def kept_page(self, request, program_id):
+        """The viewer's page as they last saw it, while its figures are fresh.
+
+        Found without loading the program or its figures; whether the viewer
+        may still see the program is checked again (for a sponsor, with one
+        query), so a page is never served after the right to it is gone.
+        """
+        computed_at = fresh_computed_at(program_id, timezone.localdate())
+        key = _page_key(request, program_id, computed_at) if computed_at else None
+        html = cache.get(key) if key else None
+        if html is None or not may_see_program(request.user, program_id):
+            return None
+        get_token(request)  # keep the CSRF cookie the kept page's forms rely on
+        return HttpResponse(html)
+
+    def get_page_title(self):
+        return _("Insights")
+
+    def get_page_subtitle(self):
+        return self.program.title
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": _("Insights")},
+            {"url": "", "label": self.program.title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        names = sees_names(user)
+        journey_url = None
+        if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
+            journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
+        # The body depends on the figures and on what the viewer may see, not on
+        # who they are: it is rendered once for everyone who sees the same.
+        key = (
+            "insights:body:"
+            + hashlib.sha256(
+                repr(
+                    [
+                        self.program.pk,
+                        self.insights.computed_at.isoformat(),
+                        names,
+                        journey_url,
+                        get_language(),
+                        timezone.get_current_timezone_name(),
+                    ]
+                ).encode()
+            ).hexdigest()
+        )
+        body = cache.get(key)
+        if body is None:
+            body = render_to_string(
+                "journeys/insights/dashboard_body.html",
+                self.body_context(self.insights, names, journey_url),
+            )
+            cache.set(key, body, FRESH_SECONDS * 12)
+        context.update({"program": self.program, "body": mark_safe(body)})  # noqa: S308
+        return context
+
+    def body_context(self, insights, names, journey_url) -> dict:
+        table_map = tables.all_tables(insights)
+        export = {
+            key: reverse("insights:export", args=[self.program.pk, key]) for key in table_map
+        }
+        if names:
+            export["health"] = reverse("insights:export", args=[self.program.pk, "health"])
+        charts_found = dashboard_charts(insights)
+        return {
+            "program": self.program,
+            "insights": insights,
+            "tables": table_map,
+            "export": export,
+            "charts": charts_found,
+            "funnels": [
+                {
+                    "chart": chart,
+                    "table": table_map[f"funnel_{funnel.template_id}"],
+                    "export_url": export[f"funnel_{funnel.template_id}"],
+                }
+                for funnel, chart in zip(insights.funnels, charts_found["funnels"], strict=True)
+            ],
+            "formula": FORMULA,
+            "shows_names": names,
+            "health_lists": health_lists(insights, journey_url) if names else [],
+        }
+
+
+class ExportView(InsightsMixin, View):
+    """One of the dashboard's tables as CSV; the full journey list for program admins."""
+
+    def get(self, request, program_id, table):
+        program = self.get_program()
+        insights = program_insights(program)
+        if table == "health":
+            if not sees_names(request.user):
+                raise Http404
+            chosen = tables.health_table(program_journeys(program, insights.today))
+        else:
+            chosen = tables.all_tables(insights).get(table)
+            if chosen is None:
+                raise Http404
+        response = tables.csv_response(chosen, program, insights.today)
+        add_never_cache_headers(response)
+        return response
+
+
+def health_lists(insights, journey_url) -> list[dict]:
+    """Each band's lowest-scoring journeys, with members' names and a link to each."""
+    lists = []
+    for band in BANDS:
+        samples = insights.health_samples[band]
+        table = tables.health_table(
+            samples, key=f"health_{band}", caption=tables.BAND_LABELS[band]
+        )
+        lists.append(
+            {
+                "band": band,
+                "label": tables.BAND_LABELS[band],
+                "count": insights.health_counts[band],
+                "table": table,
+                "rows": [
+                    {
+                        "url": f"{journey_url}{row.journey_id}/" if journey_url else "",
+                        "cells": cells,
+                    }
+                    for row, cells in zip(samples, table.display_rows(), strict=True)
+                ],
+            }
+        )
+    return lists
+
+
+# Charts ----------------------------------------------------------------------------------
+
+
+def _week(day) -> str:
+    return date_format(day, "j M")
+
+
+def dashboard_charts(insights) -> dict:
+    found = {}
+    enrolment = insights.enrolment
+    if enrolment is not None and enrolment.total:
+        first, last = enrolment.weeks[0], enrolment.weeks[-1]
+        found["enrolment"] = charts.line_chart(
+            "chart-enrolment",
+            _("People enrolled to date, by week"),
+            _(
+                "%(start)d people had enrolled by the week of %(first)s and %(end)d by the "
+                "week of %(last)s."
+            )
+            % {
+                "start": first[2],
+                "first": _week(first[0]),
+                "end": last[2],
+                "last": _week(last[0]),
+            },
+            [_week(week) for week, _new, _total in enrolment.weeks],
+            [(_("Enrolled to date"), [total for _week_, _new, total in enrolment.weeks])],
+        )
+    weeks = insights.engagement
+    steps = [s for _w, s, _m in weeks]
+    meetings = [m for _w, _s, m in weeks]
+    found["engagement"] = charts.line_chart(
+        "chart-engagement",
+        _("Steps completed and meetings held, by week"),
+        _(
+            "Over the last %(weeks)d weeks: %(steps)d steps completed (at most %(most_steps)d "
+            "in a week) and %(meetings)d meetings held (at most %(most_meetings)d in a week). "
+            "The last week is the current one, so far."
+        )
+        % {
+            "weeks": len(weeks),
+            "steps": sum(steps),
+            "most_steps": max(steps, default=0),
+            "meetings": sum(meetings),
+            "most_meetings": max(meetings, default=0),
+        },
+        [_week(week) for week, _s, _m in weeks],
+        [(_("Steps completed"), steps), (_("Meetings held"), meetings)],
+    )
+    active = insights.active_total
+    found["health"] = charts.column_chart(
+        "chart-health",
+        _("Active journeys by health"),
+        _("Of %(active)d active journeys: %(parts)s.")
+        % {
+            "active": active,
+            "parts": ", ".join(
+                f"{insights.health_counts[band]} {tables.BAND_LABELS[band].lower()}"
+                for band in BANDS
+            ),
+        },
+        [(str(tables.BAND_LABELS[band]), insights.health_counts[band]) for band in BANDS],
+    )
+    found["funnels"] = [
+        charts.bar_chart(
+            f"chart-funnel-{funnel.template_id}",
+            _("Share of journeys past each milestone: %(template)s") % {"template": funnel.title},
+            _("%(journeys)d journeys follow this template. %(first)s; %(last)s.")
+            % {
+                "journeys": funnel.journeys,
+                "first": _funnel_phrase(funnel.steps[0]) if funnel.steps else "",
+                "last": _funnel_phrase(funnel.steps[-1]) if funnel.steps else "",
+            },
+            [(step.title, step.share) for step in funnel.steps],
+        )
+        for funnel in insights.funnels
+    ]
+    return found
+
+
+def _funnel_phrase(step) -> str:
+    if step.share is None:
+        return _("“%(title)s” applies to none of them") % {"title": step.title}
+    return _("“%(title)s” is done in %(share)d%% of the journeys it belongs to") % {
+        "title": step.title,
+        "share": round(step.share),
+    }

@@ -1,0 +1,89 @@
+"""What matching tells the program dashboard, through the journeys insights hooks.
+
+Journeys may not import matching, so it declares the figures it needs
+(``journeys.insights.enrolment``) and this module provides them: each person's
+enrolment day, status, first match day and the opt-in attributes they shared.
+Never their answers, goals or anything else they wrote. Four queries whatever
+the number of enrolments.
+
+Registered in ``matching.wagtail_hooks``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Min
+from django.db.models.functions import TruncDate
+
+from journeys.insights.enrolment import EnrolmentData, EnrolmentRow, EnrolmentStatus
+
+from .models import (
+    Enrollment,
+    EnrollmentStatus,
+    MatchProposal,
+    ProgramAttribute,
+    ProposalStatus,
+)
+
+STATUSES = {
+    EnrollmentStatus.ENROLLED: EnrolmentStatus.WAITING,
+    EnrollmentStatus.MATCHED: EnrolmentStatus.MATCHED,
+    EnrollmentStatus.WITHDRAWN: EnrolmentStatus.WITHDRAWN,
+}
+MATCHED_PROPOSALS = (ProposalStatus.APPROVED, ProposalStatus.ENDED)
+
+
+def enrolment_data(program) -> EnrolmentData:
+    attributes = list(
+        ProgramAttribute.objects.filter(program=program)
+        .order_by("sort_order", "pk")
+        .values_list("key", "label")
+    )
+    position = {str(key): n for n, (key, _label) in enumerate(attributes)}
+    first_match: dict[int, object] = {}
+    matched = MatchProposal.objects.filter(
+        program=program, status__in=MATCHED_PROPOSALS, decided_at__isnull=False
+    )
+    for side in ("mentee", "mentor"):
+        for enrolment_id, day in (
+            matched.values(side)
+            .annotate(day=Min(TruncDate("decided_at")))
+            .values_list(side, "day")
+        ):
+            if enrolment_id not in first_match or day < first_match[enrolment_id]:
+                first_match[enrolment_id] = day
+    rows = []
+    for pk, user_id, enrolled_on, status, shared in Enrollment.objects.filter(
+        program=program
+    ).values_list("pk", "user_id", TruncDate("created_at"), "status", "attributes"):
+        rows.append(
+            EnrolmentRow(
+                user_id=user_id,
+                enrolled_on=enrolled_on,
+                status=STATUSES.get(status, EnrolmentStatus.WAITING),
+                matched_on=first_match.get(pk),
+                attributes=tuple(
+                    sorted({position[k] for k in shared or () if str(k) in position})
+                ),
+            )
+        )
+    return EnrolmentData(
+        attribute_labels=tuple(label for _key, label in attributes), rows=tuple(rows)
+    )
+
+
+def enrolment_version(program) -> tuple:
+    """Changes whenever ``enrolment_data`` would: counts and latest changes."""
+    enrolments = Enrollment.objects.filter(program=program).aggregate(
+        count=Count("pk"), changed=Max("updated_at")
+    )
+    decided = MatchProposal.objects.filter(program=program).aggregate(
+        count=Count("pk"), changed=Max("decided_at")
+    )
+    attributes = ProgramAttribute.objects.filter(program=program).values_list("pk", "label")
+    return (
+        enrolments["count"],
+        enrolments["changed"],
+        decided["count"],
+        decided["changed"],
+        tuple(attributes),
+    )

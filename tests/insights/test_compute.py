@@ -1,0 +1,144 @@
+"""The figures behind the dashboard, worked out from a program with known journeys."""
+
+import pytest
+from django.core.cache import cache
+
+from journeys.insights.compute import compute_insights
+from journeys.insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK
+from journeys.models import Measure
+from journeys.services.templates import clear_cache
+
+from .helpers import bulk_journeys
+
+
+@pytest.fixture
+def insights(scene, program, today):
+    return compute_insights(program, today).insights
+
+
+def test_journeys_are_counted_by_status_and_by_whether_every_milestone_is_done(insights):
+    assert insights.status_counts == {"active": 8, "paused": 0, "completed": 0, "closed": 0}
+    assert insights.complete_journeys == 2  # "thriving" (off the track) and "steady"
+
+
+def test_the_funnel_gives_each_milestone_the_share_of_its_journeys_that_are_past_it(insights):
+    (funnel,) = insights.funnels
+    steps = {s.title: (s.journeys, s.done) for s in funnel.steps}
+
+    assert steps == {
+        "Getting started": (8, 7),
+        "First conversation": (8, 2),
+        # On the feedback track: only the journey on that track has it.
+        "Feedback practice": (1, 1),
+    }
+    assert funnel.steps[0].title == "Getting started"
+
+
+def test_health_puts_each_active_journey_in_a_band(insights, scene):
+    by_journey = {row.journey_id: row for band in insights.health_samples.values() for row in band}
+
+    def band(name):
+        return by_journey[scene[name][0].pk].band
+
+    assert insights.health_counts == {ON_TRACK: 2, NEEDS_ATTENTION: 4, AT_RISK: 2}
+    assert band("thriving") == band("steady") == ON_TRACK
+    assert band("stalled") == band("slow") == AT_RISK
+    assert by_journey[scene["thriving"][0].pk].score == 100
+    assert by_journey[scene["stalled"][0].pk].score == 0
+    assert by_journey[scene["slow"][0].pk].overdue_days == 42
+
+
+def test_content_use_counts_journeys_that_reached_opened_and_completed_each_page(
+    insights, content
+):
+    rows = {row.page_id: row for row in insights.content}
+    listening = rows[content["listening"].pk]
+    story = rows[content["story"].pk]
+    guide = rows[content["guide"].pk]
+
+    assert (listening.reached, listening.opened, listening.completed) == (8, 7, 7)
+    assert listening.people == 14
+    assert listening.kind == "material" and story.kind == "story"
+    # The story shows on the second milestone, locked for the stalled journey.
+    assert (story.reached, story.opened, story.completed) == (7, 2, 2)
+    assert (guide.reached, guide.completed) == (7, 2)
+    assert story.shown_in == ("First conversation",)
+
+
+def test_content_use_compares_milestone_completion_with_and_without_opening(insights, content):
+    listening = {row.page_id: row for row in insights.content}[content["listening"].pk]
+
+    assert (listening.opened_reached, listening.opened_done) == (7, 7)
+    assert (listening.unopened_reached, listening.unopened_done) == (1, 0)
+    assert listening.done_when_opened == 100
+    assert listening.done_when_not_opened == 0
+    assert listening.difference == 100
+
+
+def test_content_pulse_is_the_average_rating_on_the_milestones_that_show_it(insights, content):
+    rows = {row.page_id: row for row in insights.content}
+
+    # Getting started: thriving 5+5, steady 4+4, slow 2+2, four pairs 4+4.
+    assert rows[content["listening"].pk].pulse == pytest.approx(54 / 14)
+    assert rows[content["listening"].pk].pulse_count == 14
+    assert rows[content["story"].pk].pulse == pytest.approx(4.5)
+
+
+def test_objectives_report_actual_against_target_for_each_measure(insights):
+    rows = {row.title: row for row in insights.objectives}
+
+    assert rows["Pairs meet early"].actual == pytest.approx(87.5)
+    assert rows["Pairs meet early"].met is True
+    # Milestones on the feedback track, or showing a page tagged with it.
+    assert rows["Feedback lands"].actual == pytest.approx(62 / 16)
+    assert rows["Feedback lands"].met is False
+    assert rows["Goals are reached"].actual == 100
+    assert rows["Nobody waits"].actual == pytest.approx(100 * 16 / 19)
+    assert rows["Journeys finish"].actual == 25
+    assert rows["Journeys finish"].met is None  # no target
+    assert rows["People feel they belong"].measure == ""
+    assert rows["People feel they belong"].actual is None
+    assert rows["Feedback lands"].measure == Measure.TOPIC_PULSE
+
+
+def test_enrolment_gives_matched_share_and_days_to_match(insights):
+    enrolment = insights.enrolment
+
+    assert (enrolment.total, enrolment.waiting, enrolment.matched) == (19, 3, 16)
+    assert enrolment.matched_share == pytest.approx(100 * 16 / 19)
+    assert enrolment.median_days_to_match == 10
+    assert enrolment.weeks[-1][2] == 19  # enrolled to date
+
+
+def test_the_week_counts_the_seven_days_before_today(insights):
+    week = insights.week
+
+    # The thriving pair did its second milestone four days ago: two reads, the
+    # meeting (one completion for the pair) and two ratings.
+    assert week.steps_completed == 5
+    assert week.milestones_done == 1
+    assert week.meetings == 1
+    assert week.journeys_started == 0
+    assert week.enrolled == 0  # the waiting three enrolled today
+
+
+def test_computing_insights_costs_the_same_queries_for_3_or_30_journeys(
+    program, template, today, django_assert_max_num_queries, home
+):
+    from journeys.factories import ProgramPageFactory
+
+    small = program
+    large = ProgramPageFactory(parent=home, title="Large", objectives=small.objectives.raw_data)
+    bulk_journeys(small, template, 3, today, prefix="small")
+    bulk_journeys(large, template, 30, today, prefix="large")
+
+    counts = []
+    for chosen in (small, large):
+        clear_cache()
+        cache.clear()
+        with django_assert_max_num_queries(40) as captured:
+            computed = compute_insights(chosen, today)
+        counts.append(len(captured.captured_queries))
+        assert computed.insights.journeys_total in (3, 30)
+
+    assert counts[0] == counts[1]

@@ -1,0 +1,84 @@
+"""Recording which materials and stories people open, from the milestone page."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from journeys.insights.tracking import record_views, seen_key
+from journeys.models import ContentView
+from journeys.services.state import journey_state
+
+
+@pytest.fixture
+def pair(start_pair):
+    return start_pair(days_ago=20, milestones=0, open_pages=False)
+
+
+def milestone_url(journey, number, today):
+    milestone = journey_state(journey, today).snapshot.milestones[number]
+    return reverse("journeys:milestone", args=[journey.uuid, milestone.id])
+
+
+def test_opening_a_milestone_page_records_the_pages_it_shows(client, pair, today, content):
+    journey, (mentor, _mentee) = pair
+    client.force_login(mentor)
+
+    assert client.get(milestone_url(journey, 1, today)).status_code == 200
+
+    assert set(ContentView.objects.values_list("journey_id", "user_id", "page_id")) == {
+        (journey.pk, mentor.pk, content["story"].pk),
+        (journey.pk, mentor.pk, content["guide"].pk),
+    }
+
+
+def test_a_page_served_from_the_kept_copy_still_counts(client, pair, today, content):
+    journey, (mentor, _mentee) = pair
+    client.force_login(mentor)
+    url = milestone_url(journey, 0, today)
+    client.get(url)
+    client.get(url)  # kept now
+    ContentView.objects.all().delete()
+    milestone_id = journey_state(journey, today).snapshot.milestones[0].id
+    cache.delete(seen_key(journey.pk, mentor.pk, milestone_id))
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+
+    assert ContentView.objects.filter(page=content["listening"]).count() == 1
+
+
+def test_each_person_and_page_is_recorded_once_with_the_first_opening(pair, content):
+    journey, (mentor, mentee) = pair
+    pages = [content["listening"].pk]
+
+    record_views(journey.pk, mentor.pk, pages)
+    first = ContentView.objects.get().first_opened_at
+    record_views(journey.pk, mentor.pk, pages)
+    record_views(journey.pk, mentee.pk, pages)
+
+    assert ContentView.objects.count() == 2
+    assert ContentView.objects.get(user=mentor).first_opened_at == first
+
+
+def test_coming_back_to_a_milestone_page_writes_nothing(
+    client, pair, today, django_assert_max_num_queries
+):
+    journey, (mentor, _mentee) = pair
+    client.force_login(mentor)
+    url = milestone_url(journey, 0, today)
+    client.get(url)
+    client.get(url)
+
+    with django_assert_max_num_queries(20) as captured:
+        client.get(url)
+
+    assert not [q for q in captured.captured_queries if "INSERT" in q["sql"]]
+
+
+def test_strangers_opening_a_milestone_url_record_nothing(client, pair, today, user_factory):
+    journey, _people = pair
+    client.force_login(user_factory())
+
+    assert client.get(milestone_url(journey, 0, today)).status_code == 404
+    assert not ContentView.objects.exists()

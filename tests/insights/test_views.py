@@ -1,0 +1,188 @@
+"""The dashboard page: accessible charts with tables, CSV exports, kept pages, constant queries."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from journeys.factories import ProgramPageFactory
+from journeys.insights.health import FORMULA
+from journeys.services.templates import clear_cache
+
+from .helpers import bulk_journeys
+
+
+@pytest.fixture
+def admin_client(client, program_admin):
+    client.force_login(program_admin)
+    return client
+
+
+def dashboard(client, program):
+    response = client.get(reverse("insights:program", args=[program.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_every_chart_is_an_image_named_by_its_title_and_description(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+    charts = re.findall(r"<svg class=\"insights-svg[^>]*>", html)
+
+    assert len(charts) >= 4  # enrolment, health, funnel, engagement
+    for tag in charts:
+        assert 'role="img"' in tag
+        chart_id = re.search(r'aria-labelledby="([\w-]+)-title \1-desc"', tag).group(1)
+        assert f'<title id="{chart_id}-title">' in html
+        assert f'<desc id="{chart_id}-desc">' in html
+
+
+def test_every_chart_has_its_figures_as_a_table_too(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+    figures = re.findall(r'<figure class="insights-chart">(.*?)</figure>', html, re.S)
+
+    assert figures
+    for figure in figures:
+        assert "<details" in figure and "<table" in figure and "<caption>" in figure
+
+
+def test_the_funnel_chart_describes_its_milestones_in_words(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+
+    assert "Share of journeys past each milestone: First year together" in html
+    assert "“Getting started” is done in 88% of the journeys it belongs to" in html
+
+
+def test_the_health_formula_is_on_hover_and_in_a_details_element(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+    formula = str(FORMULA).replace("'", "&#x27;")
+
+    assert "How is this worked out?" in html
+    assert f'<p id="health-formula">{formula}</p>' in html
+    assert f'title="{formula}" aria-describedby="health-formula"' in html
+
+
+def test_an_objective_without_a_measure_says_so(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+
+    assert "People feel they belong" in html
+    assert "No measure set" in html
+
+
+def test_each_table_downloads_as_csv_with_a_named_file(admin_client, scene, program):
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "content"]))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = scene["thriving"][0].started_on + datetime.timedelta(days=20)
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="insights-growing-leaders-content-{today:%Y-%m-%d}.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Material or story"
+    assert {row[0] for row in rows[1:]} == {
+        "Listening well",
+        "First meeting guide",
+        "The supervisor who listened",
+    }
+
+
+def test_every_table_on_the_page_has_a_csv_link_that_works(admin_client, scene, program):
+    html = dashboard(admin_client, program)
+    links = set(re.findall(r'href="(/admin/insights/\d+/export/([\w-]+)\.csv)"', html))
+    keys = {key for _url, key in links}
+
+    assert {
+        "enrolment",
+        "matching",
+        "journeys",
+        "goals",
+        "health_counts",
+        "health",
+        "engagement",
+        "content",
+        "objectives",
+        "attributes",
+    } <= keys
+    for url, _key in links:
+        assert admin_client.get(url).status_code == 200
+
+
+def test_the_full_journey_list_has_a_row_for_every_active_journey(admin_client, scene, program):
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "health"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+
+    assert rows[0][:3] == ["Members", "Health score", "Health"]
+    assert len(rows) == 1 + 8
+    scores = [int(row[1]) for row in rows[1:]]
+    assert scores == sorted(scores)
+
+
+def test_an_unknown_table_is_not_found(admin_client, program):
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "nothing"]))
+
+    assert response.status_code == 404
+
+
+def test_text_that_a_spreadsheet_would_run_is_defused_in_csv(admin_client, program, template):
+    program.title = '=HYPERLINK("http://x")'
+    program.save_revision().publish()
+
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "content"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+
+    assert rows  # headings at least
+    response = admin_client.get(
+        reverse("insights:export", args=[program.pk, "funnel_" + str(template.pk)])
+    )
+    first_cell = next(csv.reader(io.StringIO(response.content.decode())))[0]
+    assert not first_cell.startswith("=")
+
+
+def test_a_shown_dashboard_is_kept_and_costs_few_queries_the_second_time(
+    admin_client, scene, program, django_assert_max_num_queries
+):
+    dashboard(admin_client, program)  # the first visit sets the CSRF cookie
+    first = dashboard(admin_client, program)
+
+    # Signing in and Wagtail's checks (session, user, permissions, profile): nothing more.
+    with django_assert_max_num_queries(5):
+        second = dashboard(admin_client, program)
+
+    assert second == first
+
+
+def test_the_dashboard_costs_the_same_queries_for_3_or_30_journeys(
+    admin_client, program, template, today, home, django_assert_max_num_queries
+):
+    large = ProgramPageFactory(parent=home, title="Large", objectives=program.objectives.raw_data)
+    bulk_journeys(program, template, 3, today, prefix="small")
+    bulk_journeys(large, template, 30, today, prefix="large")
+    counts = []
+    for chosen in (program, large):
+        dashboard(admin_client, chosen)  # parse templates once
+        clear_cache()
+        cache.clear()
+        with django_assert_max_num_queries(80) as captured:
+            html = dashboard(admin_client, chosen)
+        counts.append(len(captured.captured_queries))
+        assert chosen.title in html
+
+    assert counts[0] == counts[1]
+
+
+def test_the_index_lists_programs_with_their_sponsor_and_cohort(admin_client, scene, program):
+    html = admin_client.get(reverse("insights:index")).content.decode()
+
+    assert reverse("insights:program", args=[program.pk]) in html
+    assert "Amara Osei" in html
+    assert "12 Jan 2026 – 18 Dec 2026" in html
+
+
+def test_the_admin_home_page_links_to_insights(admin_client, program):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "Program insights" in html
+    assert reverse("insights:program", args=[program.pk]) in html

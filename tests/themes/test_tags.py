@@ -1,0 +1,130 @@
+"""Pages carry the site's theme as CSS custom properties; emails carry it inline."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.template import Context, Template
+from django.test import RequestFactory
+from wagtail.models import Site
+
+from themes.models import ThemeSettings
+from themes.presets import HARBOUR, LANTERN
+
+
+def tokens_in(html: str) -> dict[str, str]:
+    style = re.search(r'<style id="theme-tokens">:root\{(.*?)\}</style>', html).group(1)
+    return dict(re.findall(r"(--[a-z-]+):([^;]+);", style))
+
+
+@pytest.fixture
+def themed_site(home):
+    site = Site.objects.get(is_default_site=True)
+    ThemeSettings.objects.create(
+        site=site,
+        preset="lantern",
+        brand_name="Cold Chain",
+        primary="#5b2a86",
+        corner_radius=0,
+        font="serif",
+        email_header="Mentoring in Cold Chain",
+        email_footer="Sent by the people team.\nAsk us anything.",
+    )
+    return site
+
+
+def test_a_site_without_a_theme_emits_todays_tokens(client, home):
+    tokens = tokens_in(client.get("/").text)
+    assert tokens["--color-primary"] == "#1f5f5b"
+    assert tokens["--color-background"] == HARBOUR.colours["background"]
+    assert tokens["--radius"] == "0.75rem"
+    assert tokens["--font-body"].startswith("system-ui")
+
+
+def test_the_theme_block_comes_after_the_stylesheet_it_overrides(client, home):
+    html = client.get("/").text
+    assert html.index("cms/css/site.css") < html.index('<style id="theme-tokens">')
+
+
+def test_a_saved_theme_changes_the_tokens_and_the_brand_name(client, themed_site):
+    html = client.get("/").text
+    tokens = tokens_in(html)
+    assert tokens["--color-primary"] == "#5b2a86"
+    assert tokens["--color-primary-hover"] != LANTERN.colours["primary-hover"]
+    assert tokens["--color-background"] == LANTERN.colours["background"]
+    assert tokens["--radius"] == "0rem"
+    assert tokens["--font-body"].startswith("Charter")
+    assert re.search(r'class="site-name"[^>]*>\s*Cold Chain\s*</a>', html)
+    assert "<title>" in html and "· Cold Chain</title>" in html
+
+
+def test_the_tag_renders_for_a_bare_request(themed_site):
+    request = RequestFactory().get("/", HTTP_HOST="testserver")
+    html = Template("{% load themes_tags %}{% theme_css %}").render(Context({"request": request}))
+    assert "--color-primary:#5b2a86;" in html
+    assert "<" not in html[len('<style id="theme-tokens">') : -len("</style>")]
+
+
+def test_a_saved_theme_reaches_a_kept_participant_page(client, themed_site, user_factory):
+    """A participant page kept in the cache is thrown away when the theme changes."""
+    user = user_factory()
+    client.force_login(user)
+    client.get("/my/")  # sets the CSRF cookie the kept page is keyed by
+    first = client.get("/my/").text
+    assert "--color-primary:#5b2a86;" in first
+    settings = ThemeSettings.objects.get()
+    settings.primary = "#1f3f7a"
+    settings.save()
+    assert "--color-primary:#1f3f7a;" in client.get("/my/").text
+
+
+def render_email(site):
+    context = {
+        "site": site,
+        "greeting": "Hello Sam,",
+        "copy": {"settings": "Choose", "stop": "Stop"},
+        "intro": "News",
+        "items": [],
+    }
+    from django.template.loader import render_to_string
+
+    return (
+        render_to_string("journeys/emails/journey_update.html", context),
+        render_to_string("journeys/emails/journey_update.txt", context),
+    )
+
+
+def test_emails_use_the_themes_colours_brand_header_and_footer(themed_site):
+    html, text = render_email(themed_site)
+    assert "background:#f5f6fa" in html  # Lantern's background
+    assert "color:#5b2a86" in html  # the saved primary, on links
+    assert "Cold Chain" in html and "Mentoring in Cold Chain" in html
+    assert "Sent by the people team.<br>Ask us anything." in html
+    assert "#1d5c63" not in html and "#f6f5f2" not in html  # the old hard-coded colours
+    assert text.startswith("Cold Chain: Mentoring in Cold Chain")
+    assert "Sent by the people team." in text
+
+
+def test_emails_of_a_site_without_a_theme_look_like_the_site(home):
+    html, _text = render_email(Site.objects.get(is_default_site=True))
+    assert f"color:{HARBOUR.colours['primary']}" in html
+    assert f"background:{HARBOUR.colours['background']}" in html
+
+
+def test_a_sent_introduction_carries_its_programs_theme(themed_site, user_factory):
+    from journeys.factories import ProgramPageFactory
+    from journeys.services.notifications import Mailer
+
+    program = ProgramPageFactory(parent=themed_site.root_page)
+    person = user_factory(first_name="Sam")
+    Mailer().send(
+        person,
+        "matching/emails/request_declined",
+        {"mentor": "Alex", "program": program, "mentors_url": "http://testserver/m/"},
+        "About your request",
+        program.pk,
+    )
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    assert "background:#5b2a86;color:#ffffff" in html  # the button
+    assert "Cold Chain" in message.body
