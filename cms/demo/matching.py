@@ -121,7 +121,7 @@ def create_questions(program):
         ProgramAttribute.objects.create(program=program, sort_order=n, label=label, help_text=hint)
         for n, (label, hint) in enumerate(
             (
-                ("Parent or carer", "Used by matching, and counted in programme figures only in groups of 5 or more."),
+                ("Parent or carer", "Used by matching; counted in figures only in groups of 5."),
                 ("First in my family at university", "Used by matching; never shown alone."),
                 ("Returning from extended leave", "Used by matching; never shown alone."),
             )
