@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import json
 import logging
 import os
 import random
@@ -47,42 +46,18 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.tick import drop_database, emit, recreate_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench_insights"
 RATIO_TARGET = 60
 MILESTONES = 10
 
 
-def emit(metric, value, unit, target, **extra):
-    print(json.dumps({"metric": metric, "value": value, "unit": unit, "target": target, **extra}))
-    sys.stdout.flush()
-
-
 def note(text: str) -> None:
     print(f"# {text}", file=sys.stderr)
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 # The data ----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from ..models import (
     Strategy,
 )
 from .criteria import CRITERIA, criterion_label
+from .loader import snapshot_policy
 from .runs import commitments
 
 APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
@@ -207,8 +208,6 @@ def _snapshot(proposal: MatchProposal) -> dict:
     """The run's policy, or for a self-match or re-match the program's current one."""
     if proposal.run_id:
         return proposal.run.policy_snapshot
-    from .loader import snapshot_policy
-
     policy = MatchingPolicy.objects.filter(program_id=proposal.program_id).first()
     return snapshot_policy(policy) if policy else {}
 

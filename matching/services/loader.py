@@ -41,7 +41,7 @@ from ..algorithm import (
 )
 from ..exceptions import MatchingError
 from ..models import Enrollment, QuestionKind, RoleWanted, Strategy
-from .criteria import CONSTRAINT_FIELDS, CRITERIA, IDEAL_SENIORITY_GAP
+from .criteria import CONSTRAINT_FIELDS, CRITERIA, IDEAL_SENIORITY_GAP, RULES_FOR_KIND
 
 SENIORITY_SPAN = 9.0
 
@@ -128,8 +128,6 @@ def check_snapshot(snapshot: dict) -> None:
 
 
 def _rules_for(kind: str) -> tuple[str, ...]:
-    from .criteria import RULES_FOR_KIND
-
     return RULES_FOR_KIND.get(QuestionKind(kind), ())
 
 
@@ -193,13 +191,9 @@ class Side:
 
 def load_side(enrollments, today: date) -> Side:
     """Read enrolments (a queryset or list) into columns: four queries in all."""
-    rows = list(
-        Enrollment.objects.filter(pk__in=[e.pk for e in enrollments])
-        .select_related("user")
-        .order_by("pk")
-        if not hasattr(enrollments, "query")
-        else enrollments.select_related("user").order_by("pk")
-    )
+    if not hasattr(enrollments, "query"):
+        enrollments = Enrollment.objects.filter(pk__in=[e.pk for e in enrollments])
+    rows = list(enrollments.select_related("user").order_by("pk"))
     ids = [row.pk for row in rows]
     offered = _through(Enrollment.topics_offered.through, ids, "topic_id")
     sought = _through(Enrollment.topics_sought.through, ids, "topic_id")
