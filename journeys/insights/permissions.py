@@ -9,8 +9,9 @@
 * Anyone else: nothing.
 
 A person whose only rights in the admin are the sponsor's sees nothing else
-there: ``is_sponsor_only`` lets the admin hooks hide what Wagtail would show
-everyone (the help menu).
+there: ``is_sponsor_only`` lets the menu hook hide what Wagtail would show
+everyone (the help menu), and ``middleware`` turn them away from any admin page
+but their insights and their own account.
 """
 
 from __future__ import annotations

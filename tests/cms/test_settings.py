@@ -89,6 +89,24 @@ def test_without_redis_the_task_queue_uses_the_database():
     assert result.stdout.split() == ["default", "False"]
 
 
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/5", "django.contrib.sessions.backends.cached_db"),
+        # A cache per process would keep an ended session alive in the others.
+        ("", "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_cached_only_in_a_shared_cache(redis_url, engine):
+    result = run_python(
+        "import cms.settings.base as s; from django.conf import global_settings as g; "
+        "print(getattr(s, 'SESSION_ENGINE', g.SESSION_ENGINE))",
+        REDIS_URL=redis_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == engine
+
+
 def test_database_url_chooses_the_database():
     result = run_python(
         "import cms.settings.base as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'])",

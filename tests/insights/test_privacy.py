@@ -228,7 +228,7 @@ def sidebar_items(html):
 
 
 def test_a_sponsors_menu_holds_insights_and_nothing_else(sponsor_client, program):
-    names = sidebar_items(sponsor_client.get(reverse("wagtailadmin_home")).content.decode())
+    names = sidebar_items(sponsor_client.get(reverse("insights:index")).content.decode())
 
     assert "insights" in names
     for hidden in (
@@ -257,6 +257,12 @@ def test_a_sponsors_menu_holds_insights_and_nothing_else(sponsor_client, program
         "wagtailusers_groups:index",
         "wagtailadmin_reports:locked_pages",
         "wagtailadmin_reports:aging_pages",
+        "wagtailadmin_reports:site_history",
+        "wagtailadmin_reports:page_types_usage",
+        "wagtailadmin_pages:search",
+        "wagtailadmin_choose_page",
+        "wagtailadmin_tag_autocomplete",
+        "wagtailforms:index",
         "wagtailadmin_workflows:index",
         "wagtailsites:index",
     ],
@@ -267,6 +273,45 @@ def test_a_sponsor_is_refused_the_rest_of_the_admin(sponsor_client, program, url
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert response["Location"] == reverse("wagtailadmin_home")
+
+
+def test_a_sponsors_admin_home_is_their_insights(sponsor_client, program):
+    response = sponsor_client.get(reverse("wagtailadmin_home"), follow=True)
+
+    assert response.redirect_chain == [(reverse("insights:index"), 302)]
+    html = response.content.decode()
+    assert program.title in html
+    assert 'role="search"' not in html  # Wagtail's page search on its home page
+
+
+def test_a_refused_sponsor_is_told_so_on_their_insights(sponsor_client, program):
+    response = sponsor_client.get(reverse("wagtailadmin_reports:site_history"), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("insights:index")
+    assert "You do not have permission" in response.content.decode().replace("Sorry, you", "You")
+
+
+@pytest.mark.parametrize("url_name", ["wagtailadmin_account", "insights:index"])
+def test_a_sponsor_keeps_their_own_account_and_insights(sponsor_client, program, url_name):
+    assert sponsor_client.get(reverse(url_name)).status_code == 200
+
+
+def test_a_sponsor_who_also_edits_keeps_the_rest_of_the_admin(client, user_factory, program):
+    from content.permissions import SENIOR_LEADERS
+
+    leader = user_factory(groups=[SENIOR_LEADERS, SPONSORS])
+    program.sponsor.user = leader
+    program.sponsor.save()
+    client.force_login(leader)
+
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200
+    assert client.get(reverse("wagtailadmin_reports:site_history")).status_code == 200
+
+
+def test_the_admin_shows_no_avatar_from_elsewhere(sponsor_client, admin_client, program):
+    for browser in (sponsor_client, admin_client):
+        html = browser.get(reverse("insights:index")).content.decode()
+        assert "gravatar" not in html
 
 
 @pytest.mark.parametrize(
