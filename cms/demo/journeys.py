@@ -17,6 +17,9 @@ Why it works the way it does:
   (how far into a milestone's window its people act) and the day it went quiet
   decide how far it got; ``rng`` only jitters days by a little, chooses words
   from the pools and who is paired with whom.
+* Whoever does a milestone opened its materials that day, and about half of
+  those who let an open milestone lapse opened them without finishing, so the
+  insights' content use can compare the two (``_open_materials``).
 * Block ids come from ``rng`` as well, so the same seed gives the same template.
 """
 
@@ -29,6 +32,7 @@ from wagtail.models import Page
 
 from journeys.blocks import StepKind
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
+from journeys.insights.tracking import record_views
 from journeys.models import (
     Goal,
     GoalStatus,
@@ -57,6 +61,8 @@ from .matching import WAITING, match_cohort
 # The templates look as if they were published this long before the oldest journey began.
 TEMPLATES_PUBLISHED_BEFORE = timedelta(days=30)
 PULSE_SCORES = (3, 4, 4, 4, 5, 5)
+# The share of people who let an open milestone lapse but had opened its materials.
+OPENED_NOT_DONE = 0.5
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,7 @@ def seed_programme(home, topics, *, sponsor, users, participants, rng, now, back
         slug=prose.PROGRAM_SLUG,
         summary=prose.PROGRAM_SUMMARY,
         intro=prose.PROGRAM_INTRO,
-        objectives=[
-            {"type": "objective", "value": {"title": title, "description": description}}
-            for title, description in prose.OBJECTIVES
-        ],
+        objectives=[_objective(objective, topics) for objective in prose.OBJECTIVES],
         sponsor=sponsor,
         cohort_start=oldest,
         cohort_end=oldest + timedelta(days=364),
@@ -161,6 +164,21 @@ def seed_programme(home, topics, *, sponsor, users, participants, rng, now, back
         _walk(journey, plan, rng, today)
     _mark_finished(journeys, today)
     return program
+
+
+def _objective(objective, topics):
+    """An objective block's raw value, its topic slug resolved to the seeded topic."""
+    return {
+        "type": "objective",
+        "value": {
+            "title": objective.title,
+            "description": objective.description,
+            "measure": objective.measure,
+            "milestone_key": objective.milestone_key,
+            "topic": topics[objective.topic].pk if objective.topic else None,
+            "target": objective.target,
+        },
+    }
 
 
 def _create_template(definition, program, pages, topics, users, rng):
@@ -252,6 +270,10 @@ def _walk(journey, plan, rng, today):
         finished = []
         for position, (day, _index, member) in enumerate(days):
             if day > last_day:
+                if opened <= last_day and rng.random() < OPENED_NOT_DONE:
+                    looked = opened + timedelta(days=rng.randint(0, (last_day - opened).days))
+                    stamp = _at(looked, rng.randint(7, 20), rng.choice((0, 15, 30, 45)))
+                    _open_materials(journey, content, member, stamp)
                 continue
             _do_milestone(journey, plan, content, member, day, first=position == 0, rng=rng)
             finished.append(day)
@@ -316,6 +338,24 @@ def _do_milestone(journey, plan, content, member, day, *, first, rng):
     StepCompletion.objects.filter(journey=journey, milestone_id=content.id, member=member).update(
         completed_at=stamp
     )
+    _open_materials(journey, content, member, stamp)
+
+
+def _open_materials(journey, content, member, when):
+    """Record that ``member`` opened the milestone's page at ``when``.
+
+    The participant view counts everything the milestone page shows as opened:
+    its read steps' materials and stories and its meet steps' discussion guides.
+    No ``milestone_id`` is passed, so no repeat-visit flag is left in the cache
+    to hide a real visit after the demo is seeded again.
+    """
+    page_ids = []
+    for item in content.steps:
+        if item.kind == StepKind.READ:
+            page_ids.append(item.value["page"].pk)
+        elif item.kind == StepKind.MEET and item.value.get("discussion_guide") is not None:
+            page_ids.append(item.value["discussion_guide"].pk)
+    record_views(journey.pk, member.user_id, page_ids, at=when)
 
 
 def _reflection(plan, key, role, rng):

@@ -23,29 +23,59 @@ PROGRAM_INTRO = (
     "too senior to learn something from the person they mentor."
 )
 
+
+@dataclass(frozen=True)
+class DemoObjective:
+    """An objective of the programme and the figure insights report against it.
+
+    ``measure`` is a ``journeys.models.Measure`` value; a milestone measure names
+    the milestone by its key in the journeys below, a pulse measure names its
+    topic by slug. Every demo objective has a measure, so the insights
+    dashboard shows each one against its target.
+    """
+
+    title: str
+    description: str
+    measure: str
+    target: float
+    milestone_key: str = ""
+    topic: str = ""
+
+
 OBJECTIVES = (
-    (
+    DemoObjective(
         "Every new team leader has someone to ask",
         "Everyone promoted into their first leadership role is offered a mentor within "
         "a month of starting. We will know it is working when new leaders tell us, at "
         "six months, that they had someone to ask about the hard parts.",
+        measure="matched",
+        target=90,
     ),
-    (
+    DemoObjective(
         "Moves across functions become ordinary",
         "More of our planners, analysts and customer leads come from the depot floor "
         "and the fleet, and more people move the other way. We count internal moves "
         "between functions each year.",
+        measure="milestone",
+        milestone_key="across-functions",
+        target=50,
     ),
-    (
+    DemoObjective(
         "Everyone belongs, whatever their shift",
         "Night and weekend shifts take part as much as day shifts do. We look at who "
         "enrols by shift pattern and site, and ask every participant at the halfway "
         "point whether the programme fits their working life.",
+        measure="milestone",
+        milestone_key="halfway",
+        target=75,
     ),
-    (
+    DemoObjective(
         "Leaders learn from the people they mentor",
         "Mentors tell us at the end what they learned, and every cohort includes "
         "reverse mentoring pairs in which the more junior person mentors.",
+        measure="topic_pulse",
+        topic="feedback",
+        target=4,
     ),
 )
 

@@ -32,7 +32,8 @@ from cms.models import HomePage
 from content.factories import LibraryIndexPageFactory, MaterialPageFactory
 from journeys.blocks import StepKind
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.models import Meeting, Reflection, StepCompletion
+from journeys.insights.tracking import record_views
+from journeys.models import Measure, Meeting, Reflection, StepCompletion
 from journeys.services.progress import complete_step, log_meeting, save_reflection
 from matching.services.approval import approve_proposals
 from matching.services.runs import run_matching_now
@@ -184,6 +185,8 @@ def _program(home, pages, users, now):
                 "value": {
                     "title": "Nobody learns peak season alone",
                     "description": "Every new supervisor has a mentor before November.",
+                    "measure": Measure.MATCHED,
+                    "target": 100,
                 },
             }
         ],
@@ -321,7 +324,11 @@ def _match(program, topics, users, people, now) -> list:
 
 
 def _walk(journey, template, now) -> None:
-    """The pair did its first milestone together five days in."""
+    """The pair did its first milestone together five days in, having opened its page.
+
+    Opening the page counts its material and its discussion guide as opened, as
+    the participant view does, so the program's content use is not empty.
+    """
     today = timezone.localdate(now)
     day = journey.started_on + timedelta(days=5)
     if day > today:
@@ -358,6 +365,9 @@ def _walk(journey, template, now) -> None:
     StepCompletion.objects.filter(journey=journey).update(completed_at=stamp)
     Reflection.objects.filter(journey=journey).update(created_at=stamp, updated_at=stamp)
     Meeting.objects.filter(pk=meeting.pk).update(created_at=stamp)
+    shown = [read.value["page"].pk, meet.value["discussion_guide"].pk]
+    for member in journey.memberships.all():
+        record_views(journey.pk, member.user_id, shown, at=stamp)
 
 
 class _Fixed:

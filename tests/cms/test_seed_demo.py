@@ -1,4 +1,4 @@
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -29,7 +29,9 @@ from content.models import (
     Topic,
 )
 from journeys.engine import MilestoneState
+from journeys.insights.compute import compute_insights
 from journeys.models import (
+    ContentView,
     Goal,
     Journey,
     JourneyPage,
@@ -531,6 +533,52 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
                 "held_on", flat=True
             ):
                 assert journey.started_on <= held_on <= SEED_DAY
+
+    def test_content_use_shows_what_people_opened_on_every_program(self):
+        for program in ProgramPage.objects.all():
+            rows = compute_insights(program, SEED_DAY).insights.content
+            opened = [row for row in rows if row.opened]
+            assert opened, program.title
+            assert all(row.opened >= row.completed for row in rows), program.title
+            assert any(row.completed for row in opened), program.title
+        for journey_id, started_on, opened_at in ContentView.objects.values_list(
+            "journey_id", "journey__started_on", "first_opened_at"
+        ):
+            assert started_on <= timezone.localdate(opened_at) <= SEED_DAY, journey_id
+
+    def test_some_people_opened_materials_they_have_not_finished(self):
+        """Opened but not read: the content table's "done when opened" needs both kinds."""
+        read_steps = defaultdict(set)
+        for page in JourneyPage.objects.descendant_of(harbourline_program()):
+            for milestone in page.milestones:
+                for step in milestone.value["steps"]:
+                    if step.block_type == "read":
+                        read_steps[page.pk, step.value["page"].pk].add(step.id)
+        done = set(StepCompletion.objects.values_list("journey_id", "member__user_id", "step_id"))
+        unfinished = [
+            view
+            for view in ContentView.objects.filter(
+                journey__program=harbourline_program()
+            ).select_related("journey")
+            if (view.journey.template_id, view.page_id) in read_steps
+            and not any(
+                (view.journey_id, view.user_id, step_id) in done
+                for step_id in read_steps[view.journey.template_id, view.page_id]
+            )
+        ]
+        assert len(unfinished) >= 5
+
+    def test_every_objective_has_a_valid_measure_and_a_figure_against_its_target(self):
+        measures = set()
+        for program in ProgramPage.objects.all():
+            program.objectives.stream_block.clean(program.objectives)
+            rows = compute_insights(program, SEED_DAY).insights.objectives
+            assert rows, program.title
+            for row in rows:
+                assert row.measure and row.target is not None, row.title
+                assert row.actual is not None and row.basis > 0, row.title
+                measures.add(row.measure)
+        assert measures >= {"matched", "milestone", "topic_pulse"}
 
     def test_reflections_and_meeting_notes_are_rendered_through_markdown(self):
         reflection = Reflection.objects.filter(text__contains="**").first()
