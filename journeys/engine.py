@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 __all__ = [
     "ACTIONABLE",
@@ -139,9 +140,12 @@ class Member:
     role: str
 
 
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A member marked a step of a milestone as done on a day."""
+class Completion(NamedTuple):
+    """A member marked a step of a milestone as done on a day.
+
+    A named tuple: the tick hands the engine hundreds of thousands of them, and
+    any 4-tuple in this order (a database row, say) serves as well.
+    """
 
     milestone_id: str
     step_id: str
@@ -167,6 +171,11 @@ class PreparedTemplate:
     first_slot: tuple[int, ...] = field(repr=False, compare=False)
     slot_audience: tuple[str, ...] = field(repr=False, compare=False)
     required_steps: tuple[int, ...] = field(repr=False, compare=False)
+    # milestone id -> the ids of its required steps, in template order
+    required_step_ids: Mapping[str, tuple[str, ...]] = field(repr=False, compare=False)
+    # Each milestone's timing, as the days to add to a journey's start and opening day.
+    opens_after: tuple[timedelta, ...] = field(repr=False, compare=False)
+    due_after: tuple[timedelta, ...] = field(repr=False, compare=False)
     # Known prerequisites (deduplicated) and their inverse, by position.
     prerequisites: tuple[tuple[int, ...], ...] = field(repr=False, compare=False)
     dependents: tuple[tuple[int, ...], ...] = field(repr=False, compare=False)
@@ -190,8 +199,7 @@ class JourneyInput:
     due_soon_days: int = 3
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneStatus:
+class MilestoneStatus(NamedTuple):
     """One milestone's state for one journey on one day.
 
     ``required`` counts required member-step pairs (required steps x audience
@@ -201,6 +209,9 @@ class MilestoneStatus:
     ``done_on`` is set only when the state is DONE: the day of the completion that
     finished the milestone, or for one without required steps the day it opened
     (its opening day, or its last prerequisite's ``done_on`` if later).
+
+    A named tuple, immutable and cheap to make: the tick makes one per
+    milestone of every active journey.
     """
 
     id: str
@@ -212,12 +223,15 @@ class MilestoneStatus:
     required: int
     completed: int
     audience_member_ids: tuple[int, ...]
-    steps_done: Mapping[str, frozenset[int]] = field(hash=False)
+    steps_done: Mapping[str, frozenset[int]]
     prerequisites_met: bool
 
+    def __hash__(self):
+        # ``steps_done`` is a dict; everything else pins the status down.
+        return hash((self.id, self.state, self.opens_on, self.done_on, self.completed))
 
-@dataclass(frozen=True, slots=True)
-class NextStep:
+
+class NextStep(NamedTuple):
     """The step a member should do next, and the state of its milestone."""
 
     milestone_id: str
@@ -301,6 +315,11 @@ def _prepare(milestones: tuple[MilestoneSpec, ...]) -> PreparedTemplate:
         first_slot=tuple(first_slot),
         slot_audience=tuple(slot_audience),
         required_steps=tuple(required_steps),
+        required_step_ids=MappingProxyType(
+            {spec.id: tuple(s.id for s in spec.steps if s.required) for spec in milestones}
+        ),
+        opens_after=tuple(timedelta(days=spec.opens_after_days) for spec in milestones),
+        due_after=tuple(timedelta(days=spec.due_after_days) for spec in milestones),
         prerequisites=prerequisites,
         dependents=tuple(tuple(d) for d in dependents),
     )
@@ -330,12 +349,13 @@ def compute(journey: JourneyInput, today: date) -> JourneyState:
     steps_done: list[dict[str, frozenset[int]]] = []
     last_activity = max(journey.activity_dates, default=None)
 
+    started_on = journey.started_on
     for position, spec in enumerate(specs):
         audience = audience_ids[spec.audience]
         size = len(audience)
-        opens_on = journey.started_on + timedelta(days=spec.opens_after_days)
+        opens_on = started_on + template.opens_after[position]
         opens.append(opens_on)
-        dues.append(opens_on + timedelta(days=spec.due_after_days))
+        dues.append(opens_on + template.due_after[position])
         if spec.track is not None and spec.track not in journey.tracks:
             excluded.append(MilestoneState.NOT_IN_TRACK)
         elif not size:
@@ -456,20 +476,22 @@ def _earliest_completions(
     the result independent of the order completions arrive in.
     """
     earliest: list[dict[int, date] | None] = [None] * len(template.slot_audience)
-    for completion in completions:
-        slot = template.slots.get((completion.milestone_id, completion.step_id))
+    slots = template.slots
+    slot_audience = template.slot_audience
+    for milestone_id, step_id, member_id, completed_on in completions:
+        slot = slots.get((milestone_id, step_id))
         if slot is None:
             continue
-        belongs = member_audiences.get(completion.member_id)
-        if belongs is None or template.slot_audience[slot] not in belongs:
+        belongs = member_audiences.get(member_id)
+        if belongs is None or slot_audience[slot] not in belongs:
             continue
         by_member = earliest[slot]
         if by_member is None:
-            earliest[slot] = {completion.member_id: completion.completed_on}
+            earliest[slot] = {member_id: completed_on}
         else:
-            seen = by_member.get(completion.member_id)
-            if seen is None or completion.completed_on < seen:
-                by_member[completion.member_id] = completion.completed_on
+            seen = by_member.get(member_id)
+            if seen is None or completed_on < seen:
+                by_member[member_id] = completed_on
     return earliest
 
 

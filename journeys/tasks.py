@@ -30,8 +30,9 @@ def advance_journeys(today: str | None = None) -> str:
 
 def advance_batch(journey_ids: list[int], today: str) -> str:
     day = datetime.date.fromisoformat(today)
-    recorded = notifications.record_batch(journey_ids, day)
-    emailed = notifications.deliver(journey_ids)
+    claim = notifications.new_claim()
+    recorded = notifications.record_batch(journey_ids, day, claim)
+    emailed = notifications.deliver(journey_ids, claim=claim)
     return f"{len(journey_ids)} journeys: {recorded} recorded, {emailed} emailed"
 
 

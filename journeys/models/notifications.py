@@ -22,8 +22,13 @@ class Notification(models.Model):
     email has gone (or is folded into a digest); an unsent row is retried.
     """
 
+    # No index of its own: the unique key below starts with the journey and
+    # serves its lookups, and every index costs each of the tick's writes.
     journey = models.ForeignKey(
-        "journeys.Journey", on_delete=models.CASCADE, related_name="notifications"
+        "journeys.Journey",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     member = models.ForeignKey(
         "journeys.JourneyMember", on_delete=models.CASCADE, related_name="notifications"

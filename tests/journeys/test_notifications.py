@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import override_settings
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_q.models import Schedule
 
@@ -193,6 +194,34 @@ def test_the_unsubscribe_link_works_without_signing_in(client, journey, pair, to
     assert ParticipantPreferences.objects.get(user=mentee).emails == EmailChoice.NONE
     notifications.advance_journeys(today)
     assert [m.to for m in mail.outbox] == [[pair[0].email]]
+
+
+@pytest.mark.parametrize("user_id", [1, 42, 9_876_543_210])
+def test_unsubscribe_tokens_are_the_ones_django_signing_makes(monkeypatch, user_id):
+    from django.core import signing
+
+    from journeys.services.notifications import (
+        UNSUBSCRIBE_SALT,
+        UnsubscribeSigner,
+        user_id_from_unsubscribe_token,
+    )
+
+    monkeypatch.setattr(signing.time, "time", lambda: 1_795_000_000.7)
+    expected = signing.dumps({"u": user_id}, salt=UNSUBSCRIBE_SALT)
+
+    token = UnsubscribeSigner().sign(user_id, now=1_795_000_000.7)
+
+    assert token == expected
+    assert user_id_from_unsubscribe_token(token) == user_id
+
+
+def test_an_unsubscribe_token_signed_with_another_secret_is_refused(settings, pair):
+    from journeys.services.notifications import UnsubscribeSigner, user_id_from_unsubscribe_token
+
+    token = UnsubscribeSigner().sign(pair[1].pk)
+    settings.SECRET_KEY = "another-secret-" + "x" * 50
+
+    assert user_id_from_unsubscribe_token(token) is None
 
 
 def test_a_tampered_unsubscribe_link_is_not_found(client, pair):
@@ -619,3 +648,25 @@ def test_marking_leaves_the_connection_as_it_found_it(journey, today):
 
     assert synchronous_commit() == before
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_rows_logged_under_a_claim_wait_for_that_delivery(journey, today):
+    claim = notifications.new_claim()
+
+    assert notifications.record_batch([journey.pk], today, claim) == 2
+    assert set(Notification.objects.values_list("claimed_by", flat=True)) == {claim}
+    assert notifications.deliver() == 0  # another delivery leaves them alone
+    assert notifications.deliver([journey.pk], claim=claim) == 2
+
+    assert len(mail.outbox) == 2
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_rows_whose_delivery_never_came_are_sent_once_the_claim_expires(journey, today):
+    notifications.record_batch([journey.pk], today, notifications.new_claim())
+    assert notifications.deliver() == 0
+
+    Notification.objects.update(claimed_at=timezone.now() - notifications.CLAIM_TIMEOUT)
+
+    assert notifications.deliver() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["mentee@example.com", "mentor@example.com"]
