@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes run side by side (pytest-xdist); each has a database of its own.
+TEST_WORKERS ?= 2
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
 .DEFAULT_GOAL := help
@@ -29,7 +31,7 @@ demo: install ## Migrate and seed the SQLite demo, sync schedules, serve both si
 	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
 
 test: install ## Run the test suite but the browser tests (DATABASE_URL chooses SQLite or PostgreSQL)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: install ## Run the browser tests: Playwright driving Debian's chromium, screenshots in test-artifacts/e2e/
 	TRELLIS_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
