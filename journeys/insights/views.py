@@ -86,32 +86,48 @@ def _page_key(request, program_id, computed_at) -> str | None:
     return "insights:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def _body_key(program_id, computed_at, viewer) -> str | None:
+    if computed_at is None:
+        return None
+    parts = [program_id, computed_at.isoformat(), *viewer]
+    return "insights:body:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 class ProgramInsightsView(InsightsMixin, TemplateView):
     """One program's dashboard: figures, charts, and tables with CSV links."""
 
     template_name = "journeys/insights/dashboard.html"
 
     def get(self, request, *args, **kwargs):
-        response = self.kept_page(request, kwargs["program_id"])
+        # When the kept figures were worked out, if they are fresh: the keys of
+        # the kept page and body, read without loading the figures themselves.
+        self.computed_at = fresh_computed_at(kwargs["program_id"], timezone.localdate())
+        response = self.kept_page(request, kwargs["program_id"], self.computed_at)
         if response is None:
             self.program = self.get_program()
-            self.insights = program_insights(self.program)
+            self.insights = None
             response = super().get(request, *args, **kwargs)
             response.render()
-            key = _page_key(request, self.program.pk, self.insights.computed_at)
+            key = _page_key(request, self.program.pk, self.computed_at)
             if key and response.status_code == 200:
                 cache.set(key, response.content, FRESH_SECONDS)
         add_never_cache_headers(response)
         return response
 
-    def kept_page(self, request, program_id):
+    def figures(self):
+        """The program's figures, loaded (or worked out) only when the body needs them."""
+        if self.insights is None:
+            self.insights = program_insights(self.program)
+            self.computed_at = self.insights.computed_at
+        return self.insights
+
+    def kept_page(self, request, program_id, computed_at):
         """The viewer's page as they last saw it, while its figures are fresh.
 
         Found without loading the program or its figures; whether the viewer
         may still see the program is checked again (for a sponsor, with one
         query), so a page is never served after the right to it is gone.
         """
-        computed_at = fresh_computed_at(program_id, timezone.localdate())
         key = _page_key(request, program_id, computed_at) if computed_at else None
         html = cache.get(key) if key else None
         if html is None or not may_see_program(request.user, program_id):
@@ -140,28 +156,18 @@ class ProgramInsightsView(InsightsMixin, TemplateView):
         if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
             journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
         # The body depends on the figures and on what the viewer may see, not on
-        # who they are: it is rendered once for everyone who sees the same.
-        key = (
-            "insights:body:"
-            + hashlib.sha256(
-                repr(
-                    [
-                        self.program.pk,
-                        self.insights.computed_at.isoformat(),
-                        names,
-                        journey_url,
-                        get_language(),
-                        timezone.get_current_timezone_name(),
-                    ]
-                ).encode()
-            ).hexdigest()
-        )
-        body = cache.get(key)
+        # who they are: it is rendered once for everyone who sees the same. While
+        # the figures are fresh, a kept body is found without loading them.
+        viewer = [names, journey_url, get_language(), timezone.get_current_timezone_name()]
+        key = _body_key(self.program.pk, self.computed_at, viewer)
+        body = cache.get(key) if key else None
         if body is None:
+            insights = self.figures()
             body = render_to_string(
                 "journeys/insights/dashboard_body.html",
-                self.body_context(self.insights, names, journey_url),
+                self.body_context(insights, names, journey_url),
             )
+            key = _body_key(self.program.pk, self.computed_at, viewer)
             cache.set(key, body, FRESH_SECONDS * 12)
         context.update({"program": self.program, "body": mark_safe(body)})  # noqa: S308
         return context
