@@ -50,7 +50,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tick import drop_database, emit, recreate_database
+from bench import pages
+from bench.tick import drop_database, emit, recreate_database, start_pairs
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench_insights"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -134,7 +135,6 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
         Journey,
         JourneyMember,
         Meeting,
-        MemberRole,
         PulseResponse,
         StepCompletion,
     )
@@ -178,35 +178,7 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
     )
     now = timezone.now()
     starts = [today - datetime.timedelta(days=rng.randrange(0, 200)) for _ in range(journeys)]
-    Journey.objects.bulk_create(
-        (
-            Journey(
-                program=program,
-                template=page,
-                template_revision=revision,
-                started_on=s,
-                changed_at=now,
-            )
-            for s in starts
-        ),
-        batch_size=5000,
-    )
-    journey_rows = list(
-        Journey.objects.filter(program=program).order_by("pk").values_list("pk", "started_on")
-    )
-    JourneyMember.objects.bulk_create(
-        (
-            JourneyMember(
-                journey_id=jid,
-                user_id=user_ids[2 * i + r],
-                role=(MemberRole.MENTOR, MemberRole.MENTEE)[r],
-                joined_on=started,
-            )
-            for i, (jid, started) in enumerate(journey_rows)
-            for r in (0, 1)
-        ),
-        batch_size=5000,
-    )
+    journey_rows = start_pairs(program, page, revision, starts, user_ids, changed_at=now)
     members = {}
     for mid, jid, user_id in JourneyMember.objects.filter(journey__program=program).values_list(
         "pk", "journey_id", "user_id"
@@ -351,29 +323,8 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
 # Measuring ---------------------------------------------------------------------------------
 
 
-class Meter:
-    def __init__(self, client, warmup: int, requests: int):
-        self.client = client
-        self.warmup = warmup
-        self.requests = requests
-
-    def get(self, url: str):
-        response = self.client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}")
-        return response
-
-    def median_ms(self, url: str, requests: int | None = None, before=None) -> float:
-        for _ in range(self.warmup):
-            if before:
-                before()
-            self.get(url)
-        samples = []
-        for _ in range(requests or self.requests):
-            if before:
-                before()
-            samples.append(self.timed(url))
-        return statistics.median(samples)
+class Meter(pages.Meter):
+    """The pages benchmark's meter, and pages timed in turn with a reference."""
 
     def timed(self, url: str) -> float:
         start = time.perf_counter()
@@ -390,21 +341,11 @@ class Meter:
         for _ in range(self.warmup):
             self.get(reference)
             self.get(url)
-        pages, references = [], []
+        timed_pages, references = [], []
         for _ in range(self.requests):
             references.append(self.timed(reference))
-            pages.append(self.timed(url))
-        return statistics.median(pages), statistics.median(references)
-
-    def queries(self, url: str, before=None) -> int:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        if before:
-            before()
-        with CaptureQueriesContext(connection) as captured:
-            self.get(url)
-        return len(captured)
+            timed_pages.append(self.timed(url))
+        return statistics.median(timed_pages), statistics.median(references)
 
 
 def use_redis(redis_url: str) -> str:
@@ -430,15 +371,6 @@ def use_redis(redis_url: str) -> str:
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     return f"Redis at {redis_url}"
-
-
-def check_cached_templates() -> None:
-    from django.template import engines
-    from django.template.loaders.cached import Loader
-
-    loaders = engines["django"].engine.template_loaders
-    if not all(isinstance(loader, Loader) for loader in loaders):
-        raise SystemExit("Templates are not cached: run with DEBUG off, as in production.")
 
 
 def main() -> None:
@@ -474,7 +406,7 @@ def main() -> None:
 
     try:
         call_command("migrate", verbosity=0)
-        check_cached_templates()
+        pages.check_cached_templates()
         today = timezone.localdate()
         rng = random.Random(args.seed)
         started = time.perf_counter()
@@ -507,7 +439,7 @@ def main() -> None:
         urls = {p: reverse("insights:program", args=[p.pk]) for p in (small, big)}
         for program_url in urls.values():
             meter.get(program_url)  # parse templates, set the CSRF cookie
-        cold_queries = {p: meter.queries(u, before=cache.clear) for p, u in urls.items()}
+        cold_queries = {p: meter.queries(u, fresh=True) for p, u in urls.items()}
         big_url = urls[big]
         cold = []
         for _ in range(args.cold):

@@ -164,6 +164,43 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
+def start_pairs(program, page, revision, starts, user_ids, changed_at=None):
+    """A journey of ``program`` per start day, its mentor and mentee the users
+    of ``user_ids`` taken two by two; the (pk, started_on) rows, by pk."""
+    from journeys.models import Journey, JourneyMember, MemberRole
+
+    Journey.objects.bulk_create(
+        (
+            Journey(
+                program=program,
+                template=page,
+                template_revision=revision,
+                started_on=s,
+                changed_at=changed_at,
+            )
+            for s in starts
+        ),
+        batch_size=5000,
+    )
+    journey_rows = list(
+        Journey.objects.filter(program=program).order_by("pk").values_list("pk", "started_on")
+    )
+    JourneyMember.objects.bulk_create(
+        (
+            JourneyMember(
+                journey_id=jid,
+                user_id=user_ids[2 * i + r],
+                role=(MemberRole.MENTOR, MemberRole.MENTEE)[r],
+                joined_on=started,
+            )
+            for i, (jid, started) in enumerate(journey_rows)
+            for r in (0, 1)
+        ),
+        batch_size=5000,
+    )
+    return journey_rows
+
+
 def build(journeys: int, today: datetime.date, seed: int) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -172,7 +209,7 @@ def build(journeys: int, today: datetime.date, seed: int) -> None:
 
     from cms.models import HomePage
     from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-    from journeys.models import Journey, JourneyMember, MemberRole, StepCompletion
+    from journeys.models import JourneyMember, StepCompletion
 
     rng = random.Random(seed)
     root = Page.get_first_root_node()
@@ -205,27 +242,7 @@ def build(journeys: int, today: datetime.date, seed: int) -> None:
     )
     user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
     starts = [today - datetime.timedelta(days=rng.randrange(0, 200)) for _ in range(journeys)]
-    Journey.objects.bulk_create(
-        (
-            Journey(program=program, template=page, template_revision=revision, started_on=s)
-            for s in starts
-        ),
-        batch_size=5000,
-    )
-    journey_rows = list(Journey.objects.order_by("pk").values_list("pk", "started_on"))
-    JourneyMember.objects.bulk_create(
-        (
-            JourneyMember(
-                journey_id=jid,
-                user_id=user_ids[2 * i + r],
-                role=(MemberRole.MENTOR, MemberRole.MENTEE)[r],
-                joined_on=started,
-            )
-            for i, (jid, started) in enumerate(journey_rows)
-            for r in (0, 1)
-        ),
-        batch_size=5000,
-    )
+    journey_rows = start_pairs(program, page, revision, starts, user_ids)
     members = {}
     for mid, jid in JourneyMember.objects.values_list("pk", "journey_id"):
         members.setdefault(jid, []).append(mid)

@@ -137,6 +137,25 @@ def _x_labels(xs, labels) -> tuple[XLabel, ...]:
     )
 
 
+def _over_time(chart_id, title, description, maximum, unit, xs, labels, **marks) -> Chart:
+    """A chart with a value axis from 0 to ``maximum`` and ``labels`` along the bottom."""
+    baseline = HEIGHT - BOTTOM
+    return Chart(
+        id=chart_id,
+        title=title,
+        description=description,
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        baseline=baseline,
+        ticks=_ticks(TOP, baseline, maximum, unit),
+        label_x=LEFT - 6,
+        x_labels=_x_labels(xs, labels),
+        **marks,
+    )
+
+
 def column_chart(chart_id, title, description, points, unit="") -> Chart:
     """Vertical bars, one per (label, value) point, on a shared scale from 0."""
     maximum = nice_max(max((v for _label, v in points), default=0))
@@ -161,19 +180,15 @@ def column_chart(chart_id, title, description, points, unit="") -> Chart:
                 text_y=round(baseline - height - 4, 1),
             )
         )
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
+    return _over_time(
+        chart_id,
+        title,
+        description,
+        maximum,
+        unit,
+        xs,
+        [label for label, _v in points],
         kind="columns",
-        width=WIDTH,
-        height=HEIGHT,
-        left=LEFT,
-        right=WIDTH - RIGHT,
-        baseline=baseline,
-        ticks=_ticks(TOP, baseline, maximum, unit),
-        label_x=LEFT - 6,
-        x_labels=_x_labels(xs, [label for label, _v in points]),
         columns=tuple(columns),
     )
 
@@ -207,20 +222,8 @@ def line_chart(chart_id, title, description, labels, series, unit="") -> Chart:
                 points=points,
             )
         )
-    return Chart(
-        id=chart_id,
-        title=title,
-        description=description,
-        kind="lines",
-        width=WIDTH,
-        height=HEIGHT,
-        left=LEFT,
-        right=WIDTH - RIGHT,
-        baseline=baseline,
-        ticks=_ticks(TOP, baseline, maximum, unit),
-        label_x=LEFT - 6,
-        x_labels=_x_labels(xs, labels),
-        series=tuple(drawn),
+    return _over_time(
+        chart_id, title, description, maximum, unit, xs, labels, kind="lines", series=tuple(drawn)
     )
 
 
