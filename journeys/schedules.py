@@ -13,6 +13,13 @@ SCHEDULES = [
         "schedule_type": Schedule.HOURLY,
     },
     {
+        # Retries, and anything whose request to deliver was lost (a broker down).
+        "name": "trellis.deliver_outbox",
+        "func": "journeys.tasks.deliver_outbox",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "trellis.participant_digests",
         "func": "journeys.tasks.send_participant_digests",
         "schedule_type": Schedule.WEEKLY,

@@ -1,49 +1,51 @@
 """django-q2 entry points for journeys: thin, idempotent, keyed by plain values.
 
-Each re-reads what it needs and delegates to ``services.notifications``;
-running one twice does nothing the first run did not already do.
+Each re-reads what it needs and delegates to a service; running one twice
+does nothing the first run did not already do. Every one fits well inside
+the worker's task timeout (``Q_CLUSTER["timeout"]``): the tick fans out one
+task per batch of journeys, and a delivery task hands over to a successor
+after ``outbox.TASK_SECONDS``.
 """
 
 import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
 from .insights import digest
 from .queue import enqueue
-from .services import notifications
+from .services import notifications, outbox
 
 
 def advance_journeys(today: str | None = None) -> str:
-    """The hourly tick. With fan-out on, queues one task per batch of journeys."""
+    """The hourly tick: queues one task per batch of journeys due, for every worker to share."""
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    if not settings.TRELLIS_TICK_FAN_OUT:
-        return str(notifications.advance_journeys(day))
     batches = 0
-    # Deliver what an earlier run logged but could not send.
-    enqueue("journeys.tasks.deliver_pending", group="advance_journeys")
     for ids in notifications.journey_id_batches(day):
         enqueue("journeys.tasks.advance_batch", ids, day.isoformat(), group="advance_journeys")
         batches += 1
+    # Anything an earlier run queued and could not deliver goes now.
+    outbox.ask_for_delivery()
     return f"queued {batches} batches"
 
 
 def advance_batch(journey_ids: list[int], today: str) -> str:
-    day = datetime.date.fromisoformat(today)
-    claim = notifications.new_claim()
-    recorded = notifications.record_batch(journey_ids, day, claim)
-    emailed = notifications.deliver(journey_ids, claim=claim)
-    return f"{len(journey_ids)} journeys: {recorded} recorded, {emailed} emailed"
+    """Record one batch: its notifications and their emails, in one transaction."""
+    result = notifications.record_batch(journey_ids, datetime.date.fromisoformat(today))
+    return f"{result.journeys} journeys: {result.recorded} recorded, {result.emails} emails queued"
 
 
-def deliver_pending() -> str:
-    return f"{notifications.deliver()} emails sent"
+def deliver_outbox() -> str:
+    """Send what is due in the outbox; hand over to a successor if time runs out."""
+    result = outbox.deliver_due(seconds=outbox.TASK_SECONDS)
+    if outbox.more_due():
+        outbox.ask_for_delivery()
+    return str(result)
 
 
 def send_participant_digests() -> str:
-    return f"{notifications.send_participant_digests()} digests sent"
+    return f"{notifications.send_participant_digests()} digests queued"
 
 
 def send_insights_digests() -> str:
-    """The weekly insights digest to program admins and sponsors; sent once a week each."""
-    return f"{digest.send_insights_digests()} insights digests sent"
+    """The weekly insights digest to program admins and sponsors; once a week each."""
+    return f"{digest.send_insights_digests()} insights digests queued"

@@ -37,12 +37,14 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
 from . import engine
 from .admin_forms import StartJourneysForm
 from .exceptions import InvalidJourney
 from .models import (
+    EmailStatus,
     Goal,
     GoalStatus,
     Journey,
@@ -51,6 +53,7 @@ from .models import (
     JourneyStatus,
     Meeting,
     MemberRole,
+    OutboxEmail,
     ProgramPage,
     Reflection,
 )
@@ -513,3 +516,56 @@ class JourneyViewSet(ModelViewSet):
     def get_urlpatterns(self):
         patterns = [p for p in super().get_urlpatterns() if p.name != "add"]
         return [*patterns, path("start/", self.start_view, name="start")]
+
+
+# The outbox ------------------------------------------------------------------------------
+
+
+class OutboxPermissionPolicy(ModelPermissionPolicy):
+    """Emails are looked at, never written or changed by hand: only viewing is allowed."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and super().user_has_permission(user, "view")
+
+
+class OutboxFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(choices=EmailStatus.choices, label=gettext_lazy("Status"))
+
+    class Meta:
+        model = OutboxEmail
+        fields = ["status"]
+
+
+class OutboxViewSet(ModelViewSet):
+    """What Trellis has emailed, is about to, and could not: for whoever may view it
+    (superusers), so a failing mail server is seen, not guessed. The emails' contents
+    are not shown."""
+
+    model = OutboxEmail
+    name = "outbox"
+    icon = "mail"
+    menu_label = gettext_lazy("Outbox")
+    add_to_settings_menu = True
+    filterset_class = OutboxFilterSet
+    search_fields = ["subject", "recipient__email"]
+    ordering = ["-created_at"]
+    list_per_page = 50
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    # Nobody may add or edit (the permission policy refuses it); the form is never shown.
+    form_fields = ["status"]
+    list_display = ["subject", "recipient", "status", "attempts", "created_at", "sent_at"]
+    inspect_view_fields = [
+        "subject",
+        "recipient",
+        "template",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "send_after",
+        "sent_at",
+    ]

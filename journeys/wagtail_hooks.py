@@ -1,10 +1,17 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, and insights."""
 
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 
 from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
-from .viewsets import JourneyViewSet, UpgradeJourneysBulkAction
+from .models import OutboxEmail
+from .viewsets import (
+    JourneyViewSet,
+    OutboxPermissionPolicy,
+    OutboxViewSet,
+    UpgradeJourneysBulkAction,
+)
 
 
 @hooks.register("register_admin_viewset")
@@ -13,6 +20,14 @@ def register_journey_viewset():
 
 
 hooks.register("register_bulk_action", UpgradeJourneysBulkAction)
+
+
+register_permission_policy(OutboxEmail, OutboxPermissionPolicy(OutboxEmail))
+
+
+@hooks.register("register_admin_viewset")
+def register_outbox_viewset():
+    return OutboxViewSet()
 
 
 @hooks.register("register_admin_viewset")

@@ -572,10 +572,10 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
         messages.success(
             self.request,
             ngettext(
-                "Approved %(count)d match and started %(journeys)d journey; both sides "
-                "are being introduced by email.",
-                "Approved %(count)d matches and started %(journeys)d journeys; both sides "
-                "are being introduced by email.",
+                "Approved %(count)d match and started %(journeys)d journey; introductions to "
+                "both sides are queued and will be emailed shortly.",
+                "Approved %(count)d matches and started %(journeys)d journeys; introductions to "
+                "both sides are queued and will be emailed shortly.",
                 len(proposals),
             )
             % {"count": len(proposals), "journeys": len(journeys)},

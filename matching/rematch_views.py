@@ -303,8 +303,8 @@ class RematchView(WagtailAdminTemplateMixin, TemplateView):
                 messages.success(
                     request,
                     _(
-                        "%(partner)s has taken over in the journey; the new pair has been "
-                        "introduced by email."
+                        "%(partner)s has taken over in the journey; the new pair's "
+                        "introductions are queued and will be emailed shortly."
                     )
                     % {"partner": data["new_partner"].user},
                 )

@@ -106,6 +106,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database has several writers (the site and each worker): a
+    # transaction takes the write lock when it starts, so two never deadlock
+    # upgrading a read lock, and the second simply waits.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "cms.User"
@@ -157,6 +162,10 @@ else:
         }
     }
 
+# Every task fits well inside the timeout: the tick queues one task per batch
+# of 500 journeys (well under a minute each), and a delivery task hands over to
+# a successor after a minute. ``retry`` is longer than ``timeout``, so a task
+# is never started twice while it is still running.
 Q_CLUSTER = {
     "name": "trellis",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
@@ -172,10 +181,6 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-
-# With Redis, the hourly tick queues one task per batch of journeys so that
-# every worker shares it; on the database queue it runs in one task.
-TRELLIS_TICK_FAN_OUT = env_bool("TRELLIS_TICK_FAN_OUT", bool(REDIS_URL))
 
 # Wagtail's own background work (reference index, image renditions) runs
 # inline with the request that caused it; Trellis's work goes to django-q2.

@@ -9,9 +9,11 @@ Rules enforced here:
   lowest scores first, up to ``AT_RISK_NAMES``) with a link to each journey
   in the admin; the sponsor reads counts only.
 * Once a week: one digest per program, person and ISO week, however often the
-  task runs. A row in ``InsightsDigest`` claims the digest before it is sent
-  (its unique key turns a second, concurrent claim away); a send that fails
-  gives the claim back, so the next run tries again.
+  task runs. A row in ``InsightsDigest`` claims the digest (its unique key
+  turns a second, concurrent claim away) in the transaction that writes the
+  email to the outbox, whose workers deliver it, retrying as they do.
+* One programme whose digest fails (its figures cannot be worked out) is
+  logged and skipped; the others' digests still go.
 * People who used the "stop these emails" link (``EmailChoice.NONE``) get none.
 * No words anyone wrote: the digest holds counts, states, scores and names.
 """
@@ -30,7 +32,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import EmailChoice, InsightsDigest, ParticipantPreferences, ProgramPage
-from ..services.notifications import Mailer
+from ..services import outbox
 from ..signals_receivers import PROGRAM_ADMINS
 from .health import AT_RISK, BANDS
 from .store import program_insights, program_journeys
@@ -109,16 +111,30 @@ def digest_context(program, insights, at_risk_rows, for_admin: bool) -> dict:
     return context
 
 
-def _claim(program, user, week: str) -> InsightsDigest | None:
+def queue_digest(program, user, week: str, context: dict, subject: str) -> bool:
+    """Claim this week's digest for ``user`` and write it to the outbox, together.
+
+    Returns False when it was claimed already (sent this week, or being
+    written by another run at the same moment).
+    """
     try:
         with transaction.atomic():
-            return InsightsDigest.objects.create(program=program, recipient=user, week=week)
-    except IntegrityError:  # already sent this week, or being sent by another run
-        return None
+            claim = InsightsDigest.objects.create(program=program, recipient=user, week=week)
+            (email,) = outbox.queue_emails(
+                [outbox.new_email(user.pk, TEMPLATE, subject, context, program_id=program.pk)]
+            )
+            InsightsDigest.objects.filter(pk=claim.pk).update(email=email)
+    except IntegrityError:
+        return False
+    return True
 
 
-def send_insights_digests(today: date | None = None, mailer: Mailer | None = None) -> int:
-    """Send this week's digests that have not gone yet; returns how many were sent."""
+def send_insights_digests(today: date | None = None) -> int:
+    """Write this week's digests that have not gone yet; returns how many were written.
+
+    A programme whose digest cannot be worked out is logged and skipped: the
+    others still go.
+    """
     today = today or timezone.localdate()
     week = iso_week(today)
     admins = list(
@@ -133,43 +149,38 @@ def send_insights_digests(today: date | None = None, mailer: Mailer | None = Non
             "user_id", flat=True
         )
     )
-    mailer = mailer or Mailer()
-    sent = 0
+    written = 0
     for program in ProgramPage.objects.live().select_related("sponsor__user").order_by("pk"):
-        done = set(
-            InsightsDigest.objects.filter(program=program, week=week).values_list(
-                "recipient_id", flat=True
-            )
+        try:
+            written += _program_digests(program, admins, stopped, week, today)
+        except Exception:
+            logger.exception("The insights digest of program %s could not be written.", program.pk)
+    return written
+
+
+def _program_digests(program, admins, stopped, week: str, today: date) -> int:
+    done = set(
+        InsightsDigest.objects.filter(program=program, week=week).values_list(
+            "recipient_id", flat=True
         )
-        pending = [
-            (user, for_admin)
-            for user, for_admin in recipients(program, admins)
-            if user.pk not in done and user.pk not in stopped
-        ]
-        if not pending:
-            continue
-        insights = program_insights(program, today)
-        at_risk = (
-            [row for row in program_journeys(program, today) if row.band == AT_RISK]
-            if any(for_admin for _user, for_admin in pending)
-            else []
-        )
-        subject = _("This week in “%(program)s”") % {"program": program.title}
-        for user, for_admin in pending:
-            claim = _claim(program, user, week)
-            if claim is None:
-                continue
-            try:
-                mailer.send(
-                    user,
-                    TEMPLATE,
-                    digest_context(program, insights, at_risk, for_admin),
-                    subject=subject,
-                    program_id=program.pk,
-                )
-            except Exception:
-                claim.delete()
-                raise
-            InsightsDigest.objects.filter(pk=claim.pk).update(sent_at=timezone.now())
-            sent += 1
-    return sent
+    )
+    pending = [
+        (user, for_admin)
+        for user, for_admin in recipients(program, admins)
+        if user.pk not in done and user.pk not in stopped
+    ]
+    if not pending:
+        return 0
+    insights = program_insights(program, today)
+    at_risk = (
+        [row for row in program_journeys(program, today) if row.band == AT_RISK]
+        if any(for_admin for _user, for_admin in pending)
+        else []
+    )
+    subject = _("This week in “%(program)s”") % {"program": program.title}
+    written = 0
+    for user, for_admin in pending:
+        context = digest_context(program, insights, at_risk, for_admin)
+        if queue_digest(program, user, week, context, subject):
+            written += 1
+    return written

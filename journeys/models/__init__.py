@@ -12,12 +12,21 @@ from .journeys import (
     Reflection,
     StepCompletion,
 )
-from .notifications import EmailChoice, Notification, NotificationKind, ParticipantPreferences
+from .notifications import (
+    Delivery,
+    EmailChoice,
+    Notification,
+    NotificationKind,
+    ParticipantPreferences,
+)
+from .outbox import EmailStatus, OutboxEmail
 from .programs import JourneyPage, Measure, ObjectiveBlock, ProgramPage
 
 __all__ = [
     "ContentView",
+    "Delivery",
     "EmailChoice",
+    "EmailStatus",
     "Goal",
     "GoalStatus",
     "InsightsDigest",
@@ -32,6 +41,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "ObjectiveBlock",
+    "OutboxEmail",
     "ParticipantPreferences",
     "ProgramPage",
     "PulseResponse",

@@ -35,8 +35,8 @@ class InsightsDigest(models.Model):
     """One weekly insights digest to one person about one program.
 
     The unique key makes it go at most once a week however often the task
-    runs: the row is written (claimed) before the email is sent, ``sent_at``
-    filled after, and a failed send deletes the row so the next run retries.
+    runs: the row is written in the same transaction as the email it queues in
+    the outbox, so there is either both or neither.
     """
 
     program = models.ForeignKey("journeys.ProgramPage", on_delete=models.CASCADE, related_name="+")
@@ -44,10 +44,12 @@ class InsightsDigest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     week = models.CharField(
-        max_length=8, help_text=_("The ISO week the digest was sent in, e.g. 2026-W10.")
+        max_length=8, help_text=_("The ISO week the digest was written in, e.g. 2026-W10.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(
+        "journeys.OutboxEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

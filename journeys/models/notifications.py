@@ -14,12 +14,21 @@ class NotificationKind(models.TextChoices):
     INACTIVE = "inactive", _("Pair inactive")
 
 
+class Delivery(models.TextChoices):
+    EMAIL = "email", _("In an email of its own")
+    DIGEST = "digest", _("Waiting for the weekly digest")
+    DIGESTED = "digested", _("In a weekly digest")
+    SUPPRESSED = "suppressed", _("Not sent: the person wants no email")
+
+
 class Notification(models.Model):
-    """One notification to one member, recorded before it is sent.
+    """One notification to one member: the tick's record that it happened.
 
     The unique key makes a notification happen at most once however often,
-    or however concurrently, the tick runs. ``sent_at`` is filled when the
-    email has gone (or is folded into a digest); an unsent row is retried.
+    or however concurrently, the tick runs. It is recorded together with the
+    email that carries it (in the outbox), or marked for the member's weekly
+    digest (and marked digested, with the digest's email, once that is
+    written), or suppressed.
     """
 
     # No index of its own: the unique key below starts with the journey and
@@ -41,11 +50,14 @@ class Notification(models.Model):
         help_text=_("Distinguishes repeats of the same kind, e.g. the inactivity period."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=32, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivery = models.CharField(
-        max_length=10, blank=True, help_text=_("How it went out: email, digest or suppressed.")
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    email = models.ForeignKey(
+        "journeys.OutboxEmail",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The weekly digest that carried it, once written."),
     )
 
     class Meta:
@@ -55,7 +67,13 @@ class Notification(models.Model):
                 name="notification_once",
             )
         ]
-        indexes = [models.Index(fields=["sent_at"])]
+        indexes = [
+            models.Index(
+                fields=["member"],
+                name="notification_digest_waiting",
+                condition=models.Q(delivery="digest"),
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.member}"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models.functions import TruncDate
 
 from .. import engine
@@ -47,13 +46,14 @@ class MemberRow:
 
 
 class JourneyRow(NamedTuple):
-    """A journey as the tick needs it: five columns, no model instance."""
+    """A journey as the tick needs it: a few columns, no model instance."""
 
     pk: int
     program_id: int
     template_revision_id: int
     started_on: date
     last_activity_on: date | None
+    uuid: object
 
 
 @dataclass(frozen=True)
@@ -122,12 +122,10 @@ def tick_states(journey_ids, today: date) -> TickBatch:
     """
     journeys = [
         JourneyRow(*row)
-        for row in fetch_rows(
-            Journey.objects.filter(pk__any_of=journey_ids, status=JourneyStatus.ACTIVE)
-            .order_by("pk")
-            .values_list(
-                "pk", "program_id", "template_revision_id", "started_on", "last_activity_on"
-            )
+        for row in Journey.objects.filter(pk__any_of=journey_ids, status=JourneyStatus.ACTIVE)
+        .order_by("pk")
+        .values_list(
+            "pk", "program_id", "template_revision_id", "started_on", "last_activity_on", "uuid"
         )
     ]
     if not journeys:
@@ -135,7 +133,7 @@ def tick_states(journey_ids, today: date) -> TickBatch:
     ids = [j.pk for j in journeys]
     snapshots = snapshots_for_revision_ids({j.template_revision_id for j in journeys})
     members = defaultdict(list)
-    for pk, journey_id, role, user_id in fetch_rows(
+    for pk, journey_id, role, user_id in (
         JourneyMember.objects.filter(journey_id__any_of=ids, left_on__isnull=True)
         .order_by("role", "pk")
         .values_list("pk", "journey_id", "role", "user_id")
@@ -154,37 +152,17 @@ def tick_states(journey_ids, today: date) -> TickBatch:
     )
 
 
-def fetch_rows(queryset) -> list[tuple]:
-    """A ``values_list`` queryset's rows, as the database driver gives them.
-
-    PostgreSQL's driver already gives Python's types for the columns read here
-    (integers, text, dates), so Django's per-row conversion is skipped: the
-    tick reads hundreds of thousands of rows. Other databases (SQLite gives
-    dates as text) go through Django.
-    """
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _completions_and_tracks(ids):
     """Each journey's completions, as engine-ready tuples, and its track topic ids."""
     completions = defaultdict(list)
-    for row in fetch_rows(
-        StepCompletion.objects.filter(journey_id__any_of=ids).values_list(
-            "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
-        )
+    for row in StepCompletion.objects.filter(journey_id__any_of=ids).values_list(
+        "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
     ):
         completions[row[0]].append(row[1:])
     tracks = defaultdict(list)
-    for journey_id, topic_id in fetch_rows(
-        Journey.tracks.through.objects.filter(journey_id__any_of=ids).values_list(
-            "journey_id", "topic_id"
-        )
-    ):
+    for journey_id, topic_id in Journey.tracks.through.objects.filter(
+        journey_id__any_of=ids
+    ).values_list("journey_id", "topic_id"):
         tracks[journey_id].append(topic_id)
     return completions, tracks
 

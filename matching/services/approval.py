@@ -13,8 +13,9 @@ The rules it enforces:
 * Pairs start the program's pair journey. In a circles run, the approved members of a
   mentor's circle start one circle journey together.
 * Everything happens in one transaction: if one journey cannot start (the program has
-  no default journey), nothing is approved and the error says why. Introductions are
-  emailed once the transaction has committed.
+  no default journey), nothing is approved and the error says why. The introductions
+  are written to the outbox in that same transaction and emailed by a worker, so an
+  approval never waits for, or fails with, the mail server.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from journeys.exceptions import InvalidJourney
 from journeys.models import MemberRole
-from journeys.services.notifications import Mailer
+from journeys.services import outbox
 from journeys.services.starting import start_journey
 
 from ..exceptions import MatchingError
@@ -81,7 +82,7 @@ def approve_proposals(
             pk__in={p.mentee_id for p in rows} | {p.mentor_id for p in rows}
         ).update(status=EnrollmentStatus.MATCHED)
         if introduce:
-            transaction.on_commit(lambda: send_introductions([p.pk for p in rows]))
+            queue_introductions(rows)
     return journeys
 
 
@@ -186,10 +187,9 @@ def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> l
         ((value, key) for key, value in (proposal.explanation or {}).items() if value > 0),
         reverse=True,
     )
-    offered = set(proposal.mentor.topics_offered.values_list("name", flat=True))
-    sought = list(
-        proposal.mentee.topics_sought.filter(name__in=offered).values_list("name", flat=True)
-    )
+    # ``.all()`` so that topics prefetched for many proposals are read, not queried.
+    offered = {topic.name for topic in proposal.mentor.topics_offered.all()}
+    sought = [topic.name for topic in proposal.mentee.topics_sought.all() if topic.name in offered]
     sentences = []
     for _value, key in parts:
         if key in CRITERIA:
@@ -212,39 +212,48 @@ def _snapshot(proposal: MatchProposal) -> dict:
     return snapshot_policy(policy) if policy else {}
 
 
-def send_introductions(proposal_ids) -> int:
-    """Email both sides of each approved proposal; returns the number of emails sent."""
-    proposals = (
-        MatchProposal.objects.filter(pk__in=proposal_ids, status=ProposalStatus.APPROVED)
+def queue_introductions(proposals) -> int:
+    """Write both sides' introductions to the outbox; returns how many emails.
+
+    Call it in the transaction that approves the proposals. The proposals'
+    journeys must have started.
+    """
+    proposals = list(
+        MatchProposal.objects.filter(pk__in=[p.pk for p in proposals])
         .select_related("mentee__user", "mentor__user", "program", "journey", "run")
+        .prefetch_related("mentor__topics_offered", "mentee__topics_sought")
         .order_by("pk")
     )
-    mailer = Mailer()
-    sent = 0
+    policies = {}
+    emails = []
     for proposal in proposals:
-        reasons = reasons_in_words(proposal)
-        root = mailer.site_root(proposal.program_id)
-        journey_url = root + mailer.item_url(proposal.journey.uuid, "") if proposal.journey else ""
+        if proposal.journey is None:
+            continue
+        key = proposal.run_id or f"program:{proposal.program_id}"
+        if key not in policies:
+            policies[key] = _snapshot(proposal)
+        reasons = reasons_in_words(proposal, policies[key])
         for person, partner, role in (
             (proposal.mentee.user, proposal.mentor.user, _("mentor")),
             (proposal.mentor.user, proposal.mentee.user, _("mentee")),
         ):
-            mailer.send(
-                person,
-                "matching/emails/introduction",
-                {
-                    "partner": partner,
-                    "partner_role": role,
-                    "program": proposal.program,
-                    "reasons": reasons,
-                    "journey_url": journey_url,
-                },
-                _("Meet your %(role)s in %(program)s")
-                % {
-                    "role": role,
-                    "program": proposal.program.title,
-                },
-                proposal.program_id,
+            emails.append(
+                outbox.new_email(
+                    person.pk,
+                    "matching/emails/introduction",
+                    _("Meet your %(role)s in %(program)s")
+                    % {"role": role, "program": proposal.program.title},
+                    {
+                        "partner_name": str(partner),
+                        "partner_role": str(role),
+                        "program_title": proposal.program.title,
+                        "reasons": reasons,
+                        "journey_uuid": str(proposal.journey.uuid),
+                    },
+                    program_id=proposal.program_id,
+                    journey_id=proposal.journey_id,
+                    honours_choice=False,
+                )
             )
-            sent += 1
-    return sent
+    outbox.queue_emails(emails)
+    return len(emails)

@@ -17,11 +17,10 @@ The rules it enforces:
   already in, and the new pair must be allowed by the policy's hard constraints.
 * Enrolment statuses follow the matches: the new partner is matched; whoever has no
   match left is waiting again (unless they withdrew).
-* The journey's ``changed_at`` moves, so the hourly tick looks at it again and the
-  participant pages kept in the cache are rendered afresh; notifications not yet sent
-  to the person who left are dropped.
-* Everything is checked first and written in one transaction; the new pair's
-  introduction is emailed once it has committed.
+* The journey's ``changed_at`` moves, so the hourly tick looks at it again; the
+  notifications waiting for the digest of the person who left are dropped.
+* Everything is checked first and written in one transaction, the new pair's
+  introductions to the outbox with it.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.models import Journey, JourneyMember, JourneyStatus, Notification
+from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
 
 from ..exceptions import MatchingError
 from ..models import (
@@ -44,7 +43,7 @@ from ..models import (
     RequestStatus,
     RoleWanted,
 )
-from .approval import send_introductions
+from .approval import queue_introductions
 from .candidates import score_candidates
 from .selfmatch import MENTOR_ROLES, places_left, snapshot_for
 
@@ -85,7 +84,7 @@ def _end(proposal: MatchProposal, reason: str, today: date) -> None:
 
 
 def _touch(journey: Journey, **changes) -> None:
-    """Record that the journey changed: the tick and the kept pages key on ``changed_at``."""
+    """Record that the journey changed (``changed_at``), so the hourly tick looks again."""
     for name, value in changes.items():
         setattr(journey, name, value)
     journey.changed_at = timezone.now()
@@ -98,9 +97,10 @@ def _leave(journey: Journey, user, today: date) -> JourneyMember | None:
         return None
     member.left_on = today
     member.save(update_fields=["left_on"])
-    # Whatever the tick logged for them and has not sent is no longer theirs to hear.
-    Notification.objects.filter(member=member, sent_at__isnull=True).update(
-        sent_at=timezone.now(), delivery="suppressed"
+    # What waited for their weekly digest is no longer theirs to hear; emails about
+    # this journey still in the outbox are not sent to someone who has left it.
+    Notification.objects.filter(member=member, delivery=Delivery.DIGEST).update(
+        delivery=Delivery.SUPPRESSED
     )
     return member
 
@@ -242,8 +242,7 @@ def rematch(
             )
         _touch(journey)
         _settle_statuses([leaver.pk, new_partner.pk])
-        ids = [p.pk for p in created]
-        transaction.on_commit(lambda: send_introductions(ids))
+        queue_introductions(created)
     return created[0]
 
 

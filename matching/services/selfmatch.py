@@ -19,8 +19,9 @@ The rules it enforces:
   withdraws; each only while the request is pending. Accepting makes a proposal (no
   run) and approves it through ``approve_proposals`` in the same transaction, so the
   journey starts and the introductions are emailed, or nothing changes.
-* The mentor is emailed when asked, the mentee when declined, once the transaction
-  has committed.
+* The mentor is emailed when asked, the mentee when declined: the email is written
+  to the outbox in the transaction that asks or declines. A request withdrawn before
+  its email went out is not announced.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.services.notifications import Mailer
+from journeys.models import EmailStatus, OutboxEmail
+from journeys.services import outbox
 
 from ..exceptions import MatchingError
 from ..models import (
@@ -183,8 +184,7 @@ def request_mentor(
             raise MatchingError(
                 _("You have already asked a mentor; wait for their answer or withdraw it first.")
             ) from error
-        request_id = request.pk
-        transaction.on_commit(lambda: send_request_email(request_id, "asked"))
+        queue_request_email(request, "asked")
     return request
 
 
@@ -287,8 +287,7 @@ def decline_request(request: MentorRequest, by_user) -> MentorRequest:
         request.status = RequestStatus.DECLINED
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
-        request_id = request.pk
-        transaction.on_commit(lambda: send_request_email(request_id, "declined"))
+        queue_request_email(request, "declined")
     return request
 
 
@@ -302,56 +301,61 @@ def withdraw_request(request: MentorRequest, by_user) -> MentorRequest:
         request.status = RequestStatus.WITHDRAWN
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
+        _cancel_request_email(request)
     return request
 
 
-def send_request_email(request_id: int, event: str, mailer: Mailer | None = None) -> bool:
-    """Tell the mentor they were asked (``asked``), or the mentee they were declined.
+MENTOR_REQUEST = "matching/emails/mentor_request"
+REQUEST_DECLINED = "matching/emails/request_declined"
 
-    Re-reads the request and sends nothing when it has moved on since (a request
-    withdrawn before the email went out is not announced).
-    """
-    expected = RequestStatus.PENDING if event == "asked" else RequestStatus.DECLINED
-    request = (
-        MentorRequest.objects.filter(pk=request_id, status=expected)
-        .select_related("mentee__user", "mentor__user", "program")
-        .first()
+
+def queue_request_email(request: MentorRequest, event: str) -> None:
+    """Write to the outbox: the mentor that they were asked (``asked``), or the
+    mentee that they were declined (``declined``). Call it in the transaction
+    that asks or declines."""
+    request = MentorRequest.objects.select_related("mentee__user", "mentor__user", "program").get(
+        pk=request.pk
     )
-    if request is None:
-        return False
-    mailer = mailer or Mailer()
-    root = mailer.site_root(request.program_id)
-    try:
-        url = root + (
-            reverse("selfmatch:requests")
-            if event == "asked"
-            else reverse("selfmatch:mentors", args=[request.program_id])
-        )
-    except NoReverseMatch:  # the pages are not wired into this site
-        url = ""
     program = request.program
     if event == "asked":
-        mailer.send(
-            request.mentor.user,
-            "matching/emails/mentor_request",
+        email = outbox.new_email(
+            request.mentor.user_id,
+            MENTOR_REQUEST,
+            _("%(mentee)s would like you as their mentor") % {"mentee": request.mentee.user},
             {
-                "mentee": request.mentee.user,
-                "program": program,
+                "request_id": request.pk,
+                "mentee_name": str(request.mentee.user),
+                "program_title": program.title,
                 "message": request.message,
                 "reasons": reasons(
                     request.mentee, request.mentor, request.explanation, snapshot_for(program)
                 ),
-                "requests_url": url,
             },
-            _("%(mentee)s would like you as their mentor") % {"mentee": request.mentee.user},
-            request.program_id,
+            program_id=request.program_id,
+            honours_choice=False,
         )
     else:
-        mailer.send(
-            request.mentee.user,
-            "matching/emails/request_declined",
-            {"mentor": request.mentor.user, "program": program, "mentors_url": url},
+        email = outbox.new_email(
+            request.mentee.user_id,
+            REQUEST_DECLINED,
             _("About your request in %(program)s") % {"program": program.title},
-            request.program_id,
+            {
+                "request_id": request.pk,
+                "mentor_name": str(request.mentor.user),
+                "program_title": program.title,
+                "program_id": request.program_id,
+            },
+            program_id=request.program_id,
+            honours_choice=False,
         )
-    return True
+    outbox.queue_emails([email])
+
+
+def _cancel_request_email(request: MentorRequest) -> None:
+    """A withdrawn request is not announced if its email has not gone yet."""
+    OutboxEmail.objects.filter(
+        status=EmailStatus.PENDING,
+        template=MENTOR_REQUEST,
+        recipient_id=request.mentor.user_id,
+        context__request_id=request.pk,
+    ).update(status=EmailStatus.CANCELLED)

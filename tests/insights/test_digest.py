@@ -2,18 +2,31 @@
 
 import datetime
 
-import pytest
 from django.core import mail
 from django.core.management import call_command
 from django_q.models import Schedule
 
 from journeys import tasks
-from journeys.insights import digest
-from journeys.insights.digest import iso_week, send_insights_digests
-from journeys.models import EmailChoice, InsightsDigest, ParticipantPreferences
+from journeys.insights.digest import iso_week
+from journeys.insights.digest import send_insights_digests as write_digests
+from journeys.models import (
+    EmailChoice,
+    EmailStatus,
+    InsightsDigest,
+    OutboxEmail,
+    ParticipantPreferences,
+)
 from journeys.schedules import SCHEDULES
+from journeys.services.outbox import deliver_due
 
 from .conftest import PROGRAM_ADMINS
+
+
+def send_insights_digests(today=None):
+    """Write the digests to the outbox, then deliver it as a worker would."""
+    written = write_digests(today)
+    deliver_due()
+    return written
 
 
 def test_program_admins_and_the_sponsor_each_get_one_digest(
@@ -73,19 +86,69 @@ def test_people_who_stopped_emails_get_no_digest(scene, program, sponsor, progra
     assert mail.outbox[0].to == [program_admin.email]
 
 
-def test_a_failed_send_is_given_back_and_retried(scene, program, program_admin):
-    calls = []
+class FailingBackend:
+    """A mail server that is down."""
 
-    class FailingMailer(digest.Mailer):
-        def send(self, *args, **kwargs):
-            calls.append(args)
-            raise ConnectionError("SMTP down")
+    def __init__(self, *args, **kwargs):
+        pass
 
-    with pytest.raises(ConnectionError):
-        send_insights_digests(mailer=FailingMailer())
-    assert not InsightsDigest.objects.exists()
+    def open(self):
+        raise ConnectionRefusedError("The mail server is down.")
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("The mail server is down.")
+
+
+def test_a_mail_server_that_is_down_delays_the_digest_and_loses_nothing(
+    scene, program, program_admin, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    assert send_insights_digests() == 2
+    assert mail.outbox == []
+    assert InsightsDigest.objects.count() == 2
+    assert set(OutboxEmail.objects.values_list("status", flat=True)) == {EmailStatus.PENDING}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboxEmail.objects.update(send_after=OutboxEmail.objects.first().created_at)
+    assert send_insights_digests() == 0  # claimed this week already: not written twice
+    assert len(mail.outbox) == 2
+    assert deliver_due().sent == 0
+
+
+def test_a_program_whose_title_has_a_line_break_gets_a_one_line_subject(
+    scene, program, program_admin
+):
+    program.title = "Growing\nleaders\r\nBcc: someone@example.com"
+    program.save_revision().publish()
 
     assert send_insights_digests() == 2
+
+    assert {m.subject for m in mail.outbox} == {
+        "This week in “Growing leaders Bcc: someone@example.com”"
+    }
+    assert all(len(m.to) == 1 for m in mail.outbox)
+
+
+def test_one_program_that_fails_never_stops_the_others(scene, program, program_admin, monkeypatch):
+    from journeys.factories import ProgramPageFactory
+    from journeys.insights import digest
+
+    other = ProgramPageFactory(parent=program.get_parent(), title="Another programme")
+    real = digest.program_insights
+
+    def broken_for_the_first(chosen, today=None):
+        if chosen.pk == program.pk:
+            raise RuntimeError("These figures cannot be worked out.")
+        return real(chosen, today)
+
+    monkeypatch.setattr(digest, "program_insights", broken_for_the_first)
+
+    assert send_insights_digests() == 1
+    assert [m.subject for m in mail.outbox] == ["This week in “Another programme”"]
+    assert InsightsDigest.objects.get().program_id == other.pk
 
 
 def test_someone_who_is_both_admin_and_sponsor_gets_one_digest_with_names(scene, program, sponsor):
@@ -110,7 +173,8 @@ def test_a_program_without_a_sponsor_goes_to_admins_only(home, program_admin):
 
 
 def test_the_task_sends_the_digests(scene, program, program_admin):
-    assert tasks.send_insights_digests() == "2 insights digests sent"
+    assert tasks.send_insights_digests() == "2 insights digests queued"
+    assert OutboxEmail.objects.filter(template="journeys/emails/insights_digest").count() == 2
 
 
 def test_the_digest_is_a_weekly_schedule_synced_by_name(db):

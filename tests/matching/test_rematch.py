@@ -4,12 +4,14 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from content.factories import TopicFactory
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
 from journeys.models import (
+    Delivery,
     Journey,
     JourneyMember,
     JourneyStatus,
@@ -19,6 +21,7 @@ from journeys.models import (
     Reflection,
     StepCompletion,
 )
+from journeys.services.outbox import deliver_due
 from journeys.services.progress import complete_step, save_reflection
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
@@ -208,10 +211,11 @@ def test_a_new_mentee_takes_the_place_of_one_who_leaves(
     program, match, mentee, mentor, topics, user_factory
 ):
     newcomer = enrol(program, user_factory, "mentee", 3, "Noa Newmentee")
-    unsent = Notification.objects.create(
+    waiting = Notification.objects.create(
         journey=match.journey,
         member=JourneyMember.objects.get(journey=match.journey, user=mentee.user),
         kind=NotificationKind.INACTIVE,
+        delivery=Delivery.DIGEST,
     )
 
     new = rematch_service.rematch(
@@ -226,8 +230,11 @@ def test_a_new_mentee_takes_the_place_of_one_who_leaves(
     for enrollment, status in ((mentee, "enrolled"), (newcomer, "matched"), (mentor, "matched")):
         enrollment.refresh_from_db()
         assert enrollment.status == status
-    unsent.refresh_from_db()
-    assert unsent.sent_at and unsent.delivery == "suppressed"
+    waiting.refresh_from_db()
+    assert waiting.delivery == Delivery.SUPPRESSED  # not in their next digest
+    # The newcomer and the mentor are introduced; the one who left hears nothing more.
+    assert deliver_due().sent == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([newcomer.user.email, mentor.user.email])
 
 
 def test_when_a_circles_mentor_leaves_the_whole_circle_moves(

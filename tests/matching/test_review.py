@@ -7,10 +7,12 @@ from html import unescape
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from content.factories import TopicFactory
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
-from journeys.models import Journey
+from journeys.models import Journey, OutboxEmail
+from journeys.services.outbox import deliver_due
 from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import (
@@ -510,7 +512,8 @@ def test_approving_selected_proposals_starts_journeys_and_introduces_both_sides(
         )
 
     assert messages_of(response) == [
-        "Approved 2 matches and started 2 journeys; both sides are being introduced by email."
+        "Approved 2 matches and started 2 journeys; introductions to both sides are queued "
+        "and will be emailed shortly."
     ]
     assert Journey.objects.count() == 2
     for proposal in chosen:
@@ -539,7 +542,8 @@ def test_approving_all_proposed_approves_locked_ones_too(
         response = admin_client.post(review_url(run), {"action": "approve_all"})
 
     assert messages_of(response) == [
-        "Approved 3 matches and started 3 journeys; both sides are being introduced by email."
+        "Approved 3 matches and started 3 journeys; introductions to both sides are queued "
+        "and will be emailed shortly."
     ]
     assert set(run.proposals.values_list("status", flat=True)) == {"approved"}
     assert Journey.objects.count() == 3
@@ -550,6 +554,70 @@ def test_approving_all_proposed_approves_locked_ones_too(
 
     again = admin_client.post(review_url(run), {"action": "approve_all"}, follow=True)
     assert "No proposals in this run are waiting for approval." in text_of(again)
+
+
+class MailServerDown:
+    """An email backend whose server cannot be reached."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        raise ConnectionRefusedError("Connection refused")
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("Connection refused")
+
+
+def test_approving_while_the_mail_server_is_down_succeeds_and_the_emails_follow_once(
+    admin_client, run, cast, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(review_url(run), {"action": "approve_all"})
+
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "Approved 3 matches and started 3 journeys; introductions to both sides are queued "
+        "and will be emailed shortly."
+    ]
+    assert set(run.proposals.values_list("status", flat=True)) == {"approved"}
+    assert mailoutbox == []
+    waiting = OutboxEmail.objects.filter(template="matching/emails/introduction")
+    assert waiting.filter(status="pending").count() == 6
+    assert "ConnectionRefusedError" in waiting.exclude(last_error="").first().last_error
+
+    # The server is back; the worker's next try, once the wait is over, sends each once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    waiting.update(send_after=timezone.now())
+    assert deliver_due().sent == 6
+    assert deliver_due().sent == 0
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        f"{name}@example.com" for name in ("grace", "ada", "katherine", "alan", "mary", "barbara")
+    )
+    assert set(waiting.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_programme_title_with_a_line_break_never_breaks_an_approval(
+    admin_client, run, cast, program, mailoutbox, django_capture_on_commit_callbacks
+):
+    program.title = "Growing\nleaders\r\nBcc: everyone@example.com"
+    program.save_revision().publish()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(review_url(run), {"action": "approve_all"})
+
+    assert response.status_code == 302
+    assert len(mailoutbox) == 6
+    assert {m.subject for m in mailoutbox} == {
+        "Meet your mentor in Growing leaders Bcc: everyone@example.com",
+        "Meet your mentee in Growing leaders Bcc: everyone@example.com",
+    }
+    assert all(len(m.to) == 1 and not m.bcc for m in mailoutbox)
 
 
 def test_approving_more_than_a_mentor_has_room_for_is_refused_and_changes_nothing(

@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 
 from content.factories import TopicFactory
+from journeys.models import OutboxEmail
+from journeys.services.outbox import deliver_due
 from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, MentorRequest, RequestStatus
@@ -233,6 +235,8 @@ def test_accepting_approves_the_match_starts_the_journey_and_introduces_both(
     mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
 ):
     request = ask(mentee, mentor)
+    assert deliver_due().sent == 1  # the mentor hears they were asked
+    mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         proposal = selfmatch.accept_request(request, mentor.user)
@@ -272,6 +276,8 @@ def test_declining_frees_the_place_and_tells_the_mentee_kindly(
     mentee, mentor, mailoutbox, django_capture_on_commit_callbacks
 ):
     request = ask(mentee, mentor)
+    assert deliver_due().sent == 1  # the mentor hears they were asked
+    mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         selfmatch.decline_request(request, mentor.user)
 
@@ -301,10 +307,16 @@ def test_withdrawing_frees_the_place_and_lets_the_mentee_ask_again(
     assert selfmatch.request_mentor(mentee, another).status == RequestStatus.PENDING
 
 
-def test_a_request_withdrawn_before_its_email_went_out_is_not_announced(mentee, mentor):
+def test_a_request_withdrawn_before_its_email_went_out_is_not_announced(
+    mentee, mentor, mailoutbox
+):
     request = ask(mentee, mentor)
+    assert OutboxEmail.objects.filter(recipient=mentor.user, status="pending").count() == 1
     selfmatch.withdraw_request(request, mentee.user)
-    assert selfmatch.send_request_email(request.pk, "asked") is False
+
+    assert deliver_due().sent == 0
+    assert mailoutbox == []
+    assert OutboxEmail.objects.get(recipient=mentor.user).status == "cancelled"
 
 
 # Pages -------------------------------------------------------------------------------------

@@ -81,9 +81,9 @@ def test_a_saved_theme_reaches_a_kept_participant_page(client, themed_site, user
 def render_email(site):
     context = {
         "site": site,
-        "greeting": "Hello Sam,",
-        "copy": {"settings": "Choose", "stop": "Stop"},
-        "intro": "News",
+        "recipient_name": "Sam",
+        "journey_title": "News",
+        "journey_uuid": "00000000-0000-0000-0000-000000000000",
         "items": [],
     }
     from django.template.loader import render_to_string
@@ -113,17 +113,22 @@ def test_emails_of_a_site_without_a_theme_look_like_the_site(home):
 
 def test_a_sent_introduction_carries_its_programs_theme(themed_site, user_factory):
     from journeys.factories import ProgramPageFactory
-    from journeys.services.notifications import Mailer
+    from journeys.services import outbox
 
     program = ProgramPageFactory(parent=themed_site.root_page)
     person = user_factory(first_name="Sam")
-    Mailer().send(
-        person,
-        "matching/emails/request_declined",
-        {"mentor": "Alex", "program": program, "mentors_url": "http://testserver/m/"},
-        "About your request",
-        program.pk,
+    outbox.queue_emails(
+        [
+            outbox.new_email(
+                person.pk,
+                "matching/emails/request_declined",
+                "About your request",
+                {"mentor_name": "Alex", "program_title": program.title, "program_id": program.pk},
+                program_id=program.pk,
+            )
+        ]
     )
+    assert outbox.deliver_due().sent == 1
     (message,) = mail.outbox
     html = message.alternatives[0][0]
     assert "background:#5b2a86;color:#ffffff" in html  # the button
