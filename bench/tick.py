@@ -1,33 +1,36 @@
-"""Time the journeys tick over 50,000 active journeys on PostgreSQL.
+"""Time the journeys tick over 50,000 active journeys on PostgreSQL: record, then deliver.
 
 Run as ``.venv/bin/python bench/tick.py`` (``make bench`` runs it). It creates
 a scratch database (``BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/trellis_bench``), migrates it, builds a
-program whose journey has 10 milestones, starts 50,000 pairs on dates spread
-over the last 200 days with progress that fits their age, then runs the tick
-twice for the same day and drops the database.
+programme whose journey has 10 milestones, starts 50,000 pairs on dates spread
+over the last 200 days with progress that fits their age, and drops the
+database at the end.
 
-Printed, as JSON lines: the first run in one process (``advance_journeys``, as
-the ``advance_journeys`` command runs it: each batch computed, logged, then
-delivered, every email built and serialised as an SMTP backend would) against
-30 s, and how its time splits between the two phases; the second run's time
-(target 10 s) and what it sent (target 0); and queries per batch for two batch
-sizes, which shows queries grow with batches, not journeys.
+Printed, as JSON lines, each naming what it timed:
 
-Then the first run again as production runs it with Redis (``--workers``, 2 by
-default; 0 skips it): ``manage.py qcluster`` with that many workers on the
-production settings, PostgreSQL and Redis (``BENCH_REDIS_URL``, default
-``redis://127.0.0.1:6379/14``, which is flushed), the tick fanned out one task
-per batch, the workers' email backend serialising every message. Timed from
-the moment the tick starts queueing until the last notification is marked sent.
-Without Redis this part is skipped with a note on stderr.
+* **The record phase in one process** (target 30 s): every batch of journeys
+  computed, its notifications logged and its emails written to the outbox,
+  exactly as the tick's batch tasks do it (``record_batch``), one after the
+  other in this process. Then the same again for the same day (target 10 s,
+  and nothing recorded), and the queries a batch takes at two batch sizes
+  (they must not grow with the batch).
+* **Delivery per worker** (target 5 ms per email, that is at least 200 emails
+  a second): ``--deliver`` emails (5,000 by default) taken from the outbox and
+  sent by ``deliver_due`` through Django's SMTP backend to a real SMTP server
+  (aiosmtpd, started here in a process of its own), each email rendered from
+  its templates, sent, and marked sent on its own. The reference is the same
+  number of small fixed messages sent with ``smtplib`` on one connection.
+* **Raw SQL against the ORM**: the log's rows inserted with the ORM's
+  ``bulk_create(ignore_conflicts=True)`` and with one hand-written
+  ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING``, and the tick's
+  reads through Django's ``values_list`` and straight from the driver. The
+  tick uses the ORM's way wherever the hand-written one is not at least twice
+  as fast; these lines show by how much.
 
-Times carry a ratio to a reference measured in the same run: reading every
-journey, member and completion row the tick reads, without computing anything.
-The first-run lines also say how much CPU the tick took, which other work on the
-machine does not change much: ``cpu_s`` for the tick's own processes and
-``postgres_cpu_s`` for their database connections (read from /proc, so only
-when PostgreSQL runs on this machine).
+Times carry a ratio to a reference measured in the same run: for the record
+phase, reading every journey, member and completion row the tick reads,
+without computing anything.
 """
 
 from __future__ import annotations
@@ -37,10 +40,9 @@ import datetime
 import json
 import os
 import random
-import signal
+import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -49,9 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
-# The workers add what they serialised here, once per connection.
-EMAIL_COUNTER = "bench:tick:emails"
+TODAY = datetime.date(2026, 11, 26)
 
 
 def emit(metric, value, unit, target, **extra):
@@ -59,35 +59,8 @@ def emit(metric, value, unit, target, **extra):
     sys.stdout.flush()
 
 
-class SerialisingBackend:
-    """Does what an SMTP backend does to each message, short of the network.
-
-    In the workers (``BENCH_EMAIL_COUNTER`` set to a Redis URL) each connection
-    adds its count to Redis when it closes.
-    """
-
-    sent = 0
-
-    def __init__(self, *args, **kwargs):
-        self.count = 0
-
-    def open(self):
-        return True
-
-    def close(self):
-        counter = os.environ.get("BENCH_EMAIL_COUNTER")
-        if counter and self.count:
-            import redis
-
-            redis.Redis.from_url(counter).incrby(EMAIL_COUNTER, self.count)
-        self.count = 0
-
-    def send_messages(self, messages):
-        for message in messages:
-            message.message().as_bytes(linesep="\r\n")
-        SerialisingBackend.sent += len(messages)
-        self.count += len(messages)
-        return len(messages)
+def note(text: str) -> None:
+    print(f"# {text}", file=sys.stderr)
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -285,283 +258,331 @@ def reference_read(batch_size: int) -> float:
     return time.perf_counter() - start
 
 
+def record_all(today, batch_size=None) -> tuple[int, int, int]:
+    """Every batch of the day recorded, as the batch tasks do; (journeys, rows, emails)."""
+    from journeys.services.notifications import journey_id_batches, record_batch
+
+    journeys = recorded = emails = 0
+    for ids in journey_id_batches(today, batch_size):
+        result = record_batch(ids, today, request_delivery=False)
+        journeys += result.journeys
+        recorded += result.recorded
+        emails += result.emails
+    return journeys, recorded, emails
+
+
 def queries_per_batch(today, batch_size: int) -> float:
-    """Queries the tick spends on each batch (computing, recording, delivering)."""
-    from django.db import connection
+    """Queries the record phase spends on each batch."""
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from journeys.models import Journey
-    from journeys.services.notifications import (
-        deliver,
-        journey_id_batches,
-        new_claim,
-        record_batch,
-    )
+    from journeys.services.notifications import journey_id_batches, record_batch
 
-    Journey.objects.update(advanced_on=None)  # make every journey due again
-    batches = list(journey_id_batches(today, batch_size))
-    with CaptureQueriesContext(connection) as captured:
-        for ids in batches:
-            claim = new_claim()
-            record_batch(ids, today, claim)
-            deliver(ids, claim=claim)
+    with transaction.atomic():
+        Journey.objects.update(advanced_on=None)  # make every journey due again
+        batches = list(journey_id_batches(today, batch_size))[:4]
+        with CaptureQueriesContext(connection) as captured:
+            for ids in batches:
+                record_batch(ids, today + datetime.timedelta(days=1), request_delivery=False)
+        transaction.set_rollback(True)
     return len(captured) / max(len(batches), 1)
 
 
-def reset_for_another_first_run() -> None:
-    """Forget every notification and advance, as before the first run."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE journeys_notification")
-        cursor.execute("UPDATE journeys_journey SET advanced_on = NULL, advanced_at = NULL")
-        cursor.execute("VACUUM ANALYZE journeys_journey")
-        cursor.execute("VACUUM ANALYZE journeys_notification")
+# Raw SQL against the ORM ---------------------------------------------------------------
 
 
-def worker_env(url: str, redis_url: str, workers: int) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
-        "SECRET_KEY": "bench-only-" + "x" * 50,
-        "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "TRELLIS_TICK_FAN_OUT": "true",
-        "Q_WORKERS": str(workers),
-        "EMAIL_BACKEND": "bench.tick.SerialisingBackend",
-        "BENCH_EMAIL_COUNTER": redis_url,
-        "LOG_LEVEL": "INFO",
-    }
-
-
-def fan_out_first_run(url: str, redis_url: str, workers: int, today) -> dict | None:
-    """The first run on a qcluster of ``workers`` workers; None without Redis."""
-    try:
-        import redis
-
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
-        client.ping()
-    except Exception as error:  # any failure means there is no Redis to use
-        print(
-            f"# skipped the {workers}-worker run: no Redis at {redis_url} ({error})",
-            file=sys.stderr,
-        )
-        return None
-    from django.db.models import Max
+def insert_comparison() -> tuple[float, float, int]:
+    """Seconds to insert every logged notification again: the ORM, then by hand."""
+    from django.db import connection, transaction
 
     from journeys.models import Notification
-    from journeys.services.notifications import due_for_advance
 
-    client.flushdb()
-    env = worker_env(url, redis_url, workers)
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-qcluster-", suffix=".log")  # noqa: SIM115
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    fields = ("journey_id", "member_id", "kind", "milestone_id", "period_key", "delivery")
+    rows = list(Notification.objects.values_list(*fields))
+    now = datetime.datetime.now(datetime.UTC)
+
+    def orm():
+        Notification.objects.bulk_create(
+            (Notification(**dict(zip(fields, row, strict=True))) for row in rows),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(Notification._meta.get_field(name).column for name in fields)
+    sql = (
+        f"INSERT INTO {table} ({columns}, created_at) "  # noqa: S608 - names only
+        f"SELECT {columns}, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+        f"%s::text[], %s::text[], %s::text[]) AS keys ({columns}) ON CONFLICT DO NOTHING"
     )
-    try:
-        deadline = time.monotonic() + 120
-        while "running." not in Path(log.name).read_text():
-            if cluster.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("qcluster did not start:\n" + Path(log.name).read_text())
-            time.sleep(0.2)
-        # The tick as the schedule runs it: one task that queues one per batch.
-        enqueued = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
-            [
-                sys.executable,
-                "manage.py",
-                "shell",
-                "-c",
-                "import time; from journeys import tasks; print('started', time.time()); "
-                f"print('queued', tasks.advance_journeys({today.isoformat()!r}))",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
+
+    def raw():
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 5000):
+                chunk = rows[start : start + 5000]
+                cursor.execute(sql, [now, *(list(c) for c in zip(*chunk, strict=True))])
+
+    timings = []
+    for insert in (orm, raw):
+        with transaction.atomic():
+            Notification.objects.all().delete()
+            began = time.perf_counter()
+            insert()
+            timings.append(time.perf_counter() - began)
+            assert Notification.objects.count() == len(rows)
+            transaction.set_rollback(True)
+    return timings[0], timings[1], len(rows)
+
+
+def read_comparison() -> tuple[float, float, int]:
+    """Seconds to read every completion row the tick reads: Django, then the driver."""
+    from django.db import connection
+    from django.db.models.functions import TruncDate
+
+    from journeys.models import StepCompletion
+
+    queryset = StepCompletion.objects.values_list(
+        "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
+    )
+    began = time.perf_counter()
+    count = len(list(queryset))
+    through_django = time.perf_counter() - began
+    sql, params = queryset.query.sql_with_params()
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.fetchall()
+    from_driver = time.perf_counter() - began
+    return through_django, from_driver, count
+
+
+# Delivery ------------------------------------------------------------------------------
+
+SMTP_SERVER = """
+import asyncio, sys
+from aiosmtpd.controller import Controller
+
+class Sink:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        Sink.count += 1
+        return "250 Message accepted"
+
+controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+print(Sink.count, flush=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    """aiosmtpd in a process of its own, accepting and counting every message."""
+
+    def __enter__(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(  # noqa: S603 - fixed interpreter and script
+            [sys.executable, "-c", SMTP_SERVER, str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-            timeout=300,
-        ).stdout
-        said = dict(line.split(" ", 1) for line in enqueued.splitlines() if " " in line)
-        started = float(said["started"])
-        cpu_before = tree_cpu(cluster.pid)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            if not Notification.objects.filter(sent_at__isnull=True).exists() and not (
-                due_for_advance(today).exists()
-            ):
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("the workers did not finish in 10 minutes")
-        finished = Notification.objects.aggregate(last=Max("sent_at"))["last"].timestamp()
-        cpu = tree_cpu(cluster.pid) - cpu_before
-        postgres_cpu = backends_cpu(mine=False)  # the workers' connections, opened for the run
-        time.sleep(1)  # the last connection closes after its last mark
-        return {
-            "cpu": cpu_fields(cpu, postgres_cpu),
-            "seconds": finished - started,
-            "queued": said["queued"],
-            "emails": int(client.get(EMAIL_COUNTER) or 0),
-            "notifications": Notification.objects.count(),
-        }
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait()
-        log.close()
+        )
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the SMTP server did not start")
+        return self
+
+    def received(self) -> int:
+        self.process.stdin.close()
+        return int(self.process.stdout.readline())
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def smtp_reference(port: int, count: int) -> float:
+    """Seconds to send ``count`` small fixed messages with smtplib on one connection."""
+    import smtplib
+
+    message = "From: bench@example.com\r\nTo: p@bench.example\r\nSubject: Hello\r\n\r\nHello.\r\n"
+    began = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        for _ in range(count):
+            client.sendmail("bench@example.com", ["p@bench.example"], message)
+    return time.perf_counter() - began
+
+
+def deliver_sample(count: int) -> dict:
+    """Deliver ``count`` outbox emails through Django's SMTP backend to aiosmtpd."""
+    from django.conf import settings
+
+    from journeys.models import EmailStatus, OutboxEmail
+    from journeys.services import outbox
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        reference = smtp_reference(server.port, count)
+        cpu = time.process_time()
+        began = time.perf_counter()
+        result = outbox.deliver_due(limit=count)
+        seconds = time.perf_counter() - began
+        cpu = time.process_time() - cpu
+        received = server.received() - count  # less the reference's messages
+    sent = OutboxEmail.objects.filter(status=EmailStatus.SENT).count()
+    return {
+        "result": result,
+        "seconds": seconds,
+        "cpu": cpu,
+        "reference": reference,
+        "received": received,
+        "marked_sent": sent,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journeys", type=int, default=50_000)
+    parser.add_argument("--deliver", type=int, default=5_000, help="Emails to deliver.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="Workers for the fanned-out run; 0 skips it."
-    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
-    os.environ.pop("REDIS_URL", None)
+    for name in [name for name in os.environ if name.startswith("REDIS")]:
+        os.environ.pop(name)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
-    from journeys.models import Notification
-    from journeys.services import notifications as tick
-    from journeys.services.notifications import BATCH_SIZE, advance_journeys
+    from journeys.services.notifications import BATCH_SIZE
 
-    settings.EMAIL_BACKEND = f"{__name__}.SerialisingBackend"
     try:
         call_command("migrate", verbosity=0)
-        today = datetime.date(2026, 11, 26)
         started = time.perf_counter()
-        build(args.journeys, today, args.seed)
-        print(
-            f"# built {args.journeys} journeys in {time.perf_counter() - started:.1f} s",
-            file=sys.stderr,
-        )
-        from django.db import connection
-
+        build(args.journeys, TODAY, args.seed)
+        note(f"built {args.journeys} journeys in {time.perf_counter() - started:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-
         reference = reference_read(BATCH_SIZE)
 
-        phases = {"record": [0.0, 0.0], "deliver": [0.0, 0.0]}  # wall, CPU
-        originals = {
-            name: getattr(tick, f"{name}_batch" if name == "record" else name) for name in phases
-        }
-
-        def timed(name, func):
-            def run(*args, **kwargs):
-                wall, cpu = time.perf_counter(), time.process_time()
-                try:
-                    return func(*args, **kwargs)
-                finally:
-                    phases[name][0] += time.perf_counter() - wall
-                    phases[name][1] += time.process_time() - cpu
-
-            return run
-
-        tick.record_batch = timed("record", originals["record"])
-        tick.deliver = timed("deliver", originals["deliver"])
         postgres_before = backends_cpu(mine=True)
         cpu_before = time.process_time()
-        start = time.perf_counter()
-        first = advance_journeys(today)
-        first_time = time.perf_counter() - start
-        cpu_after = time.process_time()
+        began = time.perf_counter()
+        journeys, recorded, emails = record_all(TODAY)
+        first = time.perf_counter() - began
+        cpu = time.process_time() - cpu_before
         postgres_after = backends_cpu(mine=True)
-        tick.record_batch = originals["record"]
-        tick.deliver = originals["deliver"]
-        emails_first = SerialisingBackend.sent
-        postgres = None
-        if postgres_before is not None and postgres_after is not None:
-            postgres = postgres_after - postgres_before
-
-        start = time.perf_counter()
-        second = advance_journeys(today)
-        second_time = time.perf_counter() - start
-        emails_second = SerialisingBackend.sent - emails_first
-
+        postgres = (
+            postgres_after - postgres_before
+            if postgres_before is not None and postgres_after is not None
+            else None
+        )
         emit(
-            "tick_first_run_total",
-            round(first_time, 2),
+            "tick_record_phase_50k_journeys",
+            round(first, 2),
             "s",
             30,
-            journeys=args.journeys,
-            notifications=first.recorded,
-            emails=emails_first,
-            ms_per_email=round(1000 * phases["deliver"][0] / max(emails_first, 1), 3),
-            **cpu_fields(cpu_after - cpu_before, postgres),
+            what="record_batch for every batch of the day in one process: states computed, "
+            "notifications logged, their emails written to the outbox",
+            journeys=journeys,
+            notifications=recorded,
+            emails_queued=emails,
+            **cpu_fields(cpu, postgres),
             reference_s=round(reference, 2),
-            ratio=round(first_time / reference, 1),
-            what="advance_journeys in one process, as the advance_journeys command runs it",
+            ratio=round(first / reference, 1),
         )
-        for name, (wall, cpu) in phases.items():
-            emit(
-                f"tick_first_run_{name}_phase",
-                round(wall, 2),
-                "s",
-                None,
-                cpu_s=round(cpu, 2),
-                reference_s=round(reference, 2),
-                ratio=round(wall / reference, 1),
-                what=(
-                    "computing every journey and logging its notifications"
-                    if name == "record"
-                    else "building and serialising every email, marking them sent"
-                ),
-            )
+
+        began = time.perf_counter()
+        again = record_all(TODAY)
+        second = time.perf_counter() - began
         emit(
-            "tick_second_run",
-            round(second_time, 2),
+            "tick_record_phase_again_same_day",
+            round(second, 2),
             "s",
             10,
+            what="the record phase run a second time for the same day",
             reference_s=round(reference, 2),
-            ratio=round(second_time / reference, 1),
+            ratio=round(second / reference, 1),
         )
-        emit("tick_second_run_emails", emails_second + second.recorded, "messages", 0)
-        small = queries_per_batch(today, 250)
-        large = queries_per_batch(today, 1000)
-        emit("tick_queries_per_batch_250", round(small, 1), "queries", 12)
-        emit("tick_queries_per_batch_1000", round(large, 1), "queries", 12)
-        print(f"# {Notification.objects.count()} notifications logged", file=sys.stderr)
+        emit(
+            "tick_record_phase_again_recorded",
+            again[1] + again[2],
+            "rows",
+            0,
+            what="notifications and emails the second run wrote",
+        )
+        for size in (250, 1000):
+            emit(
+                f"tick_queries_per_batch_{size}",
+                round(queries_per_batch(TODAY, size), 1),
+                "queries",
+                12,
+                what=f"queries record_batch takes for a batch of {size} journeys",
+            )
 
-        if args.workers:
-            reset_for_another_first_run()
-            redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
-            run = fan_out_first_run(url, redis_url, args.workers, today)
-            if run is not None:
-                emit(
-                    f"tick_first_run_total_{args.workers}_workers",
-                    round(run["seconds"], 2),
-                    "s",
-                    30,
-                    notifications=run["notifications"],
-                    emails=run["emails"],
-                    queued=run["queued"],
-                    **run["cpu"],
-                    reference_s=round(reference, 2),
-                    ratio=round(run["seconds"] / reference, 1),
-                )
+        orm, raw, rows = insert_comparison()
+        emit(
+            "notification_insert_orm",
+            round(orm, 2),
+            "s",
+            None,
+            what=f"bulk_create(ignore_conflicts=True) of {rows} log rows (the tick's way)",
+            reference_s=round(raw, 2),
+            ratio=round(orm / raw, 2),
+            raw_sql_speedup=round(orm / raw, 2),
+        )
+        through_django, from_driver, completions = read_comparison()
+        emit(
+            "completion_read_django",
+            round(through_django, 2),
+            "s",
+            None,
+            what=f"{completions} completion rows read through values_list",
+            reference_s=round(from_driver, 2),
+            ratio=round(through_django / from_driver, 2),
+            raw_sql_speedup=round(through_django / from_driver, 2),
+        )
+
+        delivery = deliver_sample(args.deliver)
+        result = delivery["result"]
+        ms = 1000 * delivery["seconds"] / max(result.sent, 1)
+        emit(
+            "outbox_delivery_ms_per_email",
+            round(ms, 3),
+            "ms",
+            5,
+            what="deliver_due in one process: render both templates, send through Django's "
+            "SMTP backend to aiosmtpd, mark sent, one email at a time",
+            emails_per_second=round(1000 / ms, 1),
+            sent=result.sent,
+            failed=result.failed + result.deferred,
+            received_by_server=delivery["received"],
+            cpu_s=round(delivery["cpu"], 2),
+            reference_ms=round(1000 * delivery["reference"] / args.deliver, 3),
+            ratio=round(delivery["seconds"] / delivery["reference"], 1),
+        )
+        if result.sent != args.deliver or delivery["received"] != args.deliver:
+            raise SystemExit(
+                f"delivery sent {result.sent} and the server received {delivery['received']}, "
+                f"not {args.deliver}"
+            )
     finally:
         from django.db import connections
 
