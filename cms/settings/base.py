@@ -205,6 +205,14 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
+# Saving a journey template in the admin posts every field of every block. A
+# milestone posts 13 fields of its own (4 for its place in the stream, 8 for
+# its values, 1 for its count of steps) and 6 per step at most (4 and 2), so
+# 13 + 6 × steps. The largest template Trellis supports, 100 milestones of 8
+# steps each, posts about 6,150 fields with the page's own; Django's default
+# of 1,000 stops at about 30 milestones of 4 steps.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 # The largest markdown text, in characters, that editors or participants may
 # save; anything larger is refused when the form is validated.
 TRELLIS_MARKDOWN_MAX_CHARS = int(os.environ.get("TRELLIS_MARKDOWN_MAX_CHARS", "20000"))
