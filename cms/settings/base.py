@@ -175,20 +175,23 @@ CACHE_TIMEOUT = 5 * 60
 
 
 def redis_cache(url: str) -> dict:
-    """The cache on Redis at ``url``."""
+    """The cache on Redis at ``url``; an unavailable Redis is treated as a miss."""
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "cms.cache.TolerantRedisCache",
         "LOCATION": url,
         "KEY_PREFIX": "trellis",
         "TIMEOUT": CACHE_TIMEOUT,
+        # An unreachable Redis costs a cache call half a second, a silent one a second.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
 
 
 if REDIS_CACHE_URL:
     CACHES = {"default": redis_cache(REDIS_CACHE_URL)}
     # Sessions are read from Redis and written through to the database: one
-    # query less on every signed-in request. Only with a shared cache: with one
-    # cache per process, a session ended in one would live on in the others.
+    # query less on every signed-in request, and still signed in while Redis is
+    # down. Only with a shared cache: with one cache per process, a session
+    # ended in one would live on in the others.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {

@@ -78,7 +78,7 @@ def test_redis_url_puts_the_queue_in_its_database_and_the_cache_in_the_next():
     result = run_python(REDIS_SETTINGS, REDIS_URL="redis://127.0.0.1:6379/5")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "cms.cache.TolerantRedisCache",
         "redis://127.0.0.1:6379/6",
         "redis://127.0.0.1:6379/5",
         "False",
