@@ -369,7 +369,6 @@ def use_redis(redis_url: str) -> str:
             "KEY_PREFIX": "trellis",
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     return f"Redis at {redis_url}"
 
 

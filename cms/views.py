@@ -1,4 +1,4 @@
-"""Site-wide views: health check, search and error pages."""
+"""Site-wide views: liveness and readiness checks, search and error pages."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse, HttpResponseServerError
@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Page, Site
 
+from .readiness import readiness
+
 SEARCH_PAGE_SIZE = 10
 
 
@@ -16,6 +18,21 @@ SEARCH_PAGE_SIZE = 10
 def healthz(request):
     """A trivial response: proves the process answers, and is the benchmarks' yardstick."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Whether the database, the cache and the task queue answer: 200 if all do, else 503.
+
+    One line per service, ``name: ok`` or ``name: down``. The site keeps
+    serving without its cache or queue, so this is for monitoring and deploys;
+    a load balancer deciding whether a process lives should ask ``healthz``.
+    """
+    results = readiness()
+    body = "".join(f"{name}: {'ok' if up else 'down'}\n" for name, up in results.items())
+    status = 200 if all(results.values()) else 503
+    return HttpResponse(body, status=status, content_type="text/plain")
 
 
 @require_GET

@@ -7,6 +7,7 @@ environment. ``dev`` and ``test`` relax it; ``production`` tightens it.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,20 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def redis_next_database(url: str) -> str:
+    """``url`` with the database after the one it names (0 when it names none)."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    named_in_query = "db" in parse_qs(parts.query)
+    if parts.scheme not in {"redis", "rediss"} or not number.isdigit() or named_in_query:
+        raise ImproperlyConfigured(
+            "REDIS_URL must have the form redis://host:port/database (or rediss://) to "
+            "hold both the cache and the queue; otherwise set REDIS_CACHE_URL and "
+            "REDIS_QUEUE_URL instead."
+        )
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -140,25 +155,55 @@ STORAGES = {
 
 # Redis, when configured, carries the cache and the task queue so that several
 # web processes and workers share them; otherwise each process keeps its own
-# cache and the queue lives in the database.
+# cache and the queue lives in the database. The two are always separate Redis
+# databases (or servers): clearing the cache empties its whole database, and
+# Redis may evict cache entries under memory pressure but must never evict
+# queued tasks. REDIS_URL is the short form: the queue takes the database it
+# names (0 when it names none) and the cache the next one.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "trellis",
-        }
+REDIS_QUEUE_URL = os.environ.get("REDIS_QUEUE_URL") or REDIS_URL
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL") or (
+    redis_next_database(REDIS_URL) if REDIS_URL else ""
+)
+if REDIS_CACHE_URL and REDIS_CACHE_URL == REDIS_QUEUE_URL:
+    raise ImproperlyConfigured(
+        "REDIS_CACHE_URL and REDIS_QUEUE_URL name the same Redis database; clearing the "
+        "cache would empty the task queue. Give the cache another database, e.g. "
+        "redis://host:6379/1 for the cache and redis://host:6379/0 for the queue."
+    )
+
+# Sessions stay in the database (Django's default) and are never cached: a
+# session is neither immutable nor versioned, and a sign-out whose cache delete
+# was lost to an outage must not leave the session alive.
+
+# Every entry expires: code that gives no timeout gets this one, and none may
+# pass timeout=None. So a Redis shared with the queue can evict cache entries
+# only (maxmemory-policy volatile-lru), and an entry a dropped delete left
+# behind during an outage lasts no longer than its timeout.
+CACHE_TIMEOUT = 5 * 60
+
+
+def redis_cache(url: str) -> dict:
+    """The cache on Redis at ``url``; an unavailable Redis is treated as a miss."""
+    return {
+        "BACKEND": "cms.cache.TolerantRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "trellis",
+        "TIMEOUT": CACHE_TIMEOUT,
+        # A Redis out of reach costs a cache call half a second at most to find
+        # out, one that stops answering a second.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
-    # Sessions are read from Redis and written through to the database: one
-    # query less on every signed-in request. Only with a shared cache: with one
-    # cache per process, a session ended in one would live on in the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+if REDIS_CACHE_URL:
+    CACHES = {"default": redis_cache(REDIS_CACHE_URL)}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "trellis",
+            "TIMEOUT": CACHE_TIMEOUT,
         }
     }
 
@@ -177,8 +222,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "Background tasks",
 }
-if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
+if REDIS_QUEUE_URL:
+    Q_CLUSTER["redis"] = REDIS_QUEUE_URL
 else:
     Q_CLUSTER["orm"] = "default"
 
@@ -209,6 +254,14 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+
+# Saving a journey template in the admin posts every field of every block. A
+# milestone posts 13 fields of its own (4 for its place in the stream, 8 for
+# its values, 1 for its count of steps) and 6 per step at most (4 and 2), so
+# 13 + 6 × steps. The largest template Trellis supports, 100 milestones of 8
+# steps each, posts about 6,150 fields with the page's own; Django's default
+# of 1,000 is exceeded by 28 milestones of 4 steps.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # The largest markdown text, in characters, that editors or participants may
 # save; anything larger is refused when the form is validated.

@@ -8,13 +8,18 @@ developer's environment beyond ``DATABASE_URL`` (SQLite or PostgreSQL) and
 import os
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, Q_CLUSTER, env_bool
+from .base import CACHE_TIMEOUT, MIDDLEWARE, Q_CLUSTER, env_bool
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": CACHE_TIMEOUT,
+    }
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The worker tests start real qcluster processes, which cannot share the
 # in-memory outbox; they collect email in files instead.

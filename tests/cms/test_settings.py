@@ -16,7 +16,8 @@ PRODUCTION_ENV = {
 
 
 def run_python(code, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "REDIS_CACHE_URL", "REDIS_QUEUE_URL"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
         [sys.executable, "-c", code],
@@ -67,18 +68,94 @@ def test_base_settings_are_safe_without_any_environment():
     assert result.stdout.strip() == "False '' []"
 
 
-def test_redis_url_moves_the_cache_and_the_task_queue_to_redis():
-    result = run_python(
-        "import cms.settings.base as s; "
-        "print(s.CACHES['default']['BACKEND'], s.Q_CLUSTER.get('redis'), 'orm' in s.Q_CLUSTER)",
-        REDIS_URL="redis://127.0.0.1:6379/5",
-    )
+REDIS_SETTINGS = (
+    "import cms.settings.base as s; c = s.CACHES['default']; "
+    "print(c['BACKEND'], c['LOCATION'], s.Q_CLUSTER.get('redis'), 'orm' in s.Q_CLUSTER)"
+)
+
+
+def test_redis_url_puts_the_queue_in_its_database_and_the_cache_in_the_next():
+    result = run_python(REDIS_SETTINGS, REDIS_URL="redis://127.0.0.1:6379/5")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "cms.cache.TolerantRedisCache",
+        "redis://127.0.0.1:6379/6",
         "redis://127.0.0.1:6379/5",
         "False",
     ]
+
+
+def test_redis_url_without_a_database_means_databases_0_and_1():
+    result = run_python(REDIS_SETTINGS, REDIS_URL="redis://:secret@redis.internal:6379")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1:3] == [
+        "redis://:secret@redis.internal:6379/1",
+        "redis://:secret@redis.internal:6379",
+    ]
+
+
+def test_the_cache_and_the_queue_can_each_have_a_redis_of_their_own():
+    result = run_python(
+        REDIS_SETTINGS,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        REDIS_CACHE_URL="redis://cache.internal:6379/0",
+        REDIS_QUEUE_URL="redis://queue.internal:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1:3] == [
+        "redis://cache.internal:6379/0",
+        "redis://queue.internal:6379/0",
+    ]
+
+
+def test_a_queue_on_redis_alone_leaves_the_cache_in_each_process():
+    result = run_python(
+        "import cms.settings.base as s; "
+        "print(s.CACHES['default']['BACKEND'], s.Q_CLUSTER.get('redis'))",
+        REDIS_QUEUE_URL="redis://queue.internal:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "redis://queue.internal:6379/0",
+    ]
+
+
+def test_the_cache_and_the_queue_may_not_share_a_redis_database():
+    result = run_python(
+        "import cms.settings.base",
+        REDIS_CACHE_URL="redis://127.0.0.1:6379/0",
+        REDIS_QUEUE_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode != 0
+    assert "REDIS_CACHE_URL and REDIS_QUEUE_URL name the same Redis database" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "redis_url", ["unix:///run/redis.sock", "redis://127.0.0.1:6379?db=2", "redis://h:6379/x"]
+)
+def test_a_redis_url_that_cannot_be_split_is_refused_without_repeating_it(redis_url):
+    result = run_python("import cms.settings.base", REDIS_URL=redis_url)
+    assert result.returncode != 0
+    assert "REDIS_URL must have the form redis://host:port/database" in result.stderr
+    assert redis_url not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "env"),
+    [
+        ("cms.settings.base", {}),
+        ("cms.settings.base", {"REDIS_URL": "redis://127.0.0.1:6379/5"}),
+        ("cms.settings.test", {}),
+    ],
+)
+def test_every_cache_gives_its_entries_a_finite_default_timeout(module, env):
+    result = run_python(
+        f"import {module} as s; print([c.get('TIMEOUT', 'unset') for c in s.CACHES.values()])",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[300]"
 
 
 def test_without_redis_the_task_queue_uses_the_database():
@@ -90,18 +167,21 @@ def test_without_redis_the_task_queue_uses_the_database():
 
 
 @pytest.mark.parametrize(
-    ("redis_url", "engine"),
+    "env",
     [
-        ("redis://127.0.0.1:6379/5", "django.contrib.sessions.backends.cached_db"),
-        # A cache per process would keep an ended session alive in the others.
-        ("", "django.contrib.sessions.backends.db"),
+        {"REDIS_URL": "redis://127.0.0.1:6379/5"},
+        {"REDIS_CACHE_URL": "redis://c:6379/0"},
+        {"REDIS_QUEUE_URL": "redis://q:6379/0"},
+        {},
     ],
 )
-def test_sessions_are_cached_only_in_a_shared_cache(redis_url, engine):
+def test_sessions_live_in_the_database_and_are_never_cached(env):
+    """A sign-out must end the session everywhere at once, cache outage or not."""
+    engine = "django.contrib.sessions.backends.db"
     result = run_python(
         "import cms.settings.base as s; from django.conf import global_settings as g; "
         "print(getattr(s, 'SESSION_ENGINE', g.SESSION_ENGINE))",
-        REDIS_URL=redis_url,
+        **env,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == engine

@@ -3,6 +3,7 @@ upgrading, and editing journey templates."""
 
 import datetime
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.messages import get_messages
@@ -555,3 +556,57 @@ def test_an_editor_can_preview_a_journey_as_a_timeline(admin_client, journey_pag
     html = response.content.decode()
     assert "Hello" in html
     assert "Looking back" in html
+
+
+# Large templates
+
+
+def long_milestone_form(number, steps_each):
+    """A milestone waiting for the one before it, with two-field steps (the most fields)."""
+    kinds = [
+        ("reflect", {"prompt": f"What did milestone {number} teach you?", "guidance": ""}),
+        ("meet", {"purpose": "Talk it through", "discussion_guide": ""}),
+    ]
+    return (
+        "milestone",
+        {
+            "title": f"Milestone {number}",
+            "key": f"m{number}",
+            "intro": rich_text(f"<p>Part {number} of the year.</p>"),
+            "opens_after_days": str(number * 7),
+            "due_after_days": "14",
+            "audience": "everyone",
+            "prerequisites": f"m{number - 1}" if number > 1 else "",
+            "track": "",
+            "steps": with_ids(streamfield([kinds[i % 2] for i in range(steps_each)])),
+        },
+    )
+
+
+def long_journey_form(milestones, steps_each):
+    return journey_form(
+        "A long year", [long_milestone_form(n, steps_each) for n in range(1, milestones + 1)]
+    )
+
+
+def test_a_template_of_60_milestones_saves_through_the_page_editor(admin_client, journey_page):
+    form = long_journey_form(60, steps_each=4)
+    assert len(form) > 1000  # more fields than Django allows by default
+
+    response = admin_client.post(page_edit_url(journey_page), form)
+
+    assert response.status_code == 302
+    journey_page.refresh_from_db()
+    latest = journey_page.get_latest_revision_as_object()
+    assert len(latest.milestones) == 60
+    assert [len(m.value["steps"]) for m in latest.milestones] == [4] * 60
+    assert latest.milestones[59].value["prerequisites"] == "m59"
+
+
+def test_the_largest_supported_template_fits_the_upload_limits_with_room_to_spare(settings):
+    """100 milestones of 8 steps, as the settings and the README promise."""
+    form = long_journey_form(100, steps_each=8)
+
+    assert len(form) == 1 + 100 * (13 + 6 * 8) + 8  # the stream, the milestones, the page
+    assert len(form) * 1.5 < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    assert len(urlencode(form)) * 2 < settings.DATA_UPLOAD_MAX_MEMORY_SIZE

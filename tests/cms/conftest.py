@@ -1,0 +1,88 @@
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server of this test's own, which the test may stop."""
+
+    def __init__(self, directory):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail("redis-server is not installed; the cache outage tests need it.")
+            pytest.skip("needs redis-server (Debian's redis-server package)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"redis-server did not start on port {self.port}.")
+                time.sleep(0.02)
+
+    def stop(self):
+        """Stop the server and wait until its port refuses connections."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.client.close()
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def use_redis_cache(settings):
+    """Point the cache at a Redis as production does, under its own prefix."""
+    from cms.settings.base import redis_cache
+
+    def use(url, prefix="trellis-test"):
+        settings.CACHES = {"default": {**redis_cache(url), "KEY_PREFIX": prefix}}
+
+    return use
