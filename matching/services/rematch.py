@@ -17,9 +17,8 @@ The rules it enforces:
   already in, and the new pair must be allowed by the policy's hard constraints.
 * Enrolment statuses follow the matches: the new partner is matched; whoever has no
   match left is waiting again (unless they withdrew).
-* The journey's ``changed_at`` moves, so the hourly tick looks at it again and the
-  participant pages kept in the cache are rendered afresh; notifications not yet sent
-  to the person who left are dropped.
+* The journey's ``changed_at`` moves, so the hourly tick looks at it again;
+  notifications not yet sent to the person who left are dropped.
 * Everything is checked first and written in one transaction; the new pair's
   introduction is emailed once it has committed.
 """
@@ -85,7 +84,7 @@ def _end(proposal: MatchProposal, reason: str, today: date) -> None:
 
 
 def _touch(journey: Journey, **changes) -> None:
-    """Record that the journey changed: the tick and the kept pages key on ``changed_at``."""
+    """Record that the journey changed, so that the hourly tick looks at it again."""
     for name, value in changes.items():
         setattr(journey, name, value)
     journey.changed_at = timezone.now()
