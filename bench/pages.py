@@ -400,7 +400,7 @@ def main() -> None:
                 "journeys:milestone", args=[journey.uuid, open_milestone(journey, today)]
             )
         pages = {key: (meter.queries(url), meter.median_ms(url)) for key, url in urls.items()}
-        # The journey page is kept once rendered; measure rendering it afresh too.
+        # The journey page with every cache emptied (theme tokens, markdown) too.
         fresh = {
             size: (
                 meter.queries(urls[("journey_page", size)], fresh=True),

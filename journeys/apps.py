@@ -7,6 +7,6 @@ class JourneysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import lookups, signals_receivers, sites  # noqa: F401
+        from . import lookups, signals_receivers  # noqa: F401
 
         lookups.register()

@@ -12,30 +12,29 @@ Rules the views keep (the services keep the rest):
   the page it came from with what was typed and the reason, with status 400.
 * The date is ``timezone.localdate()``, read once per request and handed to the
   services, which never read the clock themselves.
+* Every page is rendered from the database on each request, and nothing of it
+  is kept: a change made anywhere (the admin, the partner, an editor) shows on
+  the next view. What the pages may take from the cache is listed in
+  docs/architecture.md ("What is cached, and why it cannot be stale").
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from . import engine
 from .exceptions import JourneyError, StaleReflection
@@ -60,11 +59,8 @@ from .models import (
 from .services import progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
-from .services.templates import snapshot_for_revision_id
-from .sites import current_site
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
-PAGE_CACHE_SECONDS = 60 * 60
 
 
 # Finding the journey -------------------------------------------------------------------
@@ -76,7 +72,7 @@ def _member_journey(request, journey_uuid) -> Journey:
         raise Http404
     journey = (
         Journey.objects.for_user(request.user)
-        .in_site(current_site(request))
+        .in_site(Site.find_for_request(request))
         .select_related("program", "template")
         # The pages need the titles; the streams are read from the cached revision.
         .defer("program__objectives", "template__milestones")
@@ -477,20 +473,10 @@ def my_mentoring(request):
     today = _today()
     journeys = list(
         Journey.objects.for_user(request.user)
-        .in_site(current_site(request))
+        .in_site(Site.find_for_request(request))
         .select_related("program", "template")
         .defer("program__objectives", "template__milestones")
     )
-    return _cached_page(
-        request,
-        "my_mentoring",
-        today,
-        [_journey_version(j) for j in journeys],
-        lambda: _render_my_mentoring(request, journeys, today),
-    )
-
-
-def _render_my_mentoring(request, journeys, today):
     cards = []
     for loaded in journey_states(journeys, today):
         member = loaded.member_for(request.user)
@@ -518,101 +504,43 @@ def _render_my_mentoring(request, journeys, today):
                 "upcoming": loaded.state.upcoming.get(member.pk),
             }
         )
-    return render(request, "journeys/my_mentoring.html", {"cards": cards, "today": today})
+    return render(
+        request,
+        "journeys/my_mentoring.html",
+        {"cards": cards, "today": today, "live_titles": _live_titles(cards)},
+    )
+
+
+def _live_titles(cards) -> dict[int, str]:
+    """The titles of the live pages that next steps ask people to read, by page id.
+
+    A template revision names the page a read step shows; the page itself is
+    renamed, republished and unpublished on its own, so its title is read
+    afresh (one query for all cards), never from the parsed revision.
+    """
+    ids = set()
+    for card in cards:
+        step = card["next_step_content"]
+        page = step.value.get("page") if step is not None and step.kind == "read" else None
+        if page is not None:
+            ids.add(page.pk)
+    if not ids:
+        return {}
+    return dict(Page.objects.live().filter(pk__in=ids).values_list("pk", "title"))
 
 
 @member_view("GET")
 def journey_detail(request, journey):
-    today = _today()
-    return _cached_page(
-        request,
-        "journey",
-        today,
-        [_journey_version(journey)],
-        lambda: _render_journey(request, journey, today),
-    )
-
-
-def _journey_version(journey) -> tuple:
-    """What a rendered journey changes with: members acting, the revision it
-    follows (``changed_at`` moves with both), and its program or template
-    being republished."""
-    return (
-        journey.pk,
-        journey.changed_at.timestamp() if journey.changed_at else 0,
-        journey.template_revision_id,
-        journey.template.last_published_at,
-        journey.program.last_published_at,
-    )
-
-
-def _page_cache_key(request, name, today, versions) -> str | None:
-    """The key of a person's rendered page, or None when it must not be kept.
-
-    Besides the journeys' versions, a page changes with the day, the language
-    and the site, and with whatever the ``kept_page_key`` hooks return (the
-    site's theme, whose CSS the page carries). It carries CSRF tokens made from
-    the browser's CSRF secret, so the secret is part of the key; a page with
-    flash messages is never kept.
-    """
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret or len(messages.get_messages(request)) or request.GET:
-        return None
-    parts = [
-        name,
-        request.user.pk,
-        versions,
-        today.isoformat(),
-        get_language(),
-        getattr(current_site(request), "pk", ""),
-        [part(request) for part in hooks.get_hooks("kept_page_key")],
-        hashlib.sha256(secret.encode()).hexdigest()[:16],
-    ]
-    return "journeys:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-def _cached_page(request, name, today, versions, render_page):
-    key = _page_cache_key(request, name, today, versions)
-    if key is not None:
-        html = cache.get(key)
-        if html is not None:
-            get_token(request)  # keep the CSRF cookie the cached forms rely on
-            return HttpResponse(html)
-    response = render_page()
-    if key is not None and response.status_code == 200:
-        cache.set(key, response.content, PAGE_CACHE_SECONDS)
-    return response
+    return _render_journey(request, journey, _today())
 
 
 @member_view("GET")
 def milestone_detail(request, journey, milestone_id):
     today = _today()
-    milestone = snapshot_for_revision_id(journey.template_revision_id).milestones_by_id.get(
-        milestone_id
-    )
-    if milestone is None:
-        raise Http404
-    ids = _material_ids(milestone)
-    # The materials shown inline are the live ones: a republished one is news.
-    published = (
-        sorted(Page.objects.filter(pk__in=ids).values_list("pk", "live", "last_published_at"))
-        if ids
-        else []
-    )
-    # Counted for insights before the kept copy is looked up, so it counts too.
-    record_views(
-        journey.pk,
-        request.user.pk,
-        [pk for pk, live, _published_at in published if live],
-        milestone_id=milestone_id,
-    )
-    return _cached_page(
-        request,
-        f"milestone:{milestone_id}",
-        today,
-        [_journey_version(journey), published],
-        lambda: _render_milestone(request, journey, milestone_id, today),
-    )
+    context = _milestone_context(request, journey, milestone_id, today)
+    # The materials shown inline are counted for insights as opened.
+    record_views(journey.pk, request.user.pk, context["materials"].keys())
+    return render(request, "journeys/milestone_detail.html", context)
 
 
 @member_view("GET")

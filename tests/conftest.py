@@ -18,6 +18,30 @@ def _empty_cache():
 
 
 @pytest.fixture
+def web_process(settings):
+    """Switch between web processes that share no cache (no Redis): each has its own.
+
+    ``web_process("web-1")`` makes the requests that follow use web-1's cache;
+    the database stays the one they all share.
+    """
+    used = set()
+
+    def switch(name):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": f"web-process-{name}",
+            }
+        }
+        used.add(name)
+
+    yield switch
+    for name in used:
+        switch(name)
+        cache.clear()
+
+
+@pytest.fixture
 def home(db):
     """The site's home page, replacing Wagtail's default welcome page."""
     root = Page.get_first_root_node()

@@ -6,5 +6,5 @@ from, and the template tags that turn a theme into CSS custom properties for
 pages and into inline values for emails.
 
 Depends on nothing else in Trellis; other apps use it only through its template
-tags and the ``kept_page_key`` hook, never by importing it.
+tags, never by importing it.
 """

@@ -346,8 +346,6 @@ def _open_materials(journey, content, member, when):
 
     The participant view counts everything the milestone page shows as opened:
     its read steps' materials and stories and its meet steps' discussion guides.
-    No ``milestone_id`` is passed, so no repeat-visit flag is left in the cache
-    to hide a real visit after the demo is seeded again.
     """
     page_ids = []
     for item in content.steps:

@@ -82,18 +82,6 @@ def _kept(program, today: date, key_index: int):
     return cache.get(keys[key_index])
 
 
-def fresh_computed_at(program_id: int, today: date):
-    """When the kept figures were worked out, if they are still fresh; else None.
-
-    Reads one small cache entry and nothing else: the dashboard uses it to find
-    a viewer's kept page without loading the program or the figures.
-    """
-    meta = cache.get(_keys(program_id, today)[0])
-    if meta is None or time.time() - meta["checked"] >= FRESH_SECONDS:
-        return None
-    return meta["computed_at"]
-
-
 def program_insights(program, today: date | None = None) -> ProgramInsights:
     """The program's insights, kept or worked out afresh (see the module docstring)."""
     today = today or timezone.localdate()

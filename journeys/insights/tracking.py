@@ -1,11 +1,12 @@
 """Recording that a person opened a material or story on a milestone page.
 
 Only the first opening of each page in each journey by each person is kept
-(``ContentView``). The participant view calls ``record_views`` before it
-serves the page, kept copy or not, so a page served from the cache still
-counts. A cache flag per person, journey and milestone makes repeat visits
-cost one cache lookup and no write; when the flag is gone (a new day, a
-cleared cache) the insert simply finds the rows already there.
+(``ContentView``): the milestone view calls ``record_views`` with the live
+pages it shows inline. Which of them are recorded already is read from the
+database (one query on the unique key), so coming back to a page writes
+nothing, and a page the milestone shows since the last visit (a material
+published again, a template upgraded) is recorded at once. Nothing is kept
+in the cache.
 """
 
 from __future__ import annotations
@@ -13,38 +14,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import ContentView
 
-SEEN_SECONDS = 24 * 60 * 60
-
-
-def seen_key(journey_id: int, user_id: int, milestone_id: str) -> str:
-    return f"insights:viewed:{journey_id}:{user_id}:{milestone_id}"
-
 
 def record_views(
-    journey_id: int,
-    user_id: int,
-    page_ids: Iterable[int],
-    *,
-    milestone_id: str = "",
-    at: datetime | None = None,
+    journey_id: int, user_id: int, page_ids: Iterable[int], *, at: datetime | None = None
 ) -> None:
     """Record that ``user_id`` opened ``page_ids`` in a journey, once per page.
 
-    ``milestone_id`` names the page they were opened on, for the repeat-visit
-    flag; ``at`` backdates the opening (the demo seeding uses it).
+    ``at`` backdates the opening (the demo seeding uses it).
     """
-    page_ids = sorted(set(page_ids))
+    page_ids = set(page_ids)
     if not page_ids:
         return
-    if milestone_id and not cache.add(
-        seen_key(journey_id, user_id, milestone_id), 1, SEEN_SECONDS
-    ):
+    recorded = set(
+        ContentView.objects.filter(
+            journey_id=journey_id, user_id=user_id, page_id__in=page_ids
+        ).values_list("page_id", flat=True)
+    )
+    new = sorted(page_ids - recorded)
+    if not new:
         return
     when = at or timezone.now()
     try:
@@ -54,7 +46,7 @@ def record_views(
                     ContentView(
                         journey_id=journey_id, user_id=user_id, page_id=pk, first_opened_at=when
                     )
-                    for pk in page_ids
+                    for pk in new
                 ],
                 ignore_conflicts=True,
             )

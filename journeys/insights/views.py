@@ -4,33 +4,21 @@ and its tables as CSV.
 Read-only: nothing here changes anything. Who sees what is ``permissions``;
 a program the viewer may not see answers 404, whether or not it exists.
 
-A rendered dashboard is kept per viewer for five minutes (``store``'s
-``FRESH_SECONDS``), under a key made of the program, when its figures were
-worked out, the viewer, the language and time zone, the sidebar's state and a
-hash of the browser's CSRF secret (the kept page carries forms for that
-browser only), so a person coming back to it gets it from the cache. Pages
-with flash messages or a query string are never kept. The body of the page
-(all but the admin's frame) is shared by viewers who may see the same.
+The figures come from ``store`` and say when they were worked out; the page
+around them (the admin's frame and menu, what the viewer may see) is rendered
+for each request, so a right given or taken away shows on the next one.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import policy_registry
@@ -38,8 +26,8 @@ from wagtail.permissions import policy_registry
 from ..models import Journey
 from . import charts, tables
 from .health import BANDS, FORMULA
-from .permissions import may_see_insights, may_see_program, sees_names, visible_programs
-from .store import FRESH_SECONDS, fresh_computed_at, program_insights, program_journeys
+from .permissions import may_see_insights, sees_names, visible_programs
+from .store import program_insights, program_journeys
 
 
 class InsightsMixin(WagtailAdminTemplateMixin):
@@ -70,70 +58,16 @@ class InsightsIndexView(InsightsMixin, TemplateView):
         return context
 
 
-def _page_key(request, program_id, computed_at) -> str | None:
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret or len(messages.get_messages(request)) or request.GET:
-        return None
-    parts = [
-        program_id,
-        computed_at.isoformat(),
-        request.user.pk,
-        get_language(),
-        timezone.get_current_timezone_name(),
-        request.COOKIES.get("wagtail_sidebar_collapsed", ""),
-        hashlib.sha256(secret.encode()).hexdigest()[:16],
-    ]
-    return "insights:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-def _body_key(program_id, computed_at, viewer) -> str | None:
-    if computed_at is None:
-        return None
-    parts = [program_id, computed_at.isoformat(), *viewer]
-    return "insights:body:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 class ProgramInsightsView(InsightsMixin, TemplateView):
     """One program's dashboard: figures, charts, and tables with CSV links."""
 
     template_name = "journeys/insights/dashboard.html"
 
     def get(self, request, *args, **kwargs):
-        # When the kept figures were worked out, if they are fresh: the keys of
-        # the kept page and body, read without loading the figures themselves.
-        self.computed_at = fresh_computed_at(kwargs["program_id"], timezone.localdate())
-        response = self.kept_page(request, kwargs["program_id"], self.computed_at)
-        if response is None:
-            self.program = self.get_program()
-            self.insights = None
-            response = super().get(request, *args, **kwargs)
-            response.render()
-            key = _page_key(request, self.program.pk, self.computed_at)
-            if key and response.status_code == 200:
-                cache.set(key, response.content, FRESH_SECONDS)
+        self.program = self.get_program()
+        response = super().get(request, *args, **kwargs)
         add_never_cache_headers(response)
         return response
-
-    def figures(self):
-        """The program's figures, loaded (or worked out) only when the body needs them."""
-        if self.insights is None:
-            self.insights = program_insights(self.program)
-            self.computed_at = self.insights.computed_at
-        return self.insights
-
-    def kept_page(self, request, program_id, computed_at):
-        """The viewer's page as they last saw it, while its figures are fresh.
-
-        Found without loading the program or its figures; whether the viewer
-        may still see the program is checked again (for a sponsor, with one
-        query), so a page is never served after the right to it is gone.
-        """
-        key = _page_key(request, program_id, computed_at) if computed_at else None
-        html = cache.get(key) if key else None
-        if html is None or not may_see_program(request.user, program_id):
-            return None
-        get_token(request)  # keep the CSRF cookie the kept page's forms rely on
-        return HttpResponse(html)
 
     def get_page_title(self):
         return _("Insights")
@@ -155,21 +89,7 @@ class ProgramInsightsView(InsightsMixin, TemplateView):
         journey_url = None
         if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
             journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
-        # The body depends on the figures and on what the viewer may see, not on
-        # who they are: it is rendered once for everyone who sees the same. While
-        # the figures are fresh, a kept body is found without loading them.
-        viewer = [names, journey_url, get_language(), timezone.get_current_timezone_name()]
-        key = _body_key(self.program.pk, self.computed_at, viewer)
-        body = cache.get(key) if key else None
-        if body is None:
-            insights = self.figures()
-            body = render_to_string(
-                "journeys/insights/dashboard_body.html",
-                self.body_context(insights, names, journey_url),
-            )
-            key = _body_key(self.program.pk, self.computed_at, viewer)
-            cache.set(key, body, FRESH_SECONDS * 12)
-        context.update({"program": self.program, "body": mark_safe(body)})  # noqa: S308
+        context.update(self.body_context(program_insights(self.program), names, journey_url))
         return context
 
     def body_context(self, insights, names, journey_url) -> dict:

@@ -55,16 +55,21 @@ def audience_label(audience):
 
 
 @register.filter
-def step_title(step):
+def step_title(step, live_titles=None):
     """A short, human title for a step: what it asks, not what kind of block it is.
 
     Accepts the views' step content (``kind`` and ``value``) or a stream child
     (``block_type`` and ``value``), so the editor's preview can use it too.
+    ``live_titles`` (page id to title, live pages only) names a read step's
+    page as it is now: the participant pages pass it, because the page held
+    by a parsed revision keeps the title it had when the revision was parsed.
     """
     kind = getattr(step, "kind", None) or getattr(step, "block_type", "")
     value = step.value or {}
     if kind == "read":
         page = value.get("page")
+        if page is not None and live_titles is not None:
+            return live_titles.get(page.pk) or STEP_KIND_LABELS["read"]
         return page.title if page is not None else STEP_KIND_LABELS["read"]
     field = {
         "reflect": "prompt",

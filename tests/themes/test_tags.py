@@ -65,17 +65,47 @@ def test_the_tag_renders_for_a_bare_request(themed_site):
     assert "<" not in html[len('<style id="theme-tokens">') : -len("</style>")]
 
 
-def test_a_saved_theme_reaches_a_kept_participant_page(client, themed_site, user_factory):
-    """A participant page kept in the cache is thrown away when the theme changes."""
+def test_a_saved_theme_reaches_the_next_participant_page(client, themed_site, user_factory):
     user = user_factory()
     client.force_login(user)
-    client.get("/my/")  # sets the CSRF cookie the kept page is keyed by
-    first = client.get("/my/").text
-    assert "--color-primary:#5b2a86;" in first
+    client.get("/my/")
+    assert "--color-primary:#5b2a86;" in client.get("/my/").text
     settings = ThemeSettings.objects.get()
     settings.primary = "#1f3f7a"
     settings.save()
     assert "--color-primary:#1f3f7a;" in client.get("/my/").text
+
+
+def test_a_theme_saved_in_one_process_shows_in_every_other_at_once(
+    client, themed_site, user_factory, web_process
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    admin = Client()
+    admin.force_login(user_factory(is_superuser=True, is_staff=True))
+    client.force_login(user_factory())
+    edit = reverse("wagtailsettings:edit", args=["themes", "themesettings", themed_site.pk])
+    web_process("web-1")
+    for url in ("/", "/my/", "/"):
+        assert tokens_in(client.get(url).text)["--color-primary"] == "#5b2a86"
+
+    web_process("web-2")
+    form = {
+        **dict.fromkeys(("logo", "accent", "background", "surface", "text"), ""),
+        "preset": "lantern",
+        "brand_name": "Cold Chain",
+        "primary": "#1f3f7a",
+        "font": "serif",
+        "corner_radius": "0",
+        "email_header": "",
+        "email_footer": "",
+    }
+    assert admin.post(edit, form).status_code == 302
+
+    web_process("web-1")
+    for url in ("/", "/my/"):
+        assert tokens_in(client.get(url).text)["--color-primary"] == "#1f3f7a", url
 
 
 def render_email(site):

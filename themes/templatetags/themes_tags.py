@@ -13,7 +13,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
-from ..models import theme_for_request, theme_for_site
+from ..models import theme_for_request, theme_for_site, theme_tokens
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def get_theme(context):
 
 @register.simple_tag(takes_context=True)
 def theme_css(context):
-    tokens = get_theme(context).tokens
+    tokens = theme_tokens(get_theme(context))
     # A style element's text is not HTML-unescaped, so the values cannot be
     # escaped; they are validated hex colours, numbers and the fixed font
     # stacks, and are checked against SAFE_VALUE all the same.
@@ -65,7 +65,7 @@ def email_theme(context):
 
 def _email_values(site) -> dict:
     theme = theme_for_site(site)
-    tokens = theme.tokens
+    tokens = theme_tokens(theme)
     c = tokens.colours
     return {
         "brand_name": theme.brand_name or (site.site_name if site else "") or "Trellis",
