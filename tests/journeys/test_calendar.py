@@ -275,6 +275,7 @@ def test_someone_elses_journey_calendar_is_not_found(client, journey, user_facto
 
 
 # Hostile text ---------------------------------------------------------------------------------
+# NUL is left to the unit test above: PostgreSQL refuses to store it in the first place.
 
 HOSTILE = [
     ("line\u2028separator", "line separator"),
@@ -283,7 +284,7 @@ HOSTILE = [
     ("carriage\r\nreturn", "carriage return"),
     ("bare\rreturn", "bare return"),
     ("bare\nfeed", "bare feed"),
-    ("nul\x00bell\x07escape\x1bunit\x1fdel\x7f", "nulbellescapeunitdel"),
+    ("start\x01bell\x07escape\x1bunit\x1fdel\x7f", "startbellescapeunitdel"),
     ("tab\tvertical\x0bform\x0cfile\x1cseparator", "tab vertical form file separator"),
     ("semi; comma, back\\slash", "semi; comma, back\\slash"),
     (
@@ -303,7 +304,7 @@ def hostile_journey(program, pair):
     """A journey whose title and milestone titles hold every hostile string at once."""
     page = JourneyPageFactory(
         parent=program,
-        title="Journey\u2028title;\x85with, \x00every\r\nbreak\\",
+        title="Journey\u2028title;\x85with, \x02every\r\nbreak\\",
         milestones=[
             milestone(typed, f"m{index}", [step("checklist")], due=index + 1, block_id=f"m{index}")
             for index, (typed, _written) in enumerate(HOSTILE)
@@ -353,7 +354,7 @@ def test_a_hostile_journey_title_names_its_own_calendar_safely(client, hostile_j
 def test_a_hostile_name_stays_inside_the_meeting_it_names(client, journey, pair):
     mentor, mentee = pair
     mentor.first_name = "Eve\u2028END:VEVENT\r\nBEGIN:VEVENT"
-    mentor.last_name = "Smith,\x00 Jr;"
+    mentor.last_name = "Smith,\x03 Jr;"
     mentor.save()
     Meeting.objects.create(
         journey=journey,
