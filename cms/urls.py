@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
+from .account import account_view
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -31,6 +32,8 @@ auth_patterns = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Wagtail's account page with a profile picture check (see cms.account); before the admin.
+    path("admin/account/", account_view, name="wagtailadmin_account"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(auth_patterns)),

@@ -1,8 +1,9 @@
 """The content library: pages and snippets editors and senior leaders author.
 
 Owns ``BasePage`` (every page type inherits it), topics, leader profiles,
-materials, leader stories, the shared StreamField blocks, and the one path by
-which untrusted text becomes HTML (``content.markdown``).
+materials, leader stories, the shared StreamField blocks, the one path by
+which untrusted text becomes HTML (``content.markdown``), and the check that
+an image decodes before it is stored or shown (``content.images``).
 
 Depends on nothing else in Trellis. Higher apps (journeys, matching) import
 from here; this app never imports from them.

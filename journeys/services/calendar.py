@@ -1,14 +1,19 @@
 """A participant's mentoring calendar as an iCalendar (RFC 5545) feed.
 
-Calendar apps poll a secret URL, so the feed must be valid without a library to
-lean on. The rules it keeps:
+The ``icalendar`` package writes the text: line folding, CRLF endings and the
+escaping of TEXT values are its job, not ours. The rules this module keeps:
 
-* Lines end in CRLF and are folded so that none is longer than 75 octets, never
-  splitting a UTF-8 character; continuation lines start with one space.
-* Text values escape backslashes, semicolons, commas and newlines.
+* Every text value (titles, names, descriptions) is one line of plain text.
+  Line breaks of any kind (CR, LF, vertical tab, form feed, U+0085, U+2028,
+  U+2029 and the other separators ``str.splitlines`` knows) become a space and
+  other control characters are removed, because calendar apps and the parsers
+  in front of them split lines on more than CRLF, and a title that breaks a
+  line can forge properties or whole events in someone's calendar.
 * Each event's UID is derived from what it describes (a journey's milestone, a
   meeting), never from the time of the request, so a calendar app updates an
   event in place instead of duplicating it on every poll.
+* All-day events carry dates (DTEND the day after, as RFC 5545 counts it);
+  timed events are written in UTC, so no VTIMEZONE is needed.
 * A member sees the due dates of milestones that are theirs: in the journey's
   track and with them in the audience. Meetings are all-day events on the day
   they were held, because only the day is recorded.
@@ -21,11 +26,13 @@ fixed number of queries, whatever the number of journeys.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 from django.utils.translation import gettext as _
 
 from .. import engine
@@ -34,7 +41,14 @@ from .state import journey_states
 
 PRODUCT_ID = "-//Trellis//Mentoring journeys//EN"
 UID_DOMAIN = "trellis.invalid"
-MAX_LINE_OCTETS = 75
+
+# What str.splitlines() treats as a line boundary, plus tab: each run becomes one space.
+_LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+# The remaining C0 and C1 controls and DEL are dropped; lone surrogates (which
+# cannot be encoded as UTF-8) become the replacement character.
+_STRAY = dict.fromkeys((*range(0x20), *range(0x7F, 0xA0))) | dict.fromkeys(
+    range(0xD800, 0xE000), "\ufffd"
+)
 
 
 @dataclass(frozen=True)
@@ -50,48 +64,18 @@ class CalendarEvent:
     transparent: bool = False
 
 
-def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\r", "\\n")
-        .replace("\n", "\\n")
-    )
+def plain_text(value: str) -> str:
+    """``value`` as one line with no control characters, ready for a TEXT property."""
+    return _LINE_BREAKS.sub(" ", str(value)).translate(_STRAY).strip()
 
 
-def fold(line: str) -> str:
-    """Fold one content line into chunks of at most 75 octets (RFC 5545 §3.1)."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = MAX_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append("".join(current))
-            current, size = [], 0
-            limit = MAX_LINE_OCTETS - 1  # the leading space counts
-        current.append(char)
-        size += width
-    chunks.append("".join(current))
-    return "\r\n ".join(chunks)
+def _moment(value: date | datetime) -> date | datetime:
+    """A datetime in UTC (written with a ``Z``), a date as it is."""
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _date_property(name: str, value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        return f"{name}:{_utc(value)}"
-    return f"{name};VALUE=DATE:{value:%Y%m%d}"
-
-
-def _event_lines(event: CalendarEvent, stamp: datetime) -> list[str]:
+def _event_component(event: CalendarEvent, stamp: datetime) -> icalendar.Event:
+    """The one place an event's properties are written, each text value made plain first."""
     end = event.end
     if end is None:
         end = (
@@ -99,42 +83,38 @@ def _event_lines(event: CalendarEvent, stamp: datetime) -> list[str]:
             if isinstance(event.start, datetime)
             else event.start + timedelta(days=1)
         )
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(event.uid)}",
-        f"DTSTAMP:{_utc(stamp)}",
-        _date_property("DTSTART", event.start),
-        _date_property("DTEND", end),
-        f"SUMMARY:{escape_text(event.summary)}",
-    ]
+    component = icalendar.Event()
+    component.add("uid", plain_text(event.uid))
+    component.add("dtstamp", _moment(stamp))
+    component.add("dtstart", _moment(event.start))
+    component.add("dtend", _moment(end))
+    component.add("summary", plain_text(event.summary))
     if event.description:
-        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
+        component.add("description", plain_text(event.description))
     if event.url:
-        lines.append(f"URL:{event.url}")
+        component.add("url", event.url)
     if event.transparent:
-        lines.append("TRANSP:TRANSPARENT")
-    lines.append("END:VEVENT")
-    return lines
+        component.add("transp", "TRANSPARENT")
+    return component
 
 
-def build_calendar(events: Iterable[CalendarEvent], name: str, stamp: datetime) -> str:
-    """The feed as text, ready to serve as ``text/calendar``.
+def build_calendar(events: Iterable[CalendarEvent], name: str, stamp: datetime) -> bytes:
+    """The feed as UTF-8 bytes, ready to serve as ``text/calendar``.
 
     ``stamp`` is when the feed was generated (DTSTAMP); it is passed in so the
-    output depends on nothing but the arguments.
+    output depends on nothing but the arguments. The calendar's name goes in
+    as ``vText`` explicitly: ``icalendar`` would otherwise write the
+    X-WR-CALNAME extension property unescaped.
     """
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODUCT_ID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", icalendar.vText(plain_text(name)))
     for event in events:
-        lines.extend(_event_lines(event, stamp))
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        calendar.add_component(_event_component(event, stamp))
+    return calendar.to_ical()
 
 
 def _partners(loaded, member) -> str:
