@@ -61,6 +61,19 @@ from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
+# What the member pages read of a journey, its program and its template.
+PAGE_JOURNEY_FIELDS = (
+    "uuid",
+    "program_id",
+    "template_id",
+    "template_revision_id",
+    "started_on",
+    "status",
+    "last_activity_on",
+    "program__title",
+    "program__remind_days_before_due",
+    "template__title",
+)
 
 
 # Finding the journey -------------------------------------------------------------------
@@ -73,12 +86,14 @@ def _member_journey(request, journey_uuid) -> Journey:
     journey = (
         Journey.objects.for_user(request.user)
         .in_site(Site.find_for_request(request))
-        .select_related("program", "template")
-        # The pages need the titles; the streams are read from the cached revision.
-        .defer("program__objectives", "template__milestones")
         .filter(uuid=journey_uuid)
-        .first()
+        .select_related("program", "template")
+        # The pages need the titles and the reminder setting; the streams are read
+        # from the template revision's snapshot.
+        .only(*PAGE_JOURNEY_FIELDS)
+        .order_by()[:1]
     )
+    journey = journey[0] if journey else None
     if journey is None:
         raise Http404
     return journey
@@ -238,7 +253,7 @@ def _journey_context(request, journey, today, overrides=None):
     if member is None:  # left between the lookup and now
         raise Http404
     goals = Goal.objects.filter(journey=journey).select_related("owner__user")
-    meetings = Meeting.objects.filter(journey=journey).select_related("logged_by__user")
+    meetings = Meeting.objects.filter(journey=journey).only("uuid", "held_on", "duration_minutes")
     return {
         "journey": journey,
         "loaded": loaded,

@@ -20,6 +20,20 @@ from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCom
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
 
+# What the pages read of a member and their account: the name, never the password.
+MEMBER_FIELDS = (
+    "journey_id",
+    "user_id",
+    "role",
+    "joined_on",
+    "left_on",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "user__is_active",
+)
+
+
 @dataclass(frozen=True)
 class LoadedJourney:
     """A journey with its template, members and state (rows, for the tick)."""
@@ -95,6 +109,7 @@ def journey_states(journeys, today: date) -> list[LoadedJourney]:
         JourneyMember.objects.filter(journey_id__any_of=ids, left_on__isnull=True)
         .order_by("role", "pk")
         .select_related("user")
+        .only(*MEMBER_FIELDS)
     ):
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids)
