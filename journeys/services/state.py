@@ -19,7 +19,6 @@ from .. import engine
 from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCompletion
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
-
 # What the pages read of a member and their account: the name, never the password.
 MEMBER_FIELDS = (
     "journey_id",
