@@ -321,29 +321,7 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
 # Measuring ---------------------------------------------------------------------------------
 
 
-class Meter(pages.Meter):
-    """The pages benchmark's meter, and pages timed in turn with a reference."""
-
-    def timed(self, url: str) -> float:
-        start = time.perf_counter()
-        self.get(url)
-        return (time.perf_counter() - start) * 1000
-
-    def paired(self, url: str, reference: str) -> tuple[float, float]:
-        """Medians of ``url`` and ``reference``, requested in turn.
-
-        Taking them in alternation puts both under the same conditions (other
-        work on the machine, the database's own background work), so their
-        ratio holds still even when the times themselves drift.
-        """
-        for _ in range(self.warmup):
-            self.get(reference)
-            self.get(url)
-        timed_pages, references = [], []
-        for _ in range(self.requests):
-            references.append(self.timed(reference))
-            timed_pages.append(self.timed(url))
-        return statistics.median(timed_pages), statistics.median(references)
+Meter = pages.Meter
 
 
 def use_redis(redis_url: str) -> str:

@@ -31,6 +31,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -59,8 +60,35 @@ from .models import (
 from .services import progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
+from .templatetags.journeys_tags import state_label
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
+# What the pages read of a goal and its owner.
+GOAL_FIELDS = (
+    "uuid",
+    "journey_id",
+    "text",
+    "target_date",
+    "status",
+    "owner__user__first_name",
+    "owner__user__last_name",
+    "owner__user__email",
+)
+# Stands in for a milestone id in a URL reversed once for a whole timeline.
+MILESTONE_ID = "milestone-id"
+# What the member pages read of a journey, its program and its template.
+PAGE_JOURNEY_FIELDS = (
+    "uuid",
+    "program_id",
+    "template_id",
+    "template_revision_id",
+    "started_on",
+    "status",
+    "last_activity_on",
+    "program__title",
+    "program__remind_days_before_due",
+    "template__title",
+)
 
 
 # Finding the journey -------------------------------------------------------------------
@@ -73,12 +101,14 @@ def _member_journey(request, journey_uuid) -> Journey:
     journey = (
         Journey.objects.for_user(request.user)
         .in_site(Site.find_for_request(request))
-        .select_related("program", "template")
-        # The pages need the titles; the streams are read from the cached revision.
-        .defer("program__objectives", "template__milestones")
         .filter(uuid=journey_uuid)
-        .first()
+        .select_related("program", "template")
+        # The pages need the titles and the reminder setting; the streams are read
+        # from the template revision's snapshot.
+        .only(*PAGE_JOURNEY_FIELDS)
+        .order_by()[:1]
     )
+    journey = journey[0] if journey else None
     if journey is None:
         raise Http404
     return journey
@@ -167,7 +197,12 @@ def _audience_note(loaded, audience):
 
 @dataclass
 class MilestoneRow:
-    """One milestone on the journey's timeline, as one member sees it."""
+    """One milestone on the journey's timeline, as one member sees it.
+
+    Everything the timeline prints is worked out here, once per row, so the
+    template only places it: a journey of sixty milestones must not cost sixty
+    rounds of includes, URL reversing and translated sentences in the template.
+    """
 
     content: object
     status: engine.MilestoneStatus
@@ -176,16 +211,37 @@ class MilestoneRow:
     my_required: int
     waits_for: list[str]
     note: str = ""
+    url: str = ""
+    label: str = ""
+    when: str = ""
+    steps_text: str = ""
 
     @property
     def state(self):
         return self.status.state
 
 
+def _when(status, waits_for) -> str:
+    """When a milestone was done, opens or falls due, in a sentence."""
+    if status.state == engine.MilestoneState.DONE:
+        return _("Done on %(date)s") % {"date": date_format(status.done_on, "j F Y")}
+    if status.state == engine.MilestoneState.LOCKED:
+        if waits_for:
+            return _("Opens once “%(titles)s” is done, not before %(date)s") % {
+                "titles": "”, “".join(waits_for),
+                "date": date_format(status.opens_on, "j F"),
+            }
+        return _("Opens on %(date)s") % {"date": date_format(status.opens_on, "j F Y")}
+    return _("Due on %(date)s") % {"date": date_format(status.due_on, "j F Y")}
+
+
 def _timeline(loaded, member) -> list[MilestoneRow]:
     """The milestones that are part of this journey, in order, with their states."""
     prepared = loaded.snapshot.prepared
     state = loaded.state
+    # One URL reversed, then each milestone's id put in its place.
+    url = reverse("journeys:milestone", args=[loaded.journey.uuid, MILESTONE_ID])
+    labels = {}
     rows = []
     for spec, status in zip(prepared.milestones, state.milestones, strict=True):
         if status.state in engine.EXCLUDED:
@@ -199,17 +255,32 @@ def _timeline(loaded, member) -> list[MilestoneRow]:
             and state.milestone(p).state not in engine.EXCLUDED | {engine.MilestoneState.DONE}
         ]
         content = loaded.snapshot.milestones_by_id[spec.id]
+        my_done = sum(member.pk in status.steps_done[s.id] for s in required) if for_me else 0
+        my_required = len(required) if for_me else 0
+        if status.state not in labels:
+            labels[status.state] = str(state_label(status.state))
+        if not for_me:
+            steps_text = _audience_note(loaded, content.audience)
+        elif my_required and status.state != engine.MilestoneState.LOCKED:
+            steps_text = _("%(done)s of %(total)s steps done by you") % {
+                "done": my_done,
+                "total": my_required,
+            }
+        else:
+            steps_text = ""
         rows.append(
             MilestoneRow(
                 content=content,
                 status=status,
                 for_me=for_me,
-                my_done=sum(member.pk in status.steps_done[s.id] for s in required)
-                if for_me
-                else 0,
-                my_required=len(required) if for_me else 0,
+                my_done=my_done,
+                my_required=my_required,
                 waits_for=waits_for,
-                note="" if for_me else _audience_note(loaded, content.audience),
+                note="" if for_me else steps_text,
+                url=url.replace(MILESTONE_ID, spec.id),
+                label=labels[status.state],
+                when=_when(status, waits_for),
+                steps_text=steps_text,
             )
         )
     return rows
@@ -237,8 +308,8 @@ def _journey_context(request, journey, today, overrides=None):
     member = loaded.member_for(request.user)
     if member is None:  # left between the lookup and now
         raise Http404
-    goals = Goal.objects.filter(journey=journey).select_related("owner__user")
-    meetings = Meeting.objects.filter(journey=journey).select_related("logged_by__user")
+    goals = Goal.objects.filter(journey=journey).select_related("owner__user").only(*GOAL_FIELDS)
+    meetings = Meeting.objects.filter(journey=journey).only("uuid", "held_on", "duration_minutes")
     return {
         "journey": journey,
         "loaded": loaded,
@@ -348,7 +419,11 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         ).values_list("step_id", flat=True)
     )
     reflections = (
-        list(progress.visible_reflections(journey, request.user).filter(milestone_id=milestone_id))
+        list(
+            progress.visible_reflections(journey, request.user, member).filter(
+                milestone_id=milestone_id
+            )
+        )
         if "reflect" in kinds
         else []
     )
@@ -362,7 +437,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         else {}
     )
     goals = (
-        list(Goal.objects.filter(journey=journey).select_related("owner__user"))
+        list(Goal.objects.filter(journey=journey).select_related("owner__user").only(*GOAL_FIELDS))
         if kinds & {"set_goals", "review_goals"}
         else []
     )

@@ -26,10 +26,17 @@ class JourneyQuerySet(models.QuerySet):
         return self.filter(status=JourneyStatus.ACTIVE)
 
     def for_user(self, user):
-        """Journeys the user is a current member of; nobody else's."""
+        """Journeys the user is a current member of; nobody else's.
+
+        Membership is a subquery rather than a join, so each journey comes once
+        without ``DISTINCT`` over every column selected.
+        """
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user, memberships__left_on__isnull=True).distinct()
+        current = JourneyMember.objects.filter(
+            journey=models.OuterRef("pk"), user=user, left_on__isnull=True
+        )
+        return self.filter(models.Exists(current))
 
     def in_site(self, site):
         """Journeys of programs under ``site``'s home page; all of them when there is no site.

@@ -188,9 +188,12 @@ def save_reflection(
         return reflection
 
 
-def visible_reflections(journey, user):
-    """Reflections this member may read: their own, and what others shared."""
-    member = member_of(journey, user)
+def visible_reflections(journey, user, member: JourneyMember | None = None):
+    """Reflections this member may read: their own, and what others shared.
+
+    ``member`` is the user's current membership, when the caller has it already.
+    """
+    member = member if member is not None else member_of(journey, user)
     return Reflection.objects.filter(
         Q(author=member) | Q(shared=True), journey=journey
     ).select_related("author__user")

@@ -19,6 +19,19 @@ from .. import engine
 from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCompletion
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
+# What the pages read of a member and their account: the name, never the password.
+MEMBER_FIELDS = (
+    "journey_id",
+    "user_id",
+    "role",
+    "joined_on",
+    "left_on",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+    "user__is_active",
+)
+
 
 @dataclass(frozen=True)
 class LoadedJourney:
@@ -95,6 +108,7 @@ def journey_states(journeys, today: date) -> list[LoadedJourney]:
         JourneyMember.objects.filter(journey_id__any_of=ids, left_on__isnull=True)
         .order_by("role", "pk")
         .select_related("user")
+        .only(*MEMBER_FIELDS)
     ):
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids)
