@@ -180,6 +180,11 @@ class PreparedTemplate:
     prerequisites: tuple[tuple[int, ...], ...] = field(repr=False, compare=False)
     dependents: tuple[tuple[int, ...], ...] = field(repr=False, compare=False)
 
+    @property
+    def has_tracks(self) -> bool:
+        """Whether any milestone belongs to a track (only then do a journey's tracks count)."""
+        return any(spec.track is not None for spec in self.milestones)
+
 
 @dataclass(frozen=True, slots=True)
 class JourneyInput:

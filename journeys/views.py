@@ -55,7 +55,6 @@ from .models import (
     MemberRole,
     ParticipantPreferences,
     PulseResponse,
-    StepCompletion,
 )
 from .services import progress
 from .services.calendar import build_calendar, participant_events
@@ -86,6 +85,7 @@ PAGE_JOURNEY_FIELDS = (
     "status",
     "last_activity_on",
     "program__title",
+    "program__path",
     "program__remind_days_before_due",
     "template__title",
 )
@@ -98,20 +98,21 @@ def _member_journey(request, journey_uuid) -> Journey:
     """The journey, if the viewer is one of its current members; otherwise 404."""
     if not request.user.is_authenticated:
         raise Http404
-    journey = (
-        Journey.objects.for_user(request.user)
-        .in_site(Site.find_for_request(request))
-        .filter(uuid=journey_uuid)
+    found = list(
+        Journey.objects.filter(
+            uuid=journey_uuid,
+            memberships__user=request.user,
+            memberships__left_on__isnull=True,
+        )
         .select_related("program", "template")
         # The pages need the titles and the reminder setting; the streams are read
         # from the template revision's snapshot.
         .only(*PAGE_JOURNEY_FIELDS)
         .order_by()[:1]
     )
-    journey = journey[0] if journey else None
-    if journey is None:
+    if not found or not found[0].is_in_site(Site.find_for_request(request)):
         raise Http404
-    return journey
+    return found[0]
 
 
 def member_view(*methods):
@@ -235,8 +236,11 @@ def _when(status, waits_for) -> str:
     return _("Due on %(date)s") % {"date": date_format(status.due_on, "j F Y")}
 
 
-def _timeline(loaded, member) -> list[MilestoneRow]:
-    """The milestones that are part of this journey, in order, with their states."""
+def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
+    """The milestones that are part of this journey, in order, with their states.
+
+    ``only`` (a milestone id) gives that milestone's row alone, if it is part of it.
+    """
     prepared = loaded.snapshot.prepared
     state = loaded.state
     # One URL reversed, then each milestone's id put in its place.
@@ -244,7 +248,7 @@ def _timeline(loaded, member) -> list[MilestoneRow]:
     labels = {}
     rows = []
     for spec, status in zip(prepared.milestones, state.milestones, strict=True):
-        if status.state in engine.EXCLUDED:
+        if status.state in engine.EXCLUDED or (only is not None and spec.id != only):
             continue
         for_me = member.pk in status.audience_member_ids
         required = [s for s in spec.steps if s.required]
@@ -413,11 +417,12 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
     can_act = for_me and status.state in ACTING_STATES
 
     kinds = {step.kind for step in milestone.steps}
-    mine = set(
-        StepCompletion.objects.filter(
-            journey=journey, milestone_id=milestone_id, member=member
-        ).values_list("step_id", flat=True)
-    )
+    # The member's own completions here, from those the state was computed from.
+    mine = {
+        step_id
+        for done_in, step_id, member_id, _day in loaded.completions
+        if done_in == milestone_id and member_id == member.pk
+    }
     reflections = (
         list(
             progress.visible_reflections(journey, request.user, member).filter(
@@ -482,14 +487,14 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         if position is not None and position + 1 < len(included)
         else None
     )
-    timeline = {row.content.id: row for row in _timeline(loaded, member)}
+    row = next(iter(_timeline(loaded, member, only=milestone_id)), None)
     return {
         "journey": journey,
         "loaded": loaded,
         "member": member,
         "milestone": milestone,
         "status": status,
-        "row": timeline.get(milestone_id),
+        "row": row,
         "for_me": for_me,
         "can_act": can_act,
         "audience_note": "" if for_me else _audience_note(loaded, milestone.audience),

@@ -100,6 +100,13 @@ class Journey(models.Model):
         names = ", ".join(str(m.user) for m in self.current_members())
         return f"{self.template.title}: {names}" if names else self.template.title
 
+    def is_in_site(self, site) -> bool:
+        """Whether the journey's program lies under ``site``'s home page (any, without a site).
+
+        The one-journey form of ``JourneyQuerySet.in_site``.
+        """
+        return site is None or self.program.path.startswith(site.root_page.path)
+
     def current_members(self):
         return [m for m in self.memberships.all() if m.left_on is None]
 

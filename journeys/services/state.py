@@ -41,6 +41,8 @@ class LoadedJourney:
     snapshot: TemplateSnapshot
     members: tuple[JourneyMember, ...]
     state: engine.JourneyState
+    # (milestone id, step id, member id, completed on), as the engine read them.
+    completions: tuple = ()
 
     def member_for(self, user) -> JourneyMember | None:
         for member in self.members:
@@ -111,7 +113,7 @@ def journey_states(journeys, today: date) -> list[LoadedJourney]:
         .only(*MEMBER_FIELDS)
     ):
         members[member.journey_id].append(member)
-    completions, tracks = _completions_and_tracks(ids)
+    completions, tracks = _completions_and_tracks(ids, snapshots.values())
     # Programs the caller already loaded are read as they are; others in one query.
     program_field = Journey._meta.get_field("program")
     remind_days = {
@@ -153,7 +155,7 @@ def tick_states(journey_ids, today: date) -> TickBatch:
         .values_list("pk", "journey_id", "role", "user_id")
     ):
         members[journey_id].append(MemberRow(pk, role, user_id))
-    completions, tracks = _completions_and_tracks(ids)
+    completions, tracks = _completions_and_tracks(ids, snapshots.values())
     remind_days, nudge_days = {}, {}
     for pk, remind, nudge in ProgramPage.objects.filter(
         pk__in={j.program_id for j in journeys}
@@ -166,18 +168,23 @@ def tick_states(journey_ids, today: date) -> TickBatch:
     )
 
 
-def _completions_and_tracks(ids):
-    """Each journey's completions, as engine-ready tuples, and its track topic ids."""
+def _completions_and_tracks(ids, snapshots):
+    """Each journey's completions, as engine-ready tuples, and its track topic ids.
+
+    Tracks matter only to milestones that belong to one: when none of the
+    templates in ``snapshots`` has such a milestone, they are not read.
+    """
     completions = defaultdict(list)
     for row in StepCompletion.objects.filter(journey_id__any_of=ids).values_list(
         "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
     ):
         completions[row[0]].append(row[1:])
     tracks = defaultdict(list)
-    for journey_id, topic_id in Journey.tracks.through.objects.filter(
-        journey_id__any_of=ids
-    ).values_list("journey_id", "topic_id"):
-        tracks[journey_id].append(topic_id)
+    if any(snapshot.prepared.has_tracks for snapshot in snapshots):
+        for journey_id, topic_id in Journey.tracks.through.objects.filter(
+            journey_id__any_of=ids
+        ).values_list("journey_id", "topic_id"):
+            tracks[journey_id].append(topic_id)
     return completions, tracks
 
 
@@ -198,6 +205,12 @@ def _states(journeys, snapshots, members, completions, tracks, remind_days, toda
             today,
         )
         loaded.append(
-            LoadedJourney(journey=journey, snapshot=snapshot, members=journey_members, state=state)
+            LoadedJourney(
+                journey=journey,
+                snapshot=snapshot,
+                members=journey_members,
+                state=state,
+                completions=tuple(completions[journey.pk]),
+            )
         )
     return loaded
