@@ -8,8 +8,8 @@ Rules enforced here:
   milestone's audience. Completing twice is harmless.
 * Reflections keep a version number; saving with an older version than the
   stored one raises ``StaleReflection`` carrying the stored text, so nothing
-  is silently overwritten. Reflection and meeting text is rendered once,
-  through ``content.markdown.render_markdown``, when it is saved.
+  is silently overwritten. Reflection and meeting notes are stored as typed
+  and rendered when a page shows them (the ``markdown`` template filter).
 * Logging a meeting completes the milestone's meet step for the whole pair.
 * Every action updates the journey's last activity day in the same
   transaction.
@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from content.markdown import render_markdown, validate_markdown
+from content.markdown import validate_markdown
 
 from .. import engine
 from ..exceptions import NotAMember, StaleReflection, StepNotAvailable, UnknownStep
@@ -136,11 +136,10 @@ def save_reflection(
     """Save a member's reflection, refusing to overwrite a newer version.
 
     ``base_version`` is the version the author started editing from (None for
-    a new reflection). The text is validated and rendered before anything is
-    written; ``complete`` also marks the reflect step as done.
+    a new reflection). The text is validated before anything is written;
+    ``complete`` also marks the reflect step as done.
     """
     validate_markdown(text)
-    html = render_markdown(text)
     with transaction.atomic():
         member = member_of(journey, user)
         _available_step(journey, member, milestone_id, step_id, today, kinds={"reflect"})
@@ -158,7 +157,6 @@ def save_reflection(
                         step_id=step_id,
                         author=member,
                         text=text,
-                        html=html,
                         shared=shared,
                     )
             except IntegrityError:
@@ -178,10 +176,9 @@ def save_reflection(
                     reflection,
                 )
             reflection.text = text
-            reflection.html = html
             reflection.shared = shared
             reflection.version += 1
-            reflection.save(update_fields=["text", "html", "shared", "version", "updated_at"])
+            reflection.save(update_fields=["text", "shared", "version", "updated_at"])
         if complete and text.strip():
             _record_completion(journey, member, milestone_id, step_id, today)
         _touch(journey, today)
@@ -228,7 +225,6 @@ def log_meeting(
         held_on=held_on,
         duration_minutes=duration_minutes,
         notes=notes,
-        notes_html=render_markdown(notes),
         agreed_actions=agreed_actions,
         logged_by=member,
     )

@@ -24,6 +24,7 @@ from journeys.models import (
 )
 from journeys.services.progress import complete_step, save_reflection
 from journeys.services.starting import start_journey
+from tests import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -347,8 +348,9 @@ def test_saving_a_reflection_stores_it_privately_and_marks_the_step_done(client,
     )
     reflection = Reflection.objects.get(step_id=reflect)
     assert reflection.text == "I hope to *grow*."
-    assert reflection.html == "<p>I hope to <em>grow</em>.</p>"
     assert not reflection.shared
+    page = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    assert "<p>I hope to <em>grow</em>.</p>" in page
     assert StepCompletion.objects.filter(step_id=reflect, member__user=mentee).exists()
     assert "Only you can read it." in visible_text(response)
 
@@ -446,7 +448,9 @@ def test_logging_a_meeting_on_the_meet_step_completes_it_for_both(client, journe
         follow=True,
     )
     meeting = Meeting.objects.get()
-    assert meeting.notes_html == "<p>We talked about <em>listening</em>.</p>"
+    assert meeting.notes == "We talked about *listening*."
+    shown = client.get(url("meeting", journey, meeting.uuid)).content.decode()
+    assert "<p>We talked about <em>listening</em>.</p>" in shown
     assert response.redirect_chain[-1][0].endswith(f"#step-{meet}")
     client.force_login(mentor)
     page = client.get(url("milestone", journey, "m-start"))
@@ -697,3 +701,46 @@ def test_a_kept_dashboard_shows_progress_made_since(client, journey, mentee):
     after = visible_text(client.get(reverse("journeys:my_mentoring")))
 
     assert before != after
+
+
+# Untrusted text ---------------------------------------------------------------------------
+
+
+def test_a_hostile_reflection_is_shown_sanitised_to_its_author_and_partner(
+    client, journey, mentee, mentor
+):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": hostile.HOSTILE_MARKDOWN, "shared": "on"},
+    )
+    reflection = Reflection.objects.get()
+    assert reflection.text == hostile.HOSTILE_MARKDOWN
+
+    own = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    client.force_login(mentor)
+    partners = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    milestone_page = client.get(url("milestone", journey, "m-start")).content.decode()
+    for html in (own, partners, milestone_page):
+        hostile.assert_neutralised(html)
+        assert "&lt;script&gt;alert(" in html  # shown as the words typed
+        assert "another link" in html
+
+
+def test_hostile_meeting_notes_and_actions_are_shown_sanitised(client, journey, mentee, mentor):
+    client.force_login(mentee)
+    client.post(
+        url("log_meeting", journey),
+        {
+            "held_on": TODAY().isoformat(),
+            "duration_minutes": 30,
+            "notes": hostile.HOSTILE_MARKDOWN,
+            "agreed_actions": hostile.HOSTILE_LINE,
+        },
+    )
+    meeting = Meeting.objects.get()
+    client.force_login(mentor)
+    html = client.get(url("meeting", journey, meeting.uuid)).content.decode()
+    hostile.assert_neutralised(html)
+    assert html.count("&lt;script&gt;alert(") == 2  # notes and actions show the words typed

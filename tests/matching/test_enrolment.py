@@ -23,7 +23,15 @@ from matching.forms import (
     parse_emails,
     question_field_name,
 )
-from matching.models import Enrollment, EnrollmentStatus, QuestionKind, RoleWanted
+from matching.models import (
+    Enrollment,
+    EnrollmentStatus,
+    ProgramAttribute,
+    ProgramQuestion,
+    QuestionKind,
+    RoleWanted,
+)
+from tests import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +173,28 @@ def test_every_field_has_help_text_for_the_participant(signed_in, program, quest
     missing = [name for name, field in form.fields.items() if not str(field.help_text).strip()]
 
     assert missing == []
+
+
+@pytest.mark.parametrize("kind", [QuestionKind.TEXT, QuestionKind.SINGLE])
+def test_what_editors_typed_into_a_question_is_shown_as_text(signed_in, program, kind):
+    """Whoever edits a program cannot run script in the browsers of those who enrol."""
+    ProgramQuestion.objects.create(
+        program=program,
+        kind=kind,
+        label=hostile.HOSTILE_LINE,
+        help_text=hostile.HOSTILE_LINE,
+        choices=f"{hostile.SCRIPT}\n{hostile.IMAGE}",
+    )
+    ProgramAttribute.objects.create(
+        program=program, label=hostile.HOSTILE_LINE, help_text=hostile.HOSTILE_LINE
+    )
+
+    response = signed_in.get(enrol_url(program))
+
+    html = response.content.decode()
+    hostile.assert_neutralised(html)
+    assert html.count("&lt;script&gt;alert(&#x27;typed&#x27;)&lt;/script&gt;") >= 4
+    assert hostile.HOSTILE_LINE in text_of(response)
 
 
 # Enrolling ------------------------------------------------------------------------------
