@@ -1,5 +1,7 @@
 from .insights import ContentView, InsightsDigest
 from .journeys import (
+    AGREED_ACTIONS_MAX_LENGTH,
+    GOAL_MAX_LENGTH,
     Goal,
     GoalStatus,
     Journey,
@@ -16,6 +18,8 @@ from .notifications import EmailChoice, Notification, NotificationKind, Particip
 from .programs import JourneyPage, Measure, ObjectiveBlock, ProgramPage
 
 __all__ = [
+    "AGREED_ACTIONS_MAX_LENGTH",
+    "GOAL_MAX_LENGTH",
     "ContentView",
     "EmailChoice",
     "Goal",

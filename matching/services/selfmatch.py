@@ -21,6 +21,9 @@ The rules it enforces:
   journey starts and the introductions are emailed, or nothing changes.
 * The mentor is emailed when asked, the mentee when declined, once the transaction
   has committed.
+* The mentee's note is at most ``REQUEST_MESSAGE_MAX_LENGTH`` characters with no
+  control characters; anything else is refused (a ``ValidationError`` on
+  ``message``) before anything is locked or written.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.text import check_text
 from journeys.services.notifications import Mailer
 
 from ..exceptions import MatchingError
 from ..models import (
+    REQUEST_MESSAGE_MAX_LENGTH,
     Enrollment,
     EnrollmentStatus,
     MatchingPolicy,
@@ -142,6 +147,14 @@ def request_mentor(
 ) -> MentorRequest:
     """Ask ``mentor`` to mentor ``mentee``: check, hold one of the mentor's places, tell them."""
     today = today or timezone.localdate()
+    message = (message or "").strip()
+    check_text(
+        message,
+        field="message",
+        label=_("The note to the mentor"),
+        limit=REQUEST_MESSAGE_MAX_LENGTH,
+        multiline=True,
+    )
     with transaction.atomic():
         # Both rows are locked, in key order so that two people asking each other at
         # once cannot deadlock: one person's two tabs queue up behind each other, and
@@ -175,7 +188,7 @@ def request_mentor(
                     program_id=mentee.program_id,
                     mentee=mentee,
                     mentor=mentor,
-                    message=message.strip(),
+                    message=message,
                     score=candidate.score,
                     explanation=candidate.explanation,
                 )

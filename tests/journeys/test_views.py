@@ -744,3 +744,86 @@ def test_hostile_meeting_notes_and_actions_are_shown_sanitised(client, journey, 
     html = client.get(url("meeting", journey, meeting.uuid)).content.decode()
     hostile.assert_neutralised(html)
     assert html.count("&lt;script&gt;alert(") == 2  # notes and actions show the words typed
+
+
+# Text limits ------------------------------------------------------------------------------
+
+
+def errors_next_to(response, field_id):
+    """The error messages the page shows beside the field whose id is ``field_id``."""
+    html = response.content.decode()
+    found = re.search(rf'<ul class="field__errors" id="{field_id}_errors">(.*?)</ul>', html, re.S)
+    assert found, f"no errors shown next to {field_id}"
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+def meeting_data(**overrides):
+    return {"held_on": TODAY().isoformat(), "duration_minutes": 30, **overrides}
+
+
+def test_agreed_actions_past_their_limit_are_refused_next_to_the_field(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        url("log_meeting", journey), meeting_data(agreed_actions="x" * 2_000_000)
+    )
+
+    assert response.status_code == 400
+    assert "at most 2000 characters" in errors_next_to(response, "meeting-agreed_actions")
+    assert not Meeting.objects.exists()
+    fits = client.post(url("log_meeting", journey), meeting_data(agreed_actions="x" * 2000))
+    assert fits.status_code == 302
+    assert len(Meeting.objects.get().agreed_actions) == 2000
+
+
+def test_meeting_notes_past_the_markdown_cap_are_refused_next_to_the_field(
+    client, journey, mentee, settings
+):
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 50
+    client.force_login(mentee)
+    meet = step_id(journey, "m-start", "meet")
+    response = client.post(
+        url("log_meeting", journey),
+        meeting_data(notes="n" * 51, milestone_id="m-start", step_id=meet),
+    )
+
+    assert response.status_code == 400
+    assert "the most that can be saved is 50" in errors_next_to(response, f"step-{meet}-notes")
+    assert not Meeting.objects.exists()
+    assert not StepCompletion.objects.exists()
+
+
+def test_a_reflection_past_the_markdown_cap_is_refused_next_to_the_text(
+    client, journey, mentee, settings
+):
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 50
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    target = url("save_reflection", journey, "m-start", reflect)
+
+    response = client.post(target, {"text": "r" * 51})
+    autosave = client.post(target, {"text": "r" * 51}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert "the most that can be saved is 50" in errors_next_to(response, f"step-{reflect}-text")
+    assert autosave.status_code == 400
+    assert "the most that can be saved is 50" in autosave.json()["errors"]["text"][0]["message"]
+    assert not Reflection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("g" * 301, "at most 300 characters"),
+        ("Lead\x00well", "control character (U+0000)"),
+        ("Lead\nwell", "one line of text"),
+    ],
+)
+def test_a_goal_too_long_or_with_control_characters_is_refused_next_to_it(
+    client, journey, mentee, text, message
+):
+    client.force_login(mentee)
+    response = client.post(url("set_goal", journey), {"text": text})
+
+    assert response.status_code == 400
+    assert message in errors_next_to(response, "goal-text")
+    assert not Goal.objects.exists()
