@@ -56,6 +56,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from content.models import Topic
+from content.text import control_character
 from journeys.models import ProgramPage
 
 from .exceptions import MatchingError
@@ -620,6 +621,9 @@ def import_enrolments(
         for _number, cells in records:
             for name in ("email", "reports_to", "avoid"):
                 emails.update(e.strip().lower() for e in split_list(cells.get(name)))
+        # An address holding a control character is refused with its row; looking it
+        # up would only fail (PostgreSQL takes no NUL in a query).
+        emails = {email for email in emails if control_character(email) is None}
         users = {user.email: user for user in get_user_model().objects.filter(email__in=emails)}
         context = _Context(
             program=program,

@@ -141,7 +141,7 @@ def test_hostile_theme_values_never_leave_the_style_block(client, home, monkeypa
     site = Site.objects.get(is_default_site=True)
     ThemeSettings.objects.create(site=site, brand_name="Acme")
     ThemeSettings.objects.filter(site=site).update(
-        font=hostile.HOSTILE_LINE, brand_name=hostile.HOSTILE_LINE
+        font="</style><script>", brand_name=f"{hostile.SCRIPT} {hostile.IMAGE}"
     )
     declarations = Tokens.css_declarations
 
