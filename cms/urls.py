@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
 from .account import account_view
+from .forms import NewPasswordForm
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -19,7 +20,7 @@ auth_patterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=NewPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -14,6 +14,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .exports import ExportSnippetIndexView
 from .models import LeaderProfile, Topic
 
 
@@ -31,6 +32,7 @@ class TopicViewSet(SnippetViewSet):
     add_to_admin_menu = False
     list_display = ["name", "kind", "slug"]
     list_export = ["name", "slug", "kind", "description"]
+    index_view_class = ExportSnippetIndexView
     filterset_class = TopicFilterSet
     search_fields = ["name", "description"]
     ordering = ["name"]
@@ -53,7 +55,7 @@ class ProfileObjectPermissionMixin:
         return obj
 
 
-class LeaderProfileIndexView(snippet_views.IndexView):
+class LeaderProfileIndexView(ExportSnippetIndexView):
     """Lists only the profiles the user may edit: a leader sees just their own."""
 
     def get_base_queryset(self):

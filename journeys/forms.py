@@ -2,13 +2,24 @@
 
 They only shape and check what a person typed; the rules about who may do what,
 and when, live in ``journeys.services.progress``, which the views call with the
-cleaned data.
+cleaned data. Every text field has a limit (docs/architecture.md, "Text
+limits"), which the services check again: markdown at
+``TRELLIS_MARKDOWN_MAX_CHARS``, plain text at the model's ``max_length``, with
+no control characters (``content.text``).
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import GoalStatus, ParticipantPreferences
+from content.markdown import validate_markdown
+from content.text import PlainTextField
+
+from .models import (
+    AGREED_ACTIONS_MAX_LENGTH,
+    GOAL_MAX_LENGTH,
+    GoalStatus,
+    ParticipantPreferences,
+)
 
 PULSE_CHOICES = [
     (1, _("1 – not at all")),
@@ -30,6 +41,7 @@ class ReflectionForm(forms.Form):
     text = forms.CharField(
         label=_("Your reflection"),
         required=False,
+        validators=[validate_markdown],
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_(
             "Only you can read this unless you share it. Markdown works: **bold**, *italic*, "
@@ -66,21 +78,24 @@ class MeetingForm(StepOriginForm):
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
+        validators=[validate_markdown],
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you talked about; everyone in the journey can read these."),
     )
-    agreed_actions = forms.CharField(
+    agreed_actions = PlainTextField(
+        multiline=True,
         label=_("What we agreed to do next"),
         required=False,
+        max_length=AGREED_ACTIONS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: who does what before you next meet."),
     )
 
 
 class GoalForm(StepOriginForm):
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("Your goal"),
-        max_length=300,
+        max_length=GOAL_MAX_LENGTH,
         help_text=_("In a few words, e.g. “Lead a team meeting with confidence”."),
     )
     target_date = forms.DateField(

@@ -32,13 +32,15 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.views.bulk_action import BulkAction
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
+
+from content.exports import ExportIndexView
 
 from . import engine
 from .admin_forms import StartJourneysForm
@@ -160,7 +162,7 @@ class JourneyFilterSet(WagtailFilterSet):
         fields = ["program", "status", "template"]
 
 
-class JourneyIndexView(IndexView):
+class JourneyIndexView(ExportIndexView):
     template_name = "journeys/admin/journey_index.html"
     export_filename = "journeys"
     list_export = [

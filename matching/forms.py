@@ -24,6 +24,10 @@ person typing into the page and an admin importing a file meet the same rules:
   key; answers to questions the program no longer asks are kept as they are.
 * Opt-in attributes are never required. Only the program's own can be chosen,
   and they are stored by key.
+* Text has a limit in characters (docs/architecture.md, "Text limits") and holds
+  no control characters (``content.text``): department and location are one line
+  of at most 120, goals and free-text answers at most 2,000 over any number of
+  lines, the avoid list at most ``MAX_AVOID`` characters.
 * An enrolment can be changed until it is matched; saving a withdrawn one
   enrols the person again.
 """
@@ -39,11 +43,12 @@ from zoneinfo import available_timezones
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MaxLengthValidator, validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from content.models import Topic
+from content.text import control_character, control_character_error
 
 from .models import (
     Enrollment,
@@ -59,6 +64,9 @@ SENIORITY_MAX = 10
 DEFAULT_CAPACITY = 1
 MAX_CAPACITY = 20  # a guard against typos ("30" for "3"), far above any real mentor
 MAX_TEXT_ANSWER = 2000
+MAX_AVOID = 2000  # about forty work addresses
+MAX_LANGUAGES = 200
+MAX_NUMBER = 10  # characters of a typed number (capacity, seniority)
 NOT_TIME_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -231,6 +239,18 @@ def clean_length(value: str | None, max_length: int) -> str:
             % {"length": f"{len(value):,}", "most": f"{max_length:,}"},
             code="max_length",
         )
+    return value
+
+
+def clean_text(value: str | None, max_length: int, *, multiline: bool = False) -> str:
+    """The text, stripped, if it fits in ``max_length`` and holds no control character.
+
+    Only text that may run over several lines keeps tabs and line breaks.
+    """
+    value = clean_length(value, max_length)
+    char = control_character(value, multiline=multiline)
+    if char is not None:
+        raise control_character_error(char, multiline=multiline)
     return value
 
 
@@ -462,6 +482,9 @@ def clean_answer(
             % {"length": f"{len(text):,}", "most": f"{MAX_TEXT_ANSWER:,}"},
             code="max_length",
         )
+    char = control_character(text, multiline=True)
+    if char is not None:
+        raise control_character_error(char, multiline=True)
     return text
 
 
@@ -501,6 +524,7 @@ class EnrollmentForm(forms.ModelForm):
     capacity = forms.CharField(
         label=gettext_lazy("How many people can you mentor at once?"),
         required=False,
+        validators=[MaxLengthValidator(MAX_NUMBER)],
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_CAPACITY}),
         help_text=gettext_lazy(
             "Only if you want to mentor (or would do either). Most mentors take one or two "
@@ -518,6 +542,7 @@ class EnrollmentForm(forms.ModelForm):
     seniority = forms.CharField(
         label=gettext_lazy("Your level"),
         required=False,
+        validators=[MaxLengthValidator(MAX_NUMBER)],
         widget=forms.Select(choices=SENIORITY_CHOICES),
         help_text=gettext_lazy(
             "From 1 (your first role) to 10 (executive). It helps us match people a sensible "
@@ -527,7 +552,7 @@ class EnrollmentForm(forms.ModelForm):
     languages = forms.CharField(
         label=gettext_lazy("Languages you could mentor or be mentored in"),
         required=False,
-        max_length=200,
+        max_length=MAX_LANGUAGES,
         help_text=gettext_lazy(
             "Two- or three-letter codes separated by commas, such as “en, fr” for English "
             "and French."
@@ -545,6 +570,7 @@ class EnrollmentForm(forms.ModelForm):
     avoid = forms.CharField(
         label=gettext_lazy("People you would rather not be matched with (optional)"),
         required=False,
+        max_length=MAX_AVOID,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         help_text=gettext_lazy(
             "Their work email addresses, one per line or separated by commas. Only matching "
@@ -764,7 +790,7 @@ class EnrollmentForm(forms.ModelForm):
                 code="matched",
             )
         role = cleaned.get("role")
-        if role:
+        if role and not self.has_error("capacity"):
             try:
                 cleaned["capacity"] = clean_capacity(role, cleaned.get("capacity"))
             except ValidationError as error:

@@ -15,6 +15,11 @@ Rules this module enforces:
   topic question.
 * Every value meets the same rules as on the enrolment page: the same functions
   (``matching.forms``) check both.
+* No cell holds a control character (NUL included): only ``goals`` and the
+  answers to free-text questions may hold tabs and line breaks. Each column has a
+  limit in characters, the enrolment page's where it has one (``CELL_LIMITS``).
+  A cell that breaks either rule is reported with its row and column, and the
+  rest of that column's checks are skipped for the row.
 * A row names its person by email. Someone with no account gets one, with the
   row's first and last names and no usable password (they sign in after setting
   one, or through single sign-on); an existing account keeps its names. A
@@ -51,11 +56,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from content.models import Topic
+from content.text import control_character
 from journeys.models import ProgramPage
 
 from .exceptions import MatchingError
 from .forms import (
     DEFAULT_CAPACITY,
+    MAX_AVOID,
+    MAX_LANGUAGES,
+    MAX_NUMBER,
+    MAX_TEXT_ANSWER,
     Answer,
     clean_answer,
     clean_capacity,
@@ -63,6 +73,7 @@ from .forms import (
     clean_length,
     clean_role,
     clean_seniority,
+    clean_text,
     clean_time_zone,
     find_people,
     parse_emails,
@@ -70,7 +81,15 @@ from .forms import (
     resolve_topics,
     split_list,
 )
-from .models import Enrollment, EnrollmentStatus, ProgramAttribute, ProgramQuestion, RoleWanted
+from .models import (
+    GOALS_MAX_LENGTH,
+    Enrollment,
+    EnrollmentStatus,
+    ProgramAttribute,
+    ProgramQuestion,
+    QuestionKind,
+    RoleWanted,
+)
 
 FIELD_COLUMNS = (
     "email",
@@ -94,6 +113,25 @@ REQUIRED_COLUMNS = ("email",)
 QUESTION_PREFIX = "q:"
 CELL_SEPARATOR = re.compile(r";")
 NAME_MAX_LENGTH = 150  # AbstractUser's first_name and last_name
+EMAIL_MAX_LENGTH = 254
+# The most characters a cell of each column may hold; other columns (lists of
+# topics or attributes, answers that name choices) hold at most CELL_MAX_LENGTH.
+CELL_LIMITS = {
+    "email": EMAIL_MAX_LENGTH,
+    "first_name": NAME_MAX_LENGTH,
+    "last_name": NAME_MAX_LENGTH,
+    "capacity": MAX_NUMBER,
+    "seniority": MAX_NUMBER,
+    "department": Enrollment._meta.get_field("department").max_length,
+    "location": Enrollment._meta.get_field("location").max_length,
+    "time_zone": Enrollment._meta.get_field("time_zone").max_length,
+    "languages": MAX_LANGUAGES,
+    "reports_to": EMAIL_MAX_LENGTH,
+    "avoid": MAX_AVOID,
+    "goals": GOALS_MAX_LENGTH,
+}
+CELL_MAX_LENGTH = 2000
+MULTILINE_COLUMNS = frozenset({"goals"})
 
 
 class EnrolmentImportError(MatchingError):
@@ -369,9 +407,25 @@ class _Context:
     columns: dict[str, _Column]
 
 
+def _cell_rules(name: str, column: _Column) -> tuple[int, bool]:
+    """How many characters a cell of ``column`` may hold, and whether it may break lines."""
+    if column.question is not None:
+        if column.question.kind == QuestionKind.TEXT:
+            return MAX_TEXT_ANSWER, True
+        return CELL_MAX_LENGTH, False
+    return CELL_LIMITS.get(name, CELL_MAX_LENGTH), name in MULTILINE_COLUMNS
+
+
 def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
     row = _Row(number)
-    columns = context.columns
+    columns = {}
+    for name, column in context.columns.items():
+        limit, multiline = _cell_rules(name, column)
+        if row.check(column.name, clean_text, cells[name], limit, multiline=multiline) is _INVALID:
+            continue  # said why; the column's own checks would only repeat it
+        columns[name] = column
+    if "email" not in columns:
+        return row
     emails = row.check("email", parse_emails, cells["email"], single=True, yourself=False)
     if emails is _INVALID:
         return row
@@ -404,11 +458,14 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
                 value = row.check(name, clean_length, cells[name], NAME_MAX_LENGTH)
                 setattr(row, name, value if value is not _INVALID else "")
 
+    refused = context.columns.keys() - columns.keys()
     if "role" in columns:
         role = row.check("role", clean_role, cells["role"])
+    elif "role" in refused:
+        role = _INVALID
     else:
         role = enrollment.role if enrollment else RoleWanted.MENTEE
-    if role is not _INVALID:
+    if role is not _INVALID and "capacity" not in refused:
         row.fields["role"] = role
         if "capacity" in columns:
             raw = cells["capacity"]
@@ -457,6 +514,8 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
     for question in context.questions:
         key = str(question.key)
         column = columns.get(key)
+        if key in refused:
+            continue
         if column is not None:
             answer = row.check(
                 column.name, clean_answer, question, cells[key], topics=context.topics
@@ -562,6 +621,9 @@ def import_enrolments(
         for _number, cells in records:
             for name in ("email", "reports_to", "avoid"):
                 emails.update(e.strip().lower() for e in split_list(cells.get(name)))
+        # An address holding a control character is refused with its row; looking it
+        # up would only fail (PostgreSQL takes no NUL in a query).
+        emails = {email for email in emails if control_character(email) is None}
         users = {user.email: user for user in get_user_model().objects.filter(email__in=emails)}
         context = _Context(
             program=program,

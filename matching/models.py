@@ -11,6 +11,9 @@ Rules the models hold:
   editing the policy later never changes what a finished run says.
 * A proposal names a mentee and a mentor enrolment. Circles are several proposals
   with the same mentor in the same run.
+* What people type has a limit (docs/architecture.md, "Text limits") and holds no
+  control characters (``content.text``); the forms, the importer and the services
+  check both before anything is written.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +30,11 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 from wagtail.search import index
+
+from content.text import validate_line, validate_lines
+
+GOALS_MAX_LENGTH = 2000
+REQUEST_MESSAGE_MAX_LENGTH = 1000
 
 
 class QuestionKind(models.TextChoices):
@@ -186,10 +195,16 @@ class Enrollment(index.Indexed, models.Model):
         help_text=_("What they would like to grow in."),
     )
     department = models.CharField(
-        max_length=120, blank=True, help_text=_("Their department or team.")
+        max_length=120,
+        blank=True,
+        validators=[validate_line],
+        help_text=_("Their department or team."),
     )
     location = models.CharField(
-        max_length=120, blank=True, help_text=_("The office or city they work from.")
+        max_length=120,
+        blank=True,
+        validators=[validate_line],
+        help_text=_("The office or city they work from."),
     )
     time_zone = models.CharField(
         max_length=64,
@@ -232,6 +247,8 @@ class Enrollment(index.Indexed, models.Model):
     )
     goals = models.TextField(
         blank=True,
+        max_length=GOALS_MAX_LENGTH,
+        validators=[MaxLengthValidator(GOALS_MAX_LENGTH), validate_lines],
         help_text=_("In their own words: what they hope to get from the program."),
     )
     status = models.CharField(
@@ -500,7 +517,7 @@ class MatchProposal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
-    ended_reason = models.CharField(max_length=255, blank=True)
+    ended_reason = models.CharField(max_length=255, blank=True, validators=[validate_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -542,7 +559,10 @@ class MentorRequest(models.Model):
         Enrollment, on_delete=models.CASCADE, related_name="requests_received"
     )
     message = models.TextField(
-        blank=True, help_text=_("A short note to the mentor: why them, what you hope for.")
+        blank=True,
+        max_length=REQUEST_MESSAGE_MAX_LENGTH,
+        validators=[MaxLengthValidator(REQUEST_MESSAGE_MAX_LENGTH), validate_lines],
+        help_text=_("A short note to the mentor: why them, what you hope for."),
     )
     score = models.FloatField(default=0)
     explanation = models.JSONField(default=dict, blank=True)

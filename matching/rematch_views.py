@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -29,6 +29,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
+
+from content.text import PlainTextField
 
 from .exceptions import MatchingError
 from .models import (
@@ -55,7 +57,7 @@ def can_rematch(user) -> bool:
 
 
 class EndMatchForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=gettext_lazy("Why the match ends"),
         max_length=rematch_service.REASON_LENGTH,
         help_text=gettext_lazy("Kept with the match for the record; the pair is not sent it."),
@@ -77,7 +79,7 @@ class RematchForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choose who takes their place.")},
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=gettext_lazy("Why (optional)"),
         required=False,
         max_length=rematch_service.REASON_LENGTH,
@@ -271,6 +273,8 @@ class RematchView(WagtailAdminTemplateMixin, TemplateView):
                 rematch_service.end_match(
                     self.proposal, form.cleaned_data["reason"], by=request.user
                 )
+            except ValidationError as error:
+                form.add_error(None, error)
             except MatchingError as error:
                 form.add_error(None, str(error))
             else:
@@ -295,6 +299,8 @@ class RematchView(WagtailAdminTemplateMixin, TemplateView):
                     by=request.user,
                     reason=data["reason"],
                 )
+            except ValidationError as error:
+                form.add_error(None, error)
             except MatchingError as error:
                 form.add_error(None, str(error))
             else:

@@ -22,6 +22,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -34,24 +35,31 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from content.models import Topic
+from content.text import PlainTextField
 from journeys.models import ProgramPage
 from journeys.sites import in_site, site_programs
 
 from .exceptions import MatchingError
-from .models import Enrollment, EnrollmentStatus, MentorRequest, RequestStatus, RoleWanted
+from .models import (
+    REQUEST_MESSAGE_MAX_LENGTH,
+    Enrollment,
+    EnrollmentStatus,
+    MentorRequest,
+    RequestStatus,
+    RoleWanted,
+)
 from .services import selfmatch
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_LENGTH = 1000
-
 
 class AskForm(forms.Form):
-    message = forms.CharField(
+    message = PlainTextField(
+        multiline=True,
         label=gettext_lazy("A note to them (optional)"),
         help_text=gettext_lazy("Why them, and what you hope to work on together."),
         required=False,
-        max_length=MESSAGE_LENGTH,
+        max_length=REQUEST_MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -236,6 +244,10 @@ def ask(request, program_id, mentor_uuid):
         asked = selfmatch.request_mentor(
             enrollment, mentor, form.cleaned_data["message"], today=timezone.localdate()
         )
+    except ValidationError as error:
+        form.add_error(None, error)
+        context = _mentors_context(request, program, bound=(mentor.uuid, form))
+        return render(request, "matching/selfmatch/mentors.html", context, status=400)
     except MatchingError as error:
         messages.error(request, str(error))
         return redirect("selfmatch:mentors", program.pk)

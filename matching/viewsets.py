@@ -26,6 +26,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from content.exports import ExportIndexView
 from content.models import Topic
 from journeys.models import ProgramPage
 
@@ -71,7 +72,7 @@ class EnrollmentFilterSet(WagtailFilterSet):
         fields = ["program", "role", "status"]
 
 
-class EnrollmentIndexView(IndexView):
+class EnrollmentIndexView(ExportIndexView):
     export_filename = "enrolments"
     list_export = [
         "user.get_full_name",

@@ -17,6 +17,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from content.exports import neutralise_cell
+
 from ..models import GoalStatus, JourneyStatus, Measure, MemberRole
 from .compute import MIN_GROUP, HealthRow, ProgramInsights
 from .health import AT_RISK, BANDS, NEEDS_ATTENTION, ON_TRACK
@@ -86,7 +88,7 @@ class Table:
             ]
 
     def csv_rows(self):
-        yield [str(column.heading) for column in self.columns]
+        yield [neutralise_cell(str(column.heading)) for column in self.columns]
         for row in self.rows:
             yield [csv_value(value) for value in row]
 
@@ -94,18 +96,18 @@ class Table:
 def csv_value(value) -> str:
     """A cell as a spreadsheet should read it, with no formula to run.
 
-    Text that a spreadsheet would take for a formula (starting with =, +, -, @
-    or a tab) is prefixed with an apostrophe: names and titles are typed by
-    people, and a CSV opened in a spreadsheet must not run what they typed.
+    Numbers are written as numbers (a negative one stays a number). Text that a
+    spreadsheet would take for a formula is quoted by ``neutralise_cell``, the
+    rule every export follows: names and titles are typed by people, and a CSV
+    opened in a spreadsheet must not run what they typed.
     """
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}"
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    if isinstance(value, int):
+        return str(value)
+    return neutralise_cell(str(value))
 
 
 def csv_response(table: Table, program, today) -> HttpResponse:

@@ -1,5 +1,7 @@
 from .insights import ContentView, InsightsDigest
 from .journeys import (
+    AGREED_ACTIONS_MAX_LENGTH,
+    GOAL_MAX_LENGTH,
     Goal,
     GoalStatus,
     Journey,
@@ -23,6 +25,8 @@ from .outbox import EmailStatus, OutboxEmail
 from .programs import JourneyPage, Measure, ObjectiveBlock, ProgramPage
 
 __all__ = [
+    "AGREED_ACTIONS_MAX_LENGTH",
+    "GOAL_MAX_LENGTH",
     "ContentView",
     "Delivery",
     "EmailChoice",

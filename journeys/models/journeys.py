@@ -3,9 +3,17 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from content.text import validate_line, validate_lines
+
+# Limits on what members type (docs/architecture.md, "Text limits"). Reflections
+# and meeting notes are markdown, capped by TRELLIS_MARKDOWN_MAX_CHARS.
+AGREED_ACTIONS_MAX_LENGTH = 2000
+GOAL_MAX_LENGTH = 300
 
 
 class JourneyStatus(models.TextChoices):
@@ -166,7 +174,6 @@ class Reflection(models.Model):
     step_id = models.CharField(max_length=64)
     author = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(blank=True)
-    html = models.TextField(blank=True, editable=False)
     shared = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -191,8 +198,11 @@ class Meeting(models.Model):
     held_on = models.DateField()
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     notes = models.TextField(blank=True)
-    notes_html = models.TextField(blank=True, editable=False)
-    agreed_actions = models.TextField(blank=True)
+    agreed_actions = models.TextField(
+        blank=True,
+        max_length=AGREED_ACTIONS_MAX_LENGTH,
+        validators=[MaxLengthValidator(AGREED_ACTIONS_MAX_LENGTH), validate_lines],
+    )
     logged_by = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -213,7 +223,7 @@ class Goal(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="goals")
     owner = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
-    text = models.CharField(max_length=300)
+    text = models.CharField(max_length=GOAL_MAX_LENGTH, validators=[validate_line])
     target_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -178,7 +179,39 @@ def record_batch(journey_ids, today: date, *, request_delivery: bool = True) -> 
         for key in keys:
             journey_id, member_id, kind, milestone_id, period_key = key
             delivery = DELIVERY_FOR_CHOICE[choices.get(users[member_id], EmailChoice.IMMEDIATE)]
-            rows.append(
+            rows.append((journey_id, member_id, kind, milestone_id, period_key, delivery.value))
+            if delivery == Delivery.EMAIL:
+                by_member[(journey_id, member_id)].append(key)
+        # A concurrent tick that logged any of these since the read above makes
+        # the unique key refuse the insert, and this whole batch rolls back.
+        write_log(rows, started)
+        emails = outbox.queue_many(
+            JOURNEY_UPDATE,
+            (
+                journey_update(loaded[journey_id], users[member_id], member_keys)
+                for (journey_id, member_id), member_keys in by_member.items()
+            ),
+            now=started,
+            request_delivery=request_delivery,
+        )
+        Journey.objects.filter(pk__any_of=ids).update(advanced_on=today, advanced_at=started)
+    return BatchResult(len(ids), len(rows), emails)
+
+
+def write_log(rows: list[tuple], now) -> None:
+    """Insert log rows, given as (journey, member, kind, milestone, period, delivery) tuples.
+
+    On PostgreSQL one ``INSERT ... SELECT FROM unnest(...)`` per chunk, the
+    columns as arrays: ``bench/tick.py`` measures it at about three times as
+    fast as ``bulk_create`` for the first tick's hundred thousand rows.
+    Elsewhere ``bulk_create``. Either way a row already logged makes the
+    insert fail (the caller's transaction rolls back), never pass quietly.
+    """
+    if not rows:
+        return
+    if db.vendor != "postgresql":
+        Notification.objects.bulk_create(
+            (
                 Notification(
                     journey_id=journey_id,
                     member_id=member_id,
@@ -187,19 +220,24 @@ def record_batch(journey_ids, today: date, *, request_delivery: bool = True) -> 
                     period_key=period_key,
                     delivery=delivery,
                 )
-            )
-            if delivery == Delivery.EMAIL:
-                by_member[(journey_id, member_id)].append(key)
-        # A concurrent tick that logged any of these since the read above makes
-        # the unique key refuse the insert, and this whole batch rolls back.
-        Notification.objects.bulk_create(rows, batch_size=1000)
-        emails = [
-            journey_update_email(loaded[journey_id], users[member_id], member_keys, started)
-            for (journey_id, member_id), member_keys in by_member.items()
-        ]
-        outbox.queue_emails(emails, request_delivery=request_delivery)
-        Journey.objects.filter(pk__any_of=ids).update(advanced_on=today, advanced_at=started)
-    return BatchResult(len(ids), len(rows), len(emails))
+                for journey_id, member_id, kind, milestone_id, period_key, delivery in rows
+            ),
+            batch_size=1000,
+        )
+        return
+    opts = Notification._meta
+    names = ("journey", "member", "kind", "milestone_id", "period_key", "delivery")
+    columns = ", ".join(db.ops.quote_name(opts.get_field(n).column) for n in names)
+    # Only quoted table and column names go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {db.ops.quote_name(opts.db_table)} ({columns}, created_at) "  # noqa: S608
+        f"SELECT {columns}, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+        f"%s::text[], %s::text[], %s::text[]) AS v ({columns})"
+    )
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            cursor.execute(sql, [now, *(list(column) for column in zip(*chunk, strict=True))])
 
 
 def _choices(user_ids) -> dict[int, str]:
@@ -247,21 +285,19 @@ def _items(snapshot, keys) -> list[dict]:
     return items
 
 
-def journey_update_email(loaded: LoadedJourney, user_id: int, keys, now):
-    """The outbox row telling one member of one journey what this run found."""
+def journey_update(loaded: LoadedJourney, user_id: int, keys) -> tuple:
+    """The email telling one member of one journey what this run found, for ``queue_many``."""
     journey = loaded.journey
-    return outbox.new_email(
+    return (
         user_id,
-        JOURNEY_UPDATE,
+        journey.program_id,
+        journey.pk,
         update_subject({key[2] for key in keys}),
         {
             "journey_uuid": str(journey.uuid),
             "journey_title": loaded.snapshot.page.title,
             "items": _items(loaded.snapshot, keys),
         },
-        program_id=journey.program_id,
-        journey_id=journey.pk,
-        now=now,
     )
 
 

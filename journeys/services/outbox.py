@@ -29,6 +29,7 @@ Rules enforced here:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import smtplib
@@ -40,7 +41,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -131,6 +132,89 @@ def queue_emails(emails: list[OutboxEmail], *, request_delivery: bool = True) ->
     if request_delivery:
         ask_for_delivery()
     return created
+
+
+def queue_many(
+    template: str, rows, *, now, honours_choice: bool = True, request_delivery: bool = True
+) -> int:
+    """Write many emails of one template at once: the tick's path, tens of thousands a run.
+
+    ``rows`` are (recipient id, program id, journey id, subject, context)
+    tuples. On PostgreSQL they go in one ``INSERT ... SELECT FROM unnest(...)``
+    per chunk, which ``bench/tick.py`` measures at more than twice as fast as
+    ``bulk_create`` for the same rows; elsewhere through ``bulk_create``.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    language = get_language() or settings.LANGUAGE_CODE
+    if connection.vendor != "postgresql":
+        OutboxEmail.objects.bulk_create(
+            (
+                OutboxEmail(
+                    recipient_id=recipient_id,
+                    program_id=program_id,
+                    journey_id=journey_id,
+                    template=template,
+                    subject=one_line(subject),
+                    context=context,
+                    language=language,
+                    honours_choice=honours_choice,
+                    send_after=now,
+                )
+                for recipient_id, program_id, journey_id, subject, context in rows
+            ),
+            batch_size=500,
+        )
+    else:
+        _insert_many(template, rows, now, language, honours_choice)
+    if request_delivery:
+        ask_for_delivery()
+    return len(rows)
+
+
+def _insert_many(template, rows, now, language, honours_choice) -> None:
+    opts = OutboxEmail._meta
+    table = connection.ops.quote_name(opts.db_table)
+    column = {f.name: connection.ops.quote_name(f.column) for f in opts.concrete_fields}
+    varying = ("recipient", "program", "journey", "subject", "context")
+    fixed = (
+        "template",
+        "language",
+        "honours_choice",
+        "status",
+        "created_at",
+        "send_after",
+        "attempts",
+        "last_error",
+        "claimed_by",
+    )
+    # Only quoted table and column names go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(column[n] for n in (*varying, *fixed))}) "  # noqa: S608
+        "SELECT r, p, j, s, c::jsonb, %s, %s, %s, %s, %s, %s, 0, '', '' FROM unnest("
+        "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v (r, p, j, s, c)"
+    )
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            chunk = rows[start : start + 2000]
+            cursor.execute(
+                sql,
+                [
+                    template,
+                    language,
+                    honours_choice,
+                    EmailStatus.PENDING.value,
+                    now,
+                    now,
+                    [row[0] for row in chunk],
+                    [row[1] for row in chunk],
+                    [row[2] for row in chunk],
+                    [one_line(row[3]) for row in chunk],
+                    [encode(row[4]) for row in chunk],
+                ],
+            )
 
 
 def ask_for_delivery() -> None:

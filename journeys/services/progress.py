@@ -8,9 +8,13 @@ Rules enforced here:
   milestone's audience. Completing twice is harmless.
 * Reflections keep a version number; saving with an older version than the
   stored one raises ``StaleReflection`` carrying the stored text, so nothing
-  is silently overwritten. Reflection and meeting text is rendered once,
-  through ``content.markdown.render_markdown``, when it is saved.
+  is silently overwritten. Reflection and meeting notes are stored as typed
+  and rendered when a page shows them (the ``markdown`` template filter).
 * Logging a meeting completes the milestone's meet step for the whole pair.
+* Text is checked before anything is written, whoever calls: reflections and
+  meeting notes against ``TRELLIS_MARKDOWN_MAX_CHARS``, agreed actions and
+  goals against their models' limits and for control characters
+  (``content.text``). A refusal is a ``ValidationError`` keyed by the field.
 * Every action updates the journey's last activity day in the same
   transaction.
 """
@@ -27,11 +31,14 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from content.markdown import render_markdown, validate_markdown
+from content.markdown import validate_markdown
+from content.text import check_text
 
 from .. import engine
 from ..exceptions import NotAMember, StaleReflection, StepNotAvailable, UnknownStep
 from ..models import (
+    AGREED_ACTIONS_MAX_LENGTH,
+    GOAL_MAX_LENGTH,
     Goal,
     GoalStatus,
     Journey,
@@ -42,6 +49,14 @@ from ..models import (
     StepCompletion,
 )
 from .state import journey_state
+
+
+def _check_markdown(text: str, field: str) -> None:
+    """Refuse markdown over the size cap, keyed by the field it was typed into."""
+    try:
+        validate_markdown(text)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from None
 
 
 def member_of(journey: Journey, user) -> JourneyMember:
@@ -136,11 +151,10 @@ def save_reflection(
     """Save a member's reflection, refusing to overwrite a newer version.
 
     ``base_version`` is the version the author started editing from (None for
-    a new reflection). The text is validated and rendered before anything is
-    written; ``complete`` also marks the reflect step as done.
+    a new reflection). The text is validated before anything is written;
+    ``complete`` also marks the reflect step as done.
     """
-    validate_markdown(text)
-    html = render_markdown(text)
+    _check_markdown(text, "text")
     with transaction.atomic():
         member = member_of(journey, user)
         _available_step(journey, member, milestone_id, step_id, today, kinds={"reflect"})
@@ -158,7 +172,6 @@ def save_reflection(
                         step_id=step_id,
                         author=member,
                         text=text,
-                        html=html,
                         shared=shared,
                     )
             except IntegrityError:
@@ -178,10 +191,9 @@ def save_reflection(
                     reflection,
                 )
             reflection.text = text
-            reflection.html = html
             reflection.shared = shared
             reflection.version += 1
-            reflection.save(update_fields=["text", "html", "shared", "version", "updated_at"])
+            reflection.save(update_fields=["text", "shared", "version", "updated_at"])
         if complete and text.strip():
             _record_completion(journey, member, milestone_id, step_id, today)
         _touch(journey, today)
@@ -220,7 +232,14 @@ def log_meeting(
         raise ValidationError(
             {"duration_minutes": _("Give the meeting's length in minutes, from 5 to 600.")}
         )
-    validate_markdown(notes)
+    _check_markdown(notes, "notes")
+    check_text(
+        agreed_actions,
+        field="agreed_actions",
+        label=_("The agreed actions"),
+        limit=AGREED_ACTIONS_MAX_LENGTH,
+        multiline=True,
+    )
     member = member_of(journey, user)
     if step_id:
         _available_step(journey, member, milestone_id, step_id, today, kinds={"meet"})
@@ -231,7 +250,6 @@ def log_meeting(
         held_on=held_on,
         duration_minutes=duration_minutes,
         notes=notes,
-        notes_html=render_markdown(notes),
         agreed_actions=agreed_actions,
         logged_by=member,
     )
@@ -246,6 +264,7 @@ def set_goal(journey, user, text: str, target_date: date | None, today: date) ->
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the goal in a few words.")})
+    check_text(text, field="text", label=_("The goal"), limit=GOAL_MAX_LENGTH, multiline=False)
     if target_date is not None and target_date < today:
         raise ValidationError({"target_date": _("Choose a target date from today onwards.")})
     member = member_of(journey, user)

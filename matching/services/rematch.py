@@ -20,7 +20,10 @@ The rules it enforces:
 * The journey's ``changed_at`` moves, so the hourly tick looks at it again; the
   notifications waiting for the digest of the person who left are dropped.
 * Everything is checked first and written in one transaction, the new pair's
-  introductions to the outbox with it.
+  introductions to the outbox with it. A typed reason longer than the
+  proposal keeps (``REASON_LENGTH``), or holding a control character, is refused
+  with a ``ValidationError`` on ``reason``; the reason written when none is typed
+  is cut to fit.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.text import check_text
 from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
 
 from ..exceptions import MatchingError
@@ -122,6 +126,11 @@ def _settle_statuses(enrollment_ids) -> None:
     active.exclude(pk__in=still).update(status=EnrollmentStatus.ENROLLED)
 
 
+def _check_reason(reason: str) -> None:
+    """Refuse a typed reason that is too long to keep or holds a control character."""
+    check_text(reason, field="reason", label=_("The reason"), limit=REASON_LENGTH, multiline=False)
+
+
 def end_match(
     proposal: MatchProposal, reason: str, by=None, today: date | None = None
 ) -> MatchProposal:
@@ -130,6 +139,7 @@ def end_match(
     reason = (reason or "").strip()
     if not reason:
         raise MatchingError(_("Say why the match ends; the reason is kept with it."))
+    _check_reason(reason)
     with transaction.atomic():
         proposal = _lock(proposal)
         _check_running(proposal)
@@ -159,6 +169,8 @@ def rematch(
     Returns the new approved match that replaces ``proposal``.
     """
     today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    _check_reason(reason)
     if leaving not in (MENTOR, MENTEE):
         raise MatchingError(_("Choose who leaves the match: the mentor or the mentee."))
     with transaction.atomic():
@@ -210,7 +222,7 @@ def rematch(
         ]
         scored = _score_pairs(proposal, pairs, today)
 
-        reason = (reason or "").strip() or _("%(leaver)s left; %(partner)s took their place.") % {
+        reason = reason or _("%(leaver)s left; %(partner)s took their place.") % {
             "leaver": leaver.user,
             "partner": new_partner.user,
         }

@@ -22,6 +22,9 @@ The rules it enforces:
 * The mentor is emailed when asked, the mentee when declined: the email is written
   to the outbox in the transaction that asks or declines. A request withdrawn before
   its email went out is not announced.
+* The mentee's note is at most ``REQUEST_MESSAGE_MAX_LENGTH`` characters with no
+  control characters; anything else is refused (a ``ValidationError`` on
+  ``message``) before anything is locked or written.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.text import check_text
 from journeys.models import EmailStatus, OutboxEmail
 from journeys.services import outbox
 
 from ..exceptions import MatchingError
 from ..models import (
+    REQUEST_MESSAGE_MAX_LENGTH,
     Enrollment,
     EnrollmentStatus,
     MatchingPolicy,
@@ -143,6 +148,14 @@ def request_mentor(
 ) -> MentorRequest:
     """Ask ``mentor`` to mentor ``mentee``: check, hold one of the mentor's places, tell them."""
     today = today or timezone.localdate()
+    message = (message or "").strip()
+    check_text(
+        message,
+        field="message",
+        label=_("The note to the mentor"),
+        limit=REQUEST_MESSAGE_MAX_LENGTH,
+        multiline=True,
+    )
     with transaction.atomic():
         # Both rows are locked, in key order so that two people asking each other at
         # once cannot deadlock: one person's two tabs queue up behind each other, and
@@ -176,7 +189,7 @@ def request_mentor(
                     program_id=mentee.program_id,
                     mentee=mentee,
                     mentor=mentor,
-                    message=message.strip(),
+                    message=message,
                     score=candidate.score,
                     explanation=candidate.explanation,
                 )

@@ -126,11 +126,6 @@ KNOWN_PERSISTENT = {
         "content/markdown.py render_markdown() caches rendered markdown (md:<version>:<hash>) "
         "with timeout=None",
     ),
-    "site version": (
-        re.compile(r":journeys:site:version$"),
-        "journeys/sites.py keeps journeys:site:version with timeout=None (get_or_set and "
-        "the set after a failed incr)",
-    ),
 }
 
 

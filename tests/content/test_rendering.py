@@ -17,6 +17,7 @@ from content.factories import (
     TopicFactory,
 )
 from content.models import Audience, MaterialKind
+from tests import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -347,3 +348,18 @@ def test_each_listing_names_its_own_filter_button_and_count(client, library, sto
 
     assert "Show materials" in library_page and "One material" in library_page
     assert "Show stories" in stories_page and "Stories are on their way." in stories_page
+
+
+def test_a_hostile_markdown_block_is_shown_sanitised_on_the_material_page(client, library):
+    """The markdown block marks the sanitiser's output safe; nothing typed gets through it."""
+    page = MaterialPageFactory(
+        parent=library, title="Imported guide", body=[("markdown", hostile.HOSTILE_MARKDOWN)]
+    )
+
+    response = client.get(page.url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    hostile.assert_neutralised(html)
+    assert "&lt;script&gt;alert(" in html
+    assert "another link" in html

@@ -141,6 +141,27 @@ def test_text_that_a_spreadsheet_would_run_is_defused_in_csv(admin_client, progr
     assert not first_cell.startswith("=")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_names_a_spreadsheet_would_run_are_quoted_in_the_journey_list(
+    admin_client, scene, program
+):
+    hostile = ['=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(1)"]
+    for (_journey, pair), name in zip(scene.values(), hostile, strict=False):
+        for person in pair:  # both members, so the name starts the members' cell
+            person.first_name, person.last_name = name, ""
+            person.save()
+
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "health"]))
+    cells = [cell for row in csv.reader(io.StringIO(response.content.decode())) for cell in row]
+
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    for name in hostile:
+        assert f"'{name} (Mentee), {name} (Mentor)" in cells, name
+    assert "Mentee 4 (Mentee), Mentor 4 (Mentor)" in cells
+
+
 def test_the_dashboard_costs_the_same_queries_for_3_or_30_journeys(
     admin_client, program, template, today, home, django_assert_max_num_queries
 ):

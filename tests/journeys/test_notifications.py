@@ -290,3 +290,50 @@ def test_a_delivery_run_uses_one_connection_not_one_per_email(awkward_journeys, 
 
     assert (CountingBackend.opened, CountingBackend.closed) == (1, 1)
     assert len(mail.outbox) == 4
+
+
+def test_logging_a_notification_again_is_refused_rather_than_passed_over(journey, today):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    notifications.advance_journeys(today)
+    row = Notification.objects.values_list(
+        "journey_id", "member_id", "kind", "milestone_id", "period_key", "delivery"
+    ).first()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        notifications.write_log([row], timezone.now())
+    assert Notification.objects.count() == 2
+
+
+def test_emails_queued_in_bulk_read_back_as_written(journey, pair, today):
+    from django.utils import timezone
+
+    from journeys.services import outbox
+
+    mentor = pair[0]
+    context = {"journey_uuid": str(journey.uuid), "journey_title": "“Déjà” <vu>", "items": []}
+    subject = "A subject\non two lines"
+    assert (
+        outbox.queue_many(
+            notifications.JOURNEY_UPDATE,
+            [(mentor.pk, journey.program_id, journey.pk, subject, context)],
+            now=timezone.now(),
+            request_delivery=False,
+        )
+        == 1
+    )
+
+    email = OutboxEmail.objects.get()
+    assert (email.recipient_id, email.program_id, email.journey_id) == (
+        mentor.pk,
+        journey.program_id,
+        journey.pk,
+    )
+    assert (email.subject, email.context, email.status) == (
+        "A subject on two lines",
+        context,
+        "pending",
+    )
+    assert deliver_due().sent == 1
+    assert "“Déjà” &lt;vu&gt;" in mail.outbox[0].alternatives[0][0]

@@ -1,11 +1,12 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from journeys import engine
 from journeys.exceptions import InvalidJourney, NotAMember, StaleReflection, StepNotAvailable
-from journeys.models import Journey, MemberRole, StepCompletion
-from journeys.services.progress import complete_step, save_reflection
+from journeys.models import Goal, Journey, Meeting, MemberRole, Reflection, StepCompletion
+from journeys.services.progress import complete_step, log_meeting, save_reflection, set_goal
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state, journey_states
 
@@ -94,3 +95,44 @@ def test_many_journeys_load_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         loaded = journey_states(Journey.objects.all(), today)
     assert len(loaded) == 12
+
+
+def test_services_refuse_text_past_its_limit_naming_the_field_and_the_limit(
+    journey, pair, today, settings
+):
+    """Whoever calls them (a view, the demo, a script), nothing over-long is stored."""
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 50
+    mentor, mentee = pair
+    first = journey_state(journey, today).snapshot.milestones[0]
+    reflect = next(s for s in first.steps if s.kind == "reflect")
+
+    with pytest.raises(ValidationError) as refused:
+        log_meeting(journey, mentee, today, 30, "", "a" * 2_000_000, today)
+    assert list(refused.value.message_dict) == ["agreed_actions"]
+    assert refused.value.message_dict["agreed_actions"] == [
+        "The agreed actions can be at most 2,000 characters long; this is 2,000,000. "
+        "Shorten it by 1,998,000 characters."
+    ]
+
+    with pytest.raises(ValidationError) as refused:
+        log_meeting(journey, mentee, today, 30, "n" * 51, "", today)
+    assert list(refused.value.message_dict) == ["notes"]
+    assert "the most that can be saved is 50" in refused.value.message_dict["notes"][0]
+
+    with pytest.raises(ValidationError) as refused:
+        save_reflection(journey, mentee, first.id, reflect.id, "r" * 51, False, None, today)
+    assert list(refused.value.message_dict) == ["text"]
+
+    with pytest.raises(ValidationError) as refused:
+        set_goal(journey, mentor, "g" * 301, None, today)
+    assert refused.value.message_dict["text"] == [
+        "The goal can be at most 300 characters long; this is 301. Shorten it by 1 character."
+    ]
+
+    with pytest.raises(ValidationError) as refused:
+        set_goal(journey, mentor, "Lead\x07well", None, today)
+    assert "control character (U+0007)" in refused.value.message_dict["text"][0]
+
+    assert not Meeting.objects.exists()
+    assert not Reflection.objects.exists()
+    assert not Goal.objects.exists()

@@ -23,6 +23,7 @@ from journeys.models import (
 )
 from journeys.services.progress import complete_step, save_reflection
 from journeys.services.starting import start_journey
+from tests import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -346,8 +347,9 @@ def test_saving_a_reflection_stores_it_privately_and_marks_the_step_done(client,
     )
     reflection = Reflection.objects.get(step_id=reflect)
     assert reflection.text == "I hope to *grow*."
-    assert reflection.html == "<p>I hope to <em>grow</em>.</p>"
     assert not reflection.shared
+    page = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    assert "<p>I hope to <em>grow</em>.</p>" in page
     assert StepCompletion.objects.filter(step_id=reflect, member__user=mentee).exists()
     assert "Only you can read it." in visible_text(response)
 
@@ -445,7 +447,9 @@ def test_logging_a_meeting_on_the_meet_step_completes_it_for_both(client, journe
         follow=True,
     )
     meeting = Meeting.objects.get()
-    assert meeting.notes_html == "<p>We talked about <em>listening</em>.</p>"
+    assert meeting.notes == "We talked about *listening*."
+    shown = client.get(url("meeting", journey, meeting.uuid)).content.decode()
+    assert "<p>We talked about <em>listening</em>.</p>" in shown
     assert response.redirect_chain[-1][0].endswith(f"#step-{meet}")
     client.force_login(mentor)
     page = client.get(url("milestone", journey, "m-start"))
@@ -684,3 +688,129 @@ def test_my_mentoring_seen_before_shows_progress_made_since(client, journey, men
     after = visible_text(client.get(reverse("journeys:my_mentoring")))
 
     assert before != after
+
+
+# Untrusted text ---------------------------------------------------------------------------
+
+
+def test_a_hostile_reflection_is_shown_sanitised_to_its_author_and_partner(
+    client, journey, mentee, mentor
+):
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    client.post(
+        url("save_reflection", journey, "m-start", reflect),
+        {"text": hostile.HOSTILE_MARKDOWN, "shared": "on"},
+    )
+    reflection = Reflection.objects.get()
+    assert reflection.text == hostile.HOSTILE_MARKDOWN
+
+    own = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    client.force_login(mentor)
+    partners = client.get(url("reflection", journey, reflection.uuid)).content.decode()
+    milestone_page = client.get(url("milestone", journey, "m-start")).content.decode()
+    for html in (own, partners, milestone_page):
+        hostile.assert_neutralised(html)
+        assert "&lt;script&gt;alert(" in html  # shown as the words typed
+        assert "another link" in html
+
+
+def test_hostile_meeting_notes_and_actions_are_shown_sanitised(client, journey, mentee, mentor):
+    client.force_login(mentee)
+    client.post(
+        url("log_meeting", journey),
+        {
+            "held_on": TODAY().isoformat(),
+            "duration_minutes": 30,
+            "notes": hostile.HOSTILE_MARKDOWN,
+            "agreed_actions": hostile.HOSTILE_LINE,
+        },
+    )
+    meeting = Meeting.objects.get()
+    client.force_login(mentor)
+    html = client.get(url("meeting", journey, meeting.uuid)).content.decode()
+    hostile.assert_neutralised(html)
+    assert html.count("&lt;script&gt;alert(") == 2  # notes and actions show the words typed
+
+
+# Text limits ------------------------------------------------------------------------------
+
+
+def errors_next_to(response, field_id):
+    """The error messages the page shows beside the field whose id is ``field_id``."""
+    html = response.content.decode()
+    found = re.search(rf'<ul class="field__errors" id="{field_id}_errors">(.*?)</ul>', html, re.S)
+    assert found, f"no errors shown next to {field_id}"
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+def meeting_data(**overrides):
+    return {"held_on": TODAY().isoformat(), "duration_minutes": 30, **overrides}
+
+
+def test_agreed_actions_past_their_limit_are_refused_next_to_the_field(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        url("log_meeting", journey), meeting_data(agreed_actions="x" * 2_000_000)
+    )
+
+    assert response.status_code == 400
+    assert "at most 2000 characters" in errors_next_to(response, "meeting-agreed_actions")
+    assert not Meeting.objects.exists()
+    fits = client.post(url("log_meeting", journey), meeting_data(agreed_actions="x" * 2000))
+    assert fits.status_code == 302
+    assert len(Meeting.objects.get().agreed_actions) == 2000
+
+
+def test_meeting_notes_past_the_markdown_cap_are_refused_next_to_the_field(
+    client, journey, mentee, settings
+):
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 50
+    client.force_login(mentee)
+    meet = step_id(journey, "m-start", "meet")
+    response = client.post(
+        url("log_meeting", journey),
+        meeting_data(notes="n" * 51, milestone_id="m-start", step_id=meet),
+    )
+
+    assert response.status_code == 400
+    assert "the most that can be saved is 50" in errors_next_to(response, f"step-{meet}-notes")
+    assert not Meeting.objects.exists()
+    assert not StepCompletion.objects.exists()
+
+
+def test_a_reflection_past_the_markdown_cap_is_refused_next_to_the_text(
+    client, journey, mentee, settings
+):
+    settings.TRELLIS_MARKDOWN_MAX_CHARS = 50
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    target = url("save_reflection", journey, "m-start", reflect)
+
+    response = client.post(target, {"text": "r" * 51})
+    autosave = client.post(target, {"text": "r" * 51}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert "the most that can be saved is 50" in errors_next_to(response, f"step-{reflect}-text")
+    assert autosave.status_code == 400
+    assert "the most that can be saved is 50" in autosave.json()["errors"]["text"][0]["message"]
+    assert not Reflection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("g" * 301, "at most 300 characters"),
+        ("Lead\x00well", "control character (U+0000)"),
+        ("Lead\nwell", "one line of text"),
+    ],
+)
+def test_a_goal_too_long_or_with_control_characters_is_refused_next_to_it(
+    client, journey, mentee, text, message
+):
+    client.force_login(mentee)
+    response = client.post(url("set_goal", journey), {"text": text})
+
+    assert response.status_code == 400
+    assert message in errors_next_to(response, "goal-text")
+    assert not Goal.objects.exists()

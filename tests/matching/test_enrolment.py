@@ -23,7 +23,15 @@ from matching.forms import (
     parse_emails,
     question_field_name,
 )
-from matching.models import Enrollment, EnrollmentStatus, QuestionKind, RoleWanted
+from matching.models import (
+    Enrollment,
+    EnrollmentStatus,
+    ProgramAttribute,
+    ProgramQuestion,
+    QuestionKind,
+    RoleWanted,
+)
+from tests import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +175,28 @@ def test_every_field_has_help_text_for_the_participant(signed_in, program, quest
     assert missing == []
 
 
+@pytest.mark.parametrize("kind", [QuestionKind.TEXT, QuestionKind.SINGLE])
+def test_what_editors_typed_into_a_question_is_shown_as_text(signed_in, program, kind):
+    """Whoever edits a program cannot run script in the browsers of those who enrol."""
+    ProgramQuestion.objects.create(
+        program=program,
+        kind=kind,
+        label=hostile.HOSTILE_LINE,
+        help_text=hostile.HOSTILE_LINE,
+        choices=f"{hostile.SCRIPT}\n{hostile.IMAGE}",
+    )
+    ProgramAttribute.objects.create(
+        program=program, label=hostile.HOSTILE_LINE, help_text=hostile.HOSTILE_LINE
+    )
+
+    response = signed_in.get(enrol_url(program))
+
+    html = response.content.decode()
+    hostile.assert_neutralised(html)
+    assert html.count("&lt;script&gt;alert(&#x27;typed&#x27;)&lt;/script&gt;") >= 4
+    assert hostile.HOSTILE_LINE in text_of(response)
+
+
 # Enrolling ------------------------------------------------------------------------------
 
 
@@ -289,6 +319,77 @@ def test_mistakes_are_refused_with_a_sentence_naming_them(
     assert message in text_of(response)
     assert "Please check the details below." in text_of(response)
     assert not Enrollment.objects.exists()
+
+
+def errors_next_to(response, name):
+    """The error messages shown beside the field ``name``."""
+    html = response.content.decode()
+    found = re.search(rf'<ul class="field__errors" id="id_{name}_errors">(.*?)</ul>', html, re.S)
+    assert found, f"no errors shown next to {name}"
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("goals", "g" * 2001, "at most 2000 characters (it has 2001)"),
+        ("goals", "Speak\x00up", "Null characters are not allowed."),
+        ("goals", "Speak\x07up", "control character (U+0007)"),
+        ("department", "d" * 121, "at most 120 characters (it has 121)"),
+        ("department", "Fin\tance", "This must be one line of text, but it holds a tab"),
+        ("location", "Lis\x1bbon", "control character (U+001B)"),
+        ("avoid", "a@example.com " * 200, "at most 2000 characters"),
+        ("languages", "en, " * 60, "at most 200 characters"),
+        ("capacity", "9" * 5000, "at most 10 characters"),
+        ("seniority", "9" * 5000, "at most 10 characters"),
+    ],
+)
+def test_text_past_its_limit_or_with_control_characters_is_refused_next_to_it(
+    signed_in, program, field, value, message
+):
+    response = signed_in.post(
+        enrol_url(program), mentee_data(role=RoleWanted.EITHER, **{field: value})
+    )
+
+    assert response.status_code == 400
+    assert message in errors_next_to(response, field)
+    assert not Enrollment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("a" * 2001, "at most 2000 characters (it has 2001)"),
+        ("Four\x0bdays", "control character (U+000B)"),
+    ],
+)
+def test_a_free_text_answer_past_its_limit_or_with_control_characters_is_refused(
+    signed_in, program, questions, answer, message
+):
+    text = questions[QuestionKind.TEXT]
+    data = {**mentee_data(), q(questions[QuestionKind.SINGLE]): "In person", q(text): answer}
+
+    response = signed_in.post(enrol_url(program), data)
+
+    assert response.status_code == 400
+    assert message in errors_next_to(response, q(text))
+    assert not Enrollment.objects.exists()
+
+
+def test_goals_and_answers_may_hold_line_breaks_and_tabs(signed_in, person, program, questions):
+    text = questions[QuestionKind.TEXT]
+    data = {
+        **mentee_data(goals="Speak up.\r\n\tListen more."),
+        q(questions[QuestionKind.SINGLE]): "In person",
+        q(text): "Mondays\r\nFridays",
+    }
+
+    response = signed_in.post(enrol_url(program), data)
+
+    assert response.status_code == 302
+    enrollment = Enrollment.objects.get(user=person)
+    assert enrollment.goals == "Speak up.\r\n\tListen more."
+    assert enrollment.answers[str(text.key)] == "Mondays\r\nFridays"
 
 
 def test_a_mistake_keeps_what_was_typed(signed_in, program):

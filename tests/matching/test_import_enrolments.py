@@ -1,5 +1,6 @@
 """Importing enrolments from CSV: good files, every kind of bad row, and the command."""
 
+import csv
 from io import BytesIO, StringIO
 
 import pytest
@@ -348,6 +349,111 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(setup, row, err
         run_import(setup, f"{SHORT_HEADER}\n{OK_ROW}\n{row}\n")
 
     assert errors_of(excinfo) == [error]
+    assert counts() == before
+
+
+NAMED_HEADER = (
+    "email,first_name,last_name,department,location,goals,q:Anything else we should know?,"
+    "q:How do you like to meet?"
+)
+
+
+def csv_row(*cells):
+    """A row under NAMED_HEADER (answering its required question), quoted as CSV needs."""
+    out = StringIO()
+    csv.writer(out).writerow([*cells, "In person"])
+    return out.getvalue().removesuffix("\r\n")
+
+
+@pytest.mark.parametrize(
+    ("cells", "error"),
+    [
+        (
+            ("n@example.com", "Ana\x00", "Silva", "", "", "", ""),
+            "Row 2, column 'first_name': This holds a control character (U+0000), which has no "
+            "place in text; remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Sil\x1bva", "", "", "", ""),
+            "Row 2, column 'last_name': This holds a control character (U+001B), which has no "
+            "place in text; remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "Fin\x07ance", "", "", ""),
+            "Row 2, column 'department': This holds a control character (U+0007), which has no "
+            "place in text; remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "", "Lis\tbon", "", ""),
+            "Row 2, column 'location': This must be one line of text, but it holds a tab; "
+            "remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "Fin\nance", "", "", ""),
+            "Row 2, column 'department': This must be one line of text, but it holds a line "
+            "break; remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "", "", "Speak\x85up", ""),
+            "Row 2, column 'goals': This holds a control character (U+0085), which has no "
+            "place in text; remove it.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "", "", "", "Four\x00days"),
+            "Row 2, column 'q:Anything else we should know?': This holds a control character "
+            "(U+0000), which has no place in text; remove it.",
+        ),
+        (
+            ("n@example.com\x00", "Ana", "Silva", "", "", "", ""),
+            "Row 2, column 'email': This holds a control character (U+0000), which has no "
+            "place in text; remove it.",
+        ),
+        (
+            ("n@example.com", "A" * 151, "Silva", "", "", "", ""),
+            "Row 2, column 'first_name': This is 151 characters long; the most allowed is 150.",
+        ),
+        (
+            ("n@example.com", "Ana", "Silva", "", "", "g" * 2001, ""),
+            "Row 2, column 'goals': This is 2,001 characters long; the most allowed is 2,000.",
+        ),
+    ],
+)
+def test_control_characters_and_over_long_text_are_refused_naming_row_and_column(
+    setup, cells, error
+):
+    before = counts()
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(setup, f"{NAMED_HEADER}\n{csv_row(*cells)}\n")
+
+    assert errors_of(excinfo) == [error]
+    assert counts() == before
+
+
+def test_goals_and_free_text_answers_may_run_over_lines_with_tabs(setup, questions):
+    row = csv_row(
+        "n@example.com", "Ana", "Silva", "Finance", "", "Speak up.\n\tListen more.", "A\r\nB"
+    )
+
+    run_import(setup, f"{NAMED_HEADER}\n{row}\n")
+
+    enrollment = Enrollment.objects.get(user__email="n@example.com")
+    assert enrollment.goals == "Speak up.\n\tListen more."
+    assert enrollment.answers[str(questions[QuestionKind.TEXT].key)] == "A\r\nB"
+    assert enrollment.user.first_name == "Ana"
+
+
+def test_the_command_refuses_a_nul_in_a_name_and_writes_nothing(setup, csv_file):
+    before = counts()
+    row = csv_row("n@example.com", "A\x00na", "", "", "", "", "")
+    path = csv_file(f"{NAMED_HEADER}\n{row}\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        command(setup.pk, path)
+
+    assert "Row 2, column 'first_name': This holds a control character (U+0000)" in str(
+        excinfo.value
+    )
     assert counts() == before
 
 

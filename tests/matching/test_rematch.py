@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -338,6 +339,25 @@ def test_ending_needs_a_reason(match):
         rematch_service.end_match(match, "  ", today=TODAY())
 
 
+def test_a_reason_too_long_to_keep_is_refused_not_cut(match, new_mentor):
+    for call in (
+        lambda reason: rematch_service.end_match(match, reason, today=TODAY()),
+        lambda reason: rematch_service.rematch(
+            match, "mentor", new_mentor, today=TODAY(), reason=reason
+        ),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            call("r" * 256)
+        assert refused.value.message_dict["reason"] == [
+            "The reason can be at most 255 characters long; this is 256. "
+            "Shorten it by 1 character."
+        ]
+        with pytest.raises(ValidationError, match="one line of text"):
+            call("They agreed\nto stop.")
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.APPROVED
+
+
 def test_ending_one_circle_members_match_lets_the_circle_carry_on(
     program, mentee, mentor, user_factory
 ):
@@ -429,6 +449,15 @@ def test_the_page_ends_a_match_with_a_reason(client, admin, match):
     assert match.status == ProposalStatus.ENDED
     page = client.get(rematch_url(match)).content.decode()
     assert "Only an approved match that is still running" in page
+
+
+def test_the_page_refuses_a_reason_too_long_and_keeps_the_match(client, admin, match):
+    client.force_login(admin)
+    response = client.post(rematch_url(match), {"action": "end", "end-reason": "r" * 256})
+    assert response.status_code == 400
+    assert "at most 255 characters" in response.content.decode()
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.APPROVED
 
 
 def test_only_people_who_may_change_matches_reach_the_page(client, match, user_factory):

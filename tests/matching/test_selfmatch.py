@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from content.factories import TopicFactory
@@ -396,6 +397,42 @@ def test_a_note_too_long_is_shown_again_with_the_reason(client, program, mentee,
     assert response.status_code == 400
     assert "at most 1000 characters" in visible_text(response)
     assert not MentorRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [("x" * 1001, "at most 1000 characters"), ("Hi\x1b[31m", "control character (U+001B)")],
+)
+def test_a_bad_note_is_refused_next_to_it_and_nothing_is_asked(
+    client, program, mentee, mentor, message, error
+):
+    client.force_login(mentee.user)
+    response = client.post(
+        reverse("selfmatch:ask", args=[program.pk, mentor.uuid]), {"message": message}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    shown = re.search(
+        rf'<ul class="field__errors" id="ask-{mentor.uuid.hex}-message_errors">(.*?)</ul>',
+        html,
+        re.S,
+    )
+    assert shown and error in unescape(shown.group(1))
+    assert not MentorRequest.objects.exists()
+
+
+def test_asking_refuses_a_note_past_its_limit_whoever_calls(mentee, mentor):
+    with pytest.raises(ValidationError) as refused:
+        ask(mentee, mentor, "x" * 1001)
+    assert refused.value.message_dict["message"] == [
+        "The note to the mentor can be at most 1,000 characters long; this is 1,001. "
+        "Shorten it by 1 character."
+    ]
+    with pytest.raises(ValidationError) as refused:
+        ask(mentee, mentor, "Hello\x00")
+    assert "control character (U+0000)" in refused.value.message_dict["message"][0]
+    assert not MentorRequest.objects.exists()
+    assert ask(mentee, mentor, "x" * 1000 + "\n").message == "x" * 1000
 
 
 def test_the_mentor_sees_incoming_requests_and_accepts_into_the_journey(

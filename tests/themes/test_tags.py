@@ -8,8 +8,10 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from wagtail.models import Site
 
+from tests import hostile
 from themes.models import ThemeSettings
 from themes.presets import HARBOUR, LANTERN
+from themes.tokens import Tokens
 
 
 def tokens_in(html: str) -> dict[str, str]:
@@ -163,3 +165,30 @@ def test_a_sent_introduction_carries_its_programs_theme(themed_site, user_factor
     html = message.alternatives[0][0]
     assert "background:#5b2a86;color:#ffffff" in html  # the button
     assert "Cold Chain" in message.body
+
+
+def test_hostile_theme_values_never_leave_the_style_block(client, home, monkeypatch):
+    """The tokens are printed unescaped (a style element's text cannot be escaped).
+
+    Stored values that skipped the admin's validation fall back to the preset,
+    and a token value that could close the element is dropped.
+    """
+    site = Site.objects.get(is_default_site=True)
+    ThemeSettings.objects.create(site=site, brand_name="Acme")
+    ThemeSettings.objects.filter(site=site).update(
+        font="</style><script>", brand_name=f"{hostile.SCRIPT} {hostile.IMAGE}"
+    )
+    declarations = Tokens.css_declarations
+
+    def with_a_hostile_token(tokens):
+        return [*declarations(tokens), ("--color-extra", "red;}</style>" + hostile.SCRIPT)]
+
+    monkeypatch.setattr(Tokens, "css_declarations", with_a_hostile_token)
+
+    html = client.get("/").text
+
+    hostile.assert_neutralised(html)
+    style = re.search(r'<style id="theme-tokens">(.*?)</style>', html, re.S).group(1)
+    assert "<" not in style
+    assert "--color-extra" not in style
+    assert tokens_in(html)["--font-body"].startswith("system-ui")

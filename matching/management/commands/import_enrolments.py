@@ -52,7 +52,8 @@ and a blank cell clears it.
 
 Every row is checked first. If any row has a problem, every problem is listed
 with its row and column, nothing is written, and the command fails, unless
---skip-invalid is given.
+--skip-invalid is given. No cell may hold a control character (NUL included);
+only goals and free-text answers may hold tabs and line breaks.
 """
 
 
