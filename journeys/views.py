@@ -50,6 +50,7 @@ from .forms import (
 from .insights.tracking import record_views
 from .models import (
     Goal,
+    GoalStatus,
     Journey,
     Meeting,
     MemberRole,
@@ -73,8 +74,9 @@ GOAL_FIELDS = (
     "owner__user__last_name",
     "owner__user__email",
 )
-# Stands in for a milestone id in a URL reversed once for a whole timeline.
+# Stand in for ids in a URL reversed once for a whole list.
 MILESTONE_ID = "milestone-id"
+GOAL_ID = "00000000-0000-0000-0000-000000000000"
 # What the member pages read of a journey, its program and its template.
 PAGE_JOURNEY_FIELDS = (
     "uuid",
@@ -290,20 +292,55 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
     return rows
 
 
-def _goal_status_forms(goals, overrides, origin=None):
-    """Each goal with its status form; ``origin`` is the (milestone, step) it is shown on."""
+@dataclass
+class GoalRow:
+    """A goal as the goal lists show it, with its "where it stands" control.
+
+    The control is written out by the template from ``options``: a list of
+    goals must not render a form's widgets through their templates once per
+    goal. A status form sent back with an error (``form``) shows its choice and
+    its errors.
+    """
+
+    goal: Goal
+    owner_label: str
+    target_text: str
+    action: str
+    select_id: str
+    options: list[tuple[str, str, bool]]
+    errors: list[str]
+    milestone_id: str
+    step_id: str
+
+
+def _goal_rows(goals, member, journey, overrides, origin=None) -> list[GoalRow]:
+    """Each goal with its status control; ``origin`` is the (milestone, step) it is shown on."""
     milestone_id, step_id = origin or ("", "")
-    return [
-        (
-            goal,
-            overrides.get(("goal_status", goal.uuid))
-            or GoalStatusForm(
-                initial={"status": goal.status, "milestone_id": milestone_id, "step_id": step_id},
-                auto_id=f"goal-{goal.uuid}-%s",
-            ),
+    action = reverse("journeys:update_goal", args=[journey.uuid, GOAL_ID])
+    rows = []
+    for goal in goals:
+        sent = overrides.get(("goal_status", goal.uuid))
+        chosen = sent.data.get("status") if sent is not None else goal.status
+        if goal.owner_id == member.pk:
+            owner = _("Your goal")
+        else:
+            owner = _("%(name)s’s goal") % {"name": goal.owner.user}
+        rows.append(
+            GoalRow(
+                goal=goal,
+                owner_label=owner,
+                target_text=_("by %(date)s") % {"date": date_format(goal.target_date, "j F Y")}
+                if goal.target_date
+                else "",
+                action=action.replace(GOAL_ID, str(goal.uuid)),
+                select_id=f"goal-{goal.uuid}-status",
+                options=[(value, label, value == chosen) for value, label in GoalStatus.choices],
+                errors=[*sent.non_field_errors(), *sent.errors.get("status", [])] if sent else [],
+                milestone_id=milestone_id,
+                step_id=step_id,
+            )
         )
-        for goal in goals
-    ]
+    return rows
 
 
 def _journey_context(request, journey, today, overrides=None):
@@ -321,7 +358,7 @@ def _journey_context(request, journey, today, overrides=None):
         "others": _others(loaded, member),
         "timeline": _timeline(loaded, member),
         "state": loaded.state,
-        "goals": _goal_status_forms(goals, overrides),
+        "goals": _goal_rows(goals, member, journey, overrides),
         "meetings": meetings,
         "goal_form": overrides.get("goal") or GoalForm(auto_id="goal-%s"),
         "meeting_form": overrides.get("meeting")
@@ -501,8 +538,10 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         "excluded": status.state in engine.EXCLUDED,
         "steps": rows,
         "materials": _materials(milestone),
-        "goals": _goal_status_forms(
+        "goals": _goal_rows(
             goals,
+            member,
+            journey,
             overrides,
             next(
                 ((milestone_id, s.id) for s in milestone.steps if s.kind == "review_goals"),
