@@ -8,6 +8,8 @@ cleaned data.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from content.markdown import validate_markdown
+
 from .models import GoalStatus, ParticipantPreferences
 
 PULSE_CHOICES = [
@@ -30,6 +32,7 @@ class ReflectionForm(forms.Form):
     text = forms.CharField(
         label=_("Your reflection"),
         required=False,
+        validators=[validate_markdown],
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_(
             "Only you can read this unless you share it. Markdown works: **bold**, *italic*, "
@@ -66,6 +69,7 @@ class MeetingForm(StepOriginForm):
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
+        validators=[validate_markdown],
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you talked about; everyone in the journey can read these."),
     )
