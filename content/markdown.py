@@ -42,9 +42,10 @@ Rules this module enforces:
   over-long text are rendered as escaped text, and logged without their
   words; so is anything the renderer fails on: a participant's words never
   cause a server error.
-* Output is cached by a hash of the (normalised) input, so a page view
-  renders each text once at most. The cache is an optimisation: if it is
-  unavailable the text is rendered anyway.
+* Output is cached by a hash of the (normalised) input for a week
+  (``CACHE_TIMEOUT``), so a page view renders each text once at most and
+  texts nobody reads any more leave the cache. The cache is an optimisation:
+  if it is unavailable the text is rendered anyway.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ logger = logging.getLogger(__name__)
 # Part of every cache key: raise it whenever the output for a given input may
 # change, so HTML rendered under older, looser rules is never served again.
 RENDERER_VERSION = "3"
+# How long a rendering is kept. A text's rendering never goes stale (the key
+# is its hash), but texts are edited and deleted: a week keeps the pages people
+# read warm while what nobody reads any more leaves the cache.
+CACHE_TIMEOUT = 7 * 24 * 60 * 60
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
@@ -894,7 +899,7 @@ def render_markdown(text: str | None) -> str:
         return cached
     html_text = render_uncached(text)
     try:
-        cache.set(key, html_text, timeout=None)
+        cache.set(key, html_text, timeout=CACHE_TIMEOUT)
     except Exception:  # as above: the render stands without the cache
         logger.warning("Markdown cache unavailable; result not stored.", exc_info=True)
     return html_text

@@ -10,11 +10,13 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 
 from content import markdown as content_markdown
 from content.factories import long_markdown_documents
 from content.markdown import (
+    CACHE_TIMEOUT,
     MAX_WORK,
     cache_key,
     estimated_work,
@@ -182,6 +184,27 @@ def test_the_guard_is_fast_on_the_long_documents_and_hostile_input():
         start = time.perf_counter()
         rendering_problem(text[:20_000])
         assert time.perf_counter() - start < 0.2
+
+
+class RecordingCache(LocMemCache):
+    """A local-memory cache that remembers the timeout of everything stored."""
+
+    timeouts: dict[str, object] = {}
+
+    def set(self, key, value, timeout=None, version=None):
+        RecordingCache.timeouts[key] = timeout
+        super().set(key, value, timeout, version)
+
+
+def test_renderings_are_cached_for_a_week_not_forever(settings):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.RecordingCache"}}
+    RecordingCache.timeouts.clear()
+    text = "Some *markdown* to keep for a while."
+
+    render_markdown(text)
+
+    assert RecordingCache.timeouts == {cache_key(text): CACHE_TIMEOUT}
+    assert CACHE_TIMEOUT == 7 * 24 * 60 * 60
 
 
 def test_output_rendered_under_the_old_guard_is_not_served_again():
