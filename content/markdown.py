@@ -157,6 +157,7 @@ _TABLE_SEPARATOR_RE = re.compile(
 # Marks that make an element inside a block (so the block has children).
 _MARKUP_RE = re.compile(r"[*_`\[<!~\\]|://|www\.|@")
 _BRACKET_RE = re.compile(r"[\[\]()]")
+_TITLE_END_RE = re.compile(r"[\"']\)")
 _TAG_BOUNDARY_RE = re.compile(r"<(?=[A-Za-z/!?])|>")
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _VOID_TAGS = frozenset(
@@ -344,19 +345,31 @@ class _Siblings:
         return self.size * SIBLING_WORK
 
 
-def _destination_end(text: str, opened: int, closed: int, end: int) -> int:
-    """Where Python-Markdown stops reading a link's ``(...)``, opened and closed
-    where the parentheses pair up.
+class _Destinations:
+    """Where Python-Markdown stops reading a link's ``(...)`` in one element.
 
-    After a quote (a title) it stops only at the same quote followed by ")",
-    and reads to the end of the element when there is none.
+    Where the parentheses pair up, unless a quote (a title) comes first: then
+    only at the same quote followed by ")", and at the element's end if there
+    is none. The quote-and-parenthesis pairs are found once per element.
     """
-    quotes = [at for at in (text.find(q, opened, closed) for q in "\"'") if at >= 0]
-    if not quotes:
-        return closed
-    first = min(quotes)
-    stop = text.find(text[first] + ")", first + 1, end)
-    return end if stop < 0 else stop
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end = text, start, end
+        self.closers: dict[str, list[int]] | None = None
+
+    def stop(self, opened: int, closed: int) -> int:
+        text = self.text
+        quotes = [at for at in (text.find(q, opened, closed) for q in "\"'") if at >= 0]
+        if not quotes:
+            return closed
+        first = min(quotes)
+        if self.closers is None:
+            self.closers = {'"': [], "'": []}
+            for match in _TITLE_END_RE.finditer(text, self.start, self.end):
+                self.closers[match.group()[0]].append(match.start())
+        closers = self.closers[text[first]]
+        index = bisect_right(closers, first)
+        return closers[index] if index < len(closers) else self.end
 
 
 def _scan_brackets(estimate: _Estimate, start: int, end: int) -> None:
@@ -364,6 +377,7 @@ def _scan_brackets(estimate: _Estimate, start: int, end: int) -> None:
     text, brackets, line_of = estimate.text, estimate.kinds["brackets"], estimate.line_of
     opened: list[int] = []  # "[" not yet closed
     parentheses: list[tuple[int, bool]] = []  # "(" not yet closed, and whether a link's
+    destinations = _Destinations(text, start, end)
     for match in _BRACKET_RE.finditer(text, start, end):
         char, position = match.group(), match.start()
         if char == "[":
@@ -377,7 +391,7 @@ def _scan_brackets(estimate: _Estimate, start: int, end: int) -> None:
         elif parentheses:
             first, link = parentheses.pop()
             if link:
-                stop = _destination_end(text, first, position, end)
+                stop = destinations.stop(first, position)
                 brackets[line_of(first)] += (stop - first) * BRACKET_SCAN_WORK
     unclosed = opened + [first for first, link in parentheses if link]
     for first in unclosed:
