@@ -359,10 +359,10 @@ class _Destinations:
 
     def stop(self, opened: int, closed: int) -> int:
         text = self.text
-        quotes = [at for at in (text.find(q, opened, closed) for q in "\"'") if at >= 0]
-        if not quotes:
+        double, single = text.find('"', opened, closed), text.find("'", opened, closed)
+        if double < 0 and single < 0:
             return closed
-        first = min(quotes)
+        first = single if double < 0 or 0 <= single < double else double
         if self.closers is None:
             self.closers = {'"': [], "'": []}
             for match in _TITLE_END_RE.finditer(text, self.start, self.end):
@@ -372,9 +372,14 @@ class _Destinations:
         return closers[index] if index < len(closers) else self.end
 
 
-def _scan_brackets(estimate: _Estimate, start: int, end: int) -> None:
+def _scan_brackets(estimate: _Estimate, line: int, start: int, end: int) -> None:
     """Charge each "[" the walk to its "]", and each "](" the walk to its ")"."""
     text, brackets, line_of = estimate.text, estimate.kinds["brackets"], estimate.line_of
+    if text.find("\n", start, end) < 0:
+
+        def line_of(_position: int) -> int:  # the element is one line long
+            return line
+
     opened: list[int] = []  # "[" not yet closed
     parentheses: list[tuple[int, bool]] = []  # "(" not yet closed, and whether a link's
     destinations = _Destinations(text, start, end)
@@ -413,7 +418,7 @@ def _end_unit(estimate: _Estimate, line: int, end: int) -> None:
     # Inline elements are siblings in their paragraph, as blocks are in the text.
     estimate.kinds["density"][line] += openers * openers * SIBLING_WORK
     if text.find("[", start, end) >= 0:
-        _scan_brackets(estimate, start, end)
+        _scan_brackets(estimate, line, start, end)
 
 
 def _table_cells(row: str) -> int:
