@@ -118,7 +118,7 @@ MAX_LINE_NESTING = 16
 MAX_WORK = 200_000
 # Linear work, per occurrence.
 CHAR_WORK = 0.3  # every character is tokenised, cleaned and written out
-ELEMENT_WORK = 50  # a paragraph, heading, rule, list item, table row or code block
+ELEMENT_WORK = 53  # a paragraph, heading, rule, list item, table row or code block
 QUOTE_WORK = 10  # a quote marker: one more element around the paragraphs inside
 NESTING_WORK = 6  # each level a line is indented or quoted: the parser descends to it
 CELL_WORK = 42  # a table cell (counted by its "|")
