@@ -44,7 +44,7 @@ from .exceptions import (
     ImportFolderError,
     LibraryNotFoundError,
 )
-from .markdown import max_chars, validate_markdown
+from .markdown import max_chars, rendering_problem
 from .models import Audience, LibraryIndexPage, MaterialKind, MaterialPage, Topic
 
 FENCE = "---"
@@ -341,14 +341,21 @@ def _body(lines: list[str], closing: int, problems: _Problems) -> str:
             f'the file has no body; write the material below the closing "{FENCE}".',
         )
         return body
-    try:
-        validate_markdown(body)
-    except ValidationError:
-        limit = max_chars()
+    limit = max_chars()
+    if len(body) > limit:
         problems.add(
             start + 1,
             f"the body is {len(body):,} characters long; the most allowed is {limit:,}, "
             f"so shorten it by {len(body) - limit:,} characters or split it into two files.",
+        )
+        return body
+    problem = rendering_problem(body)
+    if problem is not None:
+        # The body's first line is the file's line start + 1.
+        problems.add(
+            start + problem.line,
+            f"the body would be shown as plain text, not formatted (“{problem.excerpt}”): "
+            f"{problem.reason}",
         )
     return body
 

@@ -19,19 +19,33 @@ Rules this module enforces:
 * Bare ``http://``, ``https://`` and ``www.`` addresses and email addresses
   are made into links; nothing else is. The patterns that find them only start
   a match at the beginning of a word, so their cost is linear in the text.
-* Input longer than ``TRELLIS_MARKDOWN_MAX_CHARS`` is refused by
-  ``validate_markdown`` (forms call it) and rendered as escaped text here.
-* Input whose structure would make rendering slow is rendered as escaped
-  text, as is anything the renderer fails on: a participant's words never
-  cause a server error. The guard (``is_pathological``) takes a few linear
-  scans: it bounds nesting depth and estimates the rendering work, counting
-  elements, delimiters and the rescanning behind the parser's quadratic
-  steps, against one budget. Its limits keep a render at the size cap well
-  under 200 ms; ``bench/markdown.py`` measures inputs tuned to sit just under
-  them.
-* Output is cached by a hash of the (normalised) input, so a page view
-  renders each text once at most. The cache is an optimisation: if it is
-  unavailable the text is rendered anyway.
+* The guard (``rendering_problem``; ``is_pathological`` says yes or no)
+  reads the text in a few linear scans. It bounds nesting (brackets 12 deep,
+  quotes and lists 16 levels) and estimates the rendering work in
+  microseconds: per element (paragraph, heading, list item, table row and
+  cell, link, tag, entity), plus the rescanning behind Python-Markdown's and
+  bleach's quadratic steps (an unclosed bracket or tag, headings and rules
+  without blank lines between them, many siblings with children), against
+  one budget, ``MAX_WORK``. Legitimate long documents pass in full up to the
+  size cap: lists of a thousand and more items, tables of hundreds of rows
+  and ten columns, pages of links, guides of many sections
+  (``content.factories.long_markdown_documents`` are the proof). What passes
+  renders in about 200 ms at most; ``bench/sanitiser.py`` measures the
+  hostile shapes tuned to sit just under the limits, and the long documents.
+* ``validate_markdown`` refuses, when the text is saved, what would not be
+  rendered in full: text longer than ``TRELLIS_MARKDOWN_MAX_CHARS``, and text
+  the guard refuses, naming the line and quoting its start. The markdown
+  block in the page editor (``content.blocks.MarkdownBlock``), the reflection
+  and meeting forms (``journeys.forms``) and the services behind them call
+  it; ``import_markdown`` reports the file and line (``content.importer``).
+* Here, what the guard refuses (text saved before it refused such text) and
+  over-long text are rendered as escaped text, and logged without their
+  words; so is anything the renderer fails on: a participant's words never
+  cause a server error.
+* Output is cached by a hash of the (normalised) input for a week
+  (``CACHE_TIMEOUT``), so a page view renders each text once at most and
+  texts nobody reads any more leave the cache. The cache is an optimisation:
+  if it is unavailable the text is rendered anyway.
 """
 
 from __future__ import annotations
@@ -42,7 +56,10 @@ import logging
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 
 import bleach
 import markdown as python_markdown
@@ -53,6 +70,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -60,7 +78,11 @@ logger = logging.getLogger(__name__)
 
 # Part of every cache key: raise it whenever the output for a given input may
 # change, so HTML rendered under older, looser rules is never served again.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
+# How long a rendering is kept. A text's rendering never goes stale (the key
+# is its hash), but texts are edited and deleted: a week keeps the pages people
+# read warm while what nobody reads any more leaves the cache.
+CACHE_TIMEOUT = 7 * 24 * 60 * 60
 
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
@@ -84,48 +106,81 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src"})
 LINK_REL = "nofollow noopener noreferrer"
 
-# Limits of ``is_pathological``. They were set by measuring Python-Markdown and
-# bleach on hostile input at the size cap (see bench/markdown.py); ordinary
-# guides and reflections, even at the size cap, stay inside them.
+# The guard's limits. Nesting is bounded outright: the parser recurses once per
+# level. Everything else is an estimate of the rendering work in microseconds,
+# as Python-Markdown and bleach spent them on the machine the limits were
+# measured on (bench/sanitiser.py measures them again), against one budget, so
+# mixing kinds of markup cannot cost more than the worst kind alone. Guides,
+# lists, tables and pages of links at the size cap come to well under MAX_WORK;
+# the shapes that would take seconds come to far more.
 MAX_BRACKET_DEPTH = 12
 MAX_LINE_NESTING = 16
-# Rendering work is estimated in units of about one inline delimiter's cost.
-# Linear work: each inline delimiter counts one; each block (paragraph, list
-# item, heading, quote or table row), table cell and raw HTML tag counts
-# ELEMENT_WEIGHT, as it costs the parser and bleach about that much more.
-# Quadratic work counts the length rescanned, divided by QUADRATIC_SCALE: a
-# heading or rule splits its block and the parser rescans the rest; a scanning
-# delimiter such as ``[`` or ``*`` rescans the rest of its paragraph; a raw tag
-# is searched for its ``>`` through the rest of the text. One budget covers
-# both, so mixing kinds of markup cannot cost more than the worst kind alone.
-MAX_WORK = 6000
-ELEMENT_WEIGHT = 3
-QUADRATIC_SCALE = 200
+MAX_WORK = 200_000
+# Linear work, per occurrence.
+CHAR_WORK = 0.3  # every character is tokenised, cleaned and written out
+ELEMENT_WORK = 53  # a paragraph, heading, rule, list item, table row or code block
+QUOTE_WORK = 10  # a quote marker: one more element around the paragraphs inside
+NESTING_WORK = 6  # each level a line is indented or quoted: the parser descends to it
+CELL_WORK = 42  # a table cell (counted by its "|")
+INLINE_WORK = 20  # a delimiter that may open an inline element: * _ ` [ ! \ ~
+LINK_WORK = 60  # a link or image: "](" or "]["
+LINKIFY_WORK = 20  # an address the linkifier may turn into a link: "://", "www.", "@"
+TAG_WORK = 25  # a "<", kept as a tag or escaped
+ENTITY_WORK = 25  # an "&" or ">", read as a character reference or escaped
+# Quadratic work, per character scanned again.
+RESCAN_WORK = 0.01  # * _ ` \ : the inline patterns search the rest of the element for a closer
+BRACKET_SCAN_WORK = 0.3  # "[" to its "]", "](" to its ")": walked in Python, by three patterns
+TAG_SCAN_WORK = 0.06  # "<" to the next ">"
+OPEN_TAG_WORK = 0.035  # a raw tag never closed: the HTML parser reopens it in every block after it
+# A heading inside a block splits it, and the parser reads the rest of the
+# block again: per line, and per character, left in the block. An underline
+# or a rule costs RULE_SPLITS times as much (the rest is split into lines).
+SPLIT_LINE_WORK = 0.035
+SPLIT_CHAR_WORK = 0.004
+RULE_SPLITS = 2
+FENCE_SCAN_WORK = 0.002  # a fence line: the fence pattern searches the whole text again
+SIBLING_WORK = 0.04  # each pair of siblings, one with children: the cleaner's walk finds it
 
-_INLINE_DELIMITERS = "*_`[]()<>&\\!~"
-# The delimiters that make an inline pattern scan ahead for its closer, which
-# is where the quadratic work lies; the others cost only their own element.
-_SCANNING_DELIMITERS = "*_`[<\\"
-# The markers that open a quote or list item at the start of a line, however
-# many share it. A list marker must be followed by a space to count, so a row
-# of dashes (a rule or a heading underline) is not nesting.
-_LEADING_NESTING_RE = re.compile(
-    r"^(?:[ \t]*(?:>|(?:[*+\-]|\d+[.)])(?=[ \t])))+[ \t]*", re.MULTILINE
-)
-_NESTING_MARKER_RE = re.compile(r">|[*+\-]|\d+[.)]")
+# The quote and list markers that open a line, however many share it, as
+# Python-Markdown reads them: a list marker must be followed by a space, so a
+# row of dashes is not nesting, and "1)" is not a marker.
+_NESTING_PREFIX_RE = re.compile(r"(?:[ \t]*(?:>|(?:[*+\-]|\d+\.)(?=[ \t])))*[ \t]*")
 # A horizontal rule as Python-Markdown reads it: three or more of one of - * _
 # with at most two spaces between them.
-_THEMATIC_BREAK_RE = re.compile(r"[ ]{0,3}([-*_])(?:[ ]{0,2}\1){2,}[ ]*(?:\n|$)")
-_BLOCK_SEPARATOR_RE = re.compile(r"\n[ \t]*\n")
+_THEMATIC_BREAK_RE = re.compile(r"[ ]{0,3}([-*_])(?:[ ]{0,2}\1){2,}[ ]*$")
+# A setext heading's underline.
+_UNDERLINE_RE = re.compile(r"[ ]{0,3}(?:=+|-+)[ \t]*$")
+_NESTING_MARKER_RE = re.compile(r">|[*+\-]|\d+\.")
+_TABLE_SEPARATOR_RE = re.compile(
+    r"[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$"
+)
+# Marks that make an element inside a block (so the block has children).
+_MARKUP_RE = re.compile(r"[*_`\[<!~\\]|://|www\.|@")
+_BRACKET_RE = re.compile(r"[\[\]()]")
+_TITLE_END_RE = re.compile(r"[\"']\)")
 _TAG_BOUNDARY_RE = re.compile(r"<(?=[A-Za-z/!?])|>")
-# A line that opens a block element: heading, quote, list item, table row.
-_BLOCK_START_RE = re.compile(r"^[ \t]*(?:#|>|[-*+](?:[ \t]|$)|\d+[.)]|\|)", re.MULTILINE)
-# A line after which Python-Markdown splits its block and parses the rest again:
-# an ATX heading, a setext underline or a horizontal rule.
-_BLOCK_SPLIT_RE = re.compile(r"^(?:#|[ ]{0,3}(?:=+|-+|(?:[-*_][ \t]*){3,})[ \t]*$)", re.MULTILINE)
-# A line that starts a new paragraph for inline parsing (list item, table row,
-# heading): inline patterns rescan only up to the end of the element they sit in.
-_INLINE_BREAK_RE = re.compile(r"\n(?=[ \t]*(?:#|[-*+][ \t]|\d+[.)][ \t]|\|))")
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
+     "param", "source", "track", "wbr"}
+)  # fmt: skip
+# Linear work per occurrence of each token, counted over the whole text.
+_TOKEN_WORK = (
+    *((char, INLINE_WORK) for char in "*_`[!\\~"),
+    ("](", LINK_WORK),
+    ("][", LINK_WORK),
+    ("://", LINKIFY_WORK),
+    ("www.", LINKIFY_WORK),
+    ("@", LINKIFY_WORK),
+    ("<", TAG_WORK),
+    ("&", ENTITY_WORK),
+    (">", ENTITY_WORK),
+)
+_TOKEN_RE = re.compile(r"\](?=[(\[])|://|www\.|[*_`\[!\\~@<&>]")
+# The same weights, by what ``_TOKEN_RE`` matches ("](" and "][" as their "]").
+_TOKEN_WEIGHTS = {token.rstrip("([") or token[0]: work for token, work in _TOKEN_WORK}
+_RESCANNING_RE = re.compile(r"[*_`\\]")
+_INLINE_OPENER_RE = re.compile(r"[*_`\[!\\~]")
 
 # Bare addresses to linkify. Each match starts only where a word starts (the
 # look-behinds), so a long run of letters or punctuation is scanned once rather
@@ -147,10 +202,540 @@ def max_chars() -> int:
     return settings.TRELLIS_MARKDOWN_MAX_CHARS
 
 
+@dataclass(frozen=True)
+class MarkdownProblem:
+    """Why a text would not be shown formatted in full, and where.
+
+    ``line`` counts from 1 in the text with its line endings unified, as the
+    author sees it in a text box; ``excerpt`` is the start of that line, so
+    the author can find it. ``reason`` says what is wrong there and how to
+    put it right, in the active language.
+    """
+
+    code: str
+    line: int
+    excerpt: str
+    reason: str
+
+    @property
+    def params(self) -> dict:
+        return {"line": self.line, "excerpt": self.excerpt, "reason": self.reason}
+
+
+_LOCATED_PROBLEM = gettext_noop("Line %(line)s (“%(excerpt)s”): %(reason)s")
+_EXCERPT_CHARS = 40
+_QUADRATIC_KINDS = ("brackets", "tags", "marks", "splits")
+
+
+def _reason(kind: str) -> str:
+    """What to tell the author when ``kind`` of markup is what costs too much."""
+    reasons = {
+        "brackets": _(
+            "a “[” or “(” here is never closed, or closed very far away, and finding its "
+            "end would make this text too slow to show formatted. Close it, or write \\[ "
+            "or \\( to show the bracket itself."
+        ),
+        "tags": _(
+            "a “<” here starts an HTML tag that is never closed, which would make this "
+            "text too slow to show formatted. Close the tag, or write &lt; to show “<” itself."
+        ),
+        "marks": _(
+            "this paragraph has so many “*”, “_”, “`” or “\\” marks that pairing them up "
+            "would make it too slow to show formatted. Put blank lines between paragraphs, "
+            "or write \\* to show a mark itself."
+        ),
+        "splits": _(
+            "headings or horizontal rules follow one another here without blank lines "
+            "between them, which would make this text too slow to show formatted. Put a "
+            "blank line before and after each heading and rule."
+        ),
+    }
+    return reasons.get(
+        kind,
+        _(
+            "by this line the text has more formatting than can be shown in one piece: "
+            "every list item, table row, link and mark takes time to show. Split the text "
+            "into two or more parts, or use less formatting."
+        ),
+    )
+
+
+def _excerpt(line: str) -> str:
+    line = " ".join(line.split())
+    if len(line) > _EXCERPT_CHARS:
+        return line[: _EXCERPT_CHARS - 1] + "…"
+    return line
+
+
+def _problem(code: str, lines: list[str], index: int, reason: str) -> MarkdownProblem:
+    return MarkdownProblem(code, index + 1, _excerpt(lines[index]), reason)
+
+
+def _too_deep_bracket(text: str) -> int | None:
+    """Where brackets and parentheses first nest more than ``MAX_BRACKET_DEPTH`` deep."""
+    depth = 0
+    for match in _BRACKET_RE.finditer(text):
+        if match.group() in "[(":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                return match.start()
+        elif depth:
+            depth -= 1
+    return None
+
+
+class _Estimate:
+    """Estimated rendering work of one text, per line and by what causes it.
+
+    ``density`` holds the work of elements (linear, or quadratic only in how
+    many there are); the other kinds are the rescanning an unclosed or
+    unseparated construct causes, put on the line where it starts. The work of
+    single characters (``_TOKEN_WORK``) is summed over the whole text, cheaply,
+    and spread over its lines only when a problem must be located.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = text.split("\n")
+        self.starts = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
+        self.kinds = {kind: [0.0] * len(self.lines) for kind in ("density", *_QUADRATIC_KINDS)}
+        self.too_deep_line: int | None = None  # the first line nested too deep
+        self.tokens = sum(text.count(token) * work for token, work in _TOKEN_WORK)
+        self.chars = len(text) * CHAR_WORK
+
+    def line_of(self, position: int) -> int:
+        return bisect_right(self.starts, position) - 1
+
+    def total(self) -> float:
+        return self.tokens + self.chars + sum(sum(work) for work in self.kinds.values())
+
+    def line_totals(self) -> list[float]:
+        """Every line's share of the total, the single characters' work included."""
+        totals = [
+            sum(values) + (len(line) + 1) * CHAR_WORK
+            for line, *values in zip(self.lines, *self.kinds.values(), strict=True)
+        ]
+        totals[-1] -= CHAR_WORK  # the last line has no line break
+        for match in _TOKEN_RE.finditer(self.text):
+            totals[self.line_of(match.start())] += _TOKEN_WEIGHTS[match.group()]
+        return totals
+
+
+class _Siblings:
+    """Elements that share a parent. The cleaner's tree walk looks each element
+    with children up among all its siblings, so the work grows with the
+    product of how many there are and how many of them have children."""
+
+    def __init__(self):
+        self.size = self.with_children = 0
+
+    def add(self, count: int = 1, *, children: bool) -> float:
+        """Count ``count`` more elements; return the work they add."""
+        before = self.size * self.with_children
+        self.size += count
+        if children:
+            self.with_children += count
+        return (self.size * self.with_children - before) * SIBLING_WORK
+
+    def promote(self) -> float:
+        """One element counted without children turns out to have some."""
+        if self.with_children >= self.size:
+            return 0.0
+        self.with_children += 1
+        return self.size * SIBLING_WORK
+
+
+class _Destinations:
+    """Where Python-Markdown stops reading a link's ``(...)`` in one element.
+
+    Where the parentheses pair up, unless a quote (a title) comes first: then
+    only at the same quote followed by ")", and at the element's end if there
+    is none. The quote-and-parenthesis pairs are found once per element.
+    """
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end = text, start, end
+        self.closers: dict[str, list[int]] | None = None
+
+    def stop(self, opened: int, closed: int) -> int:
+        text = self.text
+        double, single = text.find('"', opened, closed), text.find("'", opened, closed)
+        if double < 0 and single < 0:
+            return closed
+        first = single if double < 0 or 0 <= single < double else double
+        if self.closers is None:
+            self.closers = {'"': [], "'": []}
+            for match in _TITLE_END_RE.finditer(text, self.start, self.end):
+                self.closers[match.group()[0]].append(match.start())
+        closers = self.closers[text[first]]
+        index = bisect_right(closers, first)
+        return closers[index] if index < len(closers) else self.end
+
+
+def _scan_brackets(estimate: _Estimate, line: int, start: int, end: int) -> None:
+    """Charge each "[" the walk to its "]", and each "](" the walk to its ")"."""
+    text, brackets, line_of = estimate.text, estimate.kinds["brackets"], estimate.line_of
+    if text.find("\n", start, end) < 0:
+
+        def line_of(_position: int) -> int:  # the element is one line long
+            return line
+
+    opened: list[int] = []  # "[" not yet closed
+    parentheses: list[tuple[int, bool]] = []  # "(" not yet closed, and whether a link's
+    destinations = _Destinations(text, start, end)
+    for match in _BRACKET_RE.finditer(text, start, end):
+        char, position = match.group(), match.start()
+        if char == "[":
+            opened.append(position)
+        elif char == "]":
+            if opened:
+                first = opened.pop()
+                brackets[line_of(first)] += (position - first) * BRACKET_SCAN_WORK
+        elif char == "(":
+            parentheses.append((position, text.startswith("]", position - 1)))
+        elif parentheses:
+            first, link = parentheses.pop()
+            if link:
+                stop = destinations.stop(first, position)
+                brackets[line_of(first)] += (stop - first) * BRACKET_SCAN_WORK
+    unclosed = opened + [first for first, link in parentheses if link]
+    for first in unclosed:
+        brackets[line_of(first)] += (end - first) * BRACKET_SCAN_WORK
+
+
+def _end_unit(estimate: _Estimate, line: int, end: int) -> None:
+    """Charge the inline patterns' work on one element's text, from ``line`` to ``end``.
+
+    The element is a paragraph, a list item, a heading or a table row: the
+    text the inline patterns read, and the furthest a scan for a closer goes.
+    """
+    text, start = estimate.text, estimate.starts[line]
+    openers = len(_INLINE_OPENER_RE.findall(text, start, end))
+    if not openers:
+        return
+    rescanning = len(_RESCANNING_RE.findall(text, start, end))
+    estimate.kinds["marks"][line] += rescanning * (end - start) * RESCAN_WORK
+    # Inline elements are siblings in their paragraph, as blocks are in the text.
+    estimate.kinds["density"][line] += openers * openers * SIBLING_WORK
+    if text.find("[", start, end) >= 0:
+        _scan_brackets(estimate, line, start, end)
+
+
+def _table_cells(row: str) -> int:
+    """How many cells the tables extension finds in a row, if it has no code or escapes."""
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") else row
+    return row.count("|") + 1
+
+
+def _opens_table(header: str, separator: str) -> bool:
+    """Whether a block starting with these two lines is a table.
+
+    Stricter than the tables extension where they might disagree (code spans,
+    escapes, one column): a table's rows are read one by one, so taking a
+    paragraph for a table would underestimate its rescanning. (Lines that may
+    be rows are charged as rows whatever this says.)
+    """
+    header = header.lstrip(" \t>")
+    separator = separator.lstrip(" \t>")
+    if "|" not in header or "`" in header or "\\" in header:
+        return False
+    if _TABLE_SEPARATOR_RE.match(separator) is None:
+        return False
+    cells = _table_cells(header)
+    return cells > 1 and cells == _table_cells(separator)
+
+
+class _BlockScan:
+    """One walk over the lines: elements, nesting, block splits and siblings.
+
+    A block is a run of lines between blank lines. Python-Markdown splits a
+    block at a heading or a rule, and where a quote opens or a quoted
+    paragraph ends, and reads what follows as a new segment: a list or a
+    table only if the segment opens with one, else a paragraph that swallows
+    item-like lines. A unit is the text the inline patterns read as one (a
+    paragraph, a list item, a table row): as far as a scan for a closer goes.
+    Where the walk cannot tell, it keeps units long and charges rows anyway,
+    so that it errs towards more work, never less.
+    """
+
+    def __init__(self, estimate: _Estimate):
+        self.estimate = estimate
+        self.density = estimate.kinds["density"]
+        self.root, self.items, self.rows = _Siblings(), _Siblings(), _Siblings()
+        self.fence_work = len(estimate.text) * FENCE_SCAN_WORK
+        self.block: int | None = None  # the block's first line; None between blocks
+        self.unit = 0  # the unit's first line
+        self.fresh = False  # the next line opens a new segment of the block
+        self.splits: list[tuple[int, int]] = []  # (line, times the rest is read again)
+        self.block_children = self.table = self.rowish = self.list_mode = False
+        self.quote_depth = 0  # the deepest quote opened in the block so far
+        self.list_depth = 0  # how deep the last list item was
+        self.item_children = True  # whether the last list item has children
+
+    def run(self) -> None:
+        estimate = self.estimate
+        for index, line in enumerate(estimate.lines):
+            if line.strip():
+                self.line(index, line)
+            elif self.block is not None:
+                self.end_block(index)
+        if self.block is not None:
+            self.end_block(len(estimate.lines))
+
+    def end_block(self, end_line: int) -> None:
+        estimate = self.estimate
+        end = estimate.starts[end_line] - 1  # where the block's last line ends
+        _end_unit(estimate, self.unit, end)
+        for line, times in self.splits:
+            rest = (end_line - line) * SPLIT_LINE_WORK
+            rest += (end - estimate.starts[line]) * SPLIT_CHAR_WORK
+            estimate.kinds["splits"][line] += times * rest
+        # The block's elements in the text: itself, and a heading (or rule)
+        # and a paragraph for each split.
+        count = 1 + 2 * len(self.splits)
+        self.density[self.block] += self.root.add(count, children=self.block_children)
+        self.splits.clear()
+        self.block = None
+
+    def start_block(self, index: int) -> None:
+        self.block = self.unit = index
+        self.block_children = self.table = self.rowish = False
+        self.quote_depth = self.list_depth = 0
+        self.item_children = True
+        self.density[index] += ELEMENT_WORK
+
+    def line(self, index: int, line: str) -> None:
+        lines, density = self.estimate.lines, self.density
+        opens_block = self.block is None
+        if opens_block:
+            self.start_block(index)
+        fresh, self.fresh = opens_block or self.fresh, False
+        if fresh and index + 1 < len(lines):
+            self.table = _opens_table(line, lines[index + 1])
+        markup = _MARKUP_RE.search(line) is not None
+        self.block_children = self.block_children or markup
+        if self.table or self.rowish or "|" in line:
+            # Every line of a table is a row of cells. Lines that may be rows
+            # of a table this walk does not recognise (in a list item, say)
+            # are charged as rows too, as is every line holding a "|".
+            cells = max(1, line.count("|"))
+            density[index] += ELEMENT_WORK + cells * CELL_WORK + self.rows.add(children=True)
+            self.block_children = True
+            if self.table:
+                self.new_unit(index)
+                return
+            if "|" in line and _TABLE_SEPARATOR_RE.match(line):
+                self.rowish = True
+        # A heading or rule that opens a block is that block's element.
+        own_element = 0 if opens_block else ELEMENT_WORK
+        stripped = line.lstrip()
+        if stripped[0] in "-*_" and _THEMATIC_BREAK_RE.match(line):
+            self.split(index, RULE_SPLITS, own_element)
+            return
+        prefix = ""
+        if stripped[0] in ">*+-0123456789" or line[0] in " \t":
+            prefix = _NESTING_PREFIX_RE.match(line).group()
+        item = self.nesting(index, prefix, markup) if prefix else False
+        rest = line[len(prefix) :]
+        quotes = prefix.count(">")
+        if quotes > self.quote_depth:
+            # A quote opens here, or one inside it: it takes the rest of the block.
+            self.quote_depth = quotes
+            fresh = True
+        elif quotes and not rest.strip():
+            # A blank line inside a quote: the next line starts a new paragraph.
+            self.fresh = True
+            return
+        if fresh:
+            self.new_unit(index)
+            if prefix and not prefix.strip() and len(prefix.expandtabs(4)) >= 4:
+                # Indented code opens this segment, and the rest is read again.
+                self.split(index, 1, 2 * ELEMENT_WORK)
+                return
+            self.list_mode = item
+        if rest[:1] == "#":
+            self.split(index, 1, own_element)
+        elif index == self.unit + 1 and rest[:1] in "=-" and _UNDERLINE_RE.match(rest):
+            # An underline makes a heading of the line above it, if that line
+            # opened its segment.
+            self.split(index, RULE_SPLITS, own_element)
+        elif rest.lstrip(" ")[:3] in ("```", "~~~"):
+            # Fenced code: the fence pattern searches the whole text again.
+            # What surrounds it stays one unit, to err towards more work.
+            density[index] += ELEMENT_WORK + self.fence_work
+            self.block_children = True
+        elif item:
+            if self.list_mode:
+                self.new_unit(index)
+        elif fresh and not opens_block:
+            density[index] += ELEMENT_WORK  # a new paragraph
+        elif markup and not self.item_children:
+            # A continuation line gives the list item it continues children.
+            density[index] += self.items.promote()
+            self.item_children = True
+
+    def nesting(self, index: int, prefix: str, markup: bool) -> bool:
+        """Charge a line's quote and list markers; return whether it opens a list item."""
+        markers = len(_NESTING_MARKER_RE.findall(prefix))
+        quotes = prefix.count(">")
+        indent = len(prefix) - len(prefix.lstrip(" \t"))
+        depth = max(markers + indent // 4, len(prefix.expandtabs(4)) // 4)
+        if depth > MAX_LINE_NESTING and self.estimate.too_deep_line is None:
+            self.estimate.too_deep_line = index
+        work = quotes * QUOTE_WORK + (markers - quotes) * ELEMENT_WORK + depth * NESTING_WORK
+        if markers:
+            self.block_children = True
+        if markers > quotes:
+            # Each level deeper than the item before opens one more list.
+            work += max(0, depth - max(self.list_depth, 1)) * ELEMENT_WORK
+            self.list_depth = depth
+            # An item has children when it holds markup, a paragraph (a
+            # loose list's item opens its block) or, nested, when its parent does.
+            self.item_children = markup or index == self.block or depth > 1
+            work += self.items.add(children=self.item_children)
+        self.density[index] += work
+        return markers > quotes
+
+    def split(self, index: int, times: int, own_element: float) -> None:
+        """A heading or a rule: the rest of the block is read again, as a new segment."""
+        self.splits.append((index, times))
+        self.density[index] += own_element
+        self.new_unit(index)
+        self.fresh = True
+
+    def new_unit(self, index: int) -> None:
+        if self.unit != index:
+            _end_unit(self.estimate, self.unit, self.estimate.starts[index] - 1)
+            self.unit = index
+
+
+def _scan_tags(estimate: _Estimate) -> None:
+    """Charge each "<" the search for the next ">", and each tag never closed the
+    HTML parser's work of reopening it in everything that follows."""
+    text, tags, line_of = estimate.text, estimate.kinds["tags"], estimate.line_of
+    waiting: list[int] = []
+    for match in _TAG_BOUNDARY_RE.finditer(text):
+        if match.group() == ">":
+            for first in waiting:
+                tags[line_of(first)] += (match.start() - first) * TAG_SCAN_WORK
+            waiting.clear()
+        else:
+            waiting.append(match.start())
+    for first in waiting:
+        tags[line_of(first)] += (len(text) - first) * TAG_SCAN_WORK
+    still_open: dict[str, list[int]] = {}
+    for match in _TAG_RE.finditer(text):
+        name = match.group(2).lower()
+        if name in _VOID_TAGS:
+            continue
+        if not match.group(1):
+            still_open.setdefault(name, []).append(match.start())
+        elif still_open.get(name):
+            still_open[name].pop()
+    for positions in still_open.values():
+        for first in positions:
+            tags[line_of(first)] += (len(text) - first) * OPEN_TAG_WORK
+
+
+def _estimate(text: str) -> _Estimate:
+    estimate = _Estimate(text)
+    _BlockScan(estimate).run()
+    if "<" in text:
+        _scan_tags(estimate)
+    return estimate
+
+
+def estimated_work(text: str) -> float:
+    """Rendering work for ``text`` in the units of ``MAX_WORK``; linear time."""
+    return _estimate(text).total()
+
+
+def _costly_line(estimate: _Estimate) -> tuple[int, str]:
+    """The line to show the author, and the kind of markup to blame there.
+
+    Rescanning is charged where the construct that causes it starts (an
+    unclosed bracket or tag, the first heading of a run without blank
+    lines), so when it is what costs most, or when one construct costs a
+    quarter of the budget alone, the line that holds most of it is named.
+    Otherwise the work is spread over many elements, and the line is where
+    it passes the budget.
+    """
+    totals = {kind: sum(work) for kind, work in estimate.kinds.items()}
+    totals["density"] += estimate.tokens + estimate.chars
+    costliest = {
+        kind: max(range(len(estimate.lines)), key=estimate.kinds[kind].__getitem__)
+        for kind in _QUADRATIC_KINDS
+    }
+    kind = max(totals, key=totals.__getitem__)
+    if kind == "density":
+        single = max(_QUADRATIC_KINDS, key=lambda k: estimate.kinds[k][costliest[k]])
+        if estimate.kinds[single][costliest[single]] < MAX_WORK / 4:
+            running = 0.0
+            for index, work in enumerate(estimate.line_totals()):
+                running += work
+                if running > MAX_WORK:
+                    return index, kind
+            return len(estimate.lines) - 1, kind
+        kind = single
+    return costliest[kind], kind
+
+
+def rendering_problem(text: str) -> MarkdownProblem | None:
+    """Why ``text`` would be shown as escaped text rather than formatted, or None.
+
+    The guard against input that would make rendering slow. Every check is a
+    constant number of linear scans, so it costs far less than the work it
+    prevents, whatever the input. ``text`` is normalised first, so lines are
+    counted as the author sees them.
+    """
+    return _rendering_problem(normalise(text or ""))
+
+
+def _rendering_problem(text: str) -> MarkdownProblem | None:
+    too_deep = _too_deep_bracket(text)
+    if too_deep is not None:
+        return _problem(
+            "markdown_brackets_too_deep",
+            text.split("\n"),
+            text.count("\n", 0, too_deep),
+            _(
+                "brackets and parentheses are nested more than %(limit)s deep here. "
+                "Close some of them, or write \\[ or \\( to show a bracket itself."
+            )
+            % {"limit": MAX_BRACKET_DEPTH},
+        )
+    estimate = _estimate(text)
+    if estimate.too_deep_line is not None:
+        return _problem(
+            "markdown_nesting_too_deep",
+            estimate.lines,
+            estimate.too_deep_line,
+            _("lists or quotes are nested more than %(limit)s levels deep here. Use fewer levels.")
+            % {"limit": MAX_LINE_NESTING},
+        )
+    if estimate.total() <= MAX_WORK:
+        return None
+    line, kind = _costly_line(estimate)
+    return _problem("markdown_too_slow", estimate.lines, line, _reason(kind))
+
+
+def is_pathological(text: str) -> bool:
+    """True when the guard would show ``text`` escaped rather than formatted."""
+    return rendering_problem(text) is not None
+
+
 def validate_markdown(text: str) -> None:
-    """Refuse text longer than the configured cap, saying by how much."""
+    """Refuse text that is longer than the cap, or that would not be shown formatted.
+
+    The message names the line and quotes its start, so the author can find
+    what to change.
+    """
+    if not text:
+        return
     limit = max_chars()
-    if text and len(text) > limit:
+    if len(text) > limit:
         raise ValidationError(
             _(
                 "This text is %(length)s characters long; the most that can be saved is "
@@ -163,91 +748,9 @@ def validate_markdown(text: str) -> None:
                 "over": f"{len(text) - limit:,}",
             },
         )
-
-
-def _bracket_depth(text: str) -> int:
-    depth = deepest = 0
-    for char in re.sub(r"[^\[\]()]+", "", text):
-        if char in "[(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif depth:
-            depth -= 1
-    return deepest
-
-
-def _line_nesting(text: str) -> tuple[int, int]:
-    """The deepest nesting of quotes and list items on any line, and their total."""
-    deepest = total = 0
-    for match in _LEADING_NESTING_RE.finditer(text):
-        if _THEMATIC_BREAK_RE.match(text, match.start()):
-            continue
-        prefix = match.group(0)
-        markers = len(_NESTING_MARKER_RE.findall(prefix))
-        indent = len(prefix.expandtabs(4)) // 4
-        deepest = max(deepest, markers, indent)
-        total += markers
-    return deepest, total
-
-
-def _delimiter_count(text: str, delimiters: str = _INLINE_DELIMITERS) -> int:
-    return sum(text.count(char) for char in delimiters)
-
-
-def _tag_search_cost(text: str) -> int:
-    """Total distance from each tag opener to the next ``>`` (or the end)."""
-    cost, pending, pending_sum = 0, 0, 0
-    for match in _TAG_BOUNDARY_RE.finditer(text):
-        if match.group() == ">":
-            cost += pending * match.start() - pending_sum
-            pending = pending_sum = 0
-        else:
-            pending += 1
-            pending_sum += match.start()
-    return cost + pending * len(text) - pending_sum
-
-
-def _quadratic_cost(text: str) -> int:
-    cost = _tag_search_cost(text)
-    for block in _BLOCK_SEPARATOR_RE.split(text):
-        splits = len(_BLOCK_SPLIT_RE.findall(block))
-        cost += splits * len(block)
-        for paragraph in _INLINE_BREAK_RE.split(block):
-            cost += _delimiter_count(paragraph, _SCANNING_DELIMITERS) * len(paragraph)
-    return cost
-
-
-def estimated_work(text: str, nesting_markers: int | None = None) -> int:
-    """Rendering work for ``text`` in the units of ``MAX_WORK``; linear time."""
-    if nesting_markers is None:
-        nesting_markers = _line_nesting(text)[1]
-    elements = (
-        len(_BLOCK_SEPARATOR_RE.findall(text))
-        + len(_BLOCK_START_RE.findall(text))
-        + nesting_markers
-        + text.count("|")
-        + text.count("<")
-        # Candidates for the linkifier, each a link if it matches.
-        + text.count("@")
-        + text.count("://")
-        + text.count("www.")
-    )
-    linear = _delimiter_count(text) + ELEMENT_WEIGHT * elements
-    return linear + _quadratic_cost(text) // QUADRATIC_SCALE
-
-
-def is_pathological(text: str) -> bool:
-    """True when the text's structure would make rendering slow.
-
-    Every check is a constant number of linear scans, so the guard costs far
-    less than the work it prevents, whatever the input.
-    """
-    if _bracket_depth(text) > MAX_BRACKET_DEPTH:
-        return True
-    deepest, markers = _line_nesting(text)
-    if deepest > MAX_LINE_NESTING:
-        return True
-    return estimated_work(text, markers) > MAX_WORK
+    problem = rendering_problem(text)
+    if problem is not None:
+        raise ValidationError(_(_LOCATED_PROBLEM), code=problem.code, params=problem.params)
 
 
 def url_is_allowed(url: str) -> bool:
@@ -362,7 +865,16 @@ def _convert(text: str) -> str:
 
 def render_uncached(text: str) -> str:
     """Render normalised text without consulting the cache. Never raises."""
-    if is_pathological(text):
+    problem = _rendering_problem(text)
+    if problem is not None:
+        # Such text is refused when it is saved; this is text saved before
+        # that, or by a path that skipped validation. Its words stay out of
+        # the log: they may be a private reflection.
+        logger.warning(
+            "Markdown shown escaped, as rendering it would be too slow (%s at line %s).",
+            problem.code,
+            problem.line,
+        )
         return _escaped(text)
     try:
         return _convert(text)
@@ -390,6 +902,11 @@ def render_markdown(text: str | None) -> str:
         return ""
     text = normalise(text)
     if len(text) > max_chars():
+        logger.warning(
+            "Markdown shown escaped, as it is longer than TRELLIS_MARKDOWN_MAX_CHARS "
+            "(%s characters).",
+            len(text),
+        )
         return _escaped(text[: max_chars()])
     key = cache_key(text)
     try:
@@ -401,7 +918,7 @@ def render_markdown(text: str | None) -> str:
         return cached
     html_text = render_uncached(text)
     try:
-        cache.set(key, html_text, timeout=None)
+        cache.set(key, html_text, timeout=CACHE_TIMEOUT)
     except Exception:  # as above: the render stands without the cache
         logger.warning("Markdown cache unavailable; result not stored.", exc_info=True)
     return html_text

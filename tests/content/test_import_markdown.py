@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from wagtail.models import Revision
 
-from content.factories import LibraryIndexPageFactory, MaterialPageFactory, TopicFactory
+from content.factories import (
+    LibraryIndexPageFactory,
+    MaterialPageFactory,
+    TopicFactory,
+    long_markdown_documents,
+)
 from content.management.commands.import_markdown import Command
 from content.models import Audience, MaterialKind, MaterialPage
 
@@ -492,6 +497,44 @@ class TestBadFiles:
             "is 100, so shorten it by 49 characters"
         ) in str(caught.value)
         assert counts() == before
+
+    def test_a_body_too_slow_to_render_is_refused_with_its_file_and_line(
+        self, library, topics, folder, settings
+    ):
+        settings.TRELLIS_MARKDOWN_MAX_CHARS = 20_000
+        write(folder, "feedback.md", FEEDBACK)
+        # Front matter on lines 1-3, a blank line, then the body from line 5.
+        write(folder, "links.md", "---\ntitle: Links\n---\n\nIntro.\n\n" + "[a) " * 3000 + "\n")
+
+        before = counts()
+
+        with pytest.raises(CommandError) as caught:
+            run(folder)
+
+        message = str(caught.value)
+        assert message.startswith("Nothing was imported: found 1 problem in 1 file.")
+        assert (
+            f"{folder / 'links.md'}, line 7: the body would be shown as plain text, "
+            "not formatted (“[a) [a) [a)"
+        ) in message
+        assert "is never closed" in message
+        assert counts() == before
+
+    def test_a_long_table_at_the_size_cap_is_imported_and_shown_in_full(
+        self, library, topics, folder, settings, client
+    ):
+        settings.TRELLIS_MARKDOWN_MAX_CHARS = 20_000
+        table = long_markdown_documents(20_000)["wide table"]
+        write(folder, "rota.md", "---\ntitle: Rota\n---\n" + table)
+
+        run(folder, "--publish")
+
+        page = MaterialPage.objects.get(slug="rota")
+        assert page.body.raw_data[0]["value"] == table
+        shown = client.get(page.url).content.decode()
+        rows = [line for line in table.split("\n") if line.startswith("|") and "---" not in line]
+        assert shown.count("<tr>") == len(rows)
+        assert table.rsplit("\n\n", 1)[1] in shown
 
     def test_a_slug_used_by_two_files_is_refused_naming_both(self, library, topics, folder):
         write(folder, "feedback.md", FEEDBACK)
