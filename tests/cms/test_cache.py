@@ -7,7 +7,6 @@ the participant pages, the admin and sign-in through real URLs.
 
 import datetime
 import logging
-import re
 
 import pytest
 from django.urls import reverse
@@ -117,17 +116,6 @@ def tour(client, world):
 
 # Every entry expires
 
-# Keys that code being rewritten elsewhere still writes without a timeout. Each
-# is checked on its own, and expected to fail until that code gives a timeout:
-# then the strict mark fails the run and should be removed.
-KNOWN_PERSISTENT = {
-    "markdown": (
-        re.compile(r":md:"),
-        "content/markdown.py render_markdown() caches rendered markdown (md:<version>:<hash>) "
-        "with timeout=None",
-    ),
-}
-
 
 def persistent_keys(client, prefix):
     """The keys under ``prefix`` that have no expiry (TTL -1)."""
@@ -136,39 +124,15 @@ def persistent_keys(client, prefix):
     return sorted(key for key in keys if client.ttl(key) == -1)
 
 
-@pytest.mark.parametrize(
-    "which",
-    [
-        "anything else",
-        *(
-            pytest.param(
-                name,
-                marks=pytest.mark.xfail(strict=True, reason=f"{reason} (being rewritten)"),
-            )
-            for name, (_, reason) in KNOWN_PERSISTENT.items()
-        ),
-    ],
-)
 def test_every_key_the_pages_admin_and_sign_in_leave_in_redis_expires(
-    client, world, redis_server, use_redis_cache, which
+    client, world, redis_server, use_redis_cache
 ):
     prefix = "trellis-ttl"
     use_redis_cache(redis_server.url, prefix=prefix)
 
     tour(client, world)
 
-    persistent = persistent_keys(redis_server.client, prefix)
-    if which == "anything else":
-        offenders = [
-            key
-            for key in persistent
-            if not any(pattern.search(key) for pattern, _ in KNOWN_PERSISTENT.values())
-        ]
-        assert offenders == [], f"cache keys written without a timeout: {offenders}"
-    else:
-        pattern, reason = KNOWN_PERSISTENT[which]
-        offenders = [key for key in persistent if pattern.search(key)]
-        assert offenders == [], f"{reason}: {offenders}"
+    assert persistent_keys(redis_server.client, prefix) == []
 
 
 # An outage is a slower site, never a broken one
