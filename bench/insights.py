@@ -14,7 +14,7 @@ measures. The database is dropped at the end.
 
 Then the dashboard is requested through ``django.test.Client``, signed in as a
 program admin, with the full middleware stack and the cached template loader,
-and with the cache and sessions in Redis (``BENCH_REDIS_URL``, default
+and with the cache in Redis (``BENCH_REDIS_URL``, default
 ``redis://127.0.0.1:6379/13``, which is emptied) as in production; without
 Redis, in the process, with a note on stderr:
 
@@ -28,7 +28,8 @@ Redis, in the process, with a note on stderr:
   worked out at most once every five minutes, and only when they changed.
 
 Each page is timed in alternation with ``/healthz``, so that both see the
-same conditions, and carries its ratio to it; the target is 60 x. Each line
+same conditions, and carries its ratio to it, without a target: the insights
+pages and their targets are reworked with the insights app. Each line
 also gives ``ratio_to_healthz_alone``: the ratio to ``/healthz`` timed on its
 own, request after request, which is its best case and so the stricter ratio.
 """
@@ -53,7 +54,6 @@ from bench.tick import drop_database, emit, recreate_database, start_pairs
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trellis_bench_insights"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-RATIO_TARGET = 60
 MILESTONES = 10
 
 
@@ -325,7 +325,7 @@ Meter = pages.Meter
 
 
 def use_redis(redis_url: str) -> str:
-    """Keep the cache and sessions in Redis, as production does, when it answers.
+    """Keep the cache in Redis, as production does, when it answers.
 
     Must run before anything touches the cache. The Redis database is emptied.
     """
@@ -369,7 +369,7 @@ def main() -> None:
     django.setup()
     logging.getLogger("wagtail").setLevel(logging.WARNING)
     cache_in = use_redis(os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
-    note(f"cache and sessions: {cache_in}")
+    note(f"cache: {cache_in}")
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.cache import cache
@@ -473,7 +473,7 @@ def main() -> None:
                 metric,
                 ratio(ms, paired_healthz_ms),
                 "x healthz",
-                RATIO_TARGET,
+                None,  # reworked with the insights app; reported without a target until then
                 ms=round(ms, 2),
                 healthz_ms=round(paired_healthz_ms, 3),
                 ratio_to_healthz_alone=ratio(ms, alone_ms),
