@@ -151,16 +151,15 @@ def queue_many(
     if connection.vendor != "postgresql":
         OutboxEmail.objects.bulk_create(
             (
-                OutboxEmail(
-                    recipient_id=recipient_id,
+                new_email(
+                    recipient_id,
+                    template,
+                    subject,
+                    context,
                     program_id=program_id,
                     journey_id=journey_id,
-                    template=template,
-                    subject=one_line(subject),
-                    context=context,
-                    language=language,
                     honours_choice=honours_choice,
-                    send_after=now,
+                    now=now,
                 )
                 for recipient_id, program_id, journey_id, subject, context in rows
             ),

@@ -18,6 +18,7 @@ from journeys.models import (
 )
 from journeys.schedules import SCHEDULES
 from journeys.services.outbox import deliver_due
+from tests.mail import SERVER_DOWN
 
 from .conftest import PROGRAM_ADMINS
 
@@ -86,26 +87,10 @@ def test_people_who_stopped_emails_get_no_digest(scene, program, sponsor, progra
     assert mail.outbox[0].to == [program_admin.email]
 
 
-class FailingBackend:
-    """A mail server that is down."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def open(self):
-        raise ConnectionRefusedError("The mail server is down.")
-
-    def close(self):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("The mail server is down.")
-
-
 def test_a_mail_server_that_is_down_delays_the_digest_and_loses_nothing(
     scene, program, program_admin, settings
 ):
-    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    settings.EMAIL_BACKEND = SERVER_DOWN
     assert send_insights_digests() == 2
     assert mail.outbox == []
     assert InsightsDigest.objects.count() == 2

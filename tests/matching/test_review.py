@@ -26,6 +26,7 @@ from matching.models import (
 from matching.services import review
 from matching.services.candidates import score_candidates
 from matching.services.runs import execute_run, start_run
+from tests.mail import SERVER_DOWN
 
 PROGRAM_ADMINS = "Program admins"
 
@@ -556,26 +557,10 @@ def test_approving_all_proposed_approves_locked_ones_too(
     assert "No proposals in this run are waiting for approval." in text_of(again)
 
 
-class MailServerDown:
-    """An email backend whose server cannot be reached."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def open(self):
-        raise ConnectionRefusedError("Connection refused")
-
-    def close(self):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("Connection refused")
-
-
 def test_approving_while_the_mail_server_is_down_succeeds_and_the_emails_follow_once(
     admin_client, run, cast, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    settings.EMAIL_BACKEND = SERVER_DOWN
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(review_url(run), {"action": "approve_all"})
