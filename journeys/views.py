@@ -76,7 +76,7 @@ GOAL_FIELDS = (
 )
 # Stand in for ids in a URL reversed once for a whole list.
 MILESTONE_ID = "milestone-id"
-GOAL_ID = "00000000-0000-0000-0000-000000000000"
+UUID_ID = GOAL_ID = "00000000-0000-0000-0000-000000000000"
 # What the member pages read of a journey, its program and its template.
 PAGE_JOURNEY_FIELDS = (
     "uuid",
@@ -594,19 +594,24 @@ def my_mentoring(request):
         Journey.objects.for_user(request.user)
         .in_site(Site.find_for_request(request))
         .select_related("program", "template")
-        .defer("program__objectives", "template__milestones")
+        .only(*PAGE_JOURNEY_FIELDS)
     )
+    # One URL reversed, then each journey's id put in its place.
+    journey_url = reverse("journeys:journey", args=[UUID_ID])
     cards = []
     for loaded in journey_states(journeys, today):
         member = loaded.member_for(request.user)
         if member is None:
             continue
         next_step = loaded.state.next_steps.get(member.pk)
+        others = _others(loaded, member)
         cards.append(
             {
                 "journey": loaded.journey,
+                "url": journey_url.replace(UUID_ID, str(loaded.journey.uuid)),
                 "member": member,
-                "others": _others(loaded, member),
+                "others": others,
+                "next_label": str(state_label(next_step.state)) if next_step else "",
                 "state": loaded.state,
                 "next_step": next_step,
                 "next_milestone": loaded.snapshot.milestones_by_id[next_step.milestone_id]
