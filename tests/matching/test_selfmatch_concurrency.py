@@ -28,7 +28,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: concurrent transactions with row locks",
     ),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
