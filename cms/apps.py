@@ -5,3 +5,6 @@ class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = "Trellis"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import accounts  # noqa: F401 - connects the sign-in receiver

@@ -85,3 +85,45 @@ class HomePage(BasePage):
 
     class Meta:
         verbose_name = _("home page")
+
+
+class Invitation(models.Model):
+    """An invitation for a person whose account was made for them to sign in the first time.
+
+    The link in the email carries this row's id, signed with the site's secret
+    key when the email is sent; the row says whether the link may still be
+    used: it expires (``expires_at``) and serves once (``used_at``, set when
+    its person first signs in, by any way). A fresh invitation replaces the
+    person's earlier ones.
+    """
+
+    user = models.ForeignKey("cms.User", on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        "cms.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who asked for the invitation; empty when Trellis sent it by itself."),
+    )
+    program = models.ForeignKey(
+        "journeys.ProgramPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme the person is invited to, if any."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced = models.BooleanField(
+        default=False, help_text=_("A newer invitation to the same person replaced this one.")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="invitation_user_idx")]
+
+    def __str__(self):
+        return f"Invitation {self.pk} for user {self.user_id}"

@@ -1,43 +1,29 @@
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import account_views, views
 from .account import account_view
-from .forms import NewPasswordForm
-
-auth_patterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=NewPasswordForm),
-        name="password_reset_confirm",
-    ),
-    path(
-        "password-reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # Wagtail's account page with a profile picture check (see cms.account); before the admin.
     path("admin/account/", account_view, name="wagtailadmin_account"),
+    # One way in for everyone: the admin's sign-in page hands over to the site's,
+    # which throttles guessing and, for staff, asks for the second factor.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtailadmin_login",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include(auth_patterns)),
+    path("accounts/invitation/<str:token>/", account_views.invitation, name="invitation"),
+    path("accounts/", include("allauth.urls")),
     path("search/", views.search, name="search"),
     path("", include("journeys.urls")),
     path("", include("matching.urls")),

@@ -25,6 +25,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
@@ -127,6 +128,9 @@ def member_view(*methods):
     def decorator(view):
         @wraps(view)
         def wrapped(request, journey_uuid, *args, **kwargs):
+            if not request.user.is_authenticated:
+                # Before any lookup: a made-up journey and a real one look the same.
+                return redirect_to_login(request.get_full_path())
             journey = _member_journey(request, journey_uuid)
             if request.method not in methods:
                 response = HttpResponseNotAllowed(methods)

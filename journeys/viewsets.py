@@ -40,6 +40,7 @@ from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
+from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 
 from . import engine
@@ -93,10 +94,14 @@ def can(user, action) -> bool:
 ROLE_ORDER = {MemberRole.MENTOR: 0, MemberRole.MENTEE: 1, MemberRole.MEMBER: 2}
 
 
+def by_role(members) -> list:
+    """The mentor first, then the rest, each in the order they joined."""
+    return sorted(members, key=lambda m: (ROLE_ORDER.get(m.role, 3), m.pk))
+
+
 def members_label(members) -> str:
     """'Ada Lovelace (Mentor), Grace Hopper (Mentee)': the mentor first, then the rest."""
-    ordered = sorted(members, key=lambda m: (ROLE_ORDER.get(m.role, 3), m.pk))
-    return ", ".join(f"{m.user} ({m.get_role_display()})" for m in ordered)
+    return ", ".join(f"{m.user} ({m.get_role_display()})" for m in by_role(members))
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class JourneyRow:
     members: str
     progress: int
     follows_latest: bool
+    never_signed_in: str = ""
 
     @property
     def progress_label(self) -> str:
@@ -125,6 +131,9 @@ def summarise(journeys, today) -> list[Journey]:
             members=members_label(loaded.members),
             progress=loaded.state.progress_percent,
             follows_latest=journey.template_revision_id == journey.template.live_revision_id,
+            never_signed_in=", ".join(
+                str(m.user) for m in by_role(loaded.members) if m.user.last_login is None
+            ),
         )
     return journeys
 
@@ -173,6 +182,7 @@ class JourneyIndexView(ExportIndexView):
         "get_status_display",
         "admin_row.progress",
         "admin_row.follows_latest_label",
+        "admin_row.never_signed_in",
     ]
     export_headings = {
         "admin_row.members": gettext_lazy("Members"),
@@ -182,6 +192,7 @@ class JourneyIndexView(ExportIndexView):
         "get_status_display": gettext_lazy("Status"),
         "admin_row.progress": gettext_lazy("Progress %"),
         "admin_row.follows_latest_label": gettext_lazy("Follows the latest revision"),
+        "admin_row.never_signed_in": gettext_lazy("Never signed in"),
     }
 
     @cached_property
@@ -246,6 +257,11 @@ class JourneyIndexView(ExportIndexView):
             Column("started_on", label=_("Started on"), sort_key="started_on"),
             Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
             Column("progress", label=_("Progress"), accessor="admin_row.progress_label"),
+            Column(
+                "never_signed_in",
+                label=_("Never signed in"),
+                accessor="admin_row.never_signed_in",
+            ),
             Column(
                 "follows_latest",
                 label=_("Follows the latest revision"),
@@ -412,6 +428,20 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
     def form_invalid(self, form):
         messages.validation_error(self.request, _("The journey could not be started."), form)
         return super().form_invalid(form)
+
+
+class InviteJourneyMembersBulkAction(ResendInvitationsBulkAction):
+    """Invite again the members of the chosen journeys who never signed in."""
+
+    models = [Journey]
+    permission = "journeys.change_journey"
+
+    @classmethod
+    def people_of(cls, journey) -> list:
+        return [
+            member.user
+            for member in journey.memberships.filter(left_on__isnull=True).select_related("user")
+        ]
 
 
 class UpgradeJourneysBulkAction(BulkAction):

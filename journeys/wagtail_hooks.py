@@ -7,6 +7,7 @@ from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import OutboxEmail
 from .viewsets import (
+    InviteJourneyMembersBulkAction,
     JourneyViewSet,
     OutboxPermissionPolicy,
     OutboxViewSet,
@@ -20,6 +21,7 @@ def register_journey_viewset():
 
 
 hooks.register("register_bulk_action", UpgradeJourneysBulkAction)
+hooks.register("register_bulk_action", InviteJourneyMembersBulkAction)
 
 
 register_permission_policy(OutboxEmail, OutboxPermissionPolicy(OutboxEmail))

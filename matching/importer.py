@@ -55,6 +55,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cms import invitations
 from content.models import Topic
 from content.text import control_character
 from journeys.models import ProgramPage
@@ -180,6 +181,7 @@ class ImportResult:
     accounts_created: list[str] = field(default_factory=list)
     still_withdrawn: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    invited: int = 0
 
     @property
     def imported(self) -> int:
@@ -577,8 +579,14 @@ def import_enrolments(
     *,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    invite: bool = True,
+    invited_by=None,
 ) -> ImportResult:
     """Check every row of the CSV ``file_obj`` (text or bytes), then write them in one go.
+
+    Each account the import creates is sent an invitation to sign in (from the
+    outbox, in the same transaction) unless ``invite`` is False; ``invited_by``
+    is the person the invitation names as inviting them.
 
     Raises ``EnrolmentImportError`` for a file that cannot be read or a wrong
     header, and ``EnrolmentImportAborted`` listing every row's problems when any
@@ -669,7 +677,11 @@ def import_enrolments(
             for row in valid:
                 _count_row(result, row, row.enrollment)
             return result
-        _write(program, valid, users, result)
+        created = _write(program, valid, users, result)
+        if invite:
+            result.invited = len(
+                invitations.invite(created, invited_by=invited_by, program=program)
+            )
     return result
 
 
@@ -687,14 +699,19 @@ def _count_row(result: ImportResult, row: _Row, enrollment: Enrollment | None) -
 def _write(
     program: ProgramPage, rows: list[_Row], users: dict[str, Any], result: ImportResult
 ) -> None:
-    """Create the missing accounts, then create or update each row's enrolment."""
+    """Create the missing accounts, then create or update each row's enrolment.
+
+    Returns the accounts created.
+    """
     accounts = dict(users)
+    created = []
     User = get_user_model()
     for row in rows:
         if row.user is None:
             accounts[row.email] = User.objects.create_user(
                 email=row.email, first_name=row.first_name, last_name=row.last_name
             )
+            created.append(accounts[row.email])
     for row in rows:
         enrollment = row.enrollment or Enrollment(program=program, user=accounts[row.email])
         for name, value in row.fields.items():
@@ -716,3 +733,4 @@ def _write(
         if row.avoid is not None:
             enrollment.avoid.set([accounts[email] for email in row.avoid])
         _count_row(result, row, enrollment)
+    return created

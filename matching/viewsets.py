@@ -16,16 +16,25 @@ import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn, UpdatedAtColumn
+from wagtail.admin.ui.tables import (
+    BulkActionsCheckboxColumn,
+    Column,
+    DateColumn,
+    TitleColumn,
+    UpdatedAtColumn,
+)
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 from content.models import Topic
 from journeys.models import ProgramPage
@@ -72,7 +81,16 @@ class EnrollmentFilterSet(WagtailFilterSet):
         fields = ["program", "role", "status"]
 
 
+class SignedInColumn(Column):
+    """When the person last signed in, or "Never"."""
+
+    def get_value(self, instance):
+        last = instance.user.last_login
+        return date_format(timezone.localtime(last), "j M Y") if last else _("Never")
+
+
 class EnrollmentIndexView(ExportIndexView):
+    template_name = "matching/admin/enrollment_index.html"
     export_filename = "enrolments"
     list_export = [
         "user.get_full_name",
@@ -83,6 +101,7 @@ class EnrollmentIndexView(ExportIndexView):
         "department",
         "seniority",
         "capacity",
+        "user.last_login",
     ]
     export_headings = {
         "user.get_full_name": gettext_lazy("Name"),
@@ -93,6 +112,7 @@ class EnrollmentIndexView(ExportIndexView):
         "department": gettext_lazy("Department"),
         "seniority": gettext_lazy("Seniority"),
         "capacity": gettext_lazy("Capacity"),
+        "user.last_login": gettext_lazy("Last signed in"),
     }
 
     def get_base_queryset(self):
@@ -121,6 +141,7 @@ class EnrollmentIndexView(ExportIndexView):
             sort_key="user__first_name",
         )
         return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="enrollment"),
             person,
             Column(
                 "program", label=_("Program"), accessor="program.title", sort_key="program__title"
@@ -130,7 +151,25 @@ class EnrollmentIndexView(ExportIndexView):
             Column("department", label=_("Department"), sort_key="department"),
             Column("seniority", label=_("Seniority"), sort_key="seniority"),
             Column("capacity", label=_("Capacity"), sort_key="capacity"),
+            SignedInColumn("signed_in", label=_("Last signed in"), sort_key="user__last_login"),
         ]
+
+
+class InviteEnrolledBulkAction(ResendInvitationsBulkAction):
+    """Invite again the people of the chosen enrolments who never signed in."""
+
+    models = [Enrollment]
+    permission = "matching.change_enrollment"
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return model.objects.filter(
+            pk__in=[i for i in object_ids if str(i).isdigit()]
+        ).select_related("user", "program")
+
+    @classmethod
+    def people_of(cls, enrollment) -> list:
+        return [enrollment.user]
 
 
 class EnrollmentInspectView(InspectView):

@@ -5,7 +5,7 @@ from wagtail import hooks
 
 from . import insights
 from .rematch_hooks import register_rematch_urls
-from .viewsets import MatchingViewSetGroup
+from .viewsets import InviteEnrolledBulkAction, MatchingViewSetGroup
 
 
 @hooks.register("register_admin_viewset")
@@ -16,3 +16,6 @@ def register_matching_viewsets():
 hooks.register("register_admin_urls", register_rematch_urls)
 hooks.register("insights_enrolment", insights.enrolment_data)
 hooks.register("insights_enrolment_version", insights.enrolment_version)
+
+
+hooks.register("register_bulk_action", InviteEnrolledBulkAction)

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from cms import invitations
 from matching.models import (
     Enrollment,
     MatchingPolicy,
@@ -270,7 +271,9 @@ def match_cohort(
 
     # Back to pairs for the next intake, which enrolled in the last fortnight.
     policy = set_policy(program, questions, "knowledge")
-    _enrol_waiting(program, people, rng=rng, topics=topics, questions=questions, today=today)
+    _enrol_waiting(
+        program, people, users, rng=rng, topics=topics, questions=questions, today=today
+    )
     MatchingPolicy.objects.filter(pk=policy.pk).update(updated_at=_at(today - timedelta(1), 9))
     return journeys
 
@@ -288,7 +291,7 @@ def _approve(proposals, plan, users, today, topics):
     return journey
 
 
-def _enrol_waiting(program, people, *, rng, topics, questions, today):
+def _enrol_waiting(program, people, users, *, rng, topics, questions, today):
     """The next intake: mentors, mentees and a few happy to do either, some in Singapore."""
     pool = sorted(topics)
     waiting = [next(people) for _ in range(WAITING)]
@@ -312,6 +315,8 @@ def _enrol_waiting(program, people, *, rng, topics, questions, today):
             manager = user
         if n == WAITING - 1:
             enrollment.avoid.set([waiting[0]])
+    # Their accounts were made for them: each is invited to sign in the first time.
+    invitations.invite(waiting, invited_by=users["programs"], program=program)
 
 
 def _check_run(run, expected: int) -> None:

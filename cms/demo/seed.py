@@ -158,7 +158,10 @@ def demo_notes() -> tuple[str, ...]:
         "The mentor and mentee logins share a journey, halfway through its six months; "
         "the mentor also hosts a circle.",
         "Every journey comes from an approved matching run. A new intake of 22 people "
-        "waits for the next one: the program admin can run it from Matching in the admin.",
+        "waits for the next one: the program admin can run it from Matching in the admin. "
+        "Their accounts were made for them, so each was emailed an invitation: the worker "
+        "prints the emails in this console, and following one lets a newcomer choose a "
+        "password and sign in.",
         f"The second site is another business unit, {second_site.BRAND}, with its own "
         "theme and program; the mentor mentors there too, and each site shows only its "
         "own journeys.",

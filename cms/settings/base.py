@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "journeys.insights.middleware.SponsorsSeeInsightsOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -135,9 +140,53 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/my/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Accounts (django-allauth): people sign in with their work email and a
+# password, or with a code sent to that email. Nobody signs themselves up:
+# accounts come from enrolment imports, matching and the admin, and their
+# owners are invited by email (cms.invitations).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "cms.accounts.AccountAdapter"
+ACCOUNT_FORMS = {
+    "reset_password": "cms.accounts.ResetPasswordForm",
+    "reset_password_from_key": "cms.accounts.ResetPasswordKeyForm",
+    "change_password": "cms.accounts.ChangePasswordForm",
+    "set_password": "cms.accounts.SetPasswordForm",
+}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Password guessing: after LOGIN_ATTEMPTS failures for one address (or five
+# times as many from one network address) within LOGIN_LOCKOUT_MINUTES,
+# further attempts, right or wrong, are refused until the window has passed.
+# The counts live in the cache, so every web process must share it (Redis).
+LOGIN_ATTEMPTS = int(os.environ.get("LOGIN_ATTEMPTS", "20"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_ATTEMPTS * 5}/{LOGIN_LOCKOUT_MINUTES}m/ip,"
+        f"{LOGIN_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
+    ),
+}
+# Signing out ends every session of the person, on every device.
+USERSESSIONS_TRACK_ACTIVITY = False
+WAGTAILADMIN_LOGIN_URL = "account_login"
+# An admin may add a person without a password: they are invited to choose one.
+WAGTAILUSERS_PASSWORD_REQUIRED = False
+# How long an invitation link stays usable, in days.
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -32,6 +32,7 @@ MEMBER_FIELDS = (
     "user__last_name",
     "user__email",
     "user__is_active",
+    "user__last_login",
 )
 
 

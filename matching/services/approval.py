@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms import invitations
 from journeys.exceptions import InvalidJourney
 from journeys.models import MemberRole
 from journeys.services import outbox
@@ -82,7 +83,7 @@ def approve_proposals(
             pk__in={p.mentee_id for p in rows} | {p.mentor_id for p in rows}
         ).update(status=EnrollmentStatus.MATCHED)
         if introduce:
-            queue_introductions(rows)
+            queue_introductions(rows, invited_by=by)
     return journeys
 
 
@@ -212,11 +213,13 @@ def _snapshot(proposal: MatchProposal) -> dict:
     return snapshot_policy(policy) if policy else {}
 
 
-def queue_introductions(proposals) -> int:
+def queue_introductions(proposals, invited_by=None) -> int:
     """Write both sides' introductions to the outbox; returns how many emails.
 
     Call it in the transaction that approves the proposals. The proposals'
-    journeys must have started.
+    journeys must have started. Whoever has never signed in and has no
+    password is also sent an invitation to sign in (``cms.invitations``), and
+    their introduction says so.
     """
     proposals = list(
         MatchProposal.objects.filter(pk__in=[p.pk for p in proposals])
@@ -226,6 +229,7 @@ def queue_introductions(proposals) -> int:
     )
     policies = {}
     emails = []
+    to_invite = {}
     for proposal in proposals:
         if proposal.journey is None:
             continue
@@ -237,6 +241,9 @@ def queue_introductions(proposals) -> int:
             (proposal.mentee.user, proposal.mentor.user, _("mentor")),
             (proposal.mentor.user, proposal.mentee.user, _("mentee")),
         ):
+            invited = invitations.needs_invitation(person)
+            if invited and person.pk not in to_invite:
+                to_invite[person.pk] = (person, proposal.program)
             emails.append(
                 outbox.new_email(
                     person.pk,
@@ -249,6 +256,7 @@ def queue_introductions(proposals) -> int:
                         "program_title": proposal.program.title,
                         "reasons": reasons,
                         "journey_uuid": str(proposal.journey.uuid),
+                        "invited": invited,
                     },
                     program_id=proposal.program_id,
                     journey_id=proposal.journey_id,
@@ -256,4 +264,9 @@ def queue_introductions(proposals) -> int:
                 )
             )
     outbox.queue_emails(emails)
+    by_program = defaultdict(list)
+    for person, program in to_invite.values():
+        by_program[program].append(person)
+    for program, people in by_program.items():
+        invitations.invite(people, invited_by=invited_by, program=program)
     return len(emails)

@@ -254,7 +254,7 @@ def rematch(
             )
         _touch(journey)
         _settle_statuses([leaver.pk, new_partner.pk])
-        queue_introductions(created)
+        queue_introductions(created, invited_by=by)
     return created[0]
 
 

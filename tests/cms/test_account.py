@@ -94,4 +94,4 @@ def test_the_account_page_still_needs_admin_access(client, user_factory):
     client.force_login(user_factory(email="participant@example.com"))
     response = client.get(reverse("wagtailadmin_account"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("wagtailadmin_login"))
+    assert response["Location"].startswith(reverse("account_login"))

@@ -68,7 +68,7 @@ def world(home, library, user_factory):
 def sign_in(client, user, next_url):
     """Sign in through the login form, as a person does, and follow it to ``next_url``."""
     response = client.post(
-        reverse("login"), {"username": user.email, "password": PASSWORD, "next": next_url}
+        reverse("account_login"), {"login": user.email, "password": PASSWORD, "next": next_url}
     )
     assert response.status_code == 302, response.content.decode()[:500]
     assert response["Location"] == next_url
@@ -104,10 +104,10 @@ def assert_pages_answer(client, user, urls):
 def tour(client, world):
     """Sign in and use the participant pages; sign in as an editor and use the admin."""
     mentee = world["mentee"]
-    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("account_login")).status_code == 200
     sign_in(client, mentee, reverse("journeys:my_mentoring"))
     assert_pages_answer(client, mentee, participant_urls(world))
-    client.post(reverse("logout"))
+    client.post(reverse("account_logout"))
 
     editor = world["editor"]
     sign_in(client, editor, reverse("wagtailadmin_home"))

@@ -146,8 +146,10 @@ def sign_in(page, user, next_url="/my/"):
 
 
 def sign_in_to_admin(page, user):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(user.email)
+    """The admin sends a signed-out editor to the site's sign-in page, and back."""
+    page.goto("/admin/")
+    page.wait_for_url(re.compile(r"/accounts/login/\?next=/admin/"))
+    page.locator("#id_login").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     page.wait_for_url(re.compile(r"/admin/$"))

@@ -13,9 +13,11 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cms import invitations
 from journeys.services.progress import log_meeting, save_reflection
 from matching.factories import EnrollmentFactory, policy_for
 from matching.services.selfmatch import request_mentor
@@ -30,6 +32,9 @@ def participant_world(home, person):
     mentor = person("mentor@example.com", "Morgan", "Reid")
     mentee = person("mentee@example.com", "Sam", "Patel")
     world = build_world(home, people=(mentor, mentee))
+    newcomer = get_user_model().objects.create_user(email="newcomer@example.com")
+    (invitation,) = invitations.invite([newcomer], program=world.program)
+    world.invitation_url = invitations.link_path(invitation.pk)
     today = timezone.localdate()
     reflection = save_reflection(
         world.journey, mentee, "m-start", "s-reflect", "I hope to **lead**.", True, None, today
@@ -72,7 +77,10 @@ def public_pages(world):
         world.program.url,
         "/search/?q=listening",
         "/accounts/login/",
-        "/accounts/password-reset/",
+        "/accounts/login/code/",
+        "/accounts/password/reset/",
+        world.invitation_url,
+        "/accounts/invitation/not-a-real-link/",
     ]
 
 

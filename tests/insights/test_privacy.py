@@ -221,7 +221,7 @@ def test_a_linked_sponsor_outside_the_sponsors_group_sees_no_insights(client, us
 
     # Not in the group, so no admin at all: Wagtail sends them to sign in.
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("wagtailadmin_login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_index_lists_only_the_sponsors_own_programs(sponsor_client, program, other_program):

@@ -199,7 +199,7 @@ def test_my_mentoring_uses_the_same_number_of_queries_for_one_journey_or_five(
 def test_my_mentoring_asks_a_visitor_to_sign_in(client):
     response = client.get(reverse("journeys:my_mentoring"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 # The journey and its milestones ----------------------------------------------------------

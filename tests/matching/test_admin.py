@@ -55,7 +55,7 @@ def assert_refused(response):
         return
     assert response.status_code == 302, response.status_code
     location = response["Location"]
-    if location.startswith(reverse("wagtailadmin_login")):
+    if location.startswith(reverse("account_login")):
         return
     assert location == reverse("wagtailadmin_home")
     assert any("permission" in m for m in messages_of(response)), messages_of(response)
@@ -303,8 +303,10 @@ def test_the_enrolment_list_shows_each_persons_role_status_department_seniority_
 
     for heading in ("Person", "Program", "Role", "Status", "Department", "Seniority"):
         assert heading in text
+    assert "Last signed in" in text
     row = (
-        "Ada Lovelace (Edit Inspect )?Growing leaders Mentor Waiting to be matched Engineering 6 1"
+        "Ada Lovelace (Edit Inspect )?Growing leaders Mentor Waiting to be matched "
+        "Engineering 6 1 Never"
     )
     assert re.search(row, text), text
 

@@ -119,7 +119,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, program, name, method):
     response = getattr(client, method)(url)
 
     assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={url}"
+    assert response.url == f"{reverse('account_login')}?next={url}"
     assert not Enrollment.objects.exists()
 
 

@@ -697,3 +697,47 @@ def test_programs_are_found_by_id_or_slug(program):
     assert find_program(program.slug) == program
     with pytest.raises(EnrolmentImportError, match="Programs: "):
         find_program("unknown-slug")
+
+
+# Invitations -------------------------------------------------------------------------------
+
+
+def test_each_account_the_import_creates_is_invited_and_existing_ones_are_not(
+    setup, csv_file, user_factory
+):
+    from cms.models import Invitation
+    from journeys.models import OutboxEmail
+
+    admin = user_factory(email="lead@example.com", first_name="Priya", last_name="Shah")
+
+    out, _err = command(setup.pk, csv_file(GOOD), "--invited-by", "lead@example.com")
+
+    assert "Invited 2 of them by email to sign in for the first time." in out
+    invited = Invitation.objects.select_related("user").order_by("user__email")
+    assert [i.user.email for i in invited] == ["ana@example.com", "raj@example.com"]
+    assert {(i.invited_by, i.program_id) for i in invited} == {(admin, setup.pk)}
+    emails = OutboxEmail.objects.filter(template="cms/emails/invitation")
+    assert sorted(e.recipient.email for e in emails) == ["ana@example.com", "raj@example.com"]
+
+    # Importing the same people again invites nobody: their accounts exist.
+    out, _err = command(setup.pk, csv_file(GOOD))
+    assert "Invited" not in out
+    assert Invitation.objects.count() == 2
+
+
+def test_the_command_can_leave_the_inviting_to_later(setup, csv_file):
+    from cms.models import Invitation
+
+    out, _err = command(setup.pk, csv_file(GOOD), "--no-invitations")
+
+    assert "Invited" not in out
+    assert not Invitation.objects.exists()
+
+
+def test_an_unknown_inviter_is_refused_before_anything_is_written(setup, csv_file):
+    before = counts()
+
+    with pytest.raises(CommandError, match=r"no account has the email x@example\.com"):
+        command(setup.pk, csv_file(GOOD), "--invited-by", "x@example.com")
+
+    assert counts() == before

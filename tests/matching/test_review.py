@@ -638,3 +638,29 @@ def test_approving_from_an_address_outside_the_site_returns_to_the_run(
         )
 
     assert response["Location"] == run_url(run)
+
+
+def test_approving_invites_whoever_never_signed_in_and_their_introduction_says_so(
+    staff, run, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    from cms.models import Invitation
+
+    grace = cast["grace"].user
+    grace.set_unusable_password()
+    grace.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            review_url(run),
+            {"action": "approve", "proposal": [proposal_of(run, cast["grace"]).pk]},
+        )
+
+    (invitation,) = Invitation.objects.all()
+    assert invitation.user == grace and invitation.program_id == run.program_id
+    to_grace = emails_to(mailoutbox, "grace@example.com")
+    assert len(to_grace) == 2
+    introduction = next(m for m in to_grace if "Why we matched you:" in m.body)
+    assert "a separate email invites you" in introduction.body
+    assert any("/accounts/invitation/" in m.body for m in to_grace)
+    (to_ada,) = emails_to(mailoutbox, "ada@example.com")
+    assert "a separate email invites you" not in to_ada.body

@@ -7,6 +7,7 @@ only turns arguments into a call and the result into a few lines of output.
 import argparse
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from matching.forms import MAX_CAPACITY
@@ -82,13 +83,35 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the file and say what would change, without writing anything.",
         )
+        parser.add_argument(
+            "--no-invitations",
+            action="store_true",
+            help="Do not email the people whose accounts the import creates an invitation.",
+        )
+        parser.add_argument(
+            "--invited-by",
+            metavar="EMAIL",
+            help="The admin the invitations name as inviting people (an account's email).",
+        )
 
     def handle(self, *args, program, file, skip_invalid, dry_run, verbosity, **options):
+        inviter = None
+        if options["invited_by"]:
+            inviter = get_user_model().objects.filter(email__iexact=options["invited_by"]).first()
+            if inviter is None:
+                raise CommandError(
+                    f"--invited-by: no account has the email {options['invited_by']}."
+                )
         try:
             page = find_program(program)
             with file.open("rb") as handle:
                 result = import_enrolments(
-                    page, handle, skip_invalid=skip_invalid, dry_run=dry_run
+                    page,
+                    handle,
+                    skip_invalid=skip_invalid,
+                    dry_run=dry_run,
+                    invite=not options["no_invitations"],
+                    invited_by=inviter,
                 )
         except OSError as exc:
             raise CommandError(f"The file {file} could not be read ({exc.strerror}).") from exc
@@ -109,6 +132,10 @@ class Command(BaseCommand):
             verb = "Would create" if dry_run else "Created"
             count = len(result.accounts_created)
             self.stdout.write(f"{verb} {count} new account{'' if count == 1 else 's'}.")
+        if result.invited:
+            self.stdout.write(
+                f"Invited {result.invited} of them by email to sign in for the first time."
+            )
         if result.still_withdrawn:
             self.stdout.write(
                 f"{len(result.still_withdrawn)} of the updated enrolments had withdrawn and "

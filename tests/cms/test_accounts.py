@@ -1,0 +1,361 @@
+"""Signing in, invitations, throttled guessing and signing out, through the real pages."""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from cms import invitations
+from cms.models import Invitation
+from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from journeys.models import MemberRole, OutboxEmail
+from journeys.services import outbox
+from journeys.services.starting import start_journey
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def invited(db, home):
+    """A person whose account was made for them: no password, never signed in."""
+    return get_user_model().objects.create_user(
+        email="newcomer@example.com", first_name="Noor", last_name="Haddad"
+    )
+
+
+def delivered():
+    """Deliver what the outbox holds and return the messages sent."""
+    before = len(mail.outbox)
+    outbox.deliver_due()
+    return mail.outbox[before:]
+
+
+def invitation_link(message) -> str:
+    found = re.search(r"https?://[^/\s]+(/accounts/invitation/[^/\s]+/)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+class TestSignIn:
+    def test_the_sign_in_page_asks_for_a_work_email_and_password(self, client, home):
+        html = client.get(reverse("account_login")).content.decode()
+
+        assert 'name="login"' in html and 'type="email"' in html
+        assert 'type="password"' in html
+        assert f'href="{reverse("account_reset_password")}"' in html
+        assert f'href="{reverse("account_request_login_code")}"' in html
+        assert "sign up" not in html.lower()
+        assert html.count("<h1") == 1
+        assert "&lt;" not in html  # no help text printed as escaped markup
+
+    def test_a_person_signs_in_with_their_email_in_any_case(self, client, home, user_factory):
+        user = user_factory(email="ada@example.com")
+
+        response = client.post(
+            reverse("account_login"), {"login": "ADA@example.com", "password": PASSWORD}
+        )
+
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(user.pk)
+
+    def test_a_wrong_password_is_explained_on_the_sign_in_page(self, client, home, user_factory):
+        user_factory(email="ada@example.com")
+
+        response = client.post(
+            reverse("account_login"), {"login": "ada@example.com", "password": "x"}
+        )
+
+        assert response.status_code == 200
+        assert 'class="form-errors" role="alert"' in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
+    def test_nobody_can_sign_themselves_up(self, client, home):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "stranger@example.com",
+                "password1": "a long secret 42",
+                "password2": "a long secret 42",
+            },
+        )
+
+        assert not get_user_model().objects.filter(email="stranger@example.com").exists()
+        assert response.status_code == 200
+
+    def test_the_admin_sign_in_hands_over_to_the_site_sign_in(self, client, home):
+        response = client.get("/admin/login/?next=/admin/pages/")
+
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('account_login')}?next=/admin/pages/"
+        assert client.get("/admin/")["Location"].startswith(reverse("account_login"))
+
+
+class TestThrottling:
+    def test_twenty_wrong_passwords_refuse_the_twenty_first_try_even_right_until_the_wait_ends(
+        self, client, home, user_factory, monkeypatch
+    ):
+        user = user_factory(email="ada@example.com")
+        url = reverse("account_login")
+        for attempt in range(20):
+            response = client.post(
+                url, {"login": "ada@example.com", "password": f"guess {attempt}"}
+            )
+            assert "Too many" not in response.content.decode(), attempt
+
+        refused = client.post(url, {"login": "ada@example.com", "password": PASSWORD})
+
+        assert refused.status_code == 200
+        assert "Too many failed login attempts" in refused.content.decode()
+        assert "_auth_user_id" not in client.session
+
+        # Sixteen minutes later (the window is fifteen), the right password works again.
+        later = time.time() + 16 * 60
+        monkeypatch.setattr(time, "time", lambda: later)
+        response = client.post(url, {"login": "ada@example.com", "password": PASSWORD})
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(user.pk)
+
+    def test_the_lockout_is_per_account(self, client, home, user_factory):
+        user_factory(email="ada@example.com")
+        other = user_factory(email="grace@example.com")
+        url = reverse("account_login")
+        for attempt in range(21):
+            client.post(url, {"login": "ada@example.com", "password": f"guess {attempt}"})
+
+        response = client.post(url, {"login": "grace@example.com", "password": PASSWORD})
+
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(other.pk)
+
+
+class TestSignOut:
+    def test_signing_out_ends_the_persons_sessions_on_every_device(
+        self, client, home, user_factory
+    ):
+        from django.test import Client
+
+        user = user_factory(email="ada@example.com")
+        phone, laptop = Client(), Client()
+        for device in (phone, laptop):
+            device.post(
+                reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD}
+            )
+            assert device.get(reverse("journeys:my_mentoring")).status_code == 200
+        assert UserSession.objects.filter(user=user).count() == 2
+
+        phone.post(reverse("account_logout"))
+
+        assert laptop.get(reverse("journeys:my_mentoring")).status_code == 302
+        assert not UserSession.objects.filter(user=user).exists()
+
+    def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(
+        self, client, home, user_factory
+    ):
+        from django.test import Client
+
+        user_factory(email="ada@example.com")
+        phone, laptop = Client(), Client()
+        for device in (phone, laptop):
+            device.post(
+                reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD}
+            )
+
+        response = phone.post(
+            reverse("account_change_password"),
+            {
+                "oldpassword": PASSWORD,
+                "password1": "a brand new secret 42",
+                "password2": "a brand new secret 42",
+            },
+        )
+
+        assert response.status_code == 302
+        assert phone.get(reverse("journeys:my_mentoring")).status_code == 200
+        assert laptop.get(reverse("journeys:my_mentoring")).status_code == 302
+
+
+class TestPasswordReset:
+    def test_a_reset_email_carries_a_link_that_lets_the_person_choose_a_new_password(
+        self, client, home, user_factory
+    ):
+        user = user_factory(email="ada@example.com")
+
+        response = client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+
+        assert response.status_code == 302
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["ada@example.com"] and "\n" not in message.subject
+        link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", message.body)
+        assert link, message.body
+        page = client.get(link.group(1), follow=True)
+        html = page.content.decode()
+        assert "Your password must contain at least 8 characters." in html
+        assert "&lt;ul&gt;" not in html and "&lt;li&gt;" not in html
+        saved = client.post(
+            page.redirect_chain[-1][0],
+            {"password1": "a brand new secret 42", "password2": "a brand new secret 42"},
+        )
+        assert saved.status_code == 302
+        user.refresh_from_db()
+        assert user.check_password("a brand new secret 42")
+
+    def test_an_account_without_a_password_gets_an_invitation_not_silence(self, client, invited):
+        response = client.post(reverse("account_reset_password"), {"email": invited.email})
+
+        assert response.status_code == 302
+        assert mail.outbox == []  # nothing sent in the request: the invitation is in the outbox
+        (message,) = delivered()
+        assert message.to == [invited.email]
+        assert "/accounts/invitation/" in message.body
+
+    def test_an_unknown_address_looks_the_same_to_the_asker(self, client, home, invited):
+        known = client.post(reverse("account_reset_password"), {"email": invited.email})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+
+        assert known.status_code == unknown.status_code == 302
+        assert known["Location"] == unknown["Location"]
+        assert client.get(known["Location"]).content == client.get(unknown["Location"]).content
+
+
+class TestInvitations:
+    def invite(self, person, **options):
+        invitations.invite([person], **options)
+        (message,) = delivered()
+        return message
+
+    def test_the_email_says_who_invited_them_to_what_and_the_link_lets_them_choose_a_password(
+        self, client, home, invited, user_factory
+    ):
+        admin = user_factory(email="lead@example.com", first_name="Priya", last_name="Shah")
+        program = ProgramPageFactory(parent=home, title="Growing leaders")
+        message = self.invite(invited, invited_by=admin, program=program)
+
+        assert "Priya Shah invited you to Growing leaders." in message.body
+        assert "Growing leaders" in message.subject and "\n" not in message.subject
+        page = client.get(invitation_link(message))
+        assert page.status_code == 200
+        assert "Priya Shah invited you to Growing leaders." in page.content.decode()
+
+        response = client.post(
+            invitation_link(message),
+            {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
+        )
+
+        assert response.status_code == 302
+        assert response["Location"] == reverse("journeys:my_mentoring")
+        assert client.session["_auth_user_id"] == str(invited.pk)
+        # Still signed in on the next request: the session matches the new password.
+        assert client.get(reverse("journeys:my_mentoring")).status_code == 200
+        invited.refresh_from_db()
+        assert invited.check_password("a brand new secret 42")
+
+    def test_a_link_works_once(self, client, invited):
+        link = invitation_link(self.invite(invited))
+        data = {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"}
+        assert client.post(link, data).status_code == 302
+        client.logout()
+
+        again = client.get(link)
+
+        assert again.status_code == 200
+        html = again.content.decode()
+        assert "This invitation has been used" in html
+        assert f'action="{reverse("account_reset_password")}"' in html
+        assert (
+            client.post(link, {**data, "new_password1": "x", "new_password2": "x"}).status_code
+            == 200
+        )
+        invited.refresh_from_db()
+        assert invited.check_password("a brand new secret 42")
+
+    def test_signing_in_with_a_code_uses_the_invitation_up_too(self, client, invited):
+        link = invitation_link(self.invite(invited))
+        client.force_login(invited)
+        client.logout()
+
+        assert "This invitation has been used" in client.get(link).content.decode()
+
+    def test_an_expired_link_says_so_and_offers_a_fresh_one(self, client, invited):
+        link = invitation_link(self.invite(invited))
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+        page = client.get(link)
+
+        assert page.status_code == 200
+        assert "This invitation has expired" in page.content.decode()
+        client.post(reverse("account_reset_password"), {"email": invited.email})
+        (fresh,) = delivered()
+        assert invitation_link(fresh) != link
+        assert client.get(invitation_link(fresh)).status_code == 200
+        assert "Choose a password" in client.get(invitation_link(fresh)).content.decode()
+
+    def test_a_fresh_invitation_replaces_the_earlier_one(self, client, invited):
+        first = invitation_link(self.invite(invited))
+        second = invitation_link(self.invite(invited))
+
+        assert "This invitation has been used" in client.get(first).content.decode()
+        assert "Choose a password" in client.get(second).content.decode()
+
+    @pytest.mark.parametrize("token", ["nonsense", "MQ:1abcde:forged"])
+    def test_a_made_up_link_says_so_without_an_error_page(self, client, home, token):
+        page = client.get(reverse("invitation", args=[token]))
+
+        assert page.status_code == 200
+        assert "This link does not work" in page.content.decode()
+
+    def test_people_who_can_already_sign_in_are_not_invited(self, user_factory, invited):
+        has_password = user_factory(email="ada@example.com")
+        signed_in_before = get_user_model().objects.create_user(email="code@example.com")
+        signed_in_before.last_login = timezone.now()
+        signed_in_before.save()
+        inactive = get_user_model().objects.create_user(email="gone@example.com", is_active=False)
+
+        made = invitations.invite([has_password, signed_in_before, inactive, invited])
+
+        assert [i.user for i in made] == [invited]
+        assert OutboxEmail.objects.count() == 1
+
+
+class TestSignedOutLinks:
+    def test_a_member_link_sends_a_signed_out_person_to_sign_in_and_back(self, client, home):
+        url = reverse("journeys:journey", args=["0f8fad5b-d9cb-469f-a165-70867728950e"])
+
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('account_login')}?next={url}"
+
+    def test_a_made_up_journey_and_a_real_one_look_the_same_signed_out(
+        self, client, home, user_factory
+    ):
+        program = ProgramPageFactory(parent=home, title="Growing leaders")
+        template = JourneyPageFactory(parent=program, title="First year together")
+        journey = start_journey(
+            program,
+            [
+                (user_factory(email="mentor@example.com"), MemberRole.MENTOR),
+                (user_factory(email="mentee@example.com"), MemberRole.MENTEE),
+            ],
+            started_on=timezone.localdate(),
+            template=template,
+        )
+        made_up = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        answers = []
+        for uuid in (journey.uuid, made_up):
+            for name in ("journeys:journey", "journeys:journey_calendar", "journeys:set_goal"):
+                url = reverse(name, args=[uuid])
+                response = client.get(url)
+                answers.append(
+                    (response.status_code, response["Location"].replace(str(uuid), "ID"))
+                )
+
+        assert answers[:3] == answers[3:]
+        assert all(status == 302 for status, _ in answers)
+        assert answers[0][1] == f"{reverse('account_login')}?next=/my/journeys/ID/"

@@ -1,0 +1,83 @@
+"""Getting in, in a real browser: an invitation followed from its email, and signing out."""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from playwright.sync_api import expect
+
+from cms import invitations
+from journeys.services import outbox
+
+from .conftest import PASSWORD
+from .world import build_world
+
+NEW_PASSWORD = "a garden of patient questions"
+
+
+def invitation_path(message) -> str:
+    found = re.search(r"https?://[^/\s]+(/accounts/invitation/[^/\s]+/)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def test_a_newcomer_follows_their_invitation_chooses_a_password_and_lands_on_their_journey(
+    page, shots, home, person
+):
+    mentor = person("mentor@example.com", "Morgan", "Reid")
+    newcomer = get_user_model().objects.create_user(
+        email="newcomer@example.com", first_name="Noor", last_name="Haddad"
+    )
+    world = build_world(home, people=(mentor, newcomer))
+    invitations.invite([newcomer], invited_by=mentor, program=world.program)
+    outbox.deliver_due()
+    (message,) = [m for m in mail.outbox if m.to == ["newcomer@example.com"]]
+    assert "Morgan Reid invited you to" in message.body
+
+    page.goto(invitation_path(message))
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+    expect(page.get_by_text("Morgan Reid invited you to")).to_be_visible()
+    shots(page, "invitation")
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label(re.compile("confirmation", re.I)).fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Set my password and sign in").click()
+
+    expect(page.get_by_role("heading", name="My mentoring")).to_be_visible()
+    expect(page.get_by_text("First year together").first).to_be_visible()
+    shots(page, "signed-in")
+
+    # The link served once: opened again, it says so and offers a fresh one.
+    page.goto(invitation_path(message))
+    expect(page.get_by_role("heading", name="This invitation has been used")).to_be_visible()
+    expect(page.get_by_role("button", name="Email me a fresh link")).to_be_visible()
+    shots(page, "used-link")
+
+    # Signed out, the password chosen signs them in again.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_with(page, newcomer.email, NEW_PASSWORD)
+    expect(page.get_by_role("heading", name="My mentoring")).to_be_visible()
+
+
+def sign_in_with(page, email, password):
+    page.goto("/accounts/login/?next=/my/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.wait_for_load_state()
+
+
+def test_a_signed_out_person_following_a_journey_link_signs_in_and_arrives(page, home, person):
+    mentor = person("mentor@example.com", "Morgan", "Reid")
+    mentee = person("mentee@example.com", "Sam", "Patel")
+    world = build_world(home, people=(mentor, mentee))
+    journey_url = f"/my/journeys/{world.journey.uuid}/"
+
+    page.goto(journey_url)
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    assert "/accounts/login/?next=" in page.url
+
+    page.locator("#id_login").fill(mentee.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(page.get_by_role("heading", name="First year together")).to_be_visible()
+    assert page.url.endswith(journey_url)
