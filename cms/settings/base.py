@@ -255,7 +255,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # nobody's email address (hashed or not) leaves the site.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Wagtail's responsive wrapper sizes embeds with an inline style attribute,
+# which the Content Security Policy blocks; cms/css/site.css sizes them instead.
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
 # Saving a journey template in the admin posts every field of every block. A
 # milestone posts 13 fields of its own (4 for its place in the stream, 8 for
