@@ -1,5 +1,6 @@
 """Site-wide views: liveness and readiness checks, search and error pages."""
 
+from csp.exceptions import CSPNonceError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
@@ -57,5 +58,14 @@ def search(request):
 
 
 def server_error(request):
-    """The 500 page, rendered without the request: its context might fail again."""
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    """The 500 page, rendered without the request: its context might fail again.
+
+    Only the request's Content Security Policy nonce is passed, for the page's
+    own styles; without one (the error came before or after the policy's
+    middleware) the page is shown unstyled rather than not at all.
+    """
+    try:
+        nonce = str(request.csp_nonce)
+    except (AttributeError, CSPNonceError):
+        nonce = ""
+    return HttpResponseServerError(loader.get_template("500.html").render({"csp_nonce": nonce}))
