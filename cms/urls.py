@@ -39,6 +39,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(auth_patterns)),
     path("search/", views.search, name="search"),
+    path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("journeys.urls")),
     path("", include("matching.urls")),
     path("", include("matching.selfmatch_urls")),

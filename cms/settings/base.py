@@ -287,7 +287,8 @@ TRELLIS_CSP_FRAME_HOSTS = env_list(
     "TRELLIS_CSP_FRAME_HOSTS",
     "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
 )
-# Where browsers report what either policy blocked; empty sends no reports.
+# Where browsers report what either policy blocked: /csp-report/ logs each
+# report as a warning; empty sends no reports.
 TRELLIS_CSP_REPORT_URI = os.environ.get("TRELLIS_CSP_REPORT_URI", "")
 
 

@@ -1,5 +1,7 @@
 """The site enforces a strict Content Security Policy with nonces; the admin only reports."""
 
+import json
+import logging
 import re
 from html.parser import HTMLParser
 
@@ -8,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from cms.csp import PolicyByPathMiddleware
-from cms.views import server_error
+from cms.views import CSP_REPORT_MAX_BYTES, server_error
 from tests.e2e.world import build_world
 
 ENFORCING = "Content-Security-Policy"
@@ -147,3 +149,66 @@ def test_reports_go_where_the_setting_says(client, world, settings):
         directives_with_uri = {**policy["DIRECTIVES"], "report-uri": ["/csp-report/"]}
         setattr(settings, name, {**policy, "DIRECTIVES": directives_with_uri})
     assert "report-uri /csp-report/" in client.get("/")[ENFORCING]
+
+
+class TestViolationReports:
+    url = "/csp-report/"
+
+    def test_a_report_is_logged_as_one_warning_line(self, client, caplog):
+        report = {
+            "csp-report": {
+                "document-uri": "https://mentoring.example.com/my/",
+                "violated-directive": "script-src-elem",
+                "blocked-uri": "inline",
+                "script-sample": "alert(1)\nforged log line",
+            }
+        }
+        with caplog.at_level(logging.WARNING, logger="trellis.csp"):
+            response = client.post(
+                self.url, json.dumps(report), content_type="application/csp-report"
+            )
+        assert response.status_code == 204
+        [record] = caplog.records
+        assert record.levelno == logging.WARNING
+        assert "script-src-elem" in record.getMessage()
+        assert "\n" not in record.getMessage()
+
+    def test_reports_from_the_reporting_api_are_logged_too(self, client, caplog):
+        reports = [
+            {"type": "csp-violation", "body": {"effectiveDirective": "style-src-attr"}},
+            {"type": "deprecation", "body": {"id": "something-old"}},
+        ]
+        with caplog.at_level(logging.WARNING, logger="trellis.csp"):
+            response = client.post(
+                self.url, json.dumps(reports), content_type="application/reports+json"
+            )
+        assert response.status_code == 204
+        logged = [record.getMessage() for record in caplog.records if record.name == "trellis.csp"]
+        assert ["style-src-attr" in message for message in logged] == [True]
+
+    def test_a_long_field_is_cut_short_in_the_log(self, client, caplog):
+        report = {"csp-report": {"blocked-uri": "https://x.example/" + "a" * 5000}}
+        with caplog.at_level(logging.WARNING, logger="trellis.csp"):
+            client.post(self.url, json.dumps(report), content_type="application/csp-report")
+        assert len(caplog.records[0].getMessage()) < 500
+
+    def test_a_body_larger_than_any_report_is_refused_unread(self, client, caplog):
+        body = json.dumps({"csp-report": {"blocked-uri": "x" * CSP_REPORT_MAX_BYTES}})
+        with caplog.at_level(logging.WARNING, logger="trellis.csp"):
+            response = client.post(self.url, body, content_type="application/csp-report")
+        assert response.status_code == 413
+        assert [record for record in caplog.records if record.name == "trellis.csp"] == []
+
+    def test_a_body_that_is_not_json_is_a_bad_request(self, client):
+        response = client.post(self.url, "not json", content_type="application/csp-report")
+        assert response.status_code == 400
+
+    def test_reports_need_no_csrf_token(self, home):
+        from django.test import Client
+
+        strict = Client(enforce_csrf_checks=True)
+        response = strict.post(self.url, "{}", content_type="application/csp-report")
+        assert response.status_code == 204
+
+    def test_only_posts_are_accepted(self, client):
+        assert client.get(self.url).status_code == 405
