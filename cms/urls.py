@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", account_views.invitation, name="invitation"),
     path("accounts/", include("allauth.urls")),
     path("search/", views.search, name="search"),
+    path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("journeys.urls")),
     path("", include("matching.urls")),
     path("", include("matching.selfmatch_urls")),

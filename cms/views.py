@@ -1,16 +1,27 @@
-"""Site-wide views: liveness and readiness checks, search and error pages."""
+"""Site-wide views: liveness and readiness checks, search, error pages and policy reports."""
 
+import json
+import logging
+
+from csp.exceptions import CSPNonceError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Page, Site
 
 from .readiness import readiness
 
 SEARCH_PAGE_SIZE = 10
+# A violation report is well under a kilobyte; anything much larger is not one.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+# What a logged report keeps of each field a browser sends, in characters.
+CSP_REPORT_FIELD_CHARS = 300
+
+csp_logger = logging.getLogger("trellis.csp")
 
 
 @never_cache
@@ -57,5 +68,68 @@ def search(request):
 
 
 def server_error(request):
-    """The 500 page, rendered without the request: its context might fail again."""
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    """The 500 page, rendered without the request: its context might fail again.
+
+    Only the request's Content Security Policy nonce is passed, for the page's
+    own styles; without one (the error came before or after the policy's
+    middleware) the page is shown unstyled rather than not at all.
+    """
+    try:
+        nonce = str(request.csp_nonce)
+    except (AttributeError, CSPNonceError):
+        nonce = ""
+    return HttpResponseServerError(loader.get_template("500.html").render({"csp_nonce": nonce}))
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Logs what a Content Security Policy blocked (or would have), one warning per report.
+
+    Browsers post reports without a CSRF token, hence the exemption; the view
+    reads at most ``CSP_REPORT_MAX_BYTES`` and writes nothing but log lines. It
+    takes both shapes: ``report-uri``'s ``{"csp-report": {...}}`` and the
+    Reporting API's list of ``{"type": "csp-violation", "body": {...}}``.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return HttpResponseBadRequest()
+    if declared > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    body = request.read(CSP_REPORT_MAX_BYTES + 1)
+    if len(body) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return HttpResponseBadRequest()
+    for report in violation_reports(data):
+        # json.dumps escapes newlines and control characters: one report, one log line.
+        csp_logger.warning("Content Security Policy violation: %s", json.dumps(report))
+    return HttpResponse(status=204)
+
+
+def violation_reports(data) -> list[dict]:
+    """The reports in a posted body, each field a string or number cut to a sane length."""
+    if isinstance(data, dict):
+        reports = [data.get("csp-report")]
+    elif isinstance(data, list):
+        reports = [
+            item.get("body")
+            for item in data
+            if isinstance(item, dict) and item.get("type") == "csp-violation"
+        ]
+    else:
+        reports = []
+    return [
+        {
+            str(key)[:CSP_REPORT_FIELD_CHARS]: (
+                value[:CSP_REPORT_FIELD_CHARS] if isinstance(value, str) else value
+            )
+            for key, value in report.items()
+            if isinstance(value, str | int | float)
+        }
+        for report in reports
+        if isinstance(report, dict)
+    ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.usersessions",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cms.csp.PolicyByPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -304,7 +307,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # nobody's email address (hashed or not) leaves the site.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Wagtail's responsive wrapper sizes embeds with an inline style attribute,
+# which the Content Security Policy blocks; cms/css/site.css sizes them instead.
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
 # Saving a journey template in the admin posts every field of every block. A
 # milestone posts 13 fields of its own (4 for its place in the stream, 8 for
@@ -317,6 +322,50 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # The largest markdown text, in characters, that editors or participants may
 # save; anything larger is refused when the form is validated.
 TRELLIS_MARKDOWN_MAX_CHARS = int(os.environ.get("TRELLIS_MARKDOWN_MAX_CHARS", "20000"))
+
+# Content Security Policy (django-csp; cms.csp.PolicyByPathMiddleware sends one
+# policy per response). The site's pages enforce the strict one: scripts and
+# styles come from the site or are inline with the request's nonce
+# (``nonce="{{ request.csp_nonce }}"``); no inline event handlers, style
+# attributes or eval; images from the site, data: URIs and MEDIA_URL's host;
+# forms post only to the site; no plugins, and no site may frame the pages.
+# Frames inside them come only from the video hosts the video block embeds.
+# The Wagtail admin, whose own inline scripts and styles this would break, is
+# sent the same policy report-only, with frames of its own (the live preview).
+TRELLIS_CSP_FRAME_HOSTS = env_list(
+    "TRELLIS_CSP_FRAME_HOSTS",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
+)
+# Where browsers report what either policy blocked: /csp-report/ logs each
+# report as a warning; empty sends no reports.
+TRELLIS_CSP_REPORT_URI = os.environ.get("TRELLIS_CSP_REPORT_URI", "")
+
+
+def content_security_policy(*, frames: list[str], framed_by: str) -> dict:
+    media = urlsplit(MEDIA_URL)
+    media_host = f"{media.scheme}://{media.netloc}" if media.scheme else media.netloc
+    directives = {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"] + ([media_host] if media_host else []),
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": frames or [NONE],
+        "frame-ancestors": [framed_by],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+    if TRELLIS_CSP_REPORT_URI:
+        directives["report-uri"] = [TRELLIS_CSP_REPORT_URI]
+    return {"DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(frames=TRELLIS_CSP_FRAME_HOSTS, framed_by=NONE)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = content_security_policy(
+    frames=[SELF, *TRELLIS_CSP_FRAME_HOSTS], framed_by=SELF
+)
 
 LOGGING = {
     "version": 1,

@@ -12,10 +12,16 @@
   Django's guard against async-unsafe ORM calls mistakes for async code; the
   guard is lifted for these tests only (``DJANGO_ALLOW_ASYNC_UNSAFE``).
 * Each flow saves numbered screenshots under ``test-artifacts/e2e/<flow>/``.
+* Every page reports its Content Security Policy violations to the test (a
+  ``securitypolicyviolation`` listener added before the page's own scripts).
+  A violation the browser enforced (a blocked script, style or frame on the
+  site's pages) fails the test; the admin's report-only violations block
+  nothing, so they are only written to ``<flow>/csp-report-only.txt``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -78,8 +84,41 @@ def site(live_server, home):
     return site
 
 
+# Runs in every frame before its own scripts: a script the policy blocks
+# cannot hide its violation.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.trellisCspViolation({
+        disposition: event.disposition,
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        page: event.documentURI,
+        source: event.sourceFile + ":" + event.lineNumber,
+        sample: event.sample,
+    });
+}, true);
+"""
+
+
 @pytest.fixture
-def new_page(browser, live_server, site):
+def csp_violations(request):
+    """The Content Security Policy violations the test's pages saw, checked at the end."""
+    violations = []
+    yield violations
+    enforced = [v for v in violations if v["disposition"] == "enforce"]
+    reported = [v for v in violations if v["disposition"] != "enforce"]
+    if reported:
+        folder = ARTIFACTS / request.node.name.removeprefix("test_")
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = (json.dumps(violation, sort_keys=True) for violation in reported)
+        (folder / "csp-report-only.txt").write_text("\n".join(lines) + "\n")
+    if enforced:
+        listed = "\n".join(json.dumps(violation, sort_keys=True) for violation in enforced)
+        pytest.fail(f"The Content Security Policy blocked something:\n{listed}", pytrace=False)
+
+
+@pytest.fixture
+def new_page(browser, live_server, site, csp_violations):
     """A fresh browser context (no cookies), opening pages at a given width."""
     contexts = []
 
@@ -88,6 +127,10 @@ def new_page(browser, live_server, site):
             base_url=live_server.url, viewport=viewport, reduced_motion="reduce"
         )
         context.set_default_timeout(15_000)
+        context.expose_binding(
+            "trellisCspViolation", lambda source, violation: csp_violations.append(violation)
+        )
+        context.add_init_script(CSP_LISTENER)
         contexts.append(context)
         return context.new_page()
 

@@ -597,7 +597,7 @@ def theme_form(**changes):
 
 
 def primary_colour(html):
-    style = re.search(r'<style id="theme-tokens">(.*?)</style>', html, re.S).group(1)
+    style = re.search(r'<style id="theme-tokens"[^>]*>(.*?)</style>', html, re.S).group(1)
     return re.search(r"--color-primary:([^;]+);", style).group(1)
 
 

@@ -2,14 +2,16 @@
 
 ``{% theme_css %}`` emits a ``<style>`` block that redefines the tokens of
 ``cms/css/site.css`` on ``:root`` for the site the request came to; it goes
-after the stylesheet. ``{% get_theme as theme %}`` gives the theme itself
-(brand name, logo). ``{% email_theme as theme %}`` gives an email the values it
-must write inline, for the site in the email's ``site`` context variable.
+after the stylesheet and carries the request's Content Security Policy nonce.
+``{% get_theme as theme %}`` gives the theme itself (brand name, logo).
+``{% email_theme as theme %}`` gives an email the values it must write inline,
+for the site in the email's ``site`` context variable.
 """
 
 import re
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
@@ -41,9 +43,14 @@ def theme_css(context):
         for name, value in tokens.css_declarations()
         if SAFE_VALUE.match(name) and SAFE_VALUE.match(value)
     )
+    # The nonce is lazy: str() makes it, and puts it in the response's header.
+    nonce = getattr(context.get("request"), "csp_nonce", None)
+    nonce_attribute = f' nonce="{escape(str(nonce))}"' if nonce is not None else ""
     # Safe: every name and value matched SAFE_VALUE, which has no "<", so nothing
-    # here can close the style element or start another.
-    return mark_safe(f'<style id="theme-tokens">:root{{{declarations}}}</style>')  # noqa: S308
+    # here can close the style element or start another; the nonce is escaped.
+    return mark_safe(  # noqa: S308
+        f'<style id="theme-tokens"{nonce_attribute}>:root{{{declarations}}}</style>'
+    )
 
 
 @register.simple_tag(takes_context=True)
