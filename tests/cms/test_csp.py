@@ -79,7 +79,7 @@ def world(home, user_factory):
     [
         pytest.param("/", id="home page"),
         pytest.param("/accounts/login/", id="sign-in page"),
-        pytest.param("/accounts/password-reset/", id="password reset"),
+        pytest.param("/accounts/password/reset/", id="password reset"),
         pytest.param("/search/?q=listening", id="search"),
         pytest.param("/library/", id="library"),
         pytest.param("/library/listening-well/", id="material"),
