@@ -269,6 +269,17 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # save; anything larger is refused when the form is validated.
 TRELLIS_MARKDOWN_MAX_CHARS = int(os.environ.get("TRELLIS_MARKDOWN_MAX_CHARS", "20000"))
 
+# How many days notification history (the log and sent, failed or cancelled
+# emails) and records of who opened which material are kept; a daily task
+# (``trellis.retention``) deletes what is older. Pending emails are never
+# deleted, nor notifications the tick still needs (journeys.services.retention).
+TRELLIS_RETENTION_DAYS = int(os.environ.get("TRELLIS_RETENTION_DAYS", "400"))
+if TRELLIS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "TRELLIS_RETENTION_DAYS must be a number of days of at least 1; 0 or less would "
+        "delete notification history and content views as soon as they are written."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
