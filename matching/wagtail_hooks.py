@@ -1,9 +1,10 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
-the re-match page's URL, and the enrolment figures the program dashboard shows."""
+the re-match page's URL, the enrolment figures the program dashboard shows, and the
+enrolments and requests in a person's download of their data."""
 
 from wagtail import hooks
 
-from . import insights
+from . import insights, personal_data
 from .rematch_hooks import register_rematch_urls
 from .viewsets import MatchingViewSetGroup
 
@@ -16,3 +17,4 @@ def register_matching_viewsets():
 hooks.register("register_admin_urls", register_rematch_urls)
 hooks.register("insights_enrolment", insights.enrolment_data)
 hooks.register("insights_enrolment_version", insights.enrolment_version)
+hooks.register("personal_data", personal_data.personal_data)
