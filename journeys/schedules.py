@@ -29,4 +29,10 @@ SCHEDULES = [
         "func": "journeys.tasks.send_insights_digests",
         "schedule_type": Schedule.WEEKLY,
     },
+    {
+        # Forgets notification history and content views after TRELLIS_RETENTION_DAYS.
+        "name": "trellis.retention",
+        "func": "journeys.tasks.forget_old_records",
+        "schedule_type": Schedule.DAILY,
+    },
 ]

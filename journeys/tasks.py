@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .insights import digest
 from .queue import enqueue
-from .services import notifications, outbox
+from .services import notifications, outbox, retention
 
 
 def advance_journeys(today: str | None = None) -> str:
@@ -49,3 +49,14 @@ def send_participant_digests() -> str:
 def send_insights_digests() -> str:
     """The weekly insights digest to program admins and sponsors; once a week each."""
     return f"{digest.send_insights_digests()} insights digests queued"
+
+
+def forget_old_records() -> str:
+    """The daily retention sweep: notification history and content views past their time.
+
+    Hands over to a successor when there is more than one task's time of deleting.
+    """
+    result = retention.forget_old_records(timezone.now(), seconds=retention.TASK_SECONDS)
+    if not result.finished:
+        enqueue("journeys.tasks.forget_old_records", group="retention")
+    return str(result)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("my/settings/", views.email_settings, name="email_settings"),
     path("my/calendar/", views.calendar_settings, name="calendar_settings"),
     path("my/calendar/reset/", views.reset_calendar, name="reset_calendar"),
+    path("my/data/", views.my_data, name="my_data"),
     path("my/unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
     path(journey, views.journey_detail, name="journey"),

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -58,7 +59,7 @@ from .models import (
     ParticipantPreferences,
     PulseResponse,
 )
-from .services import progress
+from .services import export, progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 from .templatetags.journeys_tags import state_label
@@ -1004,3 +1005,21 @@ def email_settings(request):
             return redirect("journeys:email_settings")
         return render(request, "journeys/email_settings.html", {"form": form}, status=400)
     return render(request, "journeys/email_settings.html", {"form": form})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_data(request):
+    """What the person's download holds (GET), and the download itself (POST).
+
+    A POST, so that the file is only made when asked for (with the CSRF token)
+    and never by a link followed or prefetched.
+    """
+    if request.method == "GET":
+        return render(request, "journeys/my_data.html")
+    body = export.export_bytes(request.user, timezone.now())
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, export.file_name(_today()))
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,9 +1,10 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
-the re-match page's URL, and the enrolment figures the program dashboard shows."""
+the re-match page's URL, the enrolment figures the program dashboard shows, and the
+enrolments and requests in a person's download of their data."""
 
 from wagtail import hooks
 
-from . import insights
+from . import insights, personal_data
 from .rematch_hooks import register_rematch_urls
 from .viewsets import InviteEnrolledBulkAction, MatchingViewSetGroup
 
@@ -19,3 +20,4 @@ hooks.register("insights_enrolment_version", insights.enrolment_version)
 
 
 hooks.register("register_bulk_action", InviteEnrolledBulkAction)
+hooks.register("personal_data", personal_data.personal_data)

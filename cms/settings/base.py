@@ -366,6 +366,16 @@ CONTENT_SECURITY_POLICY = content_security_policy(frames=TRELLIS_CSP_FRAME_HOSTS
 CONTENT_SECURITY_POLICY_REPORT_ONLY = content_security_policy(
     frames=[SELF, *TRELLIS_CSP_FRAME_HOSTS], framed_by=SELF
 )
+# How many days notification history (the log and sent, failed or cancelled
+# emails) and records of who opened which material are kept; a daily task
+# (``trellis.retention``) deletes what is older. Pending emails are never
+# deleted, nor notifications the tick still needs (journeys.services.retention).
+TRELLIS_RETENTION_DAYS = int(os.environ.get("TRELLIS_RETENTION_DAYS", "400"))
+if TRELLIS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "TRELLIS_RETENTION_DAYS must be a number of days of at least 1; 0 or less would "
+        "delete notification history and content views as soon as they are written."
+    )
 
 LOGGING = {
     "version": 1,

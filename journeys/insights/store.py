@@ -4,7 +4,8 @@ Working out insights reads the whole program (``compute``), which takes seconds
 for tens of thousands of journeys. So the result is kept in the cache, for
 the day it was worked out for, with the "version" of the program it was
 worked out from: counts (by status) and latest changes of journeys, enrolments, matches
-and content views, and when the program page was last published.
+and content views (their count too: the retention task deletes old ones), and when the
+program page was last published.
 
 * For ``FRESH_SECONDS`` (five minutes) after it was worked out or last
   checked, the kept result is used as it is: figures are at most five minutes
@@ -44,7 +45,8 @@ def insights_version(program) -> tuple:
     )
     return (
         tuple(sorted(journeys.items(), key=lambda item: item[0])),
-        ContentView.objects.aggregate(last=Max("pk"))["last"],
+        # The count as well as the latest: the retention task deletes old views.
+        tuple(ContentView.objects.aggregate(last=Max("pk"), count=Count("pk")).values()),
         program.last_published_at,
         enrolment_version(program),
     )

@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from journeys.insights import store
 from journeys.insights.store import FRESH_SECONDS, program_insights
-from journeys.models import Journey, JourneyStatus
+from journeys.models import ContentView, Journey, JourneyStatus
+from journeys.services.retention import forget_old_records
 
 
 @pytest.fixture
@@ -41,6 +43,24 @@ def test_after_five_minutes_a_change_is_worked_out_afresh(scene, program, today,
     clock[0] += FRESH_SECONDS
 
     assert program_insights(program, today).status_counts["closed"] == 1
+
+
+def test_after_five_minutes_views_the_retention_task_forgot_are_worked_out_afresh(
+    scene, program, today, clock
+):
+    first = program_insights(program, today)
+    oldest = ContentView.objects.order_by("pk").first()
+    assert ContentView.objects.filter(pk__gt=oldest.pk).exists()  # the latest view stays
+    ContentView.objects.filter(pk=oldest.pk).update(
+        first_opened_at=timezone.now() - datetime.timedelta(days=500)
+    )
+    assert forget_old_records(timezone.now(), 400).content_views == 1
+    clock[0] += FRESH_SECONDS
+
+    again = program_insights(program, today)
+
+    assert again.computed_at != first.computed_at
+    assert sum(row.people for row in again.content) == sum(row.people for row in first.content) - 1
 
 
 def test_after_five_minutes_without_a_change_the_kept_figures_stay(

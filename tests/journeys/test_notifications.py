@@ -185,6 +185,7 @@ def test_schedules_are_synced_by_name(db):
         "trellis.deliver_outbox",
         "trellis.participant_digests",
         "trellis.insights_digests",
+        "trellis.retention",
         "someone-elses",
     }
     assert Schedule.objects.get(name="trellis.advance_journeys").schedule_type == Schedule.HOURLY

@@ -1,0 +1,378 @@
+"""A person downloads everything Trellis holds about them, and nothing of anyone else's words."""
+
+import datetime
+import io
+import json
+import zipfile
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from journeys.factories import JourneyPageFactory, milestone, step
+from journeys.models import (
+    ContentView,
+    Delivery,
+    EmailStatus,
+    MemberRole,
+    Notification,
+    NotificationKind,
+    OutboxEmail,
+    ParticipantPreferences,
+)
+from journeys.services import progress
+from journeys.services.export import export_bytes, file_name
+from journeys.services.starting import start_journey
+from journeys.services.templates import clear_cache as clear_template_cache
+from matching.models import Enrollment, MentorRequest, ProgramQuestion
+from tests import hostile
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+KINDS = {
+    "profile",
+    "settings",
+    "journeys",
+    "step_completions",
+    "reflections",
+    "reflections_shared_with_you",
+    "meetings",
+    "goals",
+    "pulse_ratings",
+    "notifications",
+    "emails",
+    "materials_opened",
+    "enrolments",
+    "mentor_requests",
+}
+# What the mentor writes or is sent: none of it may reach the mentee's download.
+MENTOR_WORDS = (
+    "MENTOR-PRIVATE-REFLECTION",
+    "MENTOR-SHARED-REFLECTION",
+    "MENTOR-MEETING-NOTES",
+    "MENTOR-AGREED-ACTIONS",
+    "MENTOR-GOAL",
+    "MENTOR-ENROLMENT-HOPES",
+    "MENTOR-EMAIL-SUBJECT",
+)
+
+
+def template(program):
+    return JourneyPageFactory(
+        parent=program,
+        milestones=[
+            milestone(
+                "First weeks",
+                "first",
+                [
+                    step("reflect", {"prompt": "What worries you?", "guidance": ""}, "private"),
+                    step("reflect", {"prompt": "What excites you?", "guidance": ""}, "open"),
+                    step("checklist", block_id="tick"),
+                    step("pulse", block_id="rate"),
+                    step("meet", block_id="meet"),
+                ],
+                block_id="first",
+            )
+        ],
+    )
+
+
+def walk(journey, mentee, mentor, today, mark=""):
+    """Everything a pair records on a journey; the mentee's words carry ``mark``."""
+    progress.save_reflection(
+        journey, mentee, "first", "private", f"{mark}my secret worry", False, None, today
+    )
+    progress.save_reflection(
+        journey, mentee, "first", "open", hostile.HOSTILE_MARKDOWN, True, None, today
+    )
+    progress.complete_step(journey, mentee, "first", "tick", today)
+    progress.record_pulse(journey, mentee, "first", "rate", 4, today)
+    progress.set_goal(journey, mentee, f"{mark}Speak up {hostile.HOSTILE_LINE}", None, today)
+    progress.log_meeting(
+        journey, mentee, today, 45, f"{mark}MENTEE-NOTES", "MENTEE-ACTIONS", today, "first", "meet"
+    )
+    progress.save_reflection(
+        journey, mentor, "first", "private", "MENTOR-PRIVATE-REFLECTION", False, None, today
+    )
+    progress.save_reflection(
+        journey, mentor, "first", "open", "MENTOR-SHARED-REFLECTION", True, None, today
+    )
+    progress.set_goal(journey, mentor, "MENTOR-GOAL", None, today)
+    progress.log_meeting(
+        journey, mentor, today, 30, "MENTOR-MEETING-NOTES", "MENTOR-AGREED-ACTIONS", today
+    )
+    member = journey.memberships.get(user=mentee)
+    Notification.objects.create(
+        journey=journey,
+        member=member,
+        kind=NotificationKind.MILESTONE_OPENED,
+        milestone_id="first",
+        delivery=Delivery.EMAIL,
+    )
+    ContentView.objects.create(
+        journey=journey, user=mentee, page=journey.template, first_opened_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def scene(program, pair):
+    mentor, mentee = pair
+    mentee.first_name, mentee.last_name = "Mina", "Mentee"
+    mentee.save()
+    today = TODAY()
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        today - datetime.timedelta(days=1),
+        template=template(program),
+    )
+    walk(journey, mentee, mentor, today)
+    for user, subject in ((mentee, "Your milestone opened"), (mentor, "MENTOR-EMAIL-SUBJECT")):
+        OutboxEmail.objects.create(
+            recipient=user,
+            template="journeys/emails/journey_update",
+            subject=subject,
+            status=EmailStatus.SENT,
+            send_after=timezone.now(),
+            sent_at=timezone.now(),
+            context={"secret": "EMAIL-CONTEXT"},
+        )
+    preferences = ParticipantPreferences.objects.create(user=mentee, emails="weekly")
+    question = ProgramQuestion.objects.create(program=program, label="What do you bring?")
+    mentee_enrolment = Enrollment.objects.create(
+        program=program,
+        user=mentee,
+        role="mentee",
+        goals="MENTEE-ENROLMENT-HOPES",
+        answers={str(question.key): "MENTEE-ANSWER"},
+    )
+    mentor_enrolment = Enrollment.objects.create(
+        program=program, user=mentor, role="mentor", goals="MENTOR-ENROLMENT-HOPES"
+    )
+    MentorRequest.objects.create(
+        program=program,
+        mentee=mentee_enrolment,
+        mentor=mentor_enrolment,
+        message="MENTEE-REQUEST-MESSAGE",
+    )
+    return {"journey": journey, "token": preferences.calendar_token}
+
+
+def unzip(body: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def sections(files) -> dict:
+    return {
+        name.removesuffix(".json"): json.loads(text)
+        for name, text in files.items()
+        if name.endswith(".json")
+    }
+
+
+def everything(files) -> str:
+    return "\n".join(files.values())
+
+
+# The page and the download -----------------------------------------------------------------
+
+
+def test_the_page_and_the_download_require_signing_in(client, scene):
+    url = reverse("journeys:my_data")
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_my_mentoring_links_to_the_page_which_explains_and_offers_a_post_button(
+    client, scene, pair
+):
+    client.force_login(pair[1])
+    assert reverse("journeys:my_data") in client.get(reverse("journeys:my_mentoring")).text
+
+    page = client.get(reverse("journeys:my_data"))
+
+    assert page.status_code == 200
+    assert 'method="post"' in page.text
+    assert "csrfmiddlewaretoken" in page.text
+    assert "Download my data" in page.text
+
+
+def test_the_download_needs_the_csrf_token(scene, pair):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(pair[1])
+
+    assert client.post(reverse("journeys:my_data")).status_code == 403
+
+
+def test_the_download_is_a_dated_zip_attachment_that_is_never_stored(client, scene, pair):
+    client.force_login(pair[1])
+
+    response = client.post(reverse("journeys:my_data"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="trellis-my-data-{TODAY().isoformat()}.zip"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert {"index.html", *(f"{kind}.json" for kind in KINDS)} == set(unzip(response.content))
+
+
+def test_the_file_name_carries_the_day():
+    assert file_name(datetime.date(2026, 3, 2)) == "trellis-my-data-2026-03-02.zip"
+
+
+# What is in it -----------------------------------------------------------------------------
+
+
+def test_the_export_holds_each_kind_of_the_persons_records(scene, pair):
+    mentee = pair[1]
+    data = sections(unzip(export_bytes(mentee, timezone.now())))
+
+    assert set(data) == KINDS
+    assert data["profile"]["email"] == "mentee@example.com"
+    assert data["profile"]["first_name"] == "Mina"
+    assert data["settings"]["emails"] == "A weekly digest"
+    assert data["settings"]["calendar_link_exists"] is True
+    (journey,) = data["journeys"]
+    assert journey["journey_id"] == str(scene["journey"].uuid)
+    assert journey["programme"] == "Growing leaders"
+    assert journey["your_role"] == "Mentee"
+    assert journey["status"] == "Active"
+    assert journey["started_on"] == (TODAY() - datetime.timedelta(days=1)).isoformat()
+    assert journey["with"] == [{"name": "mentor@example.com", "role": "Mentor"}]
+    assert {(c["milestone"], c["step"]) for c in data["step_completions"]} >= {
+        ("First weeks", "Book a room"),
+        ("First weeks", "How valuable was this?"),
+    }
+    assert {(r["text"], r["shared_with_your_partners"]) for r in data["reflections"]} == {
+        ("my secret worry", False),
+        (hostile.HOSTILE_MARKDOWN, True),
+    }
+    assert [m["notes"] for m in data["meetings"] if "notes" in m] == ["MENTEE-NOTES"]
+    assert [g["goal"] for g in data["goals"]] == [f"Speak up {hostile.HOSTILE_LINE}"]
+    assert [p["rating"] for p in data["pulse_ratings"]] == [4]
+    assert [n["about"] for n in data["notifications"]] == ["Milestone opened"]
+    assert [(e["subject"], e["status"]) for e in data["emails"]] == [
+        ("Your milestone opened", "Sent")
+    ]
+    assert [m["material"] for m in data["materials_opened"]] == [scene["journey"].template.title]
+    (enrolment,) = data["enrolments"]
+    assert enrolment["what_you_hope_for"] == "MENTEE-ENROLMENT-HOPES"
+    assert enrolment["answers"] == [{"question": "What do you bring?", "answer": "MENTEE-ANSWER"}]
+    (request,) = data["mentor_requests"]
+    assert request["your_message"] == "MENTEE-REQUEST-MESSAGE"
+
+
+def test_the_files_are_pretty_utf8_json_with_iso_dates(scene, pair):
+    pair[1].first_name = "Zoë"
+    pair[1].save()
+    with zipfile.ZipFile(io.BytesIO(export_bytes(pair[1], timezone.now()))) as archive:
+        raw = archive.read("profile.json")
+
+    assert "Zoë".encode() in raw
+    assert raw.startswith(b"{\n  ")
+    joined = json.loads(raw)["account_created"]
+    assert datetime.datetime.fromisoformat(joined.replace("Z", "+00:00"))
+
+
+def test_a_partners_words_never_reach_the_persons_export(scene, pair):
+    files = unzip(export_bytes(pair[1], timezone.now()))
+    text = everything(files)
+
+    for words in MENTOR_WORDS:
+        assert words not in text, words
+    data = sections(files)
+    (shared,) = data["reflections_shared_with_you"]
+    assert shared["shared_by"] == "mentor@example.com"
+    assert shared["step"] == "What excites you?"
+    (theirs,) = [m for m in data["meetings"] if m["logged_by"] != "you"]
+    assert theirs == {
+        **{k: theirs[k] for k in ("journey_id", "journey", "logged_at")},
+        "held_on": TODAY().isoformat(),
+        "minutes": 30,
+        "logged_by": "mentor@example.com",
+        "notes_written": True,
+        "agreed_actions_written": True,
+    }
+
+
+def test_no_secret_reaches_the_export(scene, pair):
+    text = everything(unzip(export_bytes(pair[1], timezone.now())))
+
+    assert scene["token"] not in text
+    assert pair[1].password not in text
+    assert "EMAIL-CONTEXT" not in text
+
+
+def test_the_partners_export_keeps_the_persons_private_words_out(scene, pair):
+    text = everything(unzip(export_bytes(pair[0], timezone.now())))
+
+    assert "MENTOR-PRIVATE-REFLECTION" in text
+    assert "my secret worry" not in text
+    assert "MENTEE-NOTES" not in text
+    assert "Speak up" not in text
+    assert "MENTEE-ENROLMENT-HOPES" not in text
+    assert "MENTEE-ANSWER" not in text
+    # The request the mentor received: that it exists, without the mentee's message.
+    assert "MENTEE-REQUEST-MESSAGE" not in text
+    assert "you were asked" in text
+
+
+def test_another_persons_export_has_none_of_the_first_persons_data(scene, user_factory):
+    stranger = user_factory(email="stranger@example.com")
+    files = unzip(export_bytes(stranger, timezone.now()))
+    text = everything(files)
+
+    for words in ("mentee@example.com", "Mina", "secret worry", "MENTEE", "Speak up", "Milestone"):
+        assert words not in text, words
+    data = sections(files)
+    assert data["profile"]["email"] == "stranger@example.com"
+    assert all(data[kind] == [] for kind in KINDS - {"profile", "settings"})
+    assert data["settings"]["calendar_link_exists"] is False
+
+
+def test_the_summary_page_escapes_everything_stored_and_needs_nothing_from_elsewhere(scene, pair):
+    index = unzip(export_bytes(pair[1], timezone.now()))["index.html"]
+
+    hostile.assert_neutralised(index)
+    assert "&lt;script&gt;alert(&#x27;typed&#x27;)&lt;/script&gt;" in index
+    assert "my secret worry" in index
+    assert "<link" not in index
+    assert "src=" not in index.replace("src=x", "")
+    assert "http://" not in index and "https://" not in index
+
+
+def test_the_export_costs_the_same_queries_for_one_journey_or_several(program, user_factory):
+    page = template(program)
+    today = TODAY()
+
+    def person_with(journeys):
+        mentee = user_factory()
+        for _ in range(journeys):
+            mentor = user_factory()
+            journey = start_journey(
+                program,
+                [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+                today - datetime.timedelta(days=1),
+                template=page,
+            )
+            walk(journey, mentee, mentor, today)
+            Enrollment.objects.create(program=program, user=mentor, role="mentor")
+        Enrollment.objects.create(program=program, user=mentee, role="mentee")
+        return mentee
+
+    def queries(user):
+        clear_template_cache()
+        with CaptureQueriesContext(connection) as captured:
+            export_bytes(user, timezone.now())
+        return len(captured)
+
+    assert queries(person_with(1)) == queries(person_with(3))
