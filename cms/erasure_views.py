@@ -70,12 +70,13 @@ class ErasePersonView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        name = str(self.person)
         try:
             erase_person(self.person, by=request.user)
         except ErasureRefused as error:
             return self.render_to_response(self.get_context_data(refusal=str(error)))
-        messages.success(request, _("%(name)s's data has been erased.") % {"name": name})
+        messages.success(
+            request, _("Their data has been erased; they are now “Former participant”.")
+        )
         return redirect("wagtailusers_users:index")
 
 
