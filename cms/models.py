@@ -8,6 +8,10 @@ from wagtail.fields import RichTextField
 
 from content.models import BasePage
 
+# Erased people keep their row (journeys and figures keep their counts) under an
+# address that can never receive mail: ".invalid" is reserved (RFC 2606).
+ERASED_EMAIL_DOMAIN = "@erased.invalid"
+
 
 class EmailUserManager(UserManager):
     """Creates users keyed by email address; there is no username."""
@@ -55,9 +59,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        permissions = [("erase_user", "Can erase a person's data")]
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    @property
+    def is_erased(self) -> bool:
+        """Whether the person's data was erased: their address is the placeholder."""
+        return self.email.endswith(ERASED_EMAIL_DOMAIN)
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()

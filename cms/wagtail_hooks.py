@@ -1,11 +1,20 @@
-"""Admin hooks of the project itself: inviting the people an admin adds."""
+"""Admin wiring for people: inviting the people an admin adds, and erasing a person.
+
+The "Erase" button on Wagtail's Users listing leads to its confirmation page,
+and the audit log records the action it takes.
+"""
 
 from django.contrib import messages
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
 from . import invitations
+from .erasure_views import admin_urls
+from .services.erasure import ACTION, can_erase
 
 
 @hooks.register("after_create_user")
@@ -22,4 +31,25 @@ def invite_the_person_added(request, user):
             request,
             _("%(email)s is invited by email to choose a password and sign in.")
             % {"email": user.email},
+        )
+
+
+@hooks.register("register_log_actions")
+def register_erasure_action(actions):
+    actions.register_action(
+        ACTION, gettext_lazy("Erase person's data"), gettext_lazy("Erased the person's data")
+    )
+
+
+hooks.register("register_admin_urls", admin_urls)
+
+
+@hooks.register("register_user_listing_buttons")
+def erase_button(user, request_user):
+    if can_erase(request_user) and not user.is_erased and user.pk != request_user.pk:
+        yield Button(
+            gettext_lazy("Erase"),
+            reverse("cms_erase_person", args=[user.pk]),
+            icon_name="bin",
+            priority=90,
         )

@@ -21,6 +21,7 @@ are kept under separate keys, so showing the dashboard never reads the list.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 
@@ -31,6 +32,8 @@ from django.utils import timezone
 from ..models import ContentView, Journey, JourneyStatus
 from .compute import Computed, HealthRow, ProgramInsights, compute_insights
 from .enrolment import enrolment_version
+
+logger = logging.getLogger(__name__)
 
 FRESH_SECONDS = 5 * 60
 KEEP_SECONDS = 26 * 60 * 60
@@ -96,3 +99,17 @@ def program_journeys(program, today: date | None = None) -> tuple[HealthRow, ...
     today = today or timezone.localdate()
     kept = _kept(program, today, 2)
     return kept if kept is not None else _compute_and_keep(program, today).health_rows
+
+
+def forget_insights(program_ids, today: date | None = None) -> None:
+    """Drop the programs' kept insights, so the next view works them out afresh.
+
+    For a change the version does not show within ``FRESH_SECONDS``, such as a
+    person's name erased: the kept list of journeys names people. Call it once
+    the change has committed, or a view in between could keep the old figures again.
+    """
+    today = today or timezone.localdate()
+    try:
+        cache.delete_many([key for pk in program_ids for key in _keys(pk, today)])
+    except Exception:  # an unavailable cache holds nothing to forget
+        logger.warning("Cache unavailable; kept insights not dropped.", exc_info=True)

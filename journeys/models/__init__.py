@@ -22,15 +22,24 @@ from .notifications import (
     ParticipantPreferences,
 )
 from .outbox import EmailStatus, OutboxEmail
-from .programs import JourneyPage, Measure, ObjectiveBlock, ProgramPage
+from .programs import (
+    ERASED_TEXT,
+    ErasedSharedText,
+    JourneyPage,
+    Measure,
+    ObjectiveBlock,
+    ProgramPage,
+)
 
 __all__ = [
     "AGREED_ACTIONS_MAX_LENGTH",
+    "ERASED_TEXT",
     "GOAL_MAX_LENGTH",
     "ContentView",
     "Delivery",
     "EmailChoice",
     "EmailStatus",
+    "ErasedSharedText",
     "Goal",
     "GoalStatus",
     "InsightsDigest",

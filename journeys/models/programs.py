@@ -117,6 +117,16 @@ class ObjectiveBlock(blocks.StructBlock):
         return value
 
 
+class ErasedSharedText(models.TextChoices):
+    """What becomes of words an erased person shared with their partners."""
+
+    DELETE = "delete", _("Delete them")
+    REPLACE = "replace", _("Replace them with “Removed at the request of its author.”")
+
+
+ERASED_TEXT = _("Removed at the request of its author.")
+
+
 class ProgramPage(BasePage):
     """A mentoring program: its purpose, cohort, sponsor and default journeys."""
 
@@ -170,6 +180,19 @@ class ProgramPage(BasePage):
         help_text=_("The journey a new mentoring circle follows."),
     )
 
+    erased_shared_text = models.CharField(
+        max_length=10,
+        choices=ErasedSharedText.choices,
+        default=ErasedSharedText.REPLACE,
+        help_text=_(
+            "When someone's data is erased, what becomes of the reflections they shared "
+            "and the meeting notes they wrote. Deleting removes shared reflections "
+            "outright; replacing leaves “Removed at the request of its author.” in their "
+            "place, so their partners can see something was there. Private reflections "
+            "and enrolment answers are always deleted."
+        ),
+    )
+
     content_panels = [
         *BasePage.content_panels,
         FieldPanel("intro"),
@@ -193,6 +216,7 @@ class ProgramPage(BasePage):
             [FieldPanel("remind_days_before_due"), FieldPanel("nudge_after_inactive_days")],
             heading=_("Nudges"),
         ),
+        MultiFieldPanel([FieldPanel("erased_shared_text")], heading=_("Erasure")),
         InlinePanel(
             "questions",
             heading=_("Enrolment questions"),

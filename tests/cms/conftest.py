@@ -86,3 +86,71 @@ def use_redis_cache(settings):
         settings.CACHES = {"default": {**redis_cache(url), "KEY_PREFIX": prefix}}
 
     return use
+
+
+# People, a programme and a journey under way, for the erasure and deactivation tests.
+
+
+@pytest.fixture
+def program(home):
+    from journeys.factories import ProgramPageFactory
+
+    return ProgramPageFactory(parent=home, title="Growing leaders")
+
+
+@pytest.fixture
+def template(program):
+    from journeys.factories import JourneyPageFactory, milestone, step
+
+    page = JourneyPageFactory(
+        parent=program,
+        title="First year together",
+        milestones=[
+            milestone(
+                "Getting to know each other",
+                "start",
+                [
+                    step("reflect", block_id="s-private"),
+                    step("reflect", block_id="s-shared"),
+                    step("meet", {"purpose": "Meet for coffee"}, block_id="s-meet"),
+                ],
+                block_id="m-start",
+            )
+        ],
+    )
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def mentor(user_factory):
+    return user_factory(email="mira@example.com", first_name="Mira", last_name="Okafor")
+
+
+@pytest.fixture
+def mentee(user_factory):
+    return user_factory(email="ezra.quill@example.com", first_name="Ezra", last_name="Quill")
+
+
+@pytest.fixture
+def journey(program, template, mentor, mentee):
+    import datetime
+
+    from django.utils import timezone
+
+    from journeys.models import MemberRole
+    from journeys.services.starting import start_journey
+
+    return start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        timezone.localdate() - datetime.timedelta(days=120),
+        template=template,
+    )
+
+
+@pytest.fixture
+def superuser(user_factory):
+    return user_factory(email="root@example.com", is_staff=True, is_superuser=True)

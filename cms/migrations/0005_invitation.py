@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0003_program_admins_group'),
+        ('cms', '0004_erase_permission'),
         ('journeys', '0008_participant_text'),
     ]
 

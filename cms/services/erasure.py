@@ -1,0 +1,292 @@
+"""Erasing a person: their words and their name, while journeys and figures keep their counts.
+
+Rules enforced here, all in one transaction, after the checks:
+
+* Only a superuser, or someone with ``cms.erase_user``, may erase; nobody
+  erases themselves, a superuser, or someone already erased. A refusal
+  changes nothing (``ErasureRefused``).
+* Erasing implies deactivating (``services.departure``): waiting enrolments
+  and requests are withdrawn and each current partner is told, in the same
+  transaction and *without the name* ("your mentee is no longer taking
+  part"), because the email outlives the erasure.
+* Their private reflections are deleted. What they shared follows each
+  programme's ``erased_shared_text``: shared reflections are deleted, or
+  their text replaced by "Removed at the request of its author."; the notes
+  of meetings they logged are emptied, or replaced likewise (the meeting, a
+  date and a length, stays: insights count it). Goals they own keep their
+  status for the same reason, their text always replaced.
+* Their enrolments keep role and status (counts) but lose their answers,
+  goals, opt-in attributes, department, location and avoid list; messages
+  they wrote with mentor requests are emptied.
+* Their account row stays, so journeys, matches and insights keep their
+  counts: the name becomes "Former participant", the address a unique one
+  that cannot receive mail (``erased-<id>@erased.invalid``), the password
+  unusable, the account inactive and without groups, permissions or picture.
+  Their calendar feed's address changes, so the old one stops answering.
+* No email goes to them again: their pending outbox rows are cancelled (and
+  the outbox refuses inactive accounts besides). Their old name and address
+  are replaced by the placeholder in every outbox row and audit-log label
+  that held them, so no listing shows them again.
+* Nothing keeps the old name past the commit: the programmes' kept insights
+  (which list names) and the rendered markdown of removed words are dropped
+  from the cache once the transaction commits.
+* Wagtail's audit log records who erased whom (the account's id) and when,
+  as ``trellis.erase_person``; never a name, an address or what was erased.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+from wagtail.search import index
+from wagtail.users.models import UserProfile
+
+from content.markdown import cache_key
+from journeys.insights.store import forget_insights
+from journeys.models import (
+    ERASED_TEXT,
+    EmailStatus,
+    ErasedSharedText,
+    Goal,
+    JourneyMember,
+    Meeting,
+    OutboxEmail,
+    ParticipantPreferences,
+    Reflection,
+)
+from journeys.models.notifications import EmailChoice, new_token
+from journeys.services import outbox
+from matching.models import Enrollment, MentorRequest
+
+from ..exceptions import ErasureRefused
+from ..models import ERASED_EMAIL_DOMAIN
+from .departure import end_participation
+
+ACTION = "trellis.erase_person"
+PERMISSION = "cms.erase_user"
+
+
+def placeholder_name() -> str:
+    """The name an erased person is shown by, in the site's language (it is stored)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Former participant")
+
+
+def erased_text() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(ERASED_TEXT)
+
+
+def can_erase(user) -> bool:
+    """Whether ``user`` may erase people: superusers and holders of ``cms.erase_user``."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm(PERMISSION))
+    )
+
+
+def check_erasable(person, by=None) -> None:
+    """Raise ``ErasureRefused`` unless ``by`` (None: the command line) may erase ``person``."""
+    if by is not None and not can_erase(by):
+        raise ErasureRefused(_("Only superusers and people allowed to erase data may erase."))
+    if by is not None and by.pk == person.pk:
+        raise ErasureRefused(_("Nobody can erase themselves; ask another administrator."))
+    if person.is_erased:
+        raise ErasureRefused(_("This person's data has already been erased."))
+    if person.is_superuser:
+        raise ErasureRefused(
+            _("This person is a superuser. Take away their superuser status first.")
+        )
+
+
+@dataclass(frozen=True)
+class ErasureSummary:
+    """What an erasure will touch, in counts: what the confirmation page says."""
+
+    private_reflections: int
+    shared_reflections: int
+    meetings: int
+    goals: int
+    enrolments: int
+    journeys: int
+    pending_emails: int
+
+
+def erasure_summary(person) -> ErasureSummary:
+    own = Reflection.objects.filter(author__user=person)
+    return ErasureSummary(
+        private_reflections=own.filter(shared=False).count(),
+        shared_reflections=own.filter(shared=True).count(),
+        meetings=Meeting.objects.filter(logged_by__user=person).count(),
+        goals=Goal.objects.filter(owner__user=person).count(),
+        enrolments=Enrollment.objects.filter(user=person).count(),
+        journeys=JourneyMember.objects.filter(user=person).values("journey").distinct().count(),
+        pending_emails=OutboxEmail.objects.filter(
+            recipient=person, status=EmailStatus.PENDING
+        ).count(),
+    )
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    user_id: int
+    partners_told: int
+    emails_cancelled: int
+
+
+def erase_person(person, *, by=None) -> ErasureResult:
+    """Erase ``person``'s words and name (see the module docstring); ``by`` is who asked."""
+    User = get_user_model()
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        check_erasable(person, by)
+        old = [w for w in (person.get_full_name().strip(), person.email) if len(w) >= 3]
+        program_ids = set(
+            JourneyMember.objects.filter(user=person).values_list("journey__program_id", flat=True)
+        ) | set(Enrollment.objects.filter(user=person).values_list("program_id", flat=True))
+        told = end_participation(person, named=False)
+        removed_texts = _erase_words(person)
+        _erase_enrolments(person)
+        _anonymise(person)
+        cancelled = outbox.cancel_pending(recipient=person)
+        _scrub_records(old, placeholder_name())
+        log(
+            instance=person,
+            action=ACTION,
+            user=by,
+            title=_("User %(id)s") % {"id": person.pk},
+            data={"user_id": person.pk},
+        )
+        transaction.on_commit(lambda: _forget(program_ids, removed_texts))
+    return ErasureResult(user_id=person.pk, partners_told=told, emails_cancelled=cancelled)
+
+
+def _erase_words(person) -> list[str]:
+    """Delete or replace what the person wrote in journeys; return the texts removed."""
+    replacement = erased_text()
+    removed = []
+    reflections = Reflection.objects.filter(author__user=person).select_related("journey__program")
+    for reflection in reflections:
+        removed.append(reflection.text)
+        mode = reflection.journey.program.erased_shared_text
+        if not reflection.shared or mode == ErasedSharedText.DELETE:
+            reflection.delete()
+        else:
+            reflection.text = replacement
+            reflection.version += 1
+            reflection.save(update_fields=["text", "version", "updated_at"])
+    meetings = Meeting.objects.filter(logged_by__user=person).select_related("journey__program")
+    for meeting in meetings:
+        removed.append(meeting.notes)
+        replace = meeting.journey.program.erased_shared_text == ErasedSharedText.REPLACE
+        meeting.notes = replacement if replace and meeting.notes else ""
+        meeting.agreed_actions = ""
+        meeting.save(update_fields=["notes", "agreed_actions"])
+    Goal.objects.filter(owner__user=person).update(text=replacement)
+    return [text for text in removed if text]
+
+
+def _erase_enrolments(person) -> None:
+    enrolments = list(Enrollment.objects.filter(user=person))
+    for enrolment in enrolments:
+        enrolment.answers = {}
+        enrolment.goals = ""
+        enrolment.attributes = []
+        enrolment.department = ""
+        enrolment.location = ""
+        enrolment.save(
+            update_fields=[
+                "answers",
+                "goals",
+                "attributes",
+                "department",
+                "location",
+                "updated_at",
+            ]
+        )
+        enrolment.avoid.clear()
+    MentorRequest.objects.filter(mentee__user=person).update(message="")
+
+
+def _anonymise(person) -> None:
+    person.first_name = placeholder_name()
+    person.last_name = ""
+    person.email = f"erased-{person.pk}{ERASED_EMAIL_DOMAIN}"
+    person.set_unusable_password()
+    person.is_active = False
+    person.is_staff = False
+    person._erasing = True  # partners were told without the name: see receivers
+    person.save()
+    person.groups.clear()
+    person.user_permissions.clear()
+    for profile in UserProfile.objects.filter(user=person).exclude(avatar=""):
+        profile.avatar.delete(save=False)
+        profile.avatar = ""
+        profile.save(update_fields=["avatar"])
+    ParticipantPreferences.objects.filter(user=person).update(
+        calendar_token=new_token(), emails=EmailChoice.NONE
+    )
+    # The search index holds enrolments with their person's name.
+    for enrolment in Enrollment.objects.filter(user=person).select_related("user"):
+        index.insert_or_update_object(enrolment)
+
+
+def _patterns(words) -> list[str]:
+    """Each word as stored, and as JSON escapes it (SQLite keeps JSON in ASCII)."""
+    forms = set()
+    for word in words:
+        forms.add(word)
+        forms.add(json.dumps(word)[1:-1])
+    return sorted(forms)
+
+
+def _replace(value, pattern, placeholder):
+    if isinstance(value, str):
+        return pattern.sub(placeholder, value)
+    if isinstance(value, list):
+        return [_replace(item, pattern, placeholder) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace(item, pattern, placeholder) for key, item in value.items()}
+    return value
+
+
+def _scrub_records(words, placeholder) -> None:
+    """Put ``placeholder`` for ``words`` in outbox rows and audit-log entries that hold them."""
+    if not words:
+        return
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    forms = _patterns(words)
+    emails = Q()
+    entries = Q()
+    for form in forms:
+        emails |= Q(subject__icontains=form) | Q(context__icontains=form)
+        entries |= Q(label__icontains=form) | Q(data__icontains=form)
+    for email in OutboxEmail.objects.filter(emails).only("pk", "subject", "context"):
+        email.subject = _replace(email.subject, pattern, placeholder)
+        email.context = _replace(email.context, pattern, placeholder)
+        email.save(update_fields=["subject", "context"])
+    for entry in ModelLogEntry.objects.filter(entries).only("pk", "label", "data"):
+        entry.label = _replace(entry.label, pattern, placeholder)
+        entry.data = _replace(entry.data, pattern, placeholder)
+        entry.save(update_fields=["label", "data"])
+
+
+def _forget(program_ids, texts) -> None:
+    forget_insights(program_ids)
+    # An unavailable cache holds nothing to forget.
+    with contextlib.suppress(Exception):
+        cache.delete_many([cache_key(text) for text in texts])
