@@ -29,7 +29,7 @@ def test_a_signed_in_person_is_sent_to_sign_in_on_their_next_request(journey, me
 
     response = client.get(reverse("journeys:my_mentoring"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_waiting_enrolments_are_withdrawn_and_matched_ones_kept(program, mentee, home, mentor):

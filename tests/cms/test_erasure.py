@@ -134,7 +134,7 @@ def test_a_signed_in_person_is_signed_out_by_their_erasure(journey, mentee, clie
 
     response = client.get(reverse("journeys:my_mentoring"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_partners_pages_show_neither_the_name_nor_the_shared_words(

@@ -185,7 +185,7 @@ def test_the_page_and_the_download_require_signing_in(client, scene):
     url = reverse("journeys:my_data")
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_my_mentoring_links_to_the_page_which_explains_and_offers_a_post_button(
