@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_q",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.usersessions",
     "csp",
     "django.contrib.auth",
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.mfa.StaffSetUpTwoFactorMiddleware",
     "journeys.insights.middleware.SponsorsSeeInsightsOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -183,6 +186,12 @@ ACCOUNT_RATE_LIMITS = {
         f"{LOGIN_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
     ),
 }
+# Two-factor sign-in: an authenticator app (TOTP) with recovery codes. With
+# MFA_REQUIRED_FOR_STAFF on (the production default), everyone who can reach
+# the Wagtail admin must set it up before the admin lets them in.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("WAGTAIL_SITE_NAME", "Trellis")
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 # Signing out ends every session of the person, on every device.
 USERSESSIONS_TRACK_ACTIVITY = False
 WAGTAILADMIN_LOGIN_URL = "account_login"

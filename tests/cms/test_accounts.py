@@ -362,3 +362,38 @@ class TestSignedOutLinks:
         assert answers[:3] == answers[3:]
         assert all(status == 302 for status, _ in answers)
         assert answers[0][1] == f"{reverse('account_login')}?next=/my/journeys/ID/"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_change_password",
+        "mfa_index",
+        "mfa_activate_totp",
+        "usersessions_list",
+        "account_reauthenticate",
+        "account_email",
+    ],
+)
+def test_every_account_page_of_a_signed_in_person_renders_in_the_sites_frame(
+    client, home, user_factory, name
+):
+    client.force_login(user_factory(email="ada@example.com"))
+
+    response = client.get(reverse(name), follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<main id="main"' in html and html.count("<h1") == 1
+    assert "&lt;" not in html
+
+
+@pytest.mark.parametrize(
+    "name", ["account_login", "account_request_login_code", "account_reset_password"]
+)
+def test_every_account_page_of_a_signed_out_person_renders_in_the_sites_frame(client, home, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<main id="main"' in html and html.count("<h1") == 1

@@ -99,6 +99,11 @@ def participant_pages(world, reflection, meeting, asked):
         f"/my/programs/{world.program.pk}/mentors/",
         "/my/mentoring-requests/",
         f"/my/mentoring-requests/{asked.uuid}/",
+        "/my/data/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+        "/accounts/reauthenticate/",
     ]
 
 

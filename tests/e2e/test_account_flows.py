@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from cms import invitations
 from journeys.services import outbox
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, sign_in
 from .world import build_world
 
 NEW_PASSWORD = "a garden of patient questions"
@@ -81,3 +81,39 @@ def test_a_signed_out_person_following_a_journey_link_signs_in_and_arrives(page,
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     expect(page.get_by_role("heading", name="First year together")).to_be_visible()
     assert page.url.endswith(journey_url)
+
+
+def test_an_editor_must_set_up_two_factor_sign_in_and_then_signs_in_with_a_code(
+    page, shots, home, person, settings
+):
+    from tests.cms.test_mfa import totp
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    editor = person("editor@example.com", "Eda", "Stone", groups=["Editors"])
+    sign_in(page, editor, next_url="/admin/")
+
+    # The admin sends them to set up an app, after confirming their password.
+    expect(page.get_by_text("needs two-factor sign-in")).to_be_visible()
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    secret = page.locator("#authenticator_secret").input_value()
+    shots(page, "activate-app")
+    page.get_by_label(re.compile("authenticator code", re.I)).fill(totp(secret))
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    shots(page, "recovery-codes")
+
+    page.goto("/admin/")
+    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
+
+    # Signed out, signing in again asks for a code from the app, even through the admin.
+    page.context.clear_cookies()
+    page.goto("/admin/")
+    page.locator("#id_login").fill(editor.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(page.get_by_role("heading", name=re.compile("Two-Factor", re.I))).to_be_visible()
+    shots(page, "asked-for-code")
+    page.get_by_label(re.compile("code", re.I)).fill(totp(secret))
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.wait_for_url(re.compile(r"/admin/$"))
