@@ -117,3 +117,51 @@ def test_an_editor_must_set_up_two_factor_sign_in_and_then_signs_in_with_a_code(
     page.get_by_label(re.compile("code", re.I)).fill(totp(secret))
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def test_an_admin_erases_a_mentee_and_their_partner_sees_neither_name_nor_words(
+    new_page, shots, home, person
+):
+    from django.utils import timezone
+
+    from journeys.services.progress import save_reflection
+
+    from .conftest import sign_in_to_admin
+
+    admin = person("root@example.com", "Ravi", "Root", is_staff=True, is_superuser=True)
+    mentor = person("mentor@example.com", "Morgan", "Reid")
+    mentee = person("mentee@example.com", "Sam", "Patel")
+    world = build_world(home, people=(mentor, mentee))
+    save_reflection(
+        world.journey,
+        mentee,
+        "m-start",
+        "s-reflect",
+        "I hope to lead my first team by summer.",
+        True,
+        None,
+        timezone.localdate(),
+    )
+    milestone = f"/my/journeys/{world.journey.uuid}/milestones/m-start/"
+    partner = new_page()
+    sign_in(partner, mentor, next_url=milestone)
+    expect(partner.get_by_text("I hope to lead my first team by summer.")).to_be_visible()
+    expect(partner.get_by_text("Sam Patel").first).to_be_visible()
+
+    page = new_page()
+    sign_in_to_admin(page, admin)
+    page.goto("/admin/users/")
+    row = page.locator("tr").filter(has_text="mentee@example.com")
+    row.get_by_role("button", name=re.compile("more options", re.I)).click()
+    row.get_by_role("link", name="Erase").click()
+    expect(page.get_by_role("button", name="Yes, erase their data")).to_be_visible()
+    shots(page, "erase-confirm")
+    page.get_by_role("button", name="Yes, erase their data").click()
+    expect(page.get_by_text("Their data has been erased")).to_be_visible()
+    shots(page, "erased")
+
+    # The partner's next page view shows the result.
+    partner.reload()
+    expect(partner.get_by_text("I hope to lead my first team by summer.")).to_have_count(0)
+    expect(partner.get_by_text("Sam Patel")).to_have_count(0)
+    shots(partner, "partner-after-erasure")
