@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 PROVIDER_KEYS = {"id", "name", "server_url", "client_id", "secret"}
+OPTIONAL_PROVIDER_KEYS = {"verified_email_domains"}
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -58,11 +59,11 @@ def oidc_providers(raw: str) -> list[dict]:
         missing = sorted(PROVIDER_KEYS - entry.keys())
         if missing:
             raise ImproperlyConfigured(f"{where} lacks {', '.join(missing)}.")
-        unknown = sorted(entry.keys() - PROVIDER_KEYS)
+        unknown = sorted(entry.keys() - PROVIDER_KEYS - OPTIONAL_PROVIDER_KEYS)
         if unknown:
             raise ImproperlyConfigured(
-                f"{where} has unknown keys {', '.join(unknown)}; "
-                f"the keys are {', '.join(sorted(PROVIDER_KEYS))}."
+                f"{where} has unknown keys {', '.join(unknown)}; the keys are "
+                f"{', '.join(sorted(PROVIDER_KEYS | OPTIONAL_PROVIDER_KEYS))}."
             )
         for key in sorted(PROVIDER_KEYS):
             if not isinstance(entry[key], str) or not entry[key].strip():
@@ -83,16 +84,35 @@ def oidc_providers(raw: str) -> list[dict]:
                 f"{where}: server_url must be the provider's https:// issuer URL, "
                 f"not {entry['server_url']!r}."
             )
+        app_settings = {"server_url": server_url, "oauth_pkce_enabled": True}
+        if "verified_email_domains" in entry:
+            app_settings["verified_email"] = verified_email_domains(
+                where, entry["verified_email_domains"]
+            )
         apps.append(
             {
                 "provider_id": provider_id,
                 "name": entry["name"].strip(),
                 "client_id": entry["client_id"].strip(),
                 "secret": entry["secret"],
-                "settings": {"server_url": server_url, "oauth_pkce_enabled": True},
+                "settings": app_settings,
             }
         )
     return apps
+
+
+def verified_email_domains(where: str, value) -> list[str]:
+    """Domains whose addresses the provider owns, so needs no ``email_verified`` claim for.
+
+    Microsoft Entra ID sends no ``email_verified``; its tenant's own domains
+    are verified by the tenant, so they are listed here (allauth's
+    ``verified_email`` app setting).
+    """
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ImproperlyConfigured(
+            f"{where}: verified_email_domains must be a list of email domains."
+        )
+    return domains(f"{where}: verified_email_domains", ",".join(value))
 
 
 def origins(apps: list[dict]) -> list[str]:

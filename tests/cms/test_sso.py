@@ -61,6 +61,17 @@ class TestProviderSettings:
             },
         }
 
+    def test_a_provider_may_be_trusted_with_its_own_domains_without_an_email_verified_claim(
+        self,
+    ):
+        entra = {**PROVIDER, "verified_email_domains": ["Acme.test"]}
+
+        (app,) = sso.oidc_providers(providers_json(entra))
+
+        assert app["settings"]["verified_email"] == ["acme.test"]
+        with pytest.raises(ImproperlyConfigured, match="verified_email_domains must be a list"):
+            sso.oidc_providers(providers_json({**PROVIDER, "verified_email_domains": "acme.test"}))
+
     def test_the_policy_lets_forms_lead_to_each_provider_origin_once(self):
         other = {**PROVIDER, "id": "other", "server_url": "https://login.acme.test/other"}
         okta = {**PROVIDER, "id": "okta", "server_url": "https://acme.okta.com"}
@@ -152,16 +163,12 @@ def provider_request(rf: RequestFactory):
     return request
 
 
-def from_provider(request, email: str, *, verified: bool = True, uid: str = "42") -> SocialLogin:
+def from_provider(request, email: str, *, verified=True, uid: str = "42") -> SocialLogin:
     """What allauth makes of the provider's userinfo answer, before looking the person up."""
     provider = get_adapter().get_provider(request, "acme-sso")
-    userinfo = {
-        "sub": uid,
-        "email": email,
-        "email_verified": verified,
-        "given_name": "Jo",
-        "family_name": "Newcomer",
-    }
+    userinfo = {"sub": uid, "email": email, "given_name": "Jo", "family_name": "Newcomer"}
+    if verified is not None:
+        userinfo["email_verified"] = verified
     sociallogin = provider.sociallogin_from_response(request, {"userinfo": userinfo})
     sociallogin.state = {"process": "login", "next": "/my/"}
     return sociallogin
@@ -233,6 +240,17 @@ class TestWhomAProviderMayVouchFor:
         assert existing.check_password(PASSWORD)
         assert EmailAddress.objects.get(user=existing).verified
         assert request.session["_auth_user_id"] == str(existing.pk)
+
+    def test_a_provider_trusted_with_a_domain_vouches_without_the_claim(self, rf, settings):
+        entra = {**PROVIDER, "verified_email_domains": ["acme.test"]}
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "openid_connect": {"APPS": sso.oidc_providers(providers_json(entra))}
+        }
+        request = provider_request(rf)
+
+        sign_in(request, "una@acme.test", verified=None)
+
+        assert get_user_model().objects.filter(email="una@acme.test").exists()
 
     def test_an_existing_account_is_not_linked_by_an_unverified_address(self, rf, user_factory):
         user_factory(email="sam@acme.test", password=PASSWORD)
