@@ -27,4 +27,8 @@ UNVERIFIED = Person(f"una.unverified@{LISTED_DOMAIN}", "Una", "Unverified", veri
 OUTSIDER = Person(f"riley@{UNLISTED_DOMAIN}", "Riley", "Outsider")
 REQUIRED = Person(f"ola@{REQUIRED_DOMAIN}", "Ola", "Secure")
 
-PEOPLE = (NEWCOMER, EXISTING, UNVERIFIED, OUTSIDER, REQUIRED)
+# ``make demo-sso``: the seeded demo mentee, whose account single sign-on links.
+DEMO_DOMAIN = "harbourline-demo.example"
+DEMO = Person(f"mentee@{DEMO_DOMAIN}", "Demo", "Mentee")
+
+PEOPLE = (NEWCOMER, EXISTING, UNVERIFIED, OUTSIDER, REQUIRED, DEMO)
