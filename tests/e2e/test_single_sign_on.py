@@ -13,6 +13,7 @@ import re
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
@@ -20,7 +21,8 @@ from cms import sso
 from tests.oidc_idp import people
 from tests.oidc_idp.launch import running_provider
 
-from .conftest import PASSWORD
+from .conftest import NARROW, PASSWORD, WIDE
+from .test_accessibility import audit
 
 SIGN_IN_BUTTON = f"Sign in with {people.PROVIDER_NAME}"
 
@@ -137,3 +139,12 @@ def test_where_single_sign_on_is_required_a_password_is_refused_and_the_button_w
 
     through_the_provider(page, single_sign_on, people.REQUIRED)
     expect(page.get_by_role("heading", name="My mentoring")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["desktop", "phone"])
+def test_the_sign_in_page_with_its_provider_buttons_passes_axe(new_page, single_sign_on, viewport):
+    page = new_page(viewport)
+
+    problems = audit(page, Axe(), "/accounts/login/?next=/my/", viewport)
+
+    assert not problems, "\n".join(problems)
