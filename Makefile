@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SSO_PORT ?= 8001
 PYTEST_ARGS ?=
 # Test processes run side by side (pytest-xdist); each has a database of its own.
 TEST_WORKERS ?= 2
@@ -28,6 +29,20 @@ demo: install ## Migrate and seed the SQLite demo, sync schedules, serve both si
 	$(PY) manage.py sync_schedules -v 0
 	@echo "Serving Harbourline Logistics on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "and Harbourline Cold Chain on http://localhost:$(PORT)/. Ctrl-C stops."
+	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
+
+demo-sso: install ## The demo with a local OpenID Connect provider on port $(SSO_PORT) for single sign-on
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py sync_schedules -v 0
+	@echo "Single sign-on: \"Sign in with Demo Sign-in\" on http://127.0.0.1:$(PORT)/accounts/login/,"
+	@echo "then mentee@harbourline-demo.example (or jo.newcomer@acme.test) with 'provider password 4321'."
+	$(PY) -m tests.oidc_idp.serve --port $(SSO_PORT) \
+		http://127.0.0.1:$(PORT)/accounts/oidc/demo-sso/login/callback/ \
+		http://localhost:$(PORT)/accounts/oidc/demo-sso/login/callback/ & \
+	trap 'kill $$!' EXIT; \
+	OIDC_PROVIDERS='[{"id": "demo-sso", "name": "Demo Sign-in", "server_url": "http://127.0.0.1:$(SSO_PORT)", "client_id": "trellis-test-client", "secret": "trellis-test-client-secret"}]' \
+	SSO_DOMAINS=harbourline-demo.example,acme.test \
 	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
 
 test: install ## Run the test suite but the browser tests (DATABASE_URL chooses SQLite or PostgreSQL)
@@ -56,4 +71,4 @@ check: install ## Run Django's system checks and make sure migrations are comple
 bench: install ## Run every benchmark in bench/ (JSON lines on stdout)
 	@for script in bench/*.py; do $(PY) $$script || exit 1; done
 
-.PHONY: help install demo test e2e screenshots lint format check bench
+.PHONY: help install demo demo-sso test e2e screenshots lint format check bench

@@ -1,7 +1,10 @@
 """How django-allauth fits Trellis: nobody signs up, invited people get invitations.
 
 Accounts are made for people (by enrolment imports, matching and the admin),
-so sign-up is closed. Asking for a new password for an account that never had
+so sign-up is closed, except through single sign-on for the addresses the
+installation trusts its providers with (``cms.sso`` states the rules; the
+forms below refuse passwords and codes where single sign-on is required).
+Asking for a new password for an account that never had
 one sends the person an invitation instead, and asking for an unknown address
 looks exactly the same to the asker.
 
@@ -20,13 +23,19 @@ import smtplib
 
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.models import UserSession
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
+from django.shortcuts import redirect
 
-from . import invitations
+from . import invitations, sso
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +53,96 @@ class AccountAdapter(DefaultAccountAdapter):
             )
 
 
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on within ``cms.sso``'s rules."""
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        """A new account only for an address the provider verified, on a listed domain."""
+        email = sociallogin.user.email if sociallogin.user else ""
+        verified = {
+            address.email.lower() for address in sociallogin.email_addresses if address.verified
+        }
+        if email and email.lower() in verified and sso.vouches_for(email):
+            return True
+        logger.info(
+            "Refused single sign-on through %s for an address it may not vouch for.",
+            sociallogin.provider.id if sociallogin.provider else "?",
+        )
+        messages.error(request, sso.refused_message())
+        raise ImmediateHttpResponse(redirect("account_login"))
+
+    def can_authenticate_by_email(self, login, email: str) -> bool:
+        """Link an existing account only for a verified address on a listed domain.
+
+        allauth passes verified addresses only; the domain keeps a provider
+        that is trusted for one organisation from speaking for another's people.
+        """
+        return sso.vouches_for(email) and super().can_authenticate_by_email(login, email)
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        """Keep the password of an account found by its address.
+
+        allauth wipes the password of an account it links by an address the
+        site never verified, against someone who signed up with another's
+        address beforehand. Nobody signs themselves up to Trellis: the
+        address was given by the organisation and the provider has verified
+        it, so it is recorded as verified instead.
+        """
+        user = sociallogin.user
+        if sociallogin.account.pk or not user or not user.pk:
+            return
+        email = user.email.lower()
+        if not any(
+            address.verified and address.email.lower() == email
+            for address in sociallogin.email_addresses
+        ):
+            return
+        updated = EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
+        if not updated:
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, **kwargs):
+        logger.warning(
+            "Single sign-on through %s failed: %s %s",
+            getattr(provider, "id", provider),
+            error,
+            exception or "",
+        )
+        super().on_authentication_error(
+            request, provider, error=error, exception=exception, **kwargs
+        )
+
+
+class RefusesSingleSignOnAddresses:
+    """Refuses, by domain alone, addresses that may sign in only through single sign-on.
+
+    The check runs before allauth looks the address up or counts the attempt,
+    so every address on the domain gets the same answer, account or not.
+    """
+
+    def refuse_single_sign_on_addresses(self, value: str) -> str:
+        if sso.requires_sso(value):
+            raise forms.ValidationError(sso.required_message(value), code="sso_required")
+        return value
+
+
+class LoginForm(RefusesSingleSignOnAddresses, allauth_forms.LoginForm):
+    def clean_login(self) -> str:
+        return self.refuse_single_sign_on_addresses(super().clean_login())
+
+
+class RequestLoginCodeForm(RefusesSingleSignOnAddresses, allauth_forms.RequestLoginCodeForm):
+    def clean_email(self) -> str:
+        self.refuse_single_sign_on_addresses(self.cleaned_data.get("email") or "")
+        return super().clean_email()
+
+
+class ResetPasswordForm(RefusesSingleSignOnAddresses, allauth_forms.ResetPasswordForm):
     """allauth's form, inviting the people who never had a password instead."""
+
+    def clean_email(self) -> str:
+        self.refuse_single_sign_on_addresses(self.cleaned_data.get("email") or "")
+        return super().clean_email()
 
     def save(self, request, **kwargs) -> str:
         email = self.cleaned_data["email"]

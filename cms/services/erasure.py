@@ -22,6 +22,8 @@ Rules enforced here, all in one transaction, after the checks:
   counts: the name becomes "Former participant", the address a unique one
   that cannot receive mail (``erased-<id>@erased.invalid``), the password
   unusable, the account inactive and without groups, permissions or picture.
+  Its links to single sign-on accounts (which hold the provider's copy of
+  the name and address) and allauth's records of its addresses are deleted.
   Their calendar feed's address changes, so the old one stops answering.
 * No email goes to them again: their pending outbox rows are cancelled (and
   the outbox refuses inactive accounts besides). Their old name and address
@@ -41,6 +43,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -233,6 +237,8 @@ def _anonymise(person) -> None:
     person.save()
     person.groups.clear()
     person.user_permissions.clear()
+    SocialAccount.objects.filter(user=person).delete()
+    EmailAddress.objects.filter(user=person).delete()
     for profile in UserProfile.objects.filter(user=person).exclude(avatar=""):
         profile.avatar.delete(save=False)
         profile.avatar = ""

@@ -13,6 +13,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from cms import sso
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cms"
 
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "csp",
     "django.contrib.auth",
@@ -164,6 +168,8 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "cms.accounts.ResetPasswordKeyForm",
     "change_password": "cms.accounts.ChangePasswordForm",
     "set_password": "cms.accounts.SetPasswordForm",
+    "login": "cms.accounts.LoginForm",
+    "request_login_code": "cms.accounts.RequestLoginCodeForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -199,6 +205,27 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAILUSERS_PASSWORD_REQUIRED = False
 # How long an invitation link stays usable, in days.
 INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
+
+# Single sign-on (allauth's socialaccount, OpenID Connect; rules in cms.sso).
+# OIDC_PROVIDERS lists the organisation's providers as JSON; each gets a
+# "Sign in with <name>" button. A provider vouches only for the addresses it
+# has verified on SSO_DOMAINS: their owners get an account the first time,
+# or their existing account (same address) is linked. People on
+# SSO_REQUIRED_DOMAINS may sign in no other way.
+OIDC_PROVIDERS = sso.oidc_providers(os.environ.get("OIDC_PROVIDERS", ""))
+SSO_DOMAINS = sso.domains("SSO_DOMAINS", os.environ.get("SSO_DOMAINS", ""))
+SSO_REQUIRED_DOMAINS = sso.domains(
+    "SSO_REQUIRED_DOMAINS", os.environ.get("SSO_REQUIRED_DOMAINS", "")
+)
+sso.check_required_domains(SSO_DOMAINS, SSO_REQUIRED_DOMAINS)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": OIDC_PROVIDERS}}
+SOCIALACCOUNT_ADAPTER = "cms.accounts.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -337,7 +364,8 @@ TRELLIS_MARKDOWN_MAX_CHARS = int(os.environ.get("TRELLIS_MARKDOWN_MAX_CHARS", "2
 # styles come from the site or are inline with the request's nonce
 # (``nonce="{{ request.csp_nonce }}"``); no inline event handlers, style
 # attributes or eval; images from the site, data: URIs and MEDIA_URL's host;
-# forms post only to the site; no plugins, and no site may frame the pages.
+# forms post only to the site (whose single sign-on buttons lead on to the
+# providers); no plugins, and no site may frame the pages.
 # Frames inside them come only from the video hosts the video block embeds.
 # The Wagtail admin, whose own inline scripts and styles this would break, is
 # sent the same policy report-only, with frames of its own (the live preview).
@@ -362,7 +390,9 @@ def content_security_policy(*, frames: list[str], framed_by: str) -> dict:
         "connect-src": [SELF],
         "frame-src": frames or [NONE],
         "frame-ancestors": [framed_by],
-        "form-action": [SELF],
+        # The sign-in buttons post to the site, which redirects to the provider:
+        # Chromium checks that redirect against form-action too.
+        "form-action": [SELF, *sso.origins(OIDC_PROVIDERS)],
         "base-uri": [SELF],
         "object-src": [NONE],
     }

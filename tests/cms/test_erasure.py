@@ -4,6 +4,8 @@ import io
 
 import icalendar
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -124,6 +126,21 @@ def test_the_account_is_anonymised_and_can_no_longer_sign_in(words, mentee, clie
     assert mentee.email == f"erased-{mentee.pk}@erased.invalid"
     assert not mentee.is_active and not mentee.has_usable_password()
     assert not client.login(username="ezra.quill@example.com", password="correct horse battery")
+
+
+def test_single_sign_on_links_and_addresses_go_with_the_name(words, mentee):
+    SocialAccount.objects.create(
+        user=mentee,
+        provider="acme-sso",
+        uid="42",
+        extra_data={"userinfo": {"email": mentee.email, "name": "Ezra Quill"}},
+    )
+    EmailAddress.objects.create(user=mentee, email=mentee.email, verified=True, primary=True)
+
+    erase_person(mentee)
+
+    assert not SocialAccount.objects.filter(user=mentee).exists()
+    assert not EmailAddress.objects.filter(user=mentee).exists()
 
 
 def test_a_signed_in_person_is_signed_out_by_their_erasure(journey, mentee, client):
