@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from . import invitations
+from . import invitations, sso
 from .forms import NewPasswordForm
 from .invitations import LinkState
 
@@ -26,6 +26,17 @@ def invitation(request, token):
             request,
             "cms/account/invitation_unusable.html",
             {"state": state.value, "form": ResetPasswordForm()},
+        )
+    if sso.requires_sso(found.user.email):
+        # Their organisation signs them in; a password would go round that rule.
+        return render(
+            request,
+            "cms/account/invitation.html",
+            {
+                "invitation": found,
+                "email": found.user.email,
+                "sso_message": sso.required_message(found.user.email),
+            },
         )
     form = NewPasswordForm(found.user, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -397,3 +397,25 @@ def test_every_account_page_of_a_signed_out_person_renders_in_the_sites_frame(cl
     assert response.status_code == 200
     html = response.content.decode()
     assert '<main id="main"' in html and html.count("<h1") == 1
+
+
+def test_an_invitation_on_a_single_sign_on_domain_points_there_and_sets_no_password(
+    client, home, settings
+):
+    settings.SSO_DOMAINS = ["sso.example.com"]
+    settings.SSO_REQUIRED_DOMAINS = ["sso.example.com"]
+    person = get_user_model().objects.create_user(email="noor@sso.example.com")
+    (invitation,) = invitations.invite([person])
+    link = invitations.link_path(invitation.pk)
+
+    page = client.get(link)
+    posted = client.post(
+        link, {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"}
+    )
+
+    assert "single sign-on" in page.content.decode()
+    assert 'name="new_password1"' not in page.content.decode()
+    assert posted.status_code == 200
+    person.refresh_from_db()
+    assert not person.has_usable_password()
+    assert "_auth_user_id" not in client.session
