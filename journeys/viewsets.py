@@ -172,7 +172,7 @@ class JourneyFilterSet(WagtailFilterSet):
 
 
 class JourneyIndexView(ExportIndexView):
-    template_name = "journeys/admin/journey_index.html"
+    template_name = "cms/admin/index_with_bulk_actions.html"
     export_filename = "journeys"
     list_export = [
         "admin_row.members",
@@ -194,6 +194,12 @@ class JourneyIndexView(ExportIndexView):
         "admin_row.follows_latest_label": gettext_lazy("Follows the latest revision"),
         "admin_row.never_signed_in": gettext_lazy("Never signed in"),
     }
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "select_all_text": _("Select all journeys in listing"),
+        }
 
     @cached_property
     def today(self):

@@ -90,7 +90,7 @@ class SignedInColumn(Column):
 
 
 class EnrollmentIndexView(ExportIndexView):
-    template_name = "matching/admin/enrollment_index.html"
+    template_name = "cms/admin/index_with_bulk_actions.html"
     export_filename = "enrolments"
     list_export = [
         "user.get_full_name",
@@ -114,6 +114,12 @@ class EnrollmentIndexView(ExportIndexView):
         "capacity": gettext_lazy("Capacity"),
         "user.last_login": gettext_lazy("Last signed in"),
     }
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "select_all_text": _("Select all enrolments in listing"),
+        }
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("user", "program")
