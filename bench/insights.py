@@ -220,6 +220,7 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
                             step_id=step_spec.id,
                             member_id=member_id,
                             completed_at=at(day),
+                            completed_on=day,
                         )
                     )
                     if kind == "pulse":

@@ -236,6 +236,7 @@ def build(journeys: int, today: datetime.date, seed: int) -> None:
                             step_id=step_spec.id,
                             member_id=member_id,
                             completed_at=now,
+                            completed_on=today,
                         )
 
     StepCompletion.objects.bulk_create(completions(), batch_size=10000)

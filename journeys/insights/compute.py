@@ -36,7 +36,6 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db.models import Avg, Count, Max, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page
@@ -399,9 +398,7 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
     stream = (
         StepCompletion.objects.filter(journey__program=program)
         .order_by("journey_id")
-        .values_list(
-            "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
-        )
+        .values_list("journey_id", "milestone_id", "step_id", "member_id", "completed_on")
         .iterator(chunk_size=STREAM_CHUNK)
     )
     groups = groupby(stream, key=itemgetter(0))

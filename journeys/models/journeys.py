@@ -148,6 +148,10 @@ class StepCompletion(models.Model):
     step_id = models.CharField(max_length=64)
     member = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
     completed_at = models.DateTimeField()
+    # The day the step counts as done on, in the site's time zone: the day the
+    # service was told when it recorded the completion. It never changes once
+    # written; the engine reads it as it is, so no page converts timestamps.
+    completed_on = models.DateField()
 
     class Meta:
         constraints = [

@@ -111,7 +111,7 @@ def _record_completion(journey, member, milestone_id, step_id, today: date):
                 milestone_id=milestone_id,
                 step_id=step_id,
                 member=member,
-                defaults={"completed_at": moment_on(today)},
+                defaults={"completed_at": moment_on(today), "completed_on": today},
             )
     except IntegrityError:  # a concurrent request recorded it first
         pass

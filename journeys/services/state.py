@@ -13,10 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.models.functions import TruncDate
-from django.utils import timezone
-
 from .. import engine
 from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCompletion
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
@@ -178,23 +174,10 @@ def _completions_and_tracks(ids, snapshots):
     templates in ``snapshots`` has such a milestone, they are not read.
     """
     completions = defaultdict(list)
-    rows = StepCompletion.objects.filter(journey_id__any_of=ids)
-    if connection.vendor == "postgresql":
-        # The day in the site's time zone, worked out by the database.
-        for row in rows.values_list(
-            "journey_id", "milestone_id", "step_id", "member_id", TruncDate("completed_at")
-        ):
-            completions[row[0]].append(row[1:])
-    else:
-        # On SQLite, TruncDate is a Python function the database calls per row, and
-        # costs several times as much as working out the day here.
-        zone = timezone.get_current_timezone()
-        for journey_id, milestone_id, step_id, member_id, completed_at in rows.values_list(
-            "journey_id", "milestone_id", "step_id", "member_id", "completed_at"
-        ):
-            completions[journey_id].append(
-                (milestone_id, step_id, member_id, completed_at.astimezone(zone).date())
-            )
+    for journey_id, *completion in StepCompletion.objects.filter(
+        journey_id__any_of=ids
+    ).values_list("journey_id", "milestone_id", "step_id", "member_id", "completed_on"):
+        completions[journey_id].append(tuple(completion))
     tracks = defaultdict(list)
     if any(snapshot.prepared.has_tracks for snapshot in snapshots):
         for journey_id, topic_id in Journey.tracks.through.objects.filter(

@@ -56,6 +56,7 @@ def bulk_journeys(program, template, count, today, prefix="bulk"):
             step_id=item.id,
             member=member,
             completed_at=now - datetime.timedelta(days=n % 20),
+            completed_on=timezone.localdate(now - datetime.timedelta(days=n % 20)),
         )
         for n, member in enumerate(members)
         for item in first.steps

@@ -54,6 +54,22 @@ def test_completing_every_step_finishes_the_milestone(journey, pair, today):
     assert state.milestone(first.id).state == engine.MilestoneState.DONE
 
 
+def test_a_completion_counts_for_the_day_the_service_was_told(program, journey_page, pair, today):
+    """The engine reads the stored day; a back-dated record keeps the day it names."""
+    mentor, mentee = pair
+    earlier = today - datetime.timedelta(days=3)
+    journey = start_journey(
+        program, [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)], started_on=earlier
+    )
+    first = journey_state(journey, today).snapshot.milestones[0]
+    complete_step(journey, mentee, first.id, first.steps[0].id, today)
+    complete_step(journey, mentor, first.id, first.steps[0].id, earlier)
+    days = dict(StepCompletion.objects.values_list("member__user", "completed_on"))
+    assert days == {mentee.pk: today, mentor.pk: earlier}
+    state = journey_state(journey, today)
+    assert sorted(c[3] for c in state.completions) == [earlier, today]
+
+
 def test_a_locked_milestone_cannot_be_completed(journey, pair, today):
     second = journey_state(journey, today).snapshot.milestones[1]
     with pytest.raises(StepNotAvailable):
