@@ -20,6 +20,7 @@ Rules the views keep (the services keep the rest):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -402,23 +403,34 @@ class StepRow:
         return self.content.id
 
 
-def _material_ids(milestone) -> set[int]:
-    ids = set()
+def _material_pages(milestone) -> list[Page]:
+    """The pages the milestone's read and meet steps name, as the revision has them."""
+    pages = []
     for step in milestone.steps:
         page = step.value.get("page") if step.kind == "read" else None
         if step.kind == "meet":
             page = step.value.get("discussion_guide")
         if page is not None:
-            ids.add(page.pk)
-    return ids
+            pages.append(page)
+    return pages
 
 
 def _materials(milestone):
-    """The live, specific pages the milestone's read and meet steps show."""
-    ids = _material_ids(milestone)
-    if not ids:
-        return {}
-    return {page.pk: page for page in Page.objects.live().filter(pk__in=ids).specific()}
+    """The live, specific pages the milestone's read and meet steps show.
+
+    A page never changes its type, so the revision's page says which model to
+    read: one query per kind of page, without first asking for content types.
+    """
+    ids_by_model = defaultdict(set)
+    for page in _material_pages(milestone):
+        model = page.specific_class
+        if model is not None:
+            ids_by_model[model].add(page.pk)
+    return {
+        page.pk: page
+        for model, ids in ids_by_model.items()
+        for page in model.objects.live().filter(pk__in=ids)
+    }
 
 
 def _step_form(step, reflection, share_label, today, overrides):

@@ -139,3 +139,60 @@ class TestErrorPages:
         assert "Something went wrong on our side" in html
         assert '<meta name="viewport"' in html
         assert "<title>" in html
+
+
+class TestNavigation:
+    """The header lists the home page's live children that anyone may see."""
+
+    @staticmethod
+    def sections(client):
+        # The search page: not itself a page of the tree, so nothing restricts it.
+        html = client.get(reverse("search")).content.decode()
+        nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+        return re.findall(r'<li>\s*<a href="([^"]+)"', nav)
+
+    def test_sections_are_the_live_public_children_of_the_home_page(
+        self, client, home, library, stories
+    ):
+        assert self.sections(client)[:2] == [library.url, stories.url]
+
+        library.unpublish()
+        assert library.url not in self.sections(client)
+
+    def test_a_restriction_on_a_section_or_above_it_hides_it_and_below_does_not(
+        self, client, home, library, stories
+    ):
+        from wagtail.models import PageViewRestriction
+
+        material = MaterialPageFactory(parent=library)
+        below = PageViewRestriction.objects.create(
+            page=material, restriction_type=PageViewRestriction.LOGIN
+        )
+        assert self.sections(client)[:2] == [library.url, stories.url]
+
+        below.delete()
+        PageViewRestriction.objects.create(
+            page=stories, restriction_type=PageViewRestriction.PASSWORD, password="x"
+        )
+        assert stories.url not in self.sections(client)
+        assert library.url in self.sections(client)
+
+        PageViewRestriction.objects.create(page=home, restriction_type=PageViewRestriction.LOGIN)
+        assert library.url not in self.sections(client)
+
+    def test_the_navigation_reads_the_pages_and_restrictions_in_one_query(
+        self, client, home, library, stories
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.get(reverse("search"))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("search"))
+        restriction_reads = [
+            q["sql"]
+            for q in captured.captured_queries
+            if "wagtailcore_pageviewrestriction" in q["sql"]
+        ]
+        assert len(restriction_reads) == 1
+        assert "EXISTS" in restriction_reads[0]
