@@ -1,5 +1,7 @@
 """The site's main navigation."""
 
+from functools import lru_cache
+
 from django import template
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
@@ -20,12 +22,24 @@ def public_sections(site):
     if site is None:
         return []
     root = site.root_page
+    return list(_sections_query(root.path, root.depth).all())
+
+
+@lru_cache(maxsize=64)
+def _sections_query(path: str, depth: int):
+    """The unevaluated query for the sections under the page at ``path``.
+
+    Only the query is kept, never its rows: ``.all()`` clones it and every
+    request reads the pages afresh. A page's path and depth say where it is in
+    the tree; should the root move, its new path makes a new query.
+    """
     restricted = PageViewRestriction.objects.filter(
         page__path=Substr(OuterRef("path"), 1, Length("page__path"))
     )
-    return list(
-        Page.objects.child_of(root)
+    return (
+        Page.objects.filter(depth=depth + 1, path__startswith=path)
         .live()
         .filter(~Exists(restricted))
+        .order_by("path")
         .only("id", "title", "path", "depth", "url_path", "locale_id", "content_type_id")
     )
