@@ -19,6 +19,8 @@ Each part runs from 1 (all well) down to 0:
   out, and the other weights count for more, until someone has given a rating.
 
 Bands: 70 and above is on track, 40 to 69 needs attention, below 40 at risk.
+A journey with an overdue milestone is never on track, whatever its score: it
+needs attention at best.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ FORMULA = _(
     "counts 20: full marks while someone did something in the last 14 days, none at 42. "
     "The average pulse rating counts 15 (1 is none, 5 is full marks), and is left out "
     "until someone rates. 70 and above is on track, 40 to 69 needs attention, below 40 "
-    "at risk."
+    "at risk. A journey with an overdue milestone is never on track: it needs attention "
+    "at best."
 )
 
 
@@ -75,9 +78,10 @@ def falling(days: float, full_until: float, zero_at: float) -> float:
     return (zero_at - days) / (zero_at - full_until)
 
 
-def band_of(score: int) -> str:
+def band_of(score: int, overdue: bool = False) -> str:
+    """The band of ``score``; an overdue milestone keeps a journey off "on track"."""
     if score >= ON_TRACK_FROM:
-        return ON_TRACK
+        return NEEDS_ATTENTION if overdue else ON_TRACK
     if score >= NEEDS_ATTENTION_FROM:
         return NEEDS_ATTENTION
     return AT_RISK
@@ -100,4 +104,6 @@ def health(signals: HealthInput) -> Health:
     weight = sum(WEIGHTS[name] for name, _part in parts)
     total = sum(WEIGHTS[name] * part for name, part in parts)
     score = round(100 * total / weight)
-    return Health(score=score, band=band_of(score), parts=tuple(parts))
+    return Health(
+        score=score, band=band_of(score, overdue=signals.overdue_days > 0), parts=tuple(parts)
+    )

@@ -50,6 +50,15 @@ def test_without_ratings_the_pulse_is_left_out_and_the_rest_count_for_more():
     assert score().score == 100
 
 
+def test_an_overdue_milestone_keeps_a_journey_off_on_track_whatever_its_score():
+    one_day_late = score(overdue=1, pulse=5)
+    assert one_day_late.score >= 70
+    assert one_day_late.band == NEEDS_ATTENTION
+    assert score(overdue=0, pulse=5).band == ON_TRACK
+    # Lower bands are not raised or lowered by it.
+    assert score(overdue=28, meeting=60, activity=42, pulse=5).band == AT_RISK
+
+
 def test_bands_follow_the_documented_thresholds():
     assert band_of(70) == ON_TRACK
     assert band_of(69) == NEEDS_ATTENTION
