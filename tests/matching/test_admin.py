@@ -626,6 +626,16 @@ def test_the_run_matching_page_lists_programs_with_policy_and_people_waiting(
     assert "Run matching for Growing leaders" in text
 
 
+def test_the_run_matching_page_counts_one_person_in_the_singular(admin_client, program, cast):
+    policy_for(program)
+    cast["ada"].delete()
+    cast["grace"].delete()
+
+    text = text_of(admin_client.get(reverse(START)))
+
+    assert "Knowledge transfer 1 mentee, 1 mentor, 0 either None yet" in text
+
+
 def test_running_matching_shows_the_proposals_with_their_explanations(
     admin_client, program, cast, django_capture_on_commit_callbacks
 ):
