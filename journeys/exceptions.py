@@ -30,3 +30,11 @@ class StaleReflection(JourneyError):
     def __init__(self, message, current):
         super().__init__(message)
         self.current = current
+
+
+class MessageLocked(JourneyError):
+    """A message can no longer be changed: it is someone else's, deleted, or too old."""
+
+
+class ReportRefused(JourneyError):
+    """A message cannot be reported: reporting is off, or it is the member's own or deleted."""

@@ -17,6 +17,8 @@ from content.text import PlainTextField
 from .models import (
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    REPORT_REASON_MAX_LENGTH,
     GoalStatus,
     ParticipantPreferences,
 )
@@ -122,6 +124,46 @@ class PulseForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("1 means not at all valuable, 5 means very valuable."),
         error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+
+
+class MessageForm(forms.Form):
+    """A message in the conversation; ``origin`` says which page it was sent from."""
+
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        validators=[validate_markdown],
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Everyone in this journey can read it. Markdown works: **bold**, *italic*, lists "
+            "and links. You can change or delete it for 15 minutes."
+        ),
+        error_messages={
+            "required": _("Write your message first."),
+            "max_length": _(
+                "A message can be at most %(limit_value)d characters long; this is "
+                "%(show_value)d. Shorten it, or send it in two messages."
+            ),
+        },
+    )
+    origin = forms.ChoiceField(
+        choices=[("conversation", "conversation"), ("journey", "journey")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+class ReportForm(forms.Form):
+    reason = PlainTextField(
+        multiline=True,
+        label=_("What worries you about this message? (optional)"),
+        required=False,
+        max_length=REPORT_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "A few words help your programme's admins understand; you may leave it empty."
+        ),
     )
 
 

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import notification_views, views
+from . import conversation_views, notification_views, views
 
 app_name = "journeys"
 
 journey = "my/journeys/<uuid:journey_uuid>/"
 milestone = journey + "milestones/<str:milestone_id>/"
 step = milestone + "steps/<str:step_id>/"
+conversation = journey + "conversation/"
+message = conversation + "<uuid:message_uuid>/"
 
 urlpatterns = [
     path("my/", views.my_mentoring, name="my_mentoring"),
@@ -29,6 +31,15 @@ urlpatterns = [
         views.reflection_detail,
         name="reflection",
     ),
+    path(conversation, conversation_views.conversation_page, name="conversation"),
+    path(
+        conversation + "messages/",
+        conversation_views.conversation_messages,
+        name="conversation_messages",
+    ),
+    path(message + "edit/", conversation_views.edit_message, name="edit_message"),
+    path(message + "delete/", conversation_views.delete_message, name="delete_message"),
+    path(message + "report/", conversation_views.report_message, name="report_message"),
     path(milestone, views.milestone_detail, name="milestone"),
     path(step + "done/", views.complete_step, name="complete_step"),
     path(step + "undo/", views.undo_step, name="undo_step"),

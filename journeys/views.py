@@ -41,12 +41,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page, Site
 
 from . import engine
+from .conversation_rows import journey_panel
 from .exceptions import JourneyError, StaleReflection
 from .forms import (
     EmailPreferenceForm,
     GoalForm,
     GoalStatusForm,
     MeetingForm,
+    MessageForm,
     PulseForm,
     ReflectionForm,
 )
@@ -60,7 +62,7 @@ from .models import (
     ParticipantPreferences,
     PulseResponse,
 )
-from .services import export, progress
+from .services import conversation, export, progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 from .templatetags.journeys_tags import state_label
@@ -92,6 +94,7 @@ PAGE_JOURNEY_FIELDS = (
     "program__title",
     "program__path",
     "program__remind_days_before_due",
+    "program__allow_message_reports",
     "template__title",
 )
 
@@ -369,6 +372,12 @@ def _journey_context(request, journey, today, overrides=None):
         "goal_form": overrides.get("goal") or GoalForm(auto_id="goal-%s"),
         "meeting_form": overrides.get("meeting")
         or MeetingForm(initial={"held_on": today}, auto_id="meeting-%s"),
+        "conversation": journey_panel(
+            journey,
+            member,
+            overrides.get("message")
+            or MessageForm(initial={"origin": "journey"}, auto_id="message-%s"),
+        ),
         "today": today,
     }
 
@@ -615,6 +624,8 @@ def my_mentoring(request):
     )
     # One URL reversed, then each journey's id put in its place.
     journey_url = reverse("journeys:journey", args=[UUID_ID])
+    conversation_url = reverse("journeys:conversation", args=[UUID_ID])
+    unread = conversation.unread_counts(request.user, [j.pk for j in journeys])
     cards = []
     for loaded in journey_states(journeys, today):
         member = loaded.member_for(request.user)
@@ -626,6 +637,8 @@ def my_mentoring(request):
             {
                 "journey": loaded.journey,
                 "url": journey_url.replace(UUID_ID, str(loaded.journey.uuid)),
+                "conversation_url": conversation_url.replace(UUID_ID, str(loaded.journey.uuid)),
+                "unread": unread.get(loaded.journey.pk, 0),
                 "member": member,
                 "others": others,
                 "next_label": str(state_label(next_step.state)) if next_step else "",

@@ -1,8 +1,10 @@
 """The journeys admin: the journey list, each journey's progress, starting and upgrading.
 
 Program staff watch progress here, never what participants wrote: reflections
-appear only as counts, meetings only as dates and lengths, goals only as
-counts. No view below reads the text of a reflection, a meeting or a goal.
+and messages appear only as counts, meetings only as dates and lengths, goals
+only as counts. No view below reads the text of a reflection, a meeting, a goal
+or a message; the one exception is the list of reported messages, which shows
+a message only once a member reported it, in a programme that allows it.
 
 The list computes progress for one page of results at a time with
 ``journey_states``, one batch of queries whatever the page holds; the export
@@ -12,6 +14,7 @@ does the same in chunks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import django_filters
 from django import forms
@@ -25,14 +28,14 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.generic import FormView
+from django.views.generic import FormView, View
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.views.bulk_action import BulkAction
-from wagtail.admin.views.generic import InspectView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -56,6 +59,8 @@ from .models import (
     JourneyStatus,
     Meeting,
     MemberRole,
+    Message,
+    MessageReport,
     OutboxEmail,
     ProgramPage,
     Reflection,
@@ -354,6 +359,14 @@ class JourneyInspectView(InspectView):
                 "reflections_summary": reflections_summary(
                     reflections["total"], reflections["shared"]
                 ),
+                "messages_summary": messages_summary(
+                    **Message.objects.filter(journey=journey).aggregate(
+                        total=Count("pk"),
+                        last_7_days=Count(
+                            "pk", filter=Q(created_at__gte=timezone.now() - timedelta(days=7))
+                        ),
+                    )
+                ),
                 "plan": plan_upgrade(journey),
                 "upgrade_url": upgrade_url([journey], next_url=self.request.path)
                 if can(self.request.user, "change")
@@ -367,6 +380,15 @@ def reflections_summary(total: int, shared: int) -> str:
     """'2 reflections, 1 shared': how much members reflect, never what they wrote."""
     written = ngettext("%(count)d reflection", "%(count)d reflections", total) % {"count": total}
     return _("%(written)s, %(shared)d shared") % {"written": written, "shared": shared}
+
+
+def messages_summary(total: int, last_7_days: int) -> str:
+    """'12 messages, 3 in the last 7 days': how much members talk, never what they said."""
+    written = ngettext("%(count)d message", "%(count)d messages", total) % {"count": total}
+    return _("%(written)s, %(recent)d in the last 7 days") % {
+        "written": written,
+        "recent": last_7_days,
+    }
 
 
 def upgrade_url(journeys, next_url=None) -> str:
@@ -607,3 +629,204 @@ class OutboxViewSet(ModelViewSet):
         "send_after",
         "sent_at",
     ]
+
+
+# Reported messages -------------------------------------------------------------------------
+
+
+class MessageReportPermissionPolicy(ModelPermissionPolicy):
+    """Reports are read and marked reviewed; nobody adds, edits or deletes one by hand.
+
+    "review" is the model's change permission (the "Program admins" group has it).
+    """
+
+    def user_has_permission(self, user, action):
+        if action == "review":
+            return super().user_has_permission(user, "change")
+        return action == "view" and super().user_has_permission(user, "view")
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+def may_review(user) -> bool:
+    return policy_registry.get_by_type(MessageReport).user_has_permission(user, "review")
+
+
+class MessageReportFilterSet(WagtailFilterSet):
+    program = django_filters.ModelChoiceFilter(
+        queryset=ProgramPage.objects.order_by("title"),
+        field_name="message__journey__program",
+        label=gettext_lazy("Program"),
+    )
+    reviewed = django_filters.BooleanFilter(
+        field_name="reviewed_at",
+        lookup_expr="isnull",
+        exclude=True,
+        label=gettext_lazy("Reviewed"),
+    )
+
+    class Meta:
+        model = MessageReport
+        fields = ["program", "reviewed"]
+
+
+REPORT_EXCERPT = 80
+
+
+class MessageReportRow:
+    """What the listing shows of a report: its words cut short, the people by name."""
+
+    def __init__(self, report):
+        text = " ".join(report.text.split()) or _("(empty)")
+        self.excerpt = text if len(text) <= REPORT_EXCERPT else text[: REPORT_EXCERPT - 1] + "…"
+        self.author = str(report.message.author.user)
+        self.reporter = str(report.reporter.user)
+        self.program = report.message.journey.program.title
+        self.reviewed = (
+            _("Reviewed on %(date)s") % {"date": report.reviewed_at.strftime("%d %b %Y")}
+            if report.reviewed_at
+            else _("Waiting for review")
+        )
+
+
+class MessageReportIndexView(IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("message__author__user", "message__journey__program", "reporter__user")
+        )
+
+    def search_queryset(self, queryset):
+        """Reports whose author or reporter matches every word searched for, by name or email."""
+        if not self.is_searching:
+            return queryset
+        for word in self.search_query.split():
+            match = Q()
+            for person in ("message__author__user", "reporter__user"):
+                match |= (
+                    Q(**{f"{person}__email__icontains": word})
+                    | Q(**{f"{person}__first_name__icontains": word})
+                    | Q(**{f"{person}__last_name__icontains": word})
+                )
+            queryset = queryset.filter(match)
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        for report in object_list:
+            report.row = MessageReportRow(report)
+        return paginator, page, object_list, is_paginated
+
+    @cached_property
+    def columns(self):
+        return [
+            self._get_title_column_class(TitleColumn)(
+                "excerpt",
+                label=_("Reported message"),
+                accessor="row.excerpt",
+                get_url=self.get_inspect_url,
+            ),
+            Column("author", label=_("Written by"), accessor="row.author"),
+            Column("reporter", label=_("Reported by"), accessor="row.reporter"),
+            Column("program", label=_("Program"), accessor="row.program"),
+            Column("created_at", label=_("Reported at"), sort_key="created_at"),
+            Column("reviewed", label=_("Review"), accessor="row.reviewed", sort_key="reviewed_at"),
+        ]
+
+
+class MessageReportInspectView(InspectView):
+    """One reported message, its author and reporter, and the button to mark it reviewed."""
+
+    template_name = "journeys/admin/message_report_inspect.html"
+    review_url_name = None
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            MessageReport.objects.select_related(
+                "message__author__user",
+                "message__journey__program",
+                "message__journey__template",
+                "reporter__user",
+                "reviewed_by",
+            ),
+            pk=unquote(str(self.pk)),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = self.object
+        message = report.message
+        context.update(
+            {
+                "report": report,
+                "message": message,
+                "changed_since": bool(
+                    message.deleted_at
+                    or (message.edited_at and message.edited_at > report.created_at)
+                ),
+                "review_url": reverse(self.review_url_name, args=[report.pk])
+                if may_review(self.request.user) and not report.is_reviewed
+                else "",
+            }
+        )
+        return context
+
+
+class MarkReportReviewedView(PermissionCheckedMixin, View):
+    """Mark a report as reviewed (a POST), recording who did and when in the audit log."""
+
+    model = MessageReport
+    permission_required = "review"
+    inspect_url_name = None
+
+    def post(self, request, pk):
+        report = get_object_or_404(MessageReport, pk=pk)
+        if not report.is_reviewed:
+            report.reviewed_at = timezone.now()
+            report.reviewed_by = request.user
+            report.save(update_fields=["reviewed_at", "reviewed_by"])
+            log(instance=report, action=REVIEW_ACTION, user=request.user)
+        messages.success(request, _("The report is marked as reviewed."))
+        return redirect(self.inspect_url_name, report.pk)
+
+
+REVIEW_ACTION = "trellis.review_message_report"
+
+
+class MessageReportViewSet(ModelViewSet):
+    """Messages members reported, for the programmes' admins: nothing else of a conversation."""
+
+    model = MessageReport
+    name = "message_reports"
+    url_prefix = "reported-messages"
+    icon = "warning"
+    menu_label = gettext_lazy("Reported messages")
+    menu_order = 260
+    add_to_admin_menu = True
+    index_view_class = MessageReportIndexView
+    inspect_view_class = MessageReportInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    filterset_class = MessageReportFilterSet
+    search_fields = ["reporter__user__email"]
+    ordering = ["-created_at", "-pk"]
+    list_per_page = 25
+    # Nobody may add or edit (the permission policy refuses it); the form is never shown.
+    form_fields = ["reviewed_at"]
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(
+            review_url_name=self.get_url_name("review"), **kwargs
+        )
+
+    @cached_property
+    def review_view(self):
+        return MarkReportReviewedView.as_view(inspect_url_name=self.get_url_name("inspect"))
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("review/<int:pk>/", self.review_view, name="review"),
+        ]

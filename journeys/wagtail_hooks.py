@@ -1,14 +1,19 @@
-"""Admin registration for journeys: the journey list, the upgrade bulk action, and insights."""
+"""Admin registration for journeys: the journey list, the upgrade bulk action, insights,
+the outbox and reported messages."""
 
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
-from .models import OutboxEmail
+from .models import MessageReport, OutboxEmail
 from .viewsets import (
+    REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
     JourneyViewSet,
+    MessageReportPermissionPolicy,
+    MessageReportViewSet,
     OutboxPermissionPolicy,
     OutboxViewSet,
     UpgradeJourneysBulkAction,
@@ -30,6 +35,23 @@ register_permission_policy(OutboxEmail, OutboxPermissionPolicy(OutboxEmail))
 @hooks.register("register_admin_viewset")
 def register_outbox_viewset():
     return OutboxViewSet()
+
+
+register_permission_policy(MessageReport, MessageReportPermissionPolicy(MessageReport))
+
+
+@hooks.register("register_admin_viewset")
+def register_message_report_viewset():
+    return MessageReportViewSet()
+
+
+@hooks.register("register_log_actions")
+def register_review_action(actions):
+    actions.register_action(
+        REVIEW_ACTION,
+        gettext_lazy("Review a reported message"),
+        gettext_lazy("Marked the reported message as reviewed"),
+    )
 
 
 @hooks.register("register_admin_viewset")

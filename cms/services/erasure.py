@@ -14,7 +14,11 @@ Rules enforced here, all in one transaction, after the checks:
   their text replaced by "Removed at the request of its author."; the notes
   of meetings they logged are emptied, or replaced likewise (the meeting, a
   date and a length, stays: insights count it). Goals they own keep their
-  status for the same reason, their text always replaced.
+  status for the same reason, their text always replaced. Their messages in
+  conversations are shared words too: deleted outright (with any report of
+  them), or their text replaced, and the words a report kept of them
+  replaced likewise. What they wrote when reporting a message is emptied;
+  the report stays for the programme's admins.
 * Their enrolments keep role and status (counts) but lose their answers,
   goals, opt-in attributes, department, location and avoid list; messages
   they wrote with mentor requests are emptied.
@@ -66,6 +70,8 @@ from journeys.models import (
     Goal,
     JourneyMember,
     Meeting,
+    Message,
+    MessageReport,
     OutboxEmail,
     ParticipantPreferences,
     Reflection,
@@ -124,6 +130,7 @@ class ErasureSummary:
     private_reflections: int
     shared_reflections: int
     meetings: int
+    messages: int
     goals: int
     enrolments: int
     journeys: int
@@ -136,6 +143,7 @@ def erasure_summary(person) -> ErasureSummary:
         private_reflections=own.filter(shared=False).count(),
         shared_reflections=own.filter(shared=True).count(),
         meetings=Meeting.objects.filter(logged_by__user=person).count(),
+        messages=Message.objects.filter(author__user=person, deleted_at__isnull=True).count(),
         goals=Goal.objects.filter(owner__user=person).count(),
         enrolments=Enrollment.objects.filter(user=person).count(),
         journeys=JourneyMember.objects.filter(user=person).values("journey").distinct().count(),
@@ -201,7 +209,28 @@ def _erase_words(person) -> list[str]:
         meeting.agreed_actions = ""
         meeting.save(update_fields=["notes", "agreed_actions"])
     Goal.objects.filter(owner__user=person).update(text=replacement)
+    removed.extend(_erase_messages(person, replacement))
     return [text for text in removed if text]
+
+
+def _erase_messages(person, replacement) -> list[str]:
+    """Delete or replace the person's messages (and a report's copy of them); empty
+    what they wrote when reporting. Returns the texts removed."""
+    removed = []
+    messages = Message.objects.filter(author__user=person).select_related("journey__program")
+    for message in messages:
+        removed.append(message.text)
+        reports = MessageReport.objects.filter(message=message)
+        removed.extend(reports.values_list("text", flat=True))
+        if message.journey.program.erased_shared_text == ErasedSharedText.DELETE:
+            message.delete()  # its reports go with it
+            continue
+        if not message.is_deleted:
+            message.text = replacement
+            message.save(update_fields=["text"])
+        reports.update(text=replacement)
+    MessageReport.objects.filter(reporter__user=person).update(reason="")
+    return removed
 
 
 def _erase_enrolments(person) -> None:

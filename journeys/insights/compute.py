@@ -8,7 +8,8 @@ state into running totals. It therefore costs the same number of queries for 3
 journeys or 20,000, and holds one journey's completions at a time.
 
 What it never reads: the text of reflections (the table is not touched at all),
-meeting notes or agreed actions, goal text, enrolment answers. Names are read
+meeting notes or agreed actions, goal text, messages' text (only how many
+were posted, when, in which journey), enrolment answers. Names are read
 (for program admins' lists); views decide who sees them.
 
 Measures, as the dashboard and ``docs/insights.md`` state them:
@@ -23,6 +24,10 @@ Measures, as the dashboard and ``docs/insights.md`` state them:
   pulse rating given on the milestones showing it, and, over journeys that
   reached such a milestone, the share in which the milestone is done when
   the page was opened and when it was not.
+* Conversations: for each of the last weeks, the messages posted (deleted
+  ones too: they were written), the journeys in which someone wrote, and
+  the messages per journey under way (started by the week's end); for each
+  active journey, its messages in the seven days before ``today``.
 * Weekly numbers: the seven days before ``today``.
 """
 
@@ -52,6 +57,7 @@ from ..models import (
     JourneyStatus,
     Measure,
     Meeting,
+    Message,
     PulseResponse,
     StepCompletion,
 )
@@ -123,6 +129,7 @@ class HealthRow:
     days_since_activity: int
     average_pulse: float | None
     members: tuple[tuple[str, str], ...]  # (name, role)
+    messages_last_7_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,19 @@ class WeekNumbers:
     steps_completed: int
     milestones_done: int
     meetings: int
+    messages: int = 0
+
+
+@dataclass(frozen=True)
+class ConversationWeek:
+    start: date
+    messages: int
+    journeys_writing: int
+    journeys_under_way: int
+
+    @property
+    def per_journey(self) -> float | None:
+        return self.messages / self.journeys_under_way if self.journeys_under_way else None
 
 
 @dataclass
@@ -227,6 +247,7 @@ class ProgramInsights:
     attributes: tuple[AttributeRow, ...] | None
     goals: dict[str, int]
     week: WeekNumbers
+    conversation: tuple[ConversationWeek, ...] = ()
     seconds: float = 0.0
 
     @property
@@ -358,6 +379,21 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         .annotate(n=Count("pk"))
         .values_list("held_on", "n")
     )
+    # Messages by journey and day: counts only, never a word of them.
+    messages_by_journey_day = list(
+        Message.objects.filter(
+            journey__program=program,
+            created_at__date__gte=min(engagement_from, window_start),
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("journey_id", "day")
+        .annotate(n=Count("pk"))
+        .values_list("journey_id", "day", "n")
+    )
+    recent_messages = Counter()
+    for journey_id, day, n in messages_by_journey_day:
+        if window_start <= day <= window_end:
+            recent_messages[journey_id] += n
     pulses = PulseResponse.objects.filter(journey__program=program)
     journey_pulse = dict(
         pulses.values("journey_id").annotate(avg=Avg("score")).values_list("journey_id", "avg")
@@ -434,6 +470,7 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
             last_meeting.get(journey.pk),
             journey_pulse.get(journey.pk),
             opened.get(journey.pk, ()),
+            recent_messages[journey.pk],
         )
 
     enrolment_summary = _enrolment_summary(enrolment, today) if enrolment is not None else None
@@ -491,10 +528,36 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
             meetings=sum(
                 n for day, n in meetings_by_day.items() if window_start <= day <= window_end
             ),
+            messages=sum(recent_messages.values()),
         ),
+        conversation=_conversation_weeks(journeys, messages_by_journey_day, engagement_from),
     )
     insights.seconds = (timezone.now() - started).total_seconds()
     return Computed(insights=insights, health_rows=health_rows)
+
+
+def _conversation_weeks(journeys, messages_by_journey_day, first_week):
+    """Messages posted, journeys that wrote and journeys under way, for each week."""
+    messages = Counter()
+    writing = defaultdict(set)
+    for journey_id, day, n in messages_by_journey_day:
+        if day >= first_week:
+            week = week_start(day)
+            messages[week] += n
+            writing[week].add(journey_id)
+    weeks = []
+    for number in range(ENGAGEMENT_WEEKS):
+        week = first_week + timedelta(weeks=number)
+        end = week + timedelta(days=6)
+        weeks.append(
+            ConversationWeek(
+                start=week,
+                messages=messages[week],
+                journeys_writing=len(writing[week]),
+                journeys_under_way=sum(1 for j in journeys if j.started_on <= end),
+            )
+        )
+    return tuple(weeks)
 
 
 def _pages(page_ids) -> dict[int, tuple[str, str, frozenset[int]]]:
@@ -560,7 +623,9 @@ class _Tally:
             if start <= day <= end:
                 self.completions_in_window += 1
 
-    def journey(self, journey, template, state, members, names, last_meeting, pulse, opened):
+    def journey(
+        self, journey, template, state, members, names, last_meeting, pulse, opened, messages=0
+    ):
         today = self.today
         self.status[journey.status] += 1
         complete = state.is_complete or journey.status == JourneyStatus.COMPLETED
@@ -640,6 +705,7 @@ class _Tally:
                     days_since_activity=state.days_since_activity,
                     average_pulse=round(float(pulse), 1) if pulse is not None else None,
                     members=tuple((names.get(m.pk, ""), m.role) for m in members),
+                    messages_last_7_days=messages,
                 )
             )
         for member in members:

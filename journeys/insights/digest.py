@@ -87,6 +87,7 @@ def digest_context(program, insights, at_risk_rows, for_admin: bool) -> dict:
                 (_("Steps completed"), week.steps_completed),
                 (_("Milestones completed"), week.milestones_done),
                 (_("Meetings held"), week.meetings),
+                (_("Messages in conversations"), week.messages),
             )
             if value is not None
         ],

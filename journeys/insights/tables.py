@@ -232,6 +232,7 @@ def health_table(rows: tuple[HealthRow, ...], key="health", caption=None) -> Tab
             Column(_("Days since last meeting")),
             Column(_("Days since anyone did something")),
             Column(_("Average pulse"), one_decimal),
+            Column(_("Messages in the last 7 days")),
         ),
         rows=[
             (
@@ -244,6 +245,7 @@ def health_table(rows: tuple[HealthRow, ...], key="health", caption=None) -> Tab
                 r.days_since_meeting,
                 r.days_since_activity,
                 r.average_pulse,
+                r.messages_last_7_days,
             )
             for r in rows
         ],
@@ -260,6 +262,24 @@ def engagement_table(insights: ProgramInsights) -> Table:
             Column(_("Meetings held")),
         ),
         rows=list(insights.engagement),
+    )
+
+
+def conversation_table(insights: ProgramInsights) -> Table:
+    return Table(
+        key="conversation",
+        caption=_("Messages in conversations, by week"),
+        columns=(
+            Column(_("Week starting"), day, numeric=False),
+            Column(_("Messages")),
+            Column(_("Journeys in which someone wrote")),
+            Column(_("Journeys started by then")),
+            Column(_("Messages per journey"), one_decimal),
+        ),
+        rows=[
+            (w.start, w.messages, w.journeys_writing, w.journeys_under_way, w.per_journey)
+            for w in insights.conversation
+        ],
     )
 
 
@@ -406,6 +426,7 @@ def all_tables(insights: ProgramInsights, journeys: tuple[HealthRow, ...] | None
         *funnel_tables(insights),
         health_counts_table(insights),
         engagement_table(insights),
+        conversation_table(insights),
         content_table(insights),
         objectives_table(insights),
         attributes_table(insights),

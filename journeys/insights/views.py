@@ -214,6 +214,24 @@ def dashboard_charts(insights) -> dict:
         [_week(week) for week, _s, _m in weeks],
         [(_("Steps completed"), steps), (_("Meetings held"), meetings)],
     )
+    conversation = insights.conversation
+    per_journey = [round(w.per_journey or 0, 1) for w in conversation]
+    found["conversation"] = charts.line_chart(
+        "chart-conversation",
+        _("Messages per journey, by week"),
+        _(
+            "Over the last %(weeks)d weeks: %(messages)d messages in conversations, at most "
+            "%(most)s per journey in a week. Only the number of messages is counted, never "
+            "what they say. The last week is the current one, so far."
+        )
+        % {
+            "weeks": len(conversation),
+            "messages": sum(w.messages for w in conversation),
+            "most": max(per_journey, default=0),
+        },
+        [_week(w.start) for w in conversation],
+        [(_("Messages per journey"), per_journey)],
+    )
     active = insights.active_total
     found["health"] = charts.column_chart(
         "chart-health",

@@ -1,3 +1,10 @@
+from .conversation import (
+    MESSAGE_MAX_LENGTH,
+    REPORT_REASON_MAX_LENGTH,
+    ConversationState,
+    Message,
+    MessageReport,
+)
 from .insights import ContentView, InsightsDigest
 from .journeys import (
     AGREED_ACTIONS_MAX_LENGTH,
@@ -35,7 +42,10 @@ __all__ = [
     "AGREED_ACTIONS_MAX_LENGTH",
     "ERASED_TEXT",
     "GOAL_MAX_LENGTH",
+    "MESSAGE_MAX_LENGTH",
+    "REPORT_REASON_MAX_LENGTH",
     "ContentView",
+    "ConversationState",
     "Delivery",
     "EmailChoice",
     "EmailStatus",
@@ -51,6 +61,8 @@ __all__ = [
     "Measure",
     "Meeting",
     "MemberRole",
+    "Message",
+    "MessageReport",
     "Notification",
     "NotificationKind",
     "ObjectiveBlock",

@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Milestone due soon")
     OVERDUE = "overdue", _("Milestone overdue")
     INACTIVE = "inactive", _("Pair inactive")
+    MESSAGE = "message", _("New message")
 
 
 class Delivery(models.TextChoices):

@@ -185,11 +185,23 @@ class ProgramPage(BasePage):
         choices=ErasedSharedText.choices,
         default=ErasedSharedText.REPLACE,
         help_text=_(
-            "When someone's data is erased, what becomes of the reflections they shared "
-            "and the meeting notes they wrote. Deleting removes shared reflections "
-            "outright; replacing leaves “Removed at the request of its author.” in their "
-            "place, so their partners can see something was there. Private reflections "
-            "and enrolment answers are always deleted."
+            "When someone's data is erased, what becomes of the reflections they shared, "
+            "the meeting notes they wrote and their messages in conversations. Deleting "
+            "removes shared reflections and messages outright; replacing leaves “Removed "
+            "at the request of its author.” in their place, so their partners can see "
+            "something was there. Private reflections and enrolment answers are always "
+            "deleted."
+        ),
+    )
+
+    allow_message_reports = models.BooleanField(
+        _("Let members report a message"),
+        default=False,
+        help_text=_(
+            "Let members report a message in their conversation for safeguarding. Staff "
+            "never read conversations; a reported message, and only that message, is then "
+            "shown with its author to the programme's admins under “Reported messages”, and "
+            "the member who reported it is told so."
         ),
     )
 
@@ -216,6 +228,7 @@ class ProgramPage(BasePage):
             [FieldPanel("remind_days_before_due"), FieldPanel("nudge_after_inactive_days")],
             heading=_("Nudges"),
         ),
+        MultiFieldPanel([FieldPanel("allow_message_reports")], heading=_("Conversations")),
         MultiFieldPanel([FieldPanel("erased_shared_text")], heading=_("Erasure")),
         InlinePanel(
             "questions",

@@ -6,17 +6,22 @@ summary of the same that needs nothing from elsewhere to open. Rules it keeps:
 
 * The person's own records, from every site and every journey they are or
   were in: profile, settings, journeys, step completions, reflections,
-  meetings, goals, pulse ratings, notifications, emails and which materials
-  they opened. Other apps add theirs (matching: enrolments and mentor
-  requests) through the ``personal_data`` Wagtail hook, as functions of
-  ``user`` returning ``Section`` objects; journeys never imports them.
+  meetings, goals, pulse ratings, messages, the reports of messages they
+  made, notifications, emails and which materials they opened. Other apps
+  add theirs (matching: enrolments and mentor requests) through the
+  ``personal_data`` Wagtail hook, as functions of ``user`` returning
+  ``Section`` objects; journeys never imports them.
 * Nobody else's words. Another member's private reflections are not
   mentioned at all. A reflection a partner shared appears only as the fact
   that it exists and is shared (journey, step, when), never its text; a
   meeting someone else logged gives its date, length and who logged it, and
   whether notes were written, never the notes or actions; goals and pulse
-  ratings are the person's own only. The people in a journey with them are
-  named, as on the journey page.
+  ratings are the person's own only. A message someone else wrote in their
+  conversation appears, like a shared reflection, only as the fact that it
+  exists (journey, who, when), and only while the person is still in that
+  journey. Reports others made of the person's messages are left out: they
+  are the reporters', kept for safeguarding. The people in a journey with
+  them are named, as on the journey page.
 * Nothing secret. No password hash, no calendar link (only whether one
   exists; it is a key), no email bodies or their context (only subject,
   state and dates).
@@ -51,6 +56,8 @@ from ..models import (
     InsightsDigest,
     JourneyMember,
     Meeting,
+    Message,
+    MessageReport,
     Notification,
     OutboxEmail,
     ParticipantPreferences,
@@ -335,6 +342,80 @@ def _meetings(journeys: _Journeys) -> Section:
     )
 
 
+def _messages(journeys: _Journeys) -> list[Section]:
+    own = []
+    others = []
+    # Others' messages only in the journeys the person is still in: as with shared
+    # reflections, what was said after they left is not theirs to know.
+    for message in (
+        Message.objects.filter(
+            Q(author_id__in=journeys.member_ids) | Q(journey_id__in=journeys.current_journey_ids)
+        )
+        .select_related("author__user")
+        .order_by("created_at", "pk")
+    ):
+        place = journeys.journey(message.journey_id)
+        if message.author_id in journeys.member_ids:
+            own.append(
+                {
+                    **place,
+                    "text": message.text,
+                    "sent_at": message.created_at,
+                    "edited_at": message.edited_at,
+                    "deleted_at": message.deleted_at,
+                }
+            )
+        else:
+            others.append(
+                {
+                    **place,
+                    "written_by": _person(message.author.user),
+                    "sent_at": message.created_at,
+                    "deleted": message.deleted_at is not None,
+                }
+            )
+    reports = [
+        {
+            **journeys.journey(report.message.journey_id),
+            "message_written_by": _person(report.message.author.user),
+            "message_sent_at": report.message.created_at,
+            "your_reason": report.reason,
+            "reported_at": report.created_at,
+            "reviewed_at": report.reviewed_at,
+        }
+        for report in MessageReport.objects.filter(reporter_id__in=journeys.member_ids)
+        .select_related("message__author__user")
+        .order_by("created_at", "pk")
+    ]
+    return [
+        Section(
+            "messages",
+            _("Your messages"),
+            _("What you wrote in your journeys' conversations, as you typed it."),
+            own,
+            notes=[_("A message you deleted is listed with when, and without its words.")],
+        ),
+        Section(
+            "messages_to_you",
+            _("Messages others wrote"),
+            _("Messages others wrote in the conversations of your journeys: that they exist."),
+            others,
+            notes=[
+                _(
+                    "Their words belong to the people who wrote them, so they are not "
+                    "included; read them in the conversation."
+                )
+            ],
+        ),
+        Section(
+            "message_reports",
+            _("Messages you reported"),
+            _("The messages you reported to your programme's admins, and what you wrote."),
+            reports,
+        ),
+    ]
+
+
 def _goals(journeys: _Journeys) -> Section:
     rows = [
         {
@@ -459,6 +540,7 @@ def collect(user) -> list[Section]:
         _completions(journeys),
         *_reflections(journeys),
         _meetings(journeys),
+        *_messages(journeys),
         _goals(journeys),
         _pulses(journeys),
         _notifications(journeys),

@@ -20,6 +20,9 @@ Rules enforced here:
   who wants emails gets one email per journey gathering that run's
   notifications; digest rows wait for ``send_participant_digests``; rows for
   people who want no email are recorded as suppressed.
+* New messages in a conversation are logged here too, by
+  ``services.conversation`` when a message is posted; the weekly digest
+  gathers them with the tick's notifications.
 * Delivery is the outbox's (``services.outbox``): nothing here talks to the
   mail server.
 """
@@ -32,7 +35,8 @@ from datetime import date, timedelta
 
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +46,7 @@ from ..models import (
     EmailChoice,
     Journey,
     JourneyStatus,
+    Message,
     Notification,
     NotificationKind,
     ParticipantPreferences,
@@ -61,6 +66,7 @@ STATE_KINDS = {
     engine.MilestoneState.OVERDUE: NotificationKind.OVERDUE.value,
 }
 INACTIVE = NotificationKind.INACTIVE.value
+MESSAGE = NotificationKind.MESSAGE.value
 DELIVERY_FOR_CHOICE = {
     EmailChoice.IMMEDIATE: Delivery.EMAIL,
     EmailChoice.WEEKLY: Delivery.DIGEST,
@@ -314,12 +320,43 @@ def advance_journeys(today: date | None = None, batch_size: int | None = None) -
     return TickResult(journeys, batches, recorded, emailed)
 
 
+def _unread_for_digest() -> dict[int, int]:
+    """For each message notification waiting for a digest, the messages still unread: one query.
+
+    Counted when the digest is written, so messages read in the meantime are
+    not announced; a conversation read to the end gives no line at all.
+    """
+    unread = (
+        Message.objects.filter(
+            journey_id=OuterRef("journey_id"),
+            deleted_at__isnull=True,
+            pk__gt=Coalesce(OuterRef("member__conversation_state__last_read_id"), Value(0)),
+        )
+        .exclude(author_id=OuterRef("member_id"))
+        .order_by()
+        .values("journey_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return dict(
+        Notification.objects.filter(
+            delivery=Delivery.DIGEST, kind=MESSAGE, member__left_on__isnull=True
+        )
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+        .values_list("pk", "unread")
+    )
+
+
 def send_participant_digests(today: date | None = None) -> int:
     """Write each weekly-digest participant one email with what waited for them.
 
     Returns how many digests were written to the outbox. Each person's digest
     is written in a transaction that also ties its notifications to it, so a
-    notification is in one digest at most, even with two runs at once.
+    notification is in one digest at most, even with two runs at once. New
+    messages appear as one line per conversation with the number still
+    unread; someone whose waiting notifications all turn out to say nothing
+    (every message read since) gets no email, and their rows are marked
+    digested all the same.
     """
     today = today or timezone.localdate()
     rows = list(
@@ -338,6 +375,7 @@ def send_participant_digests(today: date | None = None) -> int:
     )
     if not rows:
         return 0
+    unread = _unread_for_digest() if any(row[1] == MESSAGE for row in rows) else {}
     snapshots = snapshots_for_revision_ids({row[-1] for row in rows})
     by_user = defaultdict(lambda: defaultdict(list))
     for row in rows:
@@ -347,33 +385,44 @@ def send_participant_digests(today: date | None = None) -> int:
         sections = []
         for journey_rows in journeys.values():
             snapshot = snapshots.get(journey_rows[0][-1])
-            keys = [(0, 0, row[1], row[2], "") for row in journey_rows]
-            sections.append(
-                {
-                    "journey_uuid": str(journey_rows[0][5]),
-                    "journey_title": snapshot.page.title if snapshot else "",
-                    "items": _items(snapshot, keys),
-                }
+            keys = [(0, 0, row[1], row[2], "") for row in journey_rows if row[1] != MESSAGE]
+            items = _items(snapshot, keys)
+            messages = max(
+                (unread.get(row[0], 0) for row in journey_rows if row[1] == MESSAGE), default=0
             )
+            if messages:
+                items.append({"kind": MESSAGE, "count": messages, "title": "", "milestone_id": ""})
+            if items:
+                sections.append(
+                    {
+                        "journey_uuid": str(journey_rows[0][5]),
+                        "journey_title": snapshot.page.title if snapshot else "",
+                        "items": items,
+                    }
+                )
         ids = [row[0] for rows_ in journeys.values() for row in rows_]
         first = next(iter(journeys.values()))[0]
         with transaction.atomic():
-            (email,) = outbox.queue_emails(
-                [
-                    outbox.new_email(
-                        user_id,
-                        WEEKLY_DIGEST,
-                        _("Your mentoring week"),
-                        {"sections": sections},
-                        program_id=first[6],
-                    )
-                ]
-            )
+            email = None
+            if sections:
+                (email,) = outbox.queue_emails(
+                    [
+                        outbox.new_email(
+                            user_id,
+                            WEEKLY_DIGEST,
+                            _("Your mentoring week"),
+                            {"sections": sections},
+                            program_id=first[6],
+                        )
+                    ]
+                )
             taken = Notification.objects.filter(pk__in=ids, delivery=Delivery.DIGEST).update(
                 delivery=Delivery.DIGESTED, email=email
             )
             if taken != len(ids):  # another run wrote a digest for some of them
                 transaction.set_rollback(True)
+                continue
+            if email is None:
                 continue
             ParticipantPreferences.objects.filter(user_id=user_id).update(digest_sent_on=today)
         written += 1

@@ -12,7 +12,11 @@ deletes what is older than ``TRELLIS_RETENTION_DAYS`` days. Rules it keeps:
   a row older than the cut-off goes only once it can never be planned again:
   its journey is completed or closed, or its member has left the journey.
   Rows still waiting for a current member's weekly digest are kept. The rows
-  of a journey still under way are kept until it ends.
+  of a journey still under way are kept until it ends, except those of new
+  messages: their key is the moment they were written, which never comes
+  again, and the hour they guard is long past.
+* Messages themselves are kept, like reflections: they are what members
+  wrote, and go only when their author deletes them or is erased.
 * Content views (``ContentView``, which material a person first opened when)
   go once first opened before the cut-off. Insights then count openings within
   the retention period; their kept figures notice the deletion
@@ -41,6 +45,7 @@ from ..models import (
     EmailStatus,
     JourneyStatus,
     Notification,
+    NotificationKind,
     OutboxEmail,
 )
 
@@ -75,7 +80,11 @@ def forgettable_notifications(before: datetime):
     """Notification rows older than ``before`` that the tick can never plan again."""
     return (
         Notification.objects.filter(created_at__lt=before)
-        .filter(Q(journey__status__in=ENDED_JOURNEYS) | Q(member__left_on__isnull=False))
+        .filter(
+            Q(journey__status__in=ENDED_JOURNEYS)
+            | Q(member__left_on__isnull=False)
+            | Q(kind=NotificationKind.MESSAGE)
+        )
         .exclude(Q(delivery=Delivery.DIGEST) & Q(member__left_on__isnull=True))
     )
 

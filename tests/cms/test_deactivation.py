@@ -122,3 +122,22 @@ def test_an_admin_unticking_active_deactivates(journey, mentee, mentor, client, 
     mentee.refresh_from_db()
     assert not mentee.is_active
     assert list(partner_emails().values_list("recipient_id", flat=True)) == [mentor.pk]
+
+
+def test_their_messages_stay_for_the_partner_and_no_email_reaches_them(
+    journey, mentee, mentor, client
+):
+    from journeys.services import conversation
+
+    conversation.post_message(journey, mentee, "Thank you for everything")
+    deactivate(mentee)
+    conversation.post_message(journey, mentor, "Take care")
+
+    client.force_login(mentor)
+    page = client.get(reverse("journeys:conversation", args=[journey.uuid]))
+    assert "Thank you for everything" in page.content.decode()
+    deliver_due()
+    assert all(message.to != [mentee.email] for message in mail.outbox)
+    assert not OutboxEmail.objects.filter(
+        template=conversation.NEW_MESSAGE_EMAIL, recipient=mentee
+    ).exists()

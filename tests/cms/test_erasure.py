@@ -454,3 +454,68 @@ def test_the_programme_setting_is_in_its_admin_panels(program, client, superuser
 
     assert 'name="erased_shared_text"' in html
     assert "Removed at the request of its author." in html
+
+
+# Messages in conversations ---------------------------------------------------------------
+
+MESSAGE = "MESSAGE-3e8 Ezra says the new manager shouts"
+
+
+@pytest.fixture
+def talked(journey, mentee, mentor, program):
+    from journeys.services import conversation
+
+    program.allow_message_reports = True
+    program.save_revision().publish()
+    theirs = conversation.post_message(journey, mentee, MESSAGE)
+    reply = conversation.post_message(journey, mentor, "Mira answers kindly")
+    conversation.report_message(journey, mentor, theirs.uuid, "Worried for Ezra")
+    conversation.report_message(journey, mentee, reply.uuid, "Ezra-REASON-9d1 felt judged")
+    return theirs
+
+
+def test_their_messages_are_replaced_by_default_and_the_reported_copy_too(talked, mentee):
+    from journeys.models import Message, MessageReport
+
+    assert erasure.erasure_summary(mentee).messages == 1
+    erase_person(mentee)
+
+    talked.refresh_from_db()
+    assert talked.text == REMOVED
+    reports = {r.message.author.user_id: r for r in MessageReport.objects.all()}
+    assert reports[mentee.pk].text == REMOVED
+    # What they wrote when reporting goes; the report stays for the admins.
+    assert [r.reason for r in MessageReport.objects.filter(reporter__user=mentee)] == [""]
+    assert Message.objects.get(text="Mira answers kindly")
+    everything = repr(list(Message.objects.values())) + repr(list(MessageReport.objects.values()))
+    assert "MESSAGE-3e8" not in everything and "REASON-9d1" not in everything
+
+
+def test_their_messages_and_the_reports_of_them_are_deleted_when_the_programme_says_so(
+    talked, mentee, program
+):
+    from journeys.models import Message, MessageReport
+
+    program.erased_shared_text = ErasedSharedText.DELETE
+    program.save_revision().publish()
+    erase_person(mentee)
+
+    assert list(Message.objects.values_list("text", flat=True)) == ["Mira answers kindly"]
+    assert list(MessageReport.objects.values_list("reason", flat=True)) == [""]
+
+
+def test_the_partner_reads_the_conversation_without_the_erased_words_or_name(
+    talked, mentee, mentor, client
+):
+    erase_person(mentee)
+    client.force_login(mentor)
+    html = page_text(client.get(journey_url(talked.journey, "conversation")))
+    assert "MESSAGE-3e8" not in html and "Ezra" not in html
+    assert "Former participant" in html
+    assert REMOVED in html
+
+
+def test_the_confirmation_page_counts_their_messages(talked, mentee, client, superuser):
+    client.force_login(superuser)
+    html = page_text(client.get(erase_url(mentee)))
+    assert "Their 1 message in conversations is deleted or replaced" in html

@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cms import invitations
+from journeys.services.conversation import post_message
 from journeys.services.progress import log_meeting, save_reflection
 from matching.factories import EnrollmentFactory, policy_for
 from matching.services.selfmatch import request_mentor
@@ -63,6 +64,11 @@ def participant_world(home, person):
         for n, name in enumerate(("Olu", "Priya", "Kit"))
     ]
     asked = request_mentor(seeker, helpers[0], "Could we talk about feedback?", today)
+    # A conversation, in a programme that lets members report a message.
+    world.program.allow_message_reports = True
+    world.program.save_revision().publish()
+    world.mentors_message = post_message(world.journey, mentor, "How did the **meeting** go?")
+    world.mentees_message = post_message(world.journey, mentee, "Better than I feared.")
     return world, reflection, meeting, asked
 
 
@@ -93,6 +99,9 @@ def participant_pages(world, reflection, meeting, asked):
         journey + "milestones/m-back/",
         journey + f"reflections/{reflection.uuid}/",
         journey + f"meetings/{meeting.uuid}/",
+        journey + "conversation/",
+        journey + f"conversation/{world.mentees_message.uuid}/edit/",
+        journey + f"conversation/{world.mentors_message.uuid}/report/",
         "/my/settings/",
         "/my/calendar/",
         f"/my/programs/{world.program.pk}/enrol/",

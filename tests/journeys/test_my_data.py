@@ -17,6 +17,8 @@ from journeys.models import (
     Delivery,
     EmailStatus,
     MemberRole,
+    Message,
+    MessageReport,
     Notification,
     NotificationKind,
     OutboxEmail,
@@ -45,6 +47,9 @@ KINDS = {
     "notifications",
     "emails",
     "materials_opened",
+    "messages",
+    "messages_to_you",
+    "message_reports",
     "enrolments",
     "mentor_requests",
 }
@@ -57,6 +62,8 @@ MENTOR_WORDS = (
     "MENTOR-GOAL",
     "MENTOR-ENROLMENT-HOPES",
     "MENTOR-EMAIL-SUBJECT",
+    "MENTOR-MESSAGE",
+    "MENTOR-REPORT-REASON",
 )
 
 
@@ -105,6 +112,17 @@ def walk(journey, mentee, mentor, today, mark=""):
         journey, mentor, today, 30, "MENTOR-MEETING-NOTES", "MENTOR-AGREED-ACTIONS", today
     )
     member = journey.memberships.get(user=mentee)
+    partner = journey.memberships.get(user=mentor)
+    # Written as rows: the conversation's emails would change the other sections.
+    mine = Message.objects.create(journey=journey, author=member, text=f"{mark}MENTEE-MESSAGE")
+    theirs = Message.objects.create(journey=journey, author=partner, text="MENTOR-MESSAGE")
+    Message.objects.create(journey=journey, author=member, text="", deleted_at=timezone.now())
+    MessageReport.objects.create(
+        message=theirs, reporter=member, reason=f"{mark}MENTEE-REPORT-REASON", text=theirs.text
+    )
+    MessageReport.objects.create(
+        message=mine, reporter=partner, reason="MENTOR-REPORT-REASON", text=mine.text
+    )
     Notification.objects.create(
         journey=journey,
         member=member,
@@ -269,6 +287,18 @@ def test_the_export_holds_each_kind_of_the_persons_records(scene, pair):
     assert enrolment["answers"] == [{"question": "What do you bring?", "answer": "MENTEE-ANSWER"}]
     (request,) = data["mentor_requests"]
     assert request["your_message"] == "MENTEE-REQUEST-MESSAGE"
+    assert [(m["text"], m["deleted_at"] is None) for m in data["messages"]] == [
+        ("MENTEE-MESSAGE", True),
+        ("", False),
+    ]
+    (theirs,) = data["messages_to_you"]
+    assert (theirs["written_by"], theirs["deleted"]) == ("mentor@example.com", False)
+    assert "text" not in theirs
+    (report,) = data["message_reports"]
+    assert (report["your_reason"], report["message_written_by"]) == (
+        "MENTEE-REPORT-REASON",
+        "mentor@example.com",
+    )
 
 
 def test_the_files_are_pretty_utf8_json_with_iso_dates(scene, pair):
