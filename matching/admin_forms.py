@@ -30,7 +30,7 @@ from .forms import (
     clean_time_zone,
     find_people,
     parse_emails,
-    time_zone_names,
+    time_zone_choices,
 )
 from .models import (
     Enrollment,
@@ -377,10 +377,7 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
-        self.fields["time_zone"].choices = [
-            ("", _("Not given")),
-            *((name, name.replace("_", " ")) for name in time_zone_names()),
-        ]
+        self.fields["time_zone"].choices = time_zone_choices(_("Not given"))
         self.initial["languages"] = ", ".join(self.instance.languages or [])
         self.initial["reports_to"] = (
             self.instance.reports_to.email if self.instance.reports_to_id else ""
