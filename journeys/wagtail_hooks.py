@@ -1,4 +1,5 @@
-"""Admin registration for journeys: the journey list, the upgrade bulk action, and insights."""
+"""Admin registration for journeys: the journey list, the upgrade bulk action, insights,
+and keeping people's profile photos out of the image choosers."""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
@@ -6,6 +7,7 @@ from wagtail.permissions import register_permission_policy
 from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import OutboxEmail
+from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
     InviteJourneyMembersBulkAction,
     JourneyViewSet,
@@ -51,3 +53,9 @@ def add_insights_panel(request, panels):
     panel = insights_panel(request)
     if panel is not None:
         panels.append(panel)
+
+
+@hooks.register("construct_image_chooser_queryset")
+def leave_out_profile_photos(images, request):
+    """People's photos are for their profiles: an editor never picks one for a page."""
+    return images.exclude(collection__name=PHOTOS_COLLECTION)
