@@ -42,6 +42,7 @@ from .models import (
     RoleWanted,
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
+from .services.profiles import fill_from_enrollments
 
 MAX_WEIGHT = 10
 SENIORITY_GAP_LIMIT = 9  # levels run from 1 to 10
@@ -422,6 +423,14 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
                 )
             )
         return status
+
+    def save(self, commit=True):
+        enrollment = super().save(commit=commit)
+        if commit:
+            # A correction to what the enrolment says shows on the profile too, unless the
+            # person changed that part of their profile themselves.
+            fill_from_enrollments([enrollment])
+        return enrollment
 
     def clean(self):
         cleaned = super().clean()

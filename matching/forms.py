@@ -61,6 +61,7 @@ from .models import (
     QuestionKind,
     RoleWanted,
 )
+from .services.profiles import fill_from_enrollments
 
 SENIORITY_MIN = 1
 SENIORITY_MAX = 10
@@ -608,10 +609,13 @@ class EnrollmentForm(forms.ModelForm):
         label = question.label
         if question.required:
             label = _("%(label)s (required)") % {"label": label}
+        shared = _("Your match will read your answer.") if question.shared_with_match else ""
         common = {
             "label": label,
             "required": question.required,
-            "help_text": " ".join(str(part) for part in (question.help_text, hint) if part),
+            "help_text": " ".join(
+                str(part) for part in (question.help_text, hint, shared) if part
+            ),
             "error_messages": {"required": _("This question needs an answer.")},
         }
         kind = question.kind
@@ -757,3 +761,5 @@ class EnrollmentForm(forms.ModelForm):
     def _save_m2m(self):
         super()._save_m2m()
         self.instance.avoid.set(self.cleaned_data["avoid"])
+        # What the enrolment says about the person shows on their profile too.
+        fill_from_enrollments([self.instance])
