@@ -2,8 +2,9 @@
 
 What an enrolment says (department, location, time zone, languages, topics offered and
 sought) is copied as ``matching.services.profiles.fill_from_enrollments`` copies it from
-now on: a person's latest enrolment that is not withdrawn counts, empty values are
-skipped, and so is a value that does not fit the profile's field. People whose account
+now on, as if it had since each enrolment was last saved: a person's enrolments that are
+not withdrawn, oldest first, each later one's values over the earlier ones'; empty values
+are skipped, and so is a value that does not fit the profile's field. People whose account
 is inactive (who left, or were erased) are left without one.
 """
 
@@ -15,16 +16,18 @@ LIMITS = {"department": 120, "location": 120, "time_zone": 64}
 def fill(apps, schema_editor):
     Enrollment = apps.get_model("matching", "Enrollment")
     Profile = apps.get_model("journeys", "Profile")
-    latest = {}
+    profiles = {}
     for enrollment in (
         Enrollment.objects.exclude(status="withdrawn")
         .filter(user__is_active=True)
         .order_by("updated_at", "pk")
         .iterator()
     ):
-        latest[enrollment.user_id] = enrollment
-    for user_id, enrollment in latest.items():
-        profile, _created = Profile.objects.get_or_create(user_id=user_id)
+        if enrollment.user_id not in profiles:
+            profiles[enrollment.user_id] = Profile.objects.get_or_create(
+                user_id=enrollment.user_id
+            )[0]
+        profile = profiles[enrollment.user_id]
         if profile.edited:
             continue
         for name, limit in LIMITS.items():
