@@ -93,6 +93,8 @@ def participant_pages(world, reflection, meeting, asked):
         journey + "milestones/m-back/",
         journey + f"reflections/{reflection.uuid}/",
         journey + f"meetings/{meeting.uuid}/",
+        journey + f"people/{world.journey.memberships.get(user=world.mentor).pk}/",
+        "/my/profile/",
         "/my/settings/",
         "/my/calendar/",
         f"/my/programs/{world.program.pk}/enrol/",
