@@ -165,6 +165,8 @@ def demo_notes() -> tuple[str, ...]:
         "Their accounts were made for them, so each was emailed an invitation: the worker "
         "prints the emails in this console, and following one lets a newcomer choose a "
         "password and sign in.",
+        "Everyone enrolled has a profile; the mentor and mentee read each other's from "
+        "their journey page and edit their own at /my/profile/.",
         f"The second site is another business unit, {second_site.BRAND}, with its own "
         "theme and program; the mentor mentors there too, and each site shows only its "
         "own journeys.",
