@@ -176,7 +176,11 @@ def save_profile(user, values: dict, *, photo=None, remove_photo: bool = False) 
 def _locked_profile(user_id) -> Profile:
     """The person's profile, made if missing, locked until the transaction ends."""
     Profile.objects.bulk_create([Profile(user_id=user_id)], ignore_conflicts=True)
-    return Profile.objects.select_for_update().select_related("photo").get(user_id=user_id)
+    return (
+        Profile.objects.select_for_update(of=("self",))
+        .select_related("photo")
+        .get(user_id=user_id)
+    )
 
 
 # Photos ---------------------------------------------------------------------------------
