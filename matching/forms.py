@@ -27,7 +27,9 @@ person typing into the page and an admin importing a file meet the same rules:
   of at most 120, goals and free-text answers at most 2,000 over any number of
   lines, the avoid list at most ``MAX_AVOID`` characters.
 * An enrolment can be changed until it is matched; saving a withdrawn one
-  enrols the person again.
+  enrols the person again. Saving it fills the person's profile with what it
+  says, except what they changed on their profile (``services.profiles``).
+* A question the programme shares with the match says so under it.
 """
 
 from __future__ import annotations

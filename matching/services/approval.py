@@ -16,6 +16,9 @@ The rules it enforces:
   no default journey), nothing is approved and the error says why. The introductions
   are written to the outbox in that same transaction and emailed by a worker, so an
   approval never waits for, or fails with, the mail server.
+* In that transaction both people's profiles are filled from their enrolments
+  (``profiles.fill_from_enrollments``), and each introduction carries the partner's
+  note for their match and shared answers (``profiles.notes_for``).
 """
 
 from __future__ import annotations
