@@ -1,8 +1,8 @@
 """Programs and paths: journey templates, the journeys that follow them, and the engine.
 
-Owns the program and journey pages, journey instances and their progress, and
-``journeys.engine``, the pure function that turns a journey's record into its
-state.
+Owns the program and journey pages, journey instances and their progress,
+participants' profiles, and ``journeys.engine``, the pure function that turns a
+journey's record into its state.
 
 Depends on content; matching imports from here, never the other way.
 """

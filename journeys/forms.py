@@ -11,7 +11,9 @@ no control characters (``content.text``).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from content.images import CompleteImageField
 from content.markdown import validate_markdown
+from content.models import Topic
 from content.text import PlainTextField
 
 from .models import (
@@ -22,6 +24,16 @@ from .models import (
     GoalStatus,
     ParticipantPreferences,
 )
+from .models.profiles import (
+    ABOUT_MAX_LENGTH,
+    DEPARTMENT_MAX_LENGTH,
+    HOW_TO_MEET_MAX_LENGTH,
+    JOB_TITLE_MAX_LENGTH,
+    LANGUAGES_MAX_LENGTH,
+    LOCATION_MAX_LENGTH,
+)
+from .services.profiles import NAME_MAX_LENGTH
+from .validation import clean_languages, clean_time_zone, time_zone_choices
 
 PULSE_CHOICES = [
     (1, _("1 – not at all")),
@@ -179,3 +191,135 @@ class EmailPreferenceForm(forms.ModelForm):
             )
         }
         widgets = {"emails": forms.RadioSelect}
+
+
+class ProfileForm(forms.Form):
+    """What a person tells the people they walk with about themselves (``/my/profile/``).
+
+    Built from the person's ``user`` and ``profile`` (None before they have one);
+    ``services.profiles.save_profile`` checks it all again and saves it.
+    """
+
+    first_name = PlainTextField(
+        label=_("Your first name"),
+        max_length=NAME_MAX_LENGTH,
+        error_messages={
+            "required": _("Say what people should call you: your first name is needed.")
+        },
+        help_text=_("As colleagues call you."),
+    )
+    last_name = PlainTextField(
+        label=_("Your last name"), required=False, max_length=NAME_MAX_LENGTH
+    )
+    photo = CompleteImageField(label=_("Your photo"), required=False)
+    remove_photo = forms.BooleanField(
+        label=_("Remove my photo"),
+        required=False,
+        help_text=_("Your initials are shown instead."),
+    )
+    job_title = PlainTextField(
+        label=_("Your role"),
+        required=False,
+        max_length=JOB_TITLE_MAX_LENGTH,
+        help_text=_("As people in the organisation know it, e.g. “Shift supervisor”."),
+    )
+    department = PlainTextField(
+        label=_("Your department or team"),
+        required=False,
+        max_length=DEPARTMENT_MAX_LENGTH,
+        help_text=_("e.g. “Finance”."),
+    )
+    location = PlainTextField(
+        label=_("Where you work from"),
+        required=False,
+        max_length=LOCATION_MAX_LENGTH,
+        help_text=_("The office or city you usually work from."),
+    )
+    time_zone = forms.CharField(
+        label=_("Your time zone"),
+        required=False,
+        max_length=64,
+        widget=forms.Select,
+        help_text=_("So the people you meet know when your working day is."),
+    )
+    languages = forms.CharField(
+        label=_("Languages you speak at work"),
+        required=False,
+        max_length=LANGUAGES_MAX_LENGTH,
+        help_text=_(
+            "Two- or three-letter codes separated by commas, such as “en, fr” for English "
+            "and French."
+        ),
+    )
+    about = PlainTextField(
+        multiline=True,
+        label=_("About you"),
+        required=False,
+        max_length=ABOUT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("A few sentences in your own words, up to 1,000 characters."),
+    )
+    offers = forms.ModelMultipleChoiceField(
+        label=_("What you can offer"),
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What you could help someone else with."),
+    )
+    seeks = forms.ModelMultipleChoiceField(
+        label=_("What you would like to grow in"),
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What you would like help with."),
+    )
+    how_to_meet = PlainTextField(
+        label=_("How you like to meet"),
+        required=False,
+        max_length=HOW_TO_MEET_MAX_LENGTH,
+        help_text=_("e.g. “Video calls in the morning; a walk when we are on the same site”."),
+    )
+
+    def __init__(self, *args, user, profile=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].help_text = _("Shown cropped to a square. %(formats)s") % {
+            "formats": self.fields["photo"].help_text
+        }
+        self.fields["time_zone"].widget.choices = time_zone_choices(_("Choose your time zone"))
+        for name in ("offers", "seeks"):
+            self.fields[name].queryset = Topic.objects.order_by("name")
+        if profile is None or profile.photo_id is None:
+            del self.fields["remove_photo"]
+        self.initial.update({"first_name": user.first_name, "last_name": user.last_name})
+        if profile is not None:
+            self.initial.update(
+                {
+                    name: getattr(profile, name)
+                    for name in (
+                        "job_title",
+                        "department",
+                        "location",
+                        "time_zone",
+                        "about",
+                        "how_to_meet",
+                    )
+                }
+            )
+            self.initial["languages"] = ", ".join(profile.languages or [])
+            if profile.pk:
+                self.initial["offers"] = list(profile.offers.values_list("pk", flat=True))
+                self.initial["seeks"] = list(profile.seeks.values_list("pk", flat=True))
+
+    def clean_time_zone(self):
+        return clean_time_zone(self.cleaned_data.get("time_zone"))
+
+    def clean_languages(self):
+        return clean_languages(self.cleaned_data.get("languages"))
+
+    def values(self) -> dict:
+        """What ``save_profile`` takes: everything but the photo."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("photo", "remove_photo")
+        }

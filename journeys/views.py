@@ -49,6 +49,7 @@ from .forms import (
     GoalStatusForm,
     MeetingForm,
     MessageForm,
+    ProfileForm,
     PulseForm,
     ReflectionForm,
 )
@@ -57,12 +58,13 @@ from .models import (
     Goal,
     GoalStatus,
     Journey,
+    JourneyMember,
     Meeting,
     MemberRole,
     ParticipantPreferences,
     PulseResponse,
 )
-from .services import conversation, export, progress
+from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.state import journey_state, journey_states
 from .templatetags.journeys_tags import state_label
@@ -82,6 +84,7 @@ GOAL_FIELDS = (
 # Stand in for ids in a URL reversed once for a whole list.
 MILESTONE_ID = "milestone-id"
 UUID_ID = GOAL_ID = "00000000-0000-0000-0000-000000000000"
+MEMBER_ID = 0
 # What the member pages read of a journey, its program and its template.
 PAGE_JOURNEY_FIELDS = (
     "uuid",
@@ -205,6 +208,30 @@ def _audience_note(loaded, audience):
     if any(m.role == MemberRole.MEMBER for m in loaded.members):
         return _("This one is for the members of your circle.")
     return _("This one is for your mentee.")
+
+
+def _member_url(journey_uuid, member_id=MEMBER_ID) -> str:
+    return reverse("journeys:member", args=[journey_uuid, member_id])
+
+
+def _people(journey, members, viewer) -> list[profiles.ProfileCard]:
+    """Each member as the people list shows them: photo or initials, name, role, a link.
+
+    ``members`` come with their profiles loaded (``journey_states(..., profiles=True)``).
+    """
+    # One URL reversed, then each member's id put in its place.
+    url = _member_url(journey.uuid)
+    slot = f"/{MEMBER_ID}/"
+    return [
+        profiles.ProfileCard(
+            user=m.user,
+            profile=profiles.profile_of(m.user),
+            url=url.replace(slot, f"/{m.pk}/"),
+            role_label=m.get_role_display(),
+            is_me=viewer is not None and m.pk == viewer.pk,
+        )
+        for m in members
+    ]
 
 
 @dataclass
@@ -354,7 +381,7 @@ def _goal_rows(goals, member, journey, overrides, origin=None) -> list[GoalRow]:
 
 def _journey_context(request, journey, today, overrides=None):
     overrides = overrides or {}
-    loaded = journey_state(journey, today)
+    loaded = journey_state(journey, today, profiles=True)
     member = loaded.member_for(request.user)
     if member is None:  # left between the lookup and now
         raise Http404
@@ -365,6 +392,7 @@ def _journey_context(request, journey, today, overrides=None):
         "loaded": loaded,
         "member": member,
         "others": _others(loaded, member),
+        "people": _people(journey, loaded.members, member),
         "timeline": _timeline(loaded, member),
         "state": loaded.state,
         "goals": _goal_rows(goals, member, journey, overrides),
@@ -552,6 +580,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
     )
     row = next(iter(_timeline(loaded, member, only=milestone_id)), None)
     return {
+        "match_notes": _match_notes(journey, loaded, member) if position == 0 else [],
         "journey": journey,
         "loaded": loaded,
         "member": member,
@@ -578,6 +607,19 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         "next_milestone": following,
         "today": today,
     }
+
+
+def _match_notes(journey, loaded, member) -> list[tuple[object, profiles.MatchNote, str]]:
+    """What the other members told the programme for their match to read, with a link to
+    each one's profile: shown on the journey's first milestone."""
+    notes = profiles.match_notes(journey)
+    url = _member_url(journey.uuid)
+    slot = f"/{MEMBER_ID}/"
+    return [
+        (other, notes[other.user_id], url.replace(slot, f"/{other.pk}/"))
+        for other in _others(loaded, member)
+        if other.user_id in notes
+    ]
 
 
 def _render_milestone(request, journey, milestone_id, today, overrides=None, status=200):
@@ -627,7 +669,7 @@ def my_mentoring(request):
     conversation_url = reverse("journeys:conversation", args=[UUID_ID])
     unread = conversation.unread_counts(request.user, [j.pk for j in journeys])
     cards = []
-    for loaded in journey_states(journeys, today):
+    for loaded in journey_states(journeys, today, profiles=True):
         member = loaded.member_for(request.user)
         if member is None:
             continue
@@ -641,6 +683,7 @@ def my_mentoring(request):
                 "unread": unread.get(loaded.journey.pk, 0),
                 "member": member,
                 "others": others,
+                "people": _people(loaded.journey, others, member),
                 "next_label": str(state_label(next_step.state)) if next_step else "",
                 "state": loaded.state,
                 "next_step": next_step,
@@ -731,6 +774,36 @@ def meeting_detail(request, journey, meeting_uuid):
         raise Http404
     return render(
         request, "journeys/meeting_detail.html", {"journey": journey, "meeting": meeting}
+    )
+
+
+@member_view("GET")
+def member_profile(request, journey, member_id):
+    """A fellow member's profile, with their email address and a way to write to them.
+
+    Only the journey's current members are found here; someone who has left the
+    journey is not found, and neither is anyone of another journey.
+    """
+    person = (
+        JourneyMember.objects.filter(journey=journey, pk=member_id, left_on__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if person is None:
+        raise Http404
+    profile = profiles.profiles_for([person.user_id], topics=True).get(person.user_id)
+    is_me = person.user_id == request.user.pk
+    card = profiles.ProfileCard(
+        user=person.user,
+        profile=profile,
+        role_label=person.get_role_display(),
+        is_me=is_me,
+        email=person.user.email if person.user.is_active and not is_me else "",
+    )
+    return render(
+        request,
+        "journeys/member_profile.html",
+        {"journey": journey, "person": person, "card": card},
     )
 
 
@@ -1048,3 +1121,38 @@ def my_data(request):
     response["Content-Disposition"] = content_disposition_header(True, export.file_name(_today()))
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_profile(request):
+    """The person's own profile: what the people in their journeys see, and the form to
+    change it (the photo is an upload, so the form works without JavaScript)."""
+    user = request.user
+    profile = profiles.profiles_for([user.pk], topics=True).get(user.pk)
+    if request.method == "GET":
+        form = ProfileForm(user=user, profile=profile, auto_id="profile-%s")
+        return _render_profile(request, form, profile)
+    form = ProfileForm(
+        request.POST, request.FILES, user=user, profile=profile, auto_id="profile-%s"
+    )
+    if form.is_valid():
+        try:
+            profiles.save_profile(
+                user,
+                form.values(),
+                photo=form.cleaned_data.get("photo"),
+                remove_photo=form.cleaned_data.get("remove_photo", False),
+            )
+        except ValidationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("journeys:my_profile")
+    return _render_profile(request, form, profile, status=400)
+
+
+def _render_profile(request, form, profile, status=200):
+    card = profiles.ProfileCard(user=request.user, profile=profile, is_me=True)
+    return render(request, "journeys/my_profile.html", {"form": form, "card": card}, status=status)

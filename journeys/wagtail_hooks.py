@@ -1,5 +1,6 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, insights,
-the outbox and reported messages."""
+the outbox, reported messages, and keeping people's profile photos out of the image
+choosers."""
 
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -8,6 +9,7 @@ from wagtail.permissions import register_permission_policy
 from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import MessageReport, OutboxEmail
+from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
     REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
@@ -73,3 +75,9 @@ def add_insights_panel(request, panels):
     panel = insights_panel(request)
     if panel is not None:
         panels.append(panel)
+
+
+@hooks.register("construct_image_chooser_queryset")
+def leave_out_profile_photos(images, request):
+    """People's photos are for their profiles: an editor never picks one for a page."""
+    return images.exclude(collection__name=PHOTOS_COLLECTION)

@@ -30,7 +30,7 @@ from .forms import (
     clean_time_zone,
     find_people,
     parse_emails,
-    time_zone_names,
+    time_zone_choices,
 )
 from .models import (
     Enrollment,
@@ -42,6 +42,7 @@ from .models import (
     RoleWanted,
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
+from .services.profiles import fill_from_enrollments
 
 MAX_WEIGHT = 10
 SENIORITY_GAP_LIMIT = 9  # levels run from 1 to 10
@@ -377,10 +378,7 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
-        self.fields["time_zone"].choices = [
-            ("", _("Not given")),
-            *((name, name.replace("_", " ")) for name in time_zone_names()),
-        ]
+        self.fields["time_zone"].choices = time_zone_choices(_("Not given"))
         self.initial["languages"] = ", ".join(self.instance.languages or [])
         self.initial["reports_to"] = (
             self.instance.reports_to.email if self.instance.reports_to_id else ""
@@ -425,6 +423,14 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
                 )
             )
         return status
+
+    def save(self, commit=True):
+        enrollment = super().save(commit=commit)
+        if commit:
+            # A correction to what the enrolment says shows on the profile too, unless the
+            # person changed that part of their profile themselves.
+            fill_from_enrollments([enrollment])
+        return enrollment
 
     def clean(self):
         cleaned = super().clean()

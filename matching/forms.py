@@ -4,11 +4,9 @@ The functions at the top check one kind of value each; the form calls them from
 its ``clean`` methods and ``matching.importer`` calls them for each CSV row, so a
 person typing into the page and an admin importing a file meet the same rules:
 
-* Languages are two- or three-letter codes (``en``, ``fr``, ``yue``), stored lower
-  case, each once, in the order given.
-* A time zone is a name from ``zoneinfo.available_timezones()`` (any letter case;
-  stored as the database spells it), or blank. The server's own ``localtime`` and
-  ``posixrules`` files are not time zones anyone lives in, so they are refused.
+* Languages and time zones follow ``journeys.validation``, the rules profiles
+  use too: two- or three-letter language codes; a time zone named as
+  ``zoneinfo`` names it, or blank.
 * Seniority is a whole number from 1 (first role) to 10 (executive), or blank.
 * Whoever may mentor (role mentor or either) has room for 1 to ``MAX_CAPACITY``
   people. A mentee's capacity is never asked about, never refused, and is stored
@@ -29,16 +27,15 @@ person typing into the page and an admin importing a file meet the same rules:
   of at most 120, goals and free-text answers at most 2,000 over any number of
   lines, the avoid list at most ``MAX_AVOID`` characters.
 * An enrolment can be changed until it is matched; saving a withdrawn one
-  enrols the person again.
+  enrols the person again. Saving it fills the person's profile with what it
+  says, except what they changed on their profile (``services.profiles``).
+* A question the programme shares with the match says so under it.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from functools import cache
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -49,6 +46,14 @@ from django.utils.translation import gettext_lazy
 
 from content.models import Topic
 from content.text import control_character, control_character_error
+from journeys.validation import (
+    clean_languages,
+    clean_time_zone,
+    quoted_list,
+    split_list,
+    suggestion,
+    time_zone_choices,
+)
 
 from .models import (
     Enrollment,
@@ -58,6 +63,7 @@ from .models import (
     QuestionKind,
     RoleWanted,
 )
+from .services.profiles import fill_from_enrollments
 
 SENIORITY_MIN = 1
 SENIORITY_MAX = 10
@@ -67,38 +73,14 @@ MAX_TEXT_ANSWER = 2000
 MAX_AVOID = 2000  # about forty work addresses
 MAX_LANGUAGES = 200
 MAX_NUMBER = 10  # characters of a typed number (capacity, seniority)
-NOT_TIME_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-LIST_SEPARATORS = re.compile(r"[,;\s]+")
 ANSWER_SEPARATOR = re.compile(r";")  # choices may hold commas and spaces, so only ";"
 
 Answer = str | int | list[str]
 
 
 # Rules shared with the importer -------------------------------------------------------
-
-
-def split_list(value: str | Iterable[str] | None, separators=LIST_SEPARATORS) -> list[str]:
-    """The non-empty items of a typed list ("en, fr") or of an already split one."""
-    if value is None:
-        return []
-    parts = separators.split(value) if isinstance(value, str) else [str(v) for v in value]
-    return [part.strip() for part in parts if part and part.strip()]
-
-
-def quoted_list(values: Iterable[object]) -> str:
-    """'a', 'a' and 'b', 'a', 'b' and 'c': values as a sentence names them."""
-    quoted = [f"'{value}'" for value in values]
-    if len(quoted) < 2:
-        return "".join(quoted)
-    return _("%(items)s and %(last)s") % {"items": ", ".join(quoted[:-1]), "last": quoted[-1]}
-
-
-def _suggestion(value: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.75)
-    return _(" (did you mean '%(option)s'?)") % {"option": close[0]} if close else ""
 
 
 def _whole_number(value: object) -> int | None:
@@ -114,63 +96,6 @@ def _whole_number(value: object) -> int | None:
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def clean_languages(value: str | Iterable[str] | None) -> list[str]:
-    """Language codes from "en, fr" (commas, semicolons or spaces), lower case, each once."""
-    codes: list[str] = []
-    bad: list[str] = []
-    for item in split_list(value):
-        code = item.lower()
-        if not LANGUAGE_CODE.fullmatch(code):
-            bad.append(item)
-        elif code not in codes:
-            codes.append(code)
-    if bad:
-        message = (
-            _("%(values)s is not a language code.")
-            if len(bad) == 1
-            else _("%(values)s are not language codes.")
-        ) % {"values": quoted_list(bad)}
-        raise ValidationError(
-            message
-            + " "
-            + _(
-                "Use two or three letters for each language, such as 'en' for English or 'fr' "
-                "for French."
-            ),
-            code="language",
-        )
-    return codes
-
-
-@cache
-def time_zone_names() -> tuple[str, ...]:
-    """Every time zone a person can choose, sorted by name."""
-    return tuple(sorted(available_timezones() - NOT_TIME_ZONES))
-
-
-@cache
-def _time_zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in time_zone_names()}
-
-
-def clean_time_zone(value: str | None) -> str:
-    """A known time zone name in its usual spelling, or "" when none is given."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    name = _time_zones_by_folded_name().get(value.casefold())
-    if name is None:
-        raise ValidationError(
-            _(
-                "'%(value)s' is not a time zone we know%(suggestion)s. Use a name such as "
-                "'Europe/London' or 'America/New_York'."
-            )
-            % {"value": value, "suggestion": _suggestion(value, time_zone_names())},
-            code="time_zone",
-        )
-    return name
 
 
 def clean_seniority(value: object) -> int | None:
@@ -359,7 +284,7 @@ def resolve_topics(values: Iterable[str], topics: Iterable[Topic]) -> list[Topic
             chosen.append(topic)
     if unknown:
         slugs = sorted({topic.slug for topic in by_name.values()})
-        hint = _suggestion(unknown[0], slugs) if len(unknown) == 1 else ""
+        hint = suggestion(unknown[0], slugs) if len(unknown) == 1 else ""
         raise ValidationError(
             (
                 _("%(values)s is not a topic%(hint)s.")
@@ -654,10 +579,7 @@ class EnrollmentForm(forms.ModelForm):
             self.initial["role"] = None  # make people choose rather than take a default
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
-        self.fields["time_zone"].widget.choices = [
-            ("", _("Choose your time zone")),
-            *((name, name.replace("_", " ")) for name in time_zone_names()),
-        ]
+        self.fields["time_zone"].widget.choices = time_zone_choices(_("Choose your time zone"))
         self.fields["languages"].initial = ", ".join(enrollment.languages or [])
         if enrollment.reports_to_id:
             self.fields["reports_to"].initial = enrollment.reports_to.email
@@ -689,10 +611,13 @@ class EnrollmentForm(forms.ModelForm):
         label = question.label
         if question.required:
             label = _("%(label)s (required)") % {"label": label}
+        shared = _("Your match will read your answer.") if question.shared_with_match else ""
         common = {
             "label": label,
             "required": question.required,
-            "help_text": " ".join(str(part) for part in (question.help_text, hint) if part),
+            "help_text": " ".join(
+                str(part) for part in (question.help_text, hint, shared) if part
+            ),
             "error_messages": {"required": _("This question needs an answer.")},
         }
         kind = question.kind
@@ -838,3 +763,5 @@ class EnrollmentForm(forms.ModelForm):
     def _save_m2m(self):
         super()._save_m2m()
         self.instance.avoid.set(self.cleaned_data["avoid"])
+        # What the enrolment says about the person shows on their profile too.
+        fill_from_enrollments([self.instance])

@@ -91,6 +91,7 @@ from .models import (
     QuestionKind,
     RoleWanted,
 )
+from .services.profiles import fill_from_enrollments
 
 FIELD_COLUMNS = (
     "email",
@@ -705,6 +706,7 @@ def _write(
     """
     accounts = dict(users)
     created = []
+    saved = []
     User = get_user_model()
     for row in rows:
         if row.user is None:
@@ -733,4 +735,6 @@ def _write(
         if row.avoid is not None:
             enrollment.avoid.set([accounts[email] for email in row.avoid])
         _count_row(result, row, enrollment)
+        saved.append(enrollment)
+    fill_from_enrollments(saved)
     return created

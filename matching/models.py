@@ -79,6 +79,14 @@ class ProgramQuestion(Orderable):
     required = models.BooleanField(
         default=False, help_text=_("Whether people must answer it to enrol.")
     )
+    shared_with_match = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Show each person's answer to the people they are matched with: on their journey's "
+            "first milestone and in the email introducing them. The enrolment form tells "
+            "people so under the question."
+        ),
+    )
 
     panels = [
         FieldPanel("label"),
@@ -88,6 +96,7 @@ class ProgramQuestion(Orderable):
         FieldPanel("scale_max"),
         FieldPanel("help_text"),
         FieldPanel("required"),
+        FieldPanel("shared_with_match"),
     ]
 
     class Meta(Orderable.Meta):

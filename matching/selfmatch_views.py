@@ -37,6 +37,7 @@ from django.views.decorators.http import require_POST
 from content.models import Topic
 from content.text import PlainTextField
 from journeys.models import ProgramPage
+from journeys.services.profiles import ProfileCard, profiles_for
 from journeys.sites import in_site, site_programs
 
 from .exceptions import MatchingError
@@ -141,9 +142,10 @@ def request_view(side=None, methods=("POST",)):
 
 @dataclass
 class MentorCard:
-    """One suggested mentor, as the mentee sees them."""
+    """One suggested mentor, as the mentee sees them: their profile, why, a way to ask."""
 
     enrollment: Enrollment
+    profile: ProfileCard
     score: float
     reasons: list[str]
     form: AskForm
@@ -152,12 +154,10 @@ class MentorCard:
     def name(self) -> str:
         return str(self.enrollment.user)
 
-    @property
-    def topics(self) -> list[Topic]:
-        return list(self.enrollment.topics_offered.all())
-
 
 def _cards(enrollment, snapshot, bound=None) -> list[MentorCard]:
+    """The suggested mentors as profile cards: their profiles are shown to this mentee
+    because self-match offers them, and to nobody else through this page."""
     found = selfmatch.suggestions(enrollment, today=timezone.localdate())
     mentors_by_pk = {
         e.pk: e
@@ -165,6 +165,7 @@ def _cards(enrollment, snapshot, bound=None) -> list[MentorCard]:
         .select_related("user")
         .prefetch_related(Prefetch("topics_offered", queryset=Topic.objects.order_by("name")))
     }
+    profiles = profiles_for([m.user_id for m in mentors_by_pk.values()], topics=True)
     bound_uuid, bound_form = bound or (None, None)
     cards = []
     for candidate in found:
@@ -177,6 +178,7 @@ def _cards(enrollment, snapshot, bound=None) -> list[MentorCard]:
         cards.append(
             MentorCard(
                 enrollment=mentor,
+                profile=ProfileCard(user=mentor.user, profile=profiles.get(mentor.user_id)),
                 score=candidate.score,
                 reasons=selfmatch.reasons(enrollment, mentor, candidate.explanation, snapshot),
                 form=form,

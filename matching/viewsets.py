@@ -38,6 +38,7 @@ from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 from content.models import Topic
 from journeys.models import ProgramPage
+from journeys.services.profiles import ProfileCard, profiles_for
 
 from .admin_forms import EnrollmentAdminForm, MatchingPolicyForm
 from .admin_views import (
@@ -179,7 +180,8 @@ class InviteEnrolledBulkAction(ResendInvitationsBulkAction):
 
 
 class EnrollmentInspectView(InspectView):
-    """Everything someone told the program, answers by question, never their avoid list."""
+    """Everything someone told the program, answers by question, never their avoid list;
+    and their profile, which their programme's admins may see."""
 
     template_name = "matching/admin/enrollment_inspect.html"
 
@@ -202,6 +204,12 @@ class EnrollmentInspectView(InspectView):
                 "offered": list(enrollment.topics_offered.order_by("name")),
                 "sought": list(enrollment.topics_sought.order_by("name")),
                 "avoid_count": enrollment.avoid.count(),
+                "profile_card": ProfileCard(
+                    user=enrollment.user,
+                    profile=profiles_for([enrollment.user_id], topics=True).get(
+                        enrollment.user_id
+                    ),
+                ),
             }
         )
         return context

@@ -1,11 +1,13 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
-the re-match page's URL, the enrolment figures the program dashboard shows, and the
-enrolments and requests in a person's download of their data."""
+the re-match page's URL, the enrolment figures the program dashboard shows, the
+enrolments and requests in a person's download of their data, and what people told
+their programme for their match (on the journey's first milestone)."""
 
 from wagtail import hooks
 
 from . import insights, personal_data
 from .rematch_hooks import register_rematch_urls
+from .services import profiles
 from .viewsets import InviteEnrolledBulkAction, MatchingViewSetGroup
 
 
@@ -21,3 +23,4 @@ hooks.register("insights_enrolment_version", insights.enrolment_version)
 
 hooks.register("register_bulk_action", InviteEnrolledBulkAction)
 hooks.register("personal_data", personal_data.personal_data)
+hooks.register("match_notes", profiles.journey_match_notes)

@@ -94,6 +94,7 @@ def create_questions(program):
         kind=QuestionKind.SINGLE,
         choices="\n".join(MEET),
         help_text="Pairs who like the same kind of meeting find it easier to keep going.",
+        shared_with_match=True,
     )
     structure = ProgramQuestion.objects.create(
         program=program,
@@ -109,7 +110,8 @@ def create_questions(program):
         sort_order=2,
         label="What would make this year a success for you?",
         kind=QuestionKind.TEXT,
-        help_text="Your mentor reads this before you first meet.",
+        help_text="Your match reads this before you first meet.",
+        shared_with_match=True,
     )
     talks = ProgramQuestion.objects.create(
         program=program,

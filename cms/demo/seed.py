@@ -47,11 +47,14 @@ from content.factories import (
 )
 from content.models import LeaderProfile
 from journeys.models import Journey, ProgramPage
+from matching.models import Enrollment
+from matching.services.profiles import fill_from_enrollments
 from themes.models import ThemeSettings
 
 from . import second_site
 from .journeys import participants_needed, seed_programme
 from .library import MATERIALS, TOPICS
+from .profiles import seed_profiles
 from .program import PARTICIPANT_NAMES
 from .stories import LEADERS, STORIES
 
@@ -162,6 +165,8 @@ def demo_notes() -> tuple[str, ...]:
         "Their accounts were made for them, so each was emailed an invitation: the worker "
         "prints the emails in this console, and following one lets a newcomer choose a "
         "password and sign in.",
+        "Everyone enrolled has a profile; the mentor and mentee read each other's from "
+        "their journey page and edit their own at /my/profile/.",
         f"The second site is another business unit, {second_site.BRAND}, with its own "
         "theme and program; the mentor mentors there too, and each site shows only its "
         "own journeys.",
@@ -227,6 +232,10 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
         backdate=_backdate,
         site_age=SITE_AGE,
     )
+    # Enrolments were made directly, so their profiles are filled here, as the
+    # enrolment page fills them; then people add what only they can say.
+    fill_from_enrollments(Enrollment.objects.order_by("updated_at", "pk"))
+    seed_profiles(users, rng=rng)
     return DemoResult(
         created=True, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
     )

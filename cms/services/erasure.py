@@ -21,7 +21,9 @@ Rules enforced here, all in one transaction, after the checks:
   the report stays for the programme's admins.
 * Their enrolments keep role and status (counts) but lose their answers,
   goals, opt-in attributes, department, location and avoid list; messages
-  they wrote with mentor requests are emptied.
+  they wrote with mentor requests are emptied. Their profile is deleted, with
+  its photo, and the note and shared answers the introductions to their
+  partners carried are emptied.
 * Their account row stays, so journeys, matches and insights keep their
   counts: the name becomes "Former participant", the address a unique one
   that cannot receive mail (``erased-<id>@erased.invalid``), the password
@@ -78,6 +80,7 @@ from journeys.models import (
 )
 from journeys.models.notifications import EmailChoice, new_token
 from journeys.services import outbox
+from journeys.services.profiles import erase_profile
 from matching.models import Enrollment, MentorRequest
 
 from ..exceptions import ErasureRefused
@@ -85,6 +88,7 @@ from ..models import ERASED_EMAIL_DOMAIN
 from .departure import end_participation
 
 ACTION = "trellis.erase_person"
+INTRODUCTION = "matching/emails/introduction"
 PERMISSION = "cms.erase_user"
 
 
@@ -173,6 +177,8 @@ def erase_person(person, *, by=None) -> ErasureResult:
         told = end_participation(person, named=False)
         removed_texts = _erase_words(person)
         _erase_enrolments(person)
+        erase_profile(person)
+        _erase_introduction_notes(person)
         _anonymise(person)
         cancelled = outbox.cancel_pending(recipient=person)
         _scrub_records(old, placeholder_name())
@@ -253,6 +259,15 @@ def _erase_enrolments(person) -> None:
         )
         enrolment.avoid.clear()
     MentorRequest.objects.filter(mentee__user=person).update(message="")
+
+
+def _erase_introduction_notes(person) -> None:
+    """Empty the person's note and shared answers in the introductions sent to partners."""
+    for email in OutboxEmail.objects.filter(
+        template=INTRODUCTION, context__partner_user_id=person.pk
+    ).only("pk", "context"):
+        email.context = {**email.context, "partner_note": "", "partner_answers": []}
+        email.save(update_fields=["context"])
 
 
 def _anonymise(person) -> None:

@@ -41,6 +41,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db.models import Avg, Count, Max, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page

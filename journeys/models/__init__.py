@@ -29,6 +29,7 @@ from .notifications import (
     ParticipantPreferences,
 )
 from .outbox import EmailStatus, OutboxEmail
+from .profiles import Profile
 from .programs import (
     ERASED_TEXT,
     ErasedSharedText,
@@ -68,6 +69,7 @@ __all__ = [
     "ObjectiveBlock",
     "OutboxEmail",
     "ParticipantPreferences",
+    "Profile",
     "ProgramPage",
     "PulseResponse",
     "Reflection",

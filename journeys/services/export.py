@@ -61,6 +61,7 @@ from ..models import (
     Notification,
     OutboxEmail,
     ParticipantPreferences,
+    Profile,
     PulseResponse,
     Reflection,
     StepCompletion,
@@ -166,10 +167,34 @@ def _profile(user) -> Section:
     leader = LeaderProfile.objects.filter(user=user).values("name", "title", "bio").first()
     if leader is not None:
         profile["leader_profile"] = leader
+    own = (
+        Profile.objects.filter(user=user)
+        .select_related("photo")
+        .prefetch_related("offers", "seeks")
+        .first()
+    )
+    if own is not None:
+        profile["participant_profile"] = {
+            "photo": bool(own.photo_id),
+            "job_title": own.job_title,
+            "department": own.department,
+            "location": own.location,
+            "time_zone": own.time_zone,
+            "languages": list(own.languages or []),
+            "about": own.about,
+            "offers": sorted(topic.name for topic in own.offers.all()),
+            "seeks": sorted(topic.name for topic in own.seeks.all()),
+            "how_to_meet": own.how_to_meet,
+            "changed_by_you": list(own.edited or []),
+            "updated_at": own.updated_at,
+        }
     return Section(
         "profile",
         _("Your profile"),
-        _("Your account: name, email address, when it was made and last used, and its groups."),
+        _(
+            "Your account: name, email address, when it was made and last used, and its "
+            "groups; and the profile the people in your journeys see."
+        ),
         profile,
         notes=[_("Your password is stored only as a one-way hash, and is not included.")],
     )

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from .. import engine
 from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCompletion
+from .profiles import with_profiles
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
 # What the pages read of a member and their account: the name, never the password.
@@ -30,6 +31,8 @@ MEMBER_FIELDS = (
     "user__is_active",
     "user__last_login",
 )
+# What the participant pages read of members' profiles besides: role and photo.
+PROFILE_MEMBER_FIELDS = ("user__profile__job_title", "user__profile__photo")
 
 
 @dataclass(frozen=True)
@@ -92,25 +95,31 @@ def engine_input(journey, snapshot, members, completions, track_ids, due_soon_da
     )
 
 
-def journey_state(journey: Journey, today: date) -> LoadedJourney:
+def journey_state(journey: Journey, today: date, *, profiles: bool = False) -> LoadedJourney:
     """The state of one journey, with its template and current members."""
-    return journey_states([journey], today)[0]
+    return journey_states([journey], today, profiles=profiles)[0]
 
 
-def journey_states(journeys, today: date) -> list[LoadedJourney]:
-    """States of many journeys in a fixed number of queries (one per table)."""
+def journey_states(journeys, today: date, *, profiles: bool = False) -> list[LoadedJourney]:
+    """States of many journeys in a fixed number of queries (one per table).
+
+    ``profiles`` loads each member's profile and photo in the members' query,
+    and their photos' renditions in one more when anyone has a photo.
+    """
     journeys = list(journeys)
     if not journeys:
         return []
     ids = [j.pk for j in journeys]
     snapshots = snapshots_for_revision_ids(j.template_revision_id for j in journeys)
     members = defaultdict(list)
-    for member in (
-        JourneyMember.objects.filter(journey_id__any_of=ids, left_on__isnull=True)
-        .order_by("role", "pk")
-        .select_related("user")
-        .only(*MEMBER_FIELDS)
-    ):
+    rows = JourneyMember.objects.filter(journey_id__any_of=ids, left_on__isnull=True).order_by(
+        "role", "pk"
+    )
+    if profiles:
+        rows = with_profiles(rows).only(*MEMBER_FIELDS, *PROFILE_MEMBER_FIELDS)
+    else:
+        rows = rows.select_related("user").only(*MEMBER_FIELDS)
+    for member in rows:
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids, snapshots.values())
     # Programs the caller already loaded are read as they are; others in one query.

@@ -16,6 +16,9 @@ The rules it enforces:
   no default journey), nothing is approved and the error says why. The introductions
   are written to the outbox in that same transaction and emailed by a worker, so an
   approval never waits for, or fails with, the mail server.
+* In that transaction both people's profiles are filled from their enrolments
+  (``profiles.fill_from_enrollments``), and each introduction carries the partner's
+  note for their match and shared answers (``profiles.notes_for``).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from collections import defaultdict
 from datetime import date
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms import invitations
 from journeys.exceptions import InvalidJourney
-from journeys.models import MemberRole
+from journeys.models import JourneyMember, MemberRole
 from journeys.services import outbox
 from journeys.services.starting import start_journey
 
@@ -44,6 +48,7 @@ from ..models import (
 )
 from .criteria import CRITERIA, criterion_label
 from .loader import snapshot_policy
+from .profiles import fill_from_enrollments, notes_for
 from .runs import commitments
 
 APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
@@ -79,9 +84,10 @@ def approve_proposals(
             proposal.decided_by = by
             proposal.decided_at = now
         MatchProposal.objects.bulk_update(rows, ["status", "decided_by", "decided_at", "journey"])
-        Enrollment.objects.filter(
-            pk__in={p.mentee_id for p in rows} | {p.mentor_id for p in rows}
-        ).update(status=EnrollmentStatus.MATCHED)
+        matched = {p.mentee_id for p in rows} | {p.mentor_id for p in rows}
+        Enrollment.objects.filter(pk__in=matched).update(status=EnrollmentStatus.MATCHED)
+        # Partners see each other's profiles from now on: fill them from the enrolments.
+        fill_from_enrollments(Enrollment.objects.filter(pk__in=matched).order_by("updated_at"))
         if introduce:
             queue_introductions(rows, invited_by=by)
     return journeys
@@ -219,7 +225,9 @@ def queue_introductions(proposals, invited_by=None) -> int:
     Call it in the transaction that approves the proposals. The proposals'
     journeys must have started. Whoever has never signed in and has no
     password is also sent an invitation to sign in (``cms.invitations``), and
-    their introduction says so.
+    their introduction says so. Each introduction carries the partner's note
+    for their match and shared answers (``profiles.notes_for``) and a link to
+    the partner's profile; ``partner_user_id`` lets an erasure find the note.
     """
     proposals = list(
         MatchProposal.objects.filter(pk__in=[p.pk for p in proposals])
@@ -227,6 +235,14 @@ def queue_introductions(proposals, invited_by=None) -> int:
         .prefetch_related("mentor__topics_offered", "mentee__topics_sought")
         .order_by("pk")
     )
+    notes = notes_for({e.pk: e for p in proposals for e in (p.mentee, p.mentor)}.values())
+    members = {
+        (journey_id, user_id): pk
+        for journey_id, user_id, pk in JourneyMember.objects.filter(
+            journey_id__in={p.journey_id for p in proposals if p.journey_id},
+            left_on__isnull=True,
+        ).values_list("journey_id", "user_id", "pk")
+    }
     policies = {}
     emails = []
     to_invite = {}
@@ -237,10 +253,13 @@ def queue_introductions(proposals, invited_by=None) -> int:
         if key not in policies:
             policies[key] = _snapshot(proposal)
         reasons = reasons_in_words(proposal, policies[key])
-        for person, partner, role in (
-            (proposal.mentee.user, proposal.mentor.user, _("mentor")),
-            (proposal.mentor.user, proposal.mentee.user, _("mentee")),
+        for person, partner_enrollment, role in (
+            (proposal.mentee.user, proposal.mentor, _("mentor")),
+            (proposal.mentor.user, proposal.mentee, _("mentee")),
         ):
+            partner = partner_enrollment.user
+            note = notes[partner_enrollment.pk]
+            member_id = members.get((proposal.journey_id, partner.pk))
             invited = invitations.needs_invitation(person)
             if invited and person.pk not in to_invite:
                 to_invite[person.pk] = (person, proposal.program)
@@ -257,6 +276,14 @@ def queue_introductions(proposals, invited_by=None) -> int:
                         "reasons": reasons,
                         "journey_uuid": str(proposal.journey.uuid),
                         "invited": invited,
+                        "partner_user_id": partner.pk,
+                        "partner_note": note.note,
+                        "partner_answers": [list(answer) for answer in note.answers],
+                        "partner_url": reverse(
+                            "journeys:member", args=[proposal.journey.uuid, member_id]
+                        )
+                        if member_id
+                        else "",
                     },
                     program_id=proposal.program_id,
                     journey_id=proposal.journey_id,

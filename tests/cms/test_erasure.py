@@ -8,9 +8,12 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
 from wagtail.models import ModelLogEntry
 
 from cms.exceptions import ErasureRefused
@@ -26,9 +29,10 @@ from journeys.models import (
     Meeting,
     OutboxEmail,
     ParticipantPreferences,
+    Profile,
     Reflection,
 )
-from journeys.services import outbox
+from journeys.services import outbox, profiles
 from journeys.services.outbox import deliver_due
 from matching.models import Enrollment, EnrollmentStatus
 
@@ -78,6 +82,12 @@ def words(journey, mentee, program):
         department="Finance",
     )
     return member
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 64), (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def page_text(response) -> str:
@@ -292,6 +302,57 @@ def test_old_emails_naming_them_show_the_placeholder(words, mentee, mentor):
     email = OutboxEmail.objects.get(template="matching/emails/introduction")
     assert email.subject == "Meet Former participant"
     assert NAME not in str(email.context)
+
+
+def test_the_profile_its_photo_and_the_note_introductions_carried_go(
+    words, journey, mentee, mentor, client
+):
+    about = "ABOUT-3c9 I look after my father in the evenings"
+    profiles.save_profile(
+        mentee,
+        {"about": about, "job_title": "Night planner"},
+        photo=SimpleUploadedFile("me.png", png_bytes()),
+    )
+    photo = Profile.objects.get(user=mentee).photo
+    introduction = OutboxEmail.objects.create(
+        recipient=mentor,
+        template="matching/emails/introduction",
+        subject=f"Meet {NAME}",
+        context={
+            "partner_name": NAME,
+            "partner_user_id": mentee.pk,
+            "partner_note": ANSWER,
+            "partner_answers": [["How do you like to meet?", ANSWER]],
+            "reasons": [],
+        },
+        status=EmailStatus.SENT,
+        send_after=timezone.now(),
+    )
+    other = OutboxEmail.objects.create(
+        recipient=mentee,
+        template="matching/emails/introduction",
+        subject="Meet your mentor",
+        context={"partner_user_id": mentor.pk, "partner_note": "Pass it on."},
+        status=EmailStatus.SENT,
+        send_after=timezone.now(),
+    )
+
+    erase_person(mentee)
+
+    assert not Profile.objects.filter(user=mentee).exists()
+    assert not get_image_model().objects.filter(pk=photo.pk).exists()
+    introduction.refresh_from_db()
+    assert ANSWER not in str(introduction.context)
+    assert (introduction.context["partner_note"], introduction.context["partner_answers"]) == (
+        "",
+        [],
+    )
+    other.refresh_from_db()
+    assert other.context["partner_note"] == "Pass it on."
+    client.force_login(mentor)
+    member = journey.memberships.get(user=mentee)
+    html = page_text(client.get(journey_url(journey, "member", member.pk)))
+    assert "ABOUT-3c9" not in html and "Night planner" not in html
 
 
 def test_the_audit_log_says_who_erased_whom_and_nothing_erased(words, mentee, superuser):

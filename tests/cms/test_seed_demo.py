@@ -39,6 +39,7 @@ from journeys.models import (
     JourneyStatus,
     Meeting,
     MemberRole,
+    Profile,
     ProgramPage,
     Reflection,
     StepCompletion,
@@ -485,6 +486,34 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
         assert {q.kind for q in questions} >= {"single", "scale", "text", "topics"}
         answered = [e for e in enrolments if e.answers.get(str(questions[0].key))]
         assert len(answered) == enrolments.count()
+
+    def test_every_enrolled_person_has_a_profile_and_the_demo_pair_have_photos(self):
+        enrolled = set(Enrollment.objects.values_list("user_id", flat=True))
+        profiles = {p.user_id: p for p in Profile.objects.select_related("photo")}
+        assert enrolled <= set(profiles)
+        assert all(profiles[pk].job_title and profiles[pk].about for pk in enrolled)
+        assert all(profiles[pk].department for pk in enrolled)
+        assert len({profiles[pk].how_to_meet for pk in enrolled}) >= 3
+        for local_part in ("mentor", "mentee"):
+            profile = profiles[demo_user(local_part).pk]
+            assert profile.photo is not None and profile.time_zone == "Europe/Amsterdam"
+        assert sum(1 for p in profiles.values() if p.photo_id) == 2
+
+    def test_the_demo_mentor_sees_the_mentees_profile_and_note_for_the_match(self):
+        journey = demo_pair_journey()
+        mentee = journey.memberships.get(user=demo_user("mentee"))
+        self.login_as("mentor")
+        host = {"host": "127.0.0.1:8000"}
+        profile = self.client.get(f"/my/journeys/{journey.uuid}/people/{mentee.pk}/", headers=host)
+        assert profile.status_code == 200
+        assert "Operations coordinator" in profile.content.decode()
+        assert f"mailto:{demo_user('mentee').email}" in profile.content.decode()
+        first = journey.template_revision.as_object().milestones.raw_data[0]["id"]
+        page = self.client.get(f"/my/journeys/{journey.uuid}/milestones/{first}/", headers=host)
+        html = page.content.decode()
+        assert "Before you first meet" in html
+        assert "What would make this year a success for you?" in html
+        assert "How do you like to meet?" in html
 
     def test_every_journey_comes_from_an_approved_matching_run(self):
         journeys = Journey.objects.all()

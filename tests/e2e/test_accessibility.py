@@ -102,6 +102,8 @@ def participant_pages(world, reflection, meeting, asked):
         journey + "conversation/",
         journey + f"conversation/{world.mentees_message.uuid}/edit/",
         journey + f"conversation/{world.mentors_message.uuid}/report/",
+        journey + f"people/{world.journey.memberships.get(user=world.mentor).pk}/",
+        "/my/profile/",
         "/my/settings/",
         "/my/calendar/",
         f"/my/programs/{world.program.pk}/enrol/",

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from content.factories import TopicFactory
 from journeys.factories import JourneyPageFactory, milestone, step
 from journeys.models import (
     ContentView,
@@ -24,7 +25,7 @@ from journeys.models import (
     OutboxEmail,
     ParticipantPreferences,
 )
-from journeys.services import progress
+from journeys.services import profiles, progress
 from journeys.services.export import export_bytes, file_name
 from journeys.services.starting import start_journey
 from journeys.services.templates import clear_cache as clear_template_cache
@@ -299,6 +300,26 @@ def test_the_export_holds_each_kind_of_the_persons_records(scene, pair):
         "MENTEE-REPORT-REASON",
         "mentor@example.com",
     )
+
+
+def test_the_export_holds_the_persons_profile_and_never_the_partners(scene, pair):
+    mentor, mentee = pair
+    feedback = TopicFactory(name="Giving feedback", slug="feedback")
+    profiles.save_profile(
+        mentee,
+        {"job_title": "Night planner", "about": "I like maps.", "seeks": [feedback]},
+    )
+    profiles.save_profile(mentor, {"about": "MENTOR-ABOUT-5d1 I mentor on Tuesdays."})
+
+    files = unzip(export_bytes(mentee, timezone.now()))
+
+    own = sections(files)["profile"]["participant_profile"]
+    assert own["job_title"] == "Night planner"
+    assert own["about"] == "I like maps."
+    assert own["seeks"] == ["Giving feedback"]
+    assert own["photo"] is False
+    assert set(own["changed_by_you"]) == {"job_title", "about", "seeks"}
+    assert "MENTOR-ABOUT-5d1" not in everything(files)
 
 
 def test_the_files_are_pretty_utf8_json_with_iso_dates(scene, pair):

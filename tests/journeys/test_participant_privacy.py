@@ -80,6 +80,7 @@ def journey_urls(journey, records):
         "goal set": (named("set_goal"), {"text": "A goal"}),
         "goal update": (named("update_goal", records["goal"].uuid), {"status": "achieved"}),
         "reflection": (named("reflection", records["shared"].uuid), {}),
+        "member": (named("member", records["goal"].owner_id), {}),
     }
 
 
@@ -96,6 +97,7 @@ URL_NAMES = [
     "goal set",
     "goal update",
     "reflection",
+    "member",
 ]
 
 

@@ -14,6 +14,7 @@ from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, MentorRequest, RequestStatus
 from matching.services import selfmatch
+from matching.services.profiles import fill_from_enrollments
 
 pytestmark = [pytest.mark.django_db]
 
@@ -39,9 +40,14 @@ def program(home):
 
 
 def enrol(program, user_factory, role, seniority=3, name=None, **kwargs):
+    """An enrolment, with the profile it fills as the enrolment page fills it."""
     first, _, last = (name or "").partition(" ")
     user = user_factory(first_name=first, last_name=last)
-    return EnrollmentFactory(program=program, user=user, role=role, seniority=seniority, **kwargs)
+    enrollment = EnrollmentFactory(
+        program=program, user=user, role=role, seniority=seniority, **kwargs
+    )
+    fill_from_enrollments([enrollment])
+    return enrollment
 
 
 @pytest.fixture
@@ -341,7 +347,7 @@ def test_the_mentors_page_shows_the_top_five_with_why_and_a_way_to_ask(
     assert text.count("to mentor me") == 5
     assert "Ask Olu Mentor to mentor me" in text
     assert "Finance · Lagos" in text
-    assert "Can help with Delegation Feedback" in text
+    assert "What I can offer Delegation Feedback" in text
     assert "The mentor can help with what the mentee wants to grow in (" in text
     assert "A note to them (optional)" in text
     assert "submit" not in text.lower()

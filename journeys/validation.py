@@ -1,0 +1,121 @@
+"""What people say about themselves: languages and time zones, checked one way everywhere.
+
+Profiles (``journeys``) and enrolments (``matching``, which imports these from
+here) take the same values, so a person typing into either page, and an admin
+importing a file, meet the same rules:
+
+* Languages are two- or three-letter codes (``en``, ``fr``, ``yue``), stored lower
+  case, each once, in the order given; typed separated by commas, semicolons or
+  spaces.
+* A time zone is a name from ``zoneinfo.available_timezones()`` (any letter case;
+  stored as the database spells it), or blank. The server's own ``localtime`` and
+  ``posixrules`` files are not time zones anyone lives in, so they are refused.
+* A refusal is a sentence that quotes what was typed and, where one is close, the
+  value that was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.conf.locale import LANG_INFO
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+NOT_TIME_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+LIST_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def split_list(value: str | Iterable[str] | None, separators=LIST_SEPARATORS) -> list[str]:
+    """The non-empty items of a typed list ("en, fr") or of an already split one."""
+    if value is None:
+        return []
+    parts = separators.split(value) if isinstance(value, str) else [str(v) for v in value]
+    return [part.strip() for part in parts if part and part.strip()]
+
+
+def quoted_list(values: Iterable[object]) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c': values as a sentence names them."""
+    quoted = [f"'{value}'" for value in values]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return _("%(items)s and %(last)s") % {"items": ", ".join(quoted[:-1]), "last": quoted[-1]}
+
+
+def suggestion(value: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the option closest to ``value``, or '' when none is close."""
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.75)
+    return _(" (did you mean '%(option)s'?)") % {"option": close[0]} if close else ""
+
+
+def clean_languages(value: str | Iterable[str] | None) -> list[str]:
+    """Language codes from "en, fr" (commas, semicolons or spaces), lower case, each once."""
+    codes: list[str] = []
+    bad: list[str] = []
+    for item in split_list(value):
+        code = item.lower()
+        if not LANGUAGE_CODE.fullmatch(code):
+            bad.append(item)
+        elif code not in codes:
+            codes.append(code)
+    if bad:
+        message = (
+            _("%(values)s is not a language code.")
+            if len(bad) == 1
+            else _("%(values)s are not language codes.")
+        ) % {"values": quoted_list(bad)}
+        raise ValidationError(
+            message
+            + " "
+            + _(
+                "Use two or three letters for each language, such as 'en' for English or 'fr' "
+                "for French."
+            ),
+            code="language",
+        )
+    return codes
+
+
+def language_name(code: str) -> str:
+    """A language's English name for a code Django knows ("fr": "French"), else the code."""
+    info = LANG_INFO.get(code)
+    return info["name"] if info and "name" in info else code
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every time zone a person can choose, sorted by name."""
+    return tuple(sorted(available_timezones() - NOT_TIME_ZONES))
+
+
+@cache
+def _time_zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in time_zone_names()}
+
+
+def time_zone_choices(empty_label: str) -> list[tuple[str, str]]:
+    """The choices of a time zone select: ``empty_label`` first, then every zone by name."""
+    return [("", empty_label), *((name, name.replace("_", " ")) for name in time_zone_names())]
+
+
+def clean_time_zone(value: str | None) -> str:
+    """A known time zone name in its usual spelling, or "" when none is given."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    name = _time_zones_by_folded_name().get(value.casefold())
+    if name is None:
+        raise ValidationError(
+            _(
+                "'%(value)s' is not a time zone we know%(suggestion)s. Use a name such as "
+                "'Europe/London' or 'America/New_York'."
+            )
+            % {"value": value, "suggestion": suggestion(value, time_zone_names())},
+            code="time_zone",
+        )
+    return name
