@@ -14,6 +14,16 @@ from .journeys import (
     Reflection,
     StepCompletion,
 )
+from .meetings import (
+    AGENDA_MAX_LENGTH,
+    MAX_OPTIONS,
+    PLACE_MAX_LENGTH,
+    PLANNED_MINUTES_MAX,
+    PLANNED_MINUTES_MIN,
+    VIDEO_LINK_MAX_LENGTH,
+    PlannedMeeting,
+    PlannedMeetingStatus,
+)
 from .notifications import (
     Delivery,
     EmailChoice,
@@ -32,9 +42,15 @@ from .programs import (
 )
 
 __all__ = [
+    "AGENDA_MAX_LENGTH",
     "AGREED_ACTIONS_MAX_LENGTH",
     "ERASED_TEXT",
     "GOAL_MAX_LENGTH",
+    "MAX_OPTIONS",
+    "PLACE_MAX_LENGTH",
+    "PLANNED_MINUTES_MAX",
+    "PLANNED_MINUTES_MIN",
+    "VIDEO_LINK_MAX_LENGTH",
     "ContentView",
     "Delivery",
     "EmailChoice",
@@ -56,6 +72,8 @@ __all__ = [
     "ObjectiveBlock",
     "OutboxEmail",
     "ParticipantPreferences",
+    "PlannedMeeting",
+    "PlannedMeetingStatus",
     "ProgramPage",
     "PulseResponse",
     "Reflection",
