@@ -13,6 +13,10 @@ deletes what is older than ``TRELLIS_RETENTION_DAYS`` days. Rules it keeps:
   its journey is completed or closed, or its member has left the journey.
   Rows still waiting for a current member's weekly digest are kept. The rows
   of a journey still under way are kept until it ends.
+* Meetings, logged or planned, are the journey's record, as reflections
+  and goals are: nothing here deletes them. The invitations sent for planned
+  meetings are outbox emails and go with them (their iCalendar text too).
+  The log rows of meeting reminders follow the rule above.
 * Content views (``ContentView``, which material a person first opened when)
   go once first opened before the cut-off. Insights then count openings within
   the retention period; their kept figures notice the deletion
