@@ -192,11 +192,13 @@ def _insert_many(template, rows, now, language, honours_choice) -> None:
         "attempts",
         "last_error",
         "claimed_by",
+        "calendar",
+        "calendar_method",
     )
     # Only quoted table and column names go into the text; every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(column[n] for n in (*varying, *fixed))}) "  # noqa: S608
-        "SELECT r, p, j, s, c::jsonb, %s, %s, %s, %s, %s, %s, 0, '', '' FROM unnest("
+        "SELECT r, p, j, s, c::jsonb, %s, %s, %s, %s, %s, %s, 0, '', '', '', '' FROM unnest("
         "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v (r, p, j, s, c)"
     )
     encode = json.JSONEncoder(ensure_ascii=False).encode
