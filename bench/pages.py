@@ -226,8 +226,11 @@ def progress(journey, mentor, mentee, today: datetime.date, reflect: bool = True
 
 
 def extras(journey, mentor, mentee, today: datetime.date) -> None:
-    """A few goals and meetings that are not tied to a step."""
+    """A few goals and meetings that are not tied to a step, and meetings being planned."""
+    from django.utils import timezone
+
     from journeys.models import GoalStatus
+    from journeys.services import meetings
     from journeys.services import progress as services
 
     for n, user in enumerate((mentee, mentee, mentor), start=1):
@@ -240,6 +243,22 @@ def extras(journey, mentor, mentee, today: datetime.date) -> None:
         services.log_meeting(
             journey, mentor, today - datetime.timedelta(days=7 * n), 30, "Catch-up.", "", today
         )
+    # One proposal waiting for an answer and one meeting agreed: the page shows both.
+    now = timezone.now()
+    for n in range(2):
+        times = [now + datetime.timedelta(days=7 * (n + 1), hours=h) for h in (1, 26)]
+        plan = meetings.propose(
+            journey,
+            mentor,
+            options=times,
+            duration_minutes=45,
+            place="The café on the third floor",
+            video_link="https://meet.example.com/bench",
+            agenda="**Feedback**: what went well, what to try next.",
+            now=now,
+        )
+        if n:
+            meetings.accept(plan, mentee, times[0], now)
 
 
 def build(today: datetime.date):

@@ -8,7 +8,11 @@ limits"), which the services check again: markdown at
 no control characters (``content.text``).
 """
 
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.core.validators import URLValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from content.images import CompleteImageField
@@ -17,10 +21,15 @@ from content.models import Topic
 from content.text import PlainTextField
 
 from .models import (
+    AGENDA_MAX_LENGTH,
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
+    PLACE_MAX_LENGTH,
+    PLANNED_MINUTES_MAX,
+    PLANNED_MINUTES_MIN,
     REPORT_REASON_MAX_LENGTH,
+    VIDEO_LINK_MAX_LENGTH,
     GoalStatus,
     ParticipantPreferences,
 )
@@ -323,3 +332,130 @@ class ProfileForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name not in ("photo", "remove_photo")
         }
+
+
+# Planning meetings ----------------------------------------------------------------------
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time typed, and shown, in one person's time zone (``zone``), kept aware.
+
+    A browser's ``datetime-local`` input sends a time without a zone: it is the
+    person's own. A time that does not exist there, or exists twice (when the
+    clocks change), is refused with Django's own message.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone or timezone.get_default_timezone()
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+
+def _zoned(form, zone) -> None:
+    for field in form.fields.values():
+        if isinstance(field, ZonedDateTimeField):
+            field.zone = zone
+
+
+class _MeetingWhereForm(forms.Form):
+    duration_minutes = forms.IntegerField(
+        label=_("Length of the meeting, in minutes"),
+        initial=60,
+        min_value=PLANNED_MINUTES_MIN,
+        max_value=PLANNED_MINUTES_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("From 10 minutes to 8 hours."),
+    )
+    place = PlainTextField(
+        label=_("Where"),
+        required=False,
+        max_length=PLACE_MAX_LENGTH,
+        help_text=_("A room, a café, an address. Give this or a video link, or both."),
+    )
+    video_link = forms.URLField(
+        label=_("Video link"),
+        required=False,
+        max_length=VIDEO_LINK_MAX_LENGTH,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("The address of the video call, starting https://."),
+    )
+
+    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _zoned(self, zone)
+
+    def clean(self):
+        data = super().clean()
+        somewhere = data.get("place") or data.get("video_link") or self.has_error("video_link")
+        if not somewhere:
+            self.add_error("place", _("Say where you will meet, or give a video link (or both)."))
+        return data
+
+
+def _time_field(label, required=False, help_text=""):
+    return ZonedDateTimeField(label=label, required=required, help_text=help_text)
+
+
+class ProposeMeetingForm(StepOriginForm, _MeetingWhereForm):
+    option_1 = _time_field(
+        _("First choice of time"), required=True, help_text=_("In your time zone.")
+    )
+    option_2 = _time_field(_("Another time (optional)"))
+    option_3 = _time_field(_("A third time (optional)"))
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        max_length=AGENDA_MAX_LENGTH,
+        validators=[validate_markdown],
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "What you would like to talk about; everyone in the journey can read it. "
+            "Markdown works."
+        ),
+    )
+    field_order = [
+        "option_1",
+        "option_2",
+        "option_3",
+        "duration_minutes",
+        "place",
+        "video_link",
+        "agenda",
+    ]
+
+
+class SuggestTimesForm(forms.Form):
+    option_1 = _time_field(_("A time that suits you"), required=True)
+    option_2 = _time_field(_("Another time (optional)"))
+    option_3 = _time_field(_("A third time (optional)"))
+
+    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _zoned(self, zone)
+
+
+class MoveMeetingForm(_MeetingWhereForm):
+    starts_at = _time_field(_("New time"), required=True, help_text=_("In your time zone."))
+    field_order = ["starts_at", "duration_minutes", "place", "video_link"]
+
+
+class AcceptTimeForm(forms.Form):
+    option = forms.DateTimeField(
+        label=_("The time you choose"),
+        error_messages={"required": _("Choose one of the times.")},
+    )
+
+
+class MeetingNotesForm(forms.Form):
+    notes = MeetingForm.base_fields["notes"]
+    agreed_actions = MeetingForm.base_fields["agreed_actions"]

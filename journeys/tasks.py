@@ -23,6 +23,7 @@ def advance_journeys(today: str | None = None) -> str:
     for ids in notifications.journey_id_batches(day):
         enqueue("journeys.tasks.advance_batch", ids, day.isoformat(), group="advance_journeys")
         batches += 1
+    enqueue("journeys.tasks.record_meeting_notices", group="advance_journeys")
     # Anything an earlier run queued and could not deliver goes now.
     outbox.ask_for_delivery()
     return f"queued {batches} batches"
@@ -32,6 +33,11 @@ def advance_batch(journey_ids: list[int], today: str) -> str:
     """Record one batch: its notifications and their emails, in one transaction."""
     result = notifications.record_batch(journey_ids, datetime.date.fromisoformat(today))
     return f"{result.journeys} journeys: {result.recorded} recorded, {result.emails} emails queued"
+
+
+def record_meeting_notices() -> str:
+    """Remind members of planned meetings starting soon; ask about those that ended."""
+    return f"{notifications.record_meeting_notices(timezone.now())} meeting notices recorded"
 
 
 def deliver_outbox() -> str:

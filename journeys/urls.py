@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import conversation_views, notification_views, views
+from . import conversation_views, meeting_views, notification_views, views
 
 app_name = "journeys"
 
@@ -11,6 +11,7 @@ milestone = journey + "milestones/<str:milestone_id>/"
 step = milestone + "steps/<str:step_id>/"
 conversation = journey + "conversation/"
 message = conversation + "<uuid:message_uuid>/"
+plan = journey + "planned-meetings/<uuid:plan_uuid>/"
 
 urlpatterns = [
     path("my/", views.my_mentoring, name="my_mentoring"),
@@ -25,7 +26,20 @@ urlpatterns = [
     path(journey + "calendar.ics", views.journey_calendar, name="journey_calendar"),
     path(journey + "people/<int:member_id>/", views.member_profile, name="member"),
     path(journey + "meetings/", views.log_meeting, name="log_meeting"),
-    path(journey + "meetings/<uuid:meeting_uuid>/", views.meeting_detail, name="meeting"),
+    path(journey + "meetings/<uuid:meeting_uuid>/", meeting_views.meeting_detail, name="meeting"),
+    path(
+        journey + "meetings/<uuid:meeting_uuid>/notes/",
+        meeting_views.write_meeting_notes,
+        name="meeting_notes",
+    ),
+    path(journey + "planned-meetings/", meeting_views.propose_meeting, name="propose_meeting"),
+    path(plan + "accept/", meeting_views.accept_meeting, name="accept_meeting"),
+    path(plan + "suggest/", meeting_views.suggest_times, name="suggest_times"),
+    path(plan + "move/", meeting_views.move_meeting, name="move_meeting"),
+    path(plan + "cancel/", meeting_views.cancel_meeting, name="cancel_meeting"),
+    path(plan + "held/", meeting_views.meeting_held, name="meeting_held"),
+    path(plan + "not-held/", meeting_views.meeting_not_held, name="meeting_not_held"),
+    path("my/meeting-answers/<str:token>/", meeting_views.meeting_answer, name="meeting_answer"),
     path(journey + "goals/", views.set_goal, name="set_goal"),
     path(journey + "goals/<uuid:goal_uuid>/", views.update_goal, name="update_goal"),
     path(

@@ -54,11 +54,13 @@ from .forms import (
     ReflectionForm,
 )
 from .insights.tracking import record_views
+from .meeting_rows import agenda_from_step, open_plans, plan_rows, proposal_form
 from .models import (
     Goal,
     GoalStatus,
     Journey,
     JourneyMember,
+    JourneyStatus,
     Meeting,
     MemberRole,
     ParticipantPreferences,
@@ -66,6 +68,7 @@ from .models import (
 )
 from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
+from .services.people import time_zone_for
 from .services.state import journey_state, journey_states
 from .templatetags.journeys_tags import state_label
 
@@ -387,6 +390,11 @@ def _journey_context(request, journey, today, overrides=None):
         raise Http404
     goals = Goal.objects.filter(journey=journey).select_related("owner__user").only(*GOAL_FIELDS)
     meetings = Meeting.objects.filter(journey=journey).only("uuid", "held_on", "duration_minutes")
+    zone = time_zone_for(member.user)
+    now = timezone.now()
+    plans = plan_rows(
+        open_plans(journey, now), member, loaded.members, zone, now, journey, overrides
+    )
     return {
         "journey": journey,
         "loaded": loaded,
@@ -397,6 +405,9 @@ def _journey_context(request, journey, today, overrides=None):
         "state": loaded.state,
         "goals": _goal_rows(goals, member, journey, overrides),
         "meetings": meetings,
+        "plans": plans,
+        "can_plan": journey.status == JourneyStatus.ACTIVE,
+        "plan_form": proposal_form(zone, overrides),
         "goal_form": overrides.get("goal") or GoalForm(auto_id="goal-%s"),
         "meeting_form": overrides.get("meeting")
         or MeetingForm(initial={"held_on": today}, auto_id="meeting-%s"),
@@ -430,6 +441,8 @@ class StepRow:
     shared_reflections: list = field(default_factory=list)
     conflict: object = None
     score: int | None = None
+    plan_form: object = None
+    plans: list = field(default_factory=list)
 
     @property
     def kind(self):
@@ -494,6 +507,24 @@ def _step_form(step, reflection, share_label, today, overrides):
     return None
 
 
+def _plan_form(step, materials, zone, overrides):
+    """A meet step's form proposing a meeting, its agenda started from the step's guide."""
+    guide = step.value.get("discussion_guide")
+    return proposal_form(
+        zone,
+        overrides,
+        key=("plan", step.id),
+        initial={
+            "milestone_id": step.milestone_id,
+            "step_id": step.id,
+            "agenda": agenda_from_step(
+                step.value, materials.get(guide.pk) if guide is not None else None
+            ),
+        },
+        auto_id=f"step-{step.id}-plan-%s",
+    )
+
+
 def _milestone_context(request, journey, milestone_id, today, overrides=None):
     overrides = overrides or {}
     loaded = journey_state(journey, today)
@@ -538,6 +569,21 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         else []
     )
     share_label = _share_label(loaded, member)
+    materials = _materials(milestone)
+    zone = time_zone_for(member.user)
+    now = timezone.now()
+    plans = (
+        plan_rows(
+            open_plans(journey, now, milestone_id=milestone_id),
+            member,
+            loaded.members,
+            zone,
+            now,
+            journey,
+        )
+        if "meet" in kinds
+        else []
+    )
 
     rows = []
     for step in milestone.steps:
@@ -563,6 +609,10 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
                 ],
                 conflict=overrides.get(("conflict", step.id)),
                 score=scores.get(step.id),
+                plan_form=_plan_form(step, materials, zone, overrides)
+                if can_act and step.kind == "meet" and journey.status == JourneyStatus.ACTIVE
+                else None,
+                plans=[p for p in plans if p.plan.step_id == step.id],
             )
         )
 
@@ -592,7 +642,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
         "audience_note": "" if for_me else _audience_note(loaded, milestone.audience),
         "excluded": status.state in engine.EXCLUDED,
         "steps": rows,
-        "materials": _materials(milestone),
+        "materials": materials,
         "goals": _goal_rows(
             goals,
             member,
@@ -637,6 +687,9 @@ def _render_origin(request, journey, form, key, today, status=400):
             if key in ("goal", "meeting"):
                 form.auto_id = f"step-{step_id}-%s"
                 key = (step.kind, step_id)
+            elif key == "plan":
+                form.auto_id = f"step-{step_id}-plan-%s"
+                key = ("plan", step_id)
             return _render_milestone(request, journey, milestone_id, today, {key: form}, status)
     return _render_journey(request, journey, today, {key: form}, status)
 
@@ -818,6 +871,7 @@ def journey_calendar(request, journey):
             reverse("journeys:meeting", args=[j.uuid, m.uuid])
         ),
         journey=journey,
+        plan_url=lambda j, p: request.build_absolute_uri(_journey_url(j, f"plan-{p.uuid}")),
     )
     body = build_calendar(events, journey.template.title, timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -1082,6 +1136,7 @@ def calendar_feed(request, token):
         lambda j, m: request.build_absolute_uri(
             reverse("journeys:meeting", args=[j.uuid, m.uuid])
         ),
+        plan_url=lambda j, p: request.build_absolute_uri(_journey_url(j, f"plan-{p.uuid}")),
     )
     body = build_calendar(events, _("My mentoring"), timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -62,6 +62,8 @@ from .models import (
     Message,
     MessageReport,
     OutboxEmail,
+    PlannedMeeting,
+    PlannedMeetingStatus,
     ProgramPage,
     Reflection,
 )
@@ -337,6 +339,7 @@ class JourneyInspectView(InspectView):
                     ],
                 }
             )
+        labels = dict(PlannedMeetingStatus.choices)
         reflections = Reflection.objects.filter(journey=journey).aggregate(
             total=Count("pk"), shared=Count("pk", filter=Q(shared=True))
         )
@@ -352,6 +355,15 @@ class JourneyInspectView(InspectView):
                 "meetings": list(
                     Meeting.objects.filter(journey=journey).values("held_on", "duration_minutes")
                 ),
+                # States and times only: agendas and places belong to the members.
+                "planned_meetings": [
+                    {"status": labels[status], "starts_at": starts_at, "minutes": minutes}
+                    for status, starts_at, minutes in PlannedMeeting.objects.filter(
+                        journey=journey
+                    )
+                    .order_by("-created_at")
+                    .values_list("status", "starts_at", "duration_minutes")[:20]
+                ],
                 "goals": Goal.objects.filter(journey=journey).aggregate(
                     total=Count("pk"),
                     achieved=Count("pk", filter=Q(status=GoalStatus.ACHIEVED)),

@@ -21,6 +21,10 @@ Why it works the way it does:
   those who let an open milestone lapse opened them without finishing, so the
   insights' content use can compare the two (``_open_materials``).
 * Block ids come from ``rng`` as well, so the same seed gives the same template.
+* The demo pair has their next meeting planned on the site (``_plan_next_meeting``):
+  the mentor offered the next two Tuesdays at 2pm and the mentee took the
+  first, so the journey page shows an agreed meeting and the outbox holds both
+  calendar invitations.
 """
 
 import uuid
@@ -44,6 +48,7 @@ from journeys.models import (
     Reflection,
     StepCompletion,
 )
+from journeys.services import meetings
 from journeys.services.progress import (
     complete_step,
     log_meeting,
@@ -163,6 +168,7 @@ def seed_programme(home, topics, *, sponsor, users, participants, rng, now, back
     for journey, plan in journeys:
         _walk(journey, plan, rng, today)
     _mark_finished(journeys, today)
+    _plan_next_meeting(journeys, now)
     return program
 
 
@@ -387,6 +393,27 @@ def _mark_finished(journeys, today):
         if loaded.state.is_complete
     ]
     Journey.objects.filter(pk__in=finished).update(status=JourneyStatus.COMPLETED)
+
+
+def _plan_next_meeting(journeys, now):
+    """The demo pair's next meeting: two Tuesdays offered by the mentor, the first accepted."""
+    journey = next(journey for journey, plan in journeys if plan.demo_pair)
+    members = {m.role: m.user for m in journey.memberships.filter(left_on__isnull=True)}
+    today = timezone.localdate(now)
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    times = [_at(tuesday, 14), _at(tuesday + timedelta(days=7), 14)]
+    details = prose.DEMO_PAIR_NEXT_MEETING
+    plan = meetings.propose(
+        journey,
+        members[MemberRole.MENTOR],
+        options=times,
+        duration_minutes=details["minutes"],
+        place=details["place"],
+        video_link="",
+        agenda=details["agenda"],
+        now=now,
+    )
+    meetings.accept(plan, members[MemberRole.MENTEE], times[0], now)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:

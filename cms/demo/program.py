@@ -799,6 +799,18 @@ DEMO_PAIR_REFLECTIONS = {
         True,
     ),
 }
+# The demo pair's next meeting, planned on the site: the mentor offered two
+# Tuesdays at 2pm, as they agreed, and the mentee took the first.
+DEMO_PAIR_NEXT_MEETING = {
+    "place": "The Leeds canteen, or a call if one of us is on site elsewhere",
+    "minutes": 60,
+    "agenda": (
+        "- How the first month on the control-tower rota went\n"
+        "- The career map: which two moves look right, and who to ask about them\n"
+        "- One piece of feedback each of us found hard to give this fortnight"
+    ),
+}
+
 DEMO_PAIR_MEETINGS = {
     "getting-to-know": (
         "Met in the Leeds canteen after the early shift. Talked about how we both ended "

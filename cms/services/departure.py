@@ -12,6 +12,9 @@ transaction that saves the account as inactive):
   or were sent and that still wait are withdrawn, so no matching run or
   mentor picks them again. Matched enrolments stay matched: the journey is
   still a record, and its admin decides what becomes of it.
+* Meetings planned in their journeys and still to come are cancelled
+  (``journeys.services.meetings.cancel_for_leaver``): the others get a
+  calendar cancellation for those with a time agreed, without the name.
 * Each current partner in an active or paused journey is told, once, by an
   email written to the outbox in the same transaction: who is no longer
   taking part, and what happens next. When the person is being erased the
@@ -21,10 +24,11 @@ transaction that saves the account as inactive):
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.models import JourneyMember, JourneyStatus, MemberRole
-from journeys.services import outbox
+from journeys.services import meetings, outbox
 from matching.models import Enrollment, EnrollmentStatus, MentorRequest, RequestStatus
 
 PARTNER_LEFT = "cms/emails/partner_left"
@@ -106,6 +110,7 @@ def partner_emails(user, *, named: bool = True) -> list:
 def end_participation(user, *, named: bool = True) -> int:
     """Withdraw what still waits for ``user`` and tell their partners; returns emails queued."""
     withdraw_waiting(user)
+    meetings.cancel_for_leaver(user, timezone.now())
     emails = partner_emails(user, named=named)
     outbox.queue_emails(emails)
     return len(emails)

@@ -19,6 +19,10 @@ Rules enforced here, all in one transaction, after the checks:
   them), or their text replaced, and the words a report kept of them
   replaced likewise. What they wrote when reporting a message is emptied;
   the report stays for the programme's admins.
+  status for the same reason, their text always replaced. Meetings they
+  proposed are treated like meetings they logged: the agenda is emptied or
+  replaced, and the place and video link emptied; those still to come were
+  cancelled by ``end_participation`` (the others get a CANCEL).
 * Their enrolments keep role and status (counts) but lose their answers,
   goals, opt-in attributes, department, location and avoid list; messages
   they wrote with mentor requests are emptied. Their profile is deleted, with
@@ -34,7 +38,9 @@ Rules enforced here, all in one transaction, after the checks:
 * No email goes to them again: their pending outbox rows are cancelled (and
   the outbox refuses inactive accounts besides). Their old name and address
   are replaced by the placeholder in every outbox row and audit-log label
-  that held them, so no listing shows them again.
+  that held them, so no listing shows them again, and in the calendar
+  invitations written for their journeys' meetings (the name by the
+  placeholder, the address by the erased one).
 * Nothing keeps the old name past the commit: the programmes' kept insights
   (which list names) and the rendered markdown of removed words are dropped
   from the cache once the transaction commits.
@@ -76,10 +82,12 @@ from journeys.models import (
     MessageReport,
     OutboxEmail,
     ParticipantPreferences,
+    PlannedMeeting,
     Reflection,
 )
 from journeys.models.notifications import EmailChoice, new_token
 from journeys.services import outbox
+from journeys.services.calendar import replace_in_calendar
 from journeys.services.profiles import erase_profile
 from matching.models import Enrollment, MentorRequest
 
@@ -135,6 +143,7 @@ class ErasureSummary:
     shared_reflections: int
     meetings: int
     messages: int
+    planned_meetings: int
     goals: int
     enrolments: int
     journeys: int
@@ -148,6 +157,7 @@ def erasure_summary(person) -> ErasureSummary:
         shared_reflections=own.filter(shared=True).count(),
         meetings=Meeting.objects.filter(logged_by__user=person).count(),
         messages=Message.objects.filter(author__user=person, deleted_at__isnull=True).count(),
+        planned_meetings=PlannedMeeting.objects.filter(proposer__user=person).count(),
         goals=Goal.objects.filter(owner__user=person).count(),
         enrolments=Enrollment.objects.filter(user=person).count(),
         journeys=JourneyMember.objects.filter(user=person).values("journey").distinct().count(),
@@ -170,7 +180,11 @@ def erase_person(person, *, by=None) -> ErasureResult:
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
         check_erasable(person, by)
-        old = [w for w in (person.get_full_name().strip(), person.email) if len(w) >= 3]
+        old_name, old_email = person.get_full_name().strip(), person.email
+        old = [w for w in (old_name, old_email) if len(w) >= 3]
+        journey_ids = set(
+            JourneyMember.objects.filter(user=person).values_list("journey_id", flat=True)
+        )
         program_ids = set(
             JourneyMember.objects.filter(user=person).values_list("journey__program_id", flat=True)
         ) | set(Enrollment.objects.filter(user=person).values_list("program_id", flat=True))
@@ -182,6 +196,15 @@ def erase_person(person, *, by=None) -> ErasureResult:
         _anonymise(person)
         cancelled = outbox.cancel_pending(recipient=person)
         _scrub_records(old, placeholder_name())
+        _scrub_calendars(
+            journey_ids,
+            person,
+            {
+                w: r
+                for w, r in ((old_name, placeholder_name()), (old_email, person.email))
+                if len(w) >= 3
+            },
+        )
         log(
             instance=person,
             action=ACTION,
@@ -214,6 +237,14 @@ def _erase_words(person) -> list[str]:
         meeting.notes = replacement if replace and meeting.notes else ""
         meeting.agreed_actions = ""
         meeting.save(update_fields=["notes", "agreed_actions"])
+    plans = PlannedMeeting.objects.filter(proposer__user=person).select_related("journey__program")
+    for plan in plans:
+        removed.append(plan.agenda)
+        replace = plan.journey.program.erased_shared_text == ErasedSharedText.REPLACE
+        plan.agenda = replacement if replace and plan.agenda else ""
+        plan.place = ""
+        plan.video_link = ""
+        plan.save(update_fields=["agenda", "place", "video_link", "updated_at"])
     Goal.objects.filter(owner__user=person).update(text=replacement)
     removed.extend(_erase_messages(person, replacement))
     return [text for text in removed if text]
@@ -333,6 +364,27 @@ def _scrub_records(words, placeholder) -> None:
         entry.label = _replace(entry.label, pattern, placeholder)
         entry.data = _replace(entry.data, pattern, placeholder)
         entry.save(update_fields=["label", "data"])
+
+
+def _scrub_calendars(journey_ids, person, replacements) -> None:
+    """Rewrite the calendar invitations of the person's journeys without their name and address.
+
+    The iCalendar text is folded at 75 octets, so a name may be split across
+    lines: each invitation is parsed and written again (``replace_in_calendar``)
+    rather than searched as stored.
+    """
+    if not replacements:
+        return
+    rows = (
+        OutboxEmail.objects.exclude(calendar="")
+        .filter(Q(journey_id__in=journey_ids) | Q(recipient=person))
+        .only("pk", "calendar")
+    )
+    for email in rows:
+        rewritten = replace_in_calendar(email.calendar, replacements)
+        if rewritten != email.calendar:
+            email.calendar = rewritten
+            email.save(update_fields=["calendar"])
 
 
 def _forget(program_ids, texts) -> None:

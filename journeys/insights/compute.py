@@ -29,6 +29,11 @@ Measures, as the dashboard and ``docs/insights.md`` state them:
   the messages per journey under way (started by the week's end); for each
   active journey, its messages in the seven days before ``today``.
 * Weekly numbers: the seven days before ``today``.
+* Planned meetings: how many meetings members planned are still to come (a
+  time agreed, on ``today`` or later), were held (members said they met),
+  were not held (members said they did not, or their day passed without
+  anyone saying), wait for a time to be chosen, or were cancelled. A
+  meeting agreed or held counts as activity on its day, as in the tick.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ from ..models import (
     Measure,
     Meeting,
     Message,
+    PlannedMeeting,
+    PlannedMeetingStatus,
     PulseResponse,
     StepCompletion,
 )
@@ -249,6 +256,7 @@ class ProgramInsights:
     goals: dict[str, int]
     week: WeekNumbers
     conversation: tuple[ConversationWeek, ...] = ()
+    planned_meetings: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -368,6 +376,7 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         .annotate(last=Max("held_on"))
         .values_list("journey_id", "last")
     )
+    planned_on, planned_counts = _planned_meetings(program, today)
     engagement_from = week_start(today) - timedelta(weeks=ENGAGEMENT_WEEKS - 1)
     window_start, window_end = today - timedelta(days=7), today - timedelta(days=1)
     meetings_by_day = dict(
@@ -459,6 +468,7 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
                 completions,
                 tracks[journey.pk],
                 due_soon,
+                planned_on.get(journey.pk),
             ),
             today,
         )
@@ -508,6 +518,7 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         ),
         attributes=_attribute_rows(enrolment, tally) if enrolment is not None else None,
         goals={status: goals.get(status, 0) for status in GoalStatus.values},
+        planned_meetings=planned_counts,
         week=WeekNumbers(
             start=window_start,
             end=window_end,
@@ -559,6 +570,37 @@ def _conversation_weeks(journeys, messages_by_journey_day, first_week):
             )
         )
     return tuple(weeks)
+
+
+# The kinds of planned meeting the dashboard counts, in the order it shows them.
+PLANNED_KINDS = ("to_come", "held", "not_held", "waiting", "cancelled")
+
+
+def _planned_meetings(program, today: date) -> tuple[dict[int, date], dict[str, int]]:
+    """Each journey's latest day with a meeting agreed or held, and the counts by kind.
+
+    One query: the program's planned meetings' states and days.
+    """
+    latest: dict[int, date] = {}
+    counts = dict.fromkeys(PLANNED_KINDS, 0)
+    for journey_id, status, starts_at in PlannedMeeting.objects.filter(
+        journey__program=program
+    ).values_list("journey_id", "status", "starts_at"):
+        day = timezone.localdate(starts_at) if starts_at is not None else None
+        agreed = status in (PlannedMeetingStatus.ACCEPTED, PlannedMeetingStatus.HELD)
+        if agreed and (journey_id not in latest or day > latest[journey_id]):
+            latest[journey_id] = day
+        if status == PlannedMeetingStatus.HELD:
+            counts["held"] += 1
+        elif status == PlannedMeetingStatus.NOT_HELD:
+            counts["not_held"] += 1
+        elif status == PlannedMeetingStatus.ACCEPTED:
+            counts["to_come" if day >= today else "not_held"] += 1
+        elif status == PlannedMeetingStatus.PROPOSED:
+            counts["waiting"] += 1
+        else:
+            counts["cancelled"] += 1
+    return latest, counts
 
 
 def _pages(page_ids) -> dict[int, tuple[str, str, frozenset[int]]]:

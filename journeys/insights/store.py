@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 FRESH_SECONDS = 5 * 60
 KEEP_SECONDS = 26 * 60 * 60
+# Part of every key: moved on whenever what is kept (``ProgramInsights``) changes
+# shape, so a process never reads a result an older release kept.
+SHAPE = 2
 
 
 def insights_version(program) -> tuple:
@@ -56,7 +59,7 @@ def insights_version(program) -> tuple:
 
 
 def _keys(program_id: int, today: date) -> tuple[str, str, str]:
-    base = f"insights:{program_id}:{today.isoformat()}"
+    base = f"insights:{SHAPE}:{program_id}:{today.isoformat()}"
     return f"{base}:meta", f"{base}:summary", f"{base}:journeys"
 
 

@@ -417,6 +417,22 @@ def goals_table(insights: ProgramInsights) -> Table:
     )
 
 
+def planned_meetings_table(insights: ProgramInsights) -> Table:
+    labels = {
+        "to_come": _("Time agreed, still to come"),
+        "held": _("Held"),
+        "not_held": _("Not held (said so, or the day passed unanswered)"),
+        "waiting": _("Proposed, waiting for a time to be chosen"),
+        "cancelled": _("Cancelled"),
+    }
+    return Table(
+        key="planned_meetings",
+        caption=_("Meetings planned on the site"),
+        columns=(Column(_("State"), numeric=False), Column(_("Meetings"))),
+        rows=[(labels[kind], insights.planned_meetings.get(kind, 0)) for kind in labels],
+    )
+
+
 def all_tables(insights: ProgramInsights, journeys: tuple[HealthRow, ...] | None = None):
     """Every table for a viewer; ``journeys`` (names included) only for program admins."""
     tables = [
@@ -431,6 +447,7 @@ def all_tables(insights: ProgramInsights, journeys: tuple[HealthRow, ...] | None
         objectives_table(insights),
         attributes_table(insights),
         goals_table(insights),
+        planned_meetings_table(insights),
     ]
     if journeys is not None:
         tables.append(health_table(journeys))

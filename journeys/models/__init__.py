@@ -21,6 +21,16 @@ from .journeys import (
     Reflection,
     StepCompletion,
 )
+from .meetings import (
+    AGENDA_MAX_LENGTH,
+    MAX_OPTIONS,
+    PLACE_MAX_LENGTH,
+    PLANNED_MINUTES_MAX,
+    PLANNED_MINUTES_MIN,
+    VIDEO_LINK_MAX_LENGTH,
+    PlannedMeeting,
+    PlannedMeetingStatus,
+)
 from .notifications import (
     Delivery,
     EmailChoice,
@@ -40,11 +50,17 @@ from .programs import (
 )
 
 __all__ = [
+    "AGENDA_MAX_LENGTH",
     "AGREED_ACTIONS_MAX_LENGTH",
     "ERASED_TEXT",
     "GOAL_MAX_LENGTH",
+    "MAX_OPTIONS",
     "MESSAGE_MAX_LENGTH",
+    "PLACE_MAX_LENGTH",
+    "PLANNED_MINUTES_MAX",
+    "PLANNED_MINUTES_MIN",
     "REPORT_REASON_MAX_LENGTH",
+    "VIDEO_LINK_MAX_LENGTH",
     "ContentView",
     "ConversationState",
     "Delivery",
@@ -69,6 +85,8 @@ __all__ = [
     "ObjectiveBlock",
     "OutboxEmail",
     "ParticipantPreferences",
+    "PlannedMeeting",
+    "PlannedMeetingStatus",
     "Profile",
     "ProgramPage",
     "PulseResponse",

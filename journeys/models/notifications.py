@@ -13,13 +13,15 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Milestone overdue")
     INACTIVE = "inactive", _("Pair inactive")
     MESSAGE = "message", _("New message")
+    MEETING_SOON = "meet_soon", _("Planned meeting tomorrow")
+    DID_YOU_MEET = "did_meet", _("Did you meet?")
 
 
 class Delivery(models.TextChoices):
     EMAIL = "email", _("In an email of its own")
     DIGEST = "digest", _("Waiting for the weekly digest")
     DIGESTED = "digested", _("In a weekly digest")
-    SUPPRESSED = "suppressed", _("Not sent: the person wants no email")
+    SUPPRESSED = "suppressed", _("Not sent: the person's choice of emails")
 
 
 class Notification(models.Model):

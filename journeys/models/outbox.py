@@ -71,6 +71,19 @@ class OutboxEmail(models.Model):
             "requests from a person go regardless."
         ),
     )
+    calendar = models.TextField(
+        blank=True,
+        help_text=_(
+            "An iCalendar invitation or cancellation (text/calendar) sent with the email, "
+            "written when the meeting was agreed, moved or cancelled."
+        ),
+    )
+    calendar_method = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("REQUEST", "REQUEST"), ("CANCEL", "CANCEL")],
+        help_text=_("The iCalendar METHOD of the calendar part: REQUEST or CANCEL."),
+    )
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )

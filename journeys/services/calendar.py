@@ -1,27 +1,36 @@
-"""A participant's mentoring calendar as an iCalendar (RFC 5545) feed.
+"""A participant's mentoring calendar as an iCalendar (RFC 5545) feed, and meeting invitations.
 
 The ``icalendar`` package writes the text: line folding, CRLF endings and the
 escaping of TEXT values are its job, not ours. The rules this module keeps:
 
-* Every text value (titles, names, descriptions) is one line of plain text.
-  Line breaks of any kind (CR, LF, vertical tab, form feed, U+0085, U+2028,
-  U+2029 and the other separators ``str.splitlines`` knows) become a space and
-  other control characters are removed, because calendar apps and the parsers
-  in front of them split lines on more than CRLF, and a title that breaks a
-  line can forge properties or whole events in someone's calendar.
+* Every text value (titles, names, descriptions, places) is one line of plain
+  text. Line breaks of any kind (CR, LF, vertical tab, form feed, U+0085,
+  U+2028, U+2029 and the other separators ``str.splitlines`` knows) become a
+  space and other control characters are removed, because calendar apps and
+  the parsers in front of them split lines on more than CRLF, and a title that
+  breaks a line can forge properties or whole events in someone's calendar.
 * Each event's UID is derived from what it describes (a journey's milestone, a
-  meeting), never from the time of the request, so a calendar app updates an
-  event in place instead of duplicating it on every poll.
+  meeting, a planned meeting), never from the time of the request, so a
+  calendar app updates an event in place instead of duplicating it on every
+  poll. A planned meeting has the same UID in the feeds and in the invitations
+  sent by email (``planned_meeting_uid``), with its SEQUENCE.
 * All-day events carry dates (DTEND the day after, as RFC 5545 counts it);
-  timed events are written in UTC, so no VTIMEZONE is needed.
+  timed events in the feeds are written in UTC, so no VTIMEZONE is needed.
+  Invitations are written in the recipient's time zone (TZID), with the
+  VTIMEZONE ``icalendar`` works out for the year around the meeting.
 * A member sees the due dates of milestones that are theirs: in the journey's
-  track and with them in the audience. Meetings are all-day events on the day
-  they were held, because only the day is recorded.
-* Nothing a participant wrote (reflections, meeting notes) goes into the feed:
-  calendar apps copy it to places the relationship's privacy does not reach.
+  track and with them in the audience. Logged meetings are all-day events on
+  the day they were held, because only the day is recorded; meetings planned
+  with a time agreed are timed events, and a logged meeting that came from one
+  appears once, as the planned one.
+* Nothing a participant wrote (reflections, meeting notes, a planned meeting's
+  agenda) goes into a feed or an invitation: calendar apps copy it to places
+  the relationship's privacy does not reach. A planned meeting's place or video
+  link does, as its LOCATION: the event is no use without it.
 
-``build_calendar`` is pure; ``participant_events`` loads what it needs in a
-fixed number of queries, whatever the number of journeys.
+``build_calendar`` and ``build_invitation`` are pure; ``participant_events``
+loads what it needs in a fixed number of queries, whatever the number of
+journeys.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import icalendar
 from django.utils.translation import gettext as _
 
 from .. import engine
-from ..models import Journey, JourneyStatus, Meeting
+from ..models import Journey, JourneyStatus, Meeting, PlannedMeeting
 from .state import journey_states
 
 PRODUCT_ID = "-//Trellis//Mentoring journeys//EN"
@@ -62,6 +71,8 @@ class CalendarEvent:
     description: str = ""
     url: str = ""
     transparent: bool = False
+    location: str = ""
+    sequence: int | None = None
 
 
 def plain_text(value: str) -> str:
@@ -91,8 +102,12 @@ def _event_component(event: CalendarEvent, stamp: datetime) -> icalendar.Event:
     component.add("summary", plain_text(event.summary))
     if event.description:
         component.add("description", plain_text(event.description))
+    if event.location:
+        component.add("location", plain_text(event.location))
     if event.url:
-        component.add("url", event.url)
+        component.add("url", plain_text(event.url))
+    if event.sequence is not None:
+        component.add("sequence", event.sequence)
     if event.transparent:
         component.add("transp", "TRANSPARENT")
     return component
@@ -117,6 +132,145 @@ def build_calendar(events: Iterable[CalendarEvent], name: str, stamp: datetime) 
     return calendar.to_ical()
 
 
+def planned_meeting_uid(plan_uuid) -> str:
+    """The UID of a planned meeting: the same in every invitation and every feed."""
+    return f"planned-meeting-{plan_uuid}@{UID_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A person in an invitation: their address, their name, and whether they agreed."""
+
+    email: str
+    name: str
+    accepted: bool = False
+
+    def address(self, **params) -> icalendar.vCalAddress:
+        address = icalendar.vCalAddress(f"mailto:{plain_text(self.email)}")
+        address.params["CN"] = plain_text(self.name) or plain_text(self.email)
+        for key, value in params.items():
+            address.params[key.upper().replace("_", "-")] = value
+        return address
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A meeting request (METHOD:REQUEST) or its cancellation (METHOD:CANCEL).
+
+    ``start`` and ``end`` are aware datetimes; ``sequence`` rises with every
+    change after the first request, so calendar apps take the newest.
+    ``sent_by`` is the address the email comes from, on the organiser's behalf.
+    """
+
+    uid: str
+    sequence: int
+    method: str
+    summary: str
+    start: datetime
+    end: datetime
+    organizer: Attendee
+    attendees: tuple[Attendee, ...]
+    location: str = ""
+    description: str = ""
+    url: str = ""
+    sent_by: str = ""
+
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+def build_invitation(invitation: Invitation, zone, stamp: datetime) -> str:
+    """The invitation as iCalendar text, its times in ``zone`` (a ``ZoneInfo``).
+
+    A request is CONFIRMED and asks for a reply from those who have not
+    agreed to the time yet; a cancellation is CANCELLED, with the same UID and
+    a higher SEQUENCE than the request it cancels. Pure: ``stamp`` (DTSTAMP)
+    is passed in.
+    """
+    if invitation.method not in (REQUEST, CANCEL):
+        raise ValueError(f"Unknown iCalendar method {invitation.method!r}.")
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", invitation.method)
+    event = icalendar.Event()
+    event.add("uid", plain_text(invitation.uid))
+    event.add("sequence", invitation.sequence)
+    event.add("dtstamp", _moment(stamp))
+    event.add("dtstart", invitation.start.astimezone(zone))
+    event.add("dtend", invitation.end.astimezone(zone))
+    event.add("summary", plain_text(invitation.summary))
+    if invitation.description:
+        event.add("description", plain_text(invitation.description))
+    if invitation.location:
+        event.add("location", plain_text(invitation.location))
+    if invitation.url:
+        event.add("url", plain_text(invitation.url))
+    event.add("status", "CONFIRMED" if invitation.method == REQUEST else "CANCELLED")
+    event.add("transp", "OPAQUE")
+    organizer = (
+        invitation.organizer.address(sent_by=f"mailto:{plain_text(invitation.sent_by)}")
+        if invitation.sent_by
+        else invitation.organizer.address()
+    )
+    event.add("organizer", organizer)
+    for attendee in invitation.attendees:
+        if invitation.method == CANCEL:  # nobody is asked to answer a cancellation
+            answer = {}
+        elif attendee.accepted:
+            answer = {"partstat": "ACCEPTED", "rsvp": "FALSE"}
+        else:
+            answer = {"partstat": "NEEDS-ACTION", "rsvp": "TRUE"}
+        event.add(
+            "attendee", attendee.address(cutype="INDIVIDUAL", role="REQ-PARTICIPANT", **answer)
+        )
+    calendar.add_component(event)
+    # A VTIMEZONE for the year either side of the meeting: enough for any
+    # reader, and a few lines rather than every change since 1970.
+    calendar.add_missing_timezones(
+        invitation.start.date() - timedelta(days=366), invitation.end.date() + timedelta(days=366)
+    )
+    return calendar.to_ical().decode("utf-8")
+
+
+def replace_in_calendar(text: str, replacements: dict[str, str]) -> str:
+    """``text`` (iCalendar) with each key of ``replacements`` put as its value, case ignored.
+
+    Every text value, address and parameter (a name in CN) is rewritten and
+    the calendar written again, so a name split across folded lines is found
+    too. Used when a person is erased, on invitations already written.
+    """
+    if not text or not replacements:
+        return text
+    pattern = re.compile("|".join(re.escape(k) for k in replacements if k), re.IGNORECASE)
+    lowered = {key.lower(): value for key, value in replacements.items()}
+
+    def swap(value: str) -> str:
+        return pattern.sub(lambda m: lowered[m[0].lower()], value)
+
+    calendar = icalendar.Calendar.from_ical(text)
+    for component in calendar.walk():
+        for name in list(component.keys()):
+            _swap_property(component, name, swap)
+    return calendar.to_ical().decode("utf-8")
+
+
+def _swap_property(component, name: str, swap) -> None:
+    values = component[name]
+    many = isinstance(values, list)
+    changed = []
+    for value in values if many else [values]:
+        if isinstance(value, (icalendar.vCalAddress, icalendar.vText)):
+            params = value.params
+            value = type(value)(swap(str(value)))
+            for key, param in params.items():
+                value.params[key] = swap(str(param))
+        changed.append(value)
+    component[name] = changed if many else changed[0]
+
+
 def _partners(loaded, member) -> str:
     return ", ".join(str(m.user) for m in loaded.members if m.pk != member.pk)
 
@@ -127,13 +281,17 @@ def participant_events(
     milestone_url: Callable[[Journey, str], str],
     meeting_url: Callable[[Journey, Meeting], str],
     journey: Journey | None = None,
+    plan_url: Callable[[Journey, PlannedMeeting], str] | None = None,
 ) -> list[CalendarEvent]:
-    """Milestone due dates and logged meetings from every journey ``user`` is in.
+    """Milestone due dates, planned meetings and logged ones from every journey ``user`` is in.
 
-    ``milestone_url`` and ``meeting_url`` turn a journey and a milestone id or a
-    meeting into an absolute link; the view knows the host, this module does not.
-    Closed journeys are left out: nothing in them is still to come. With
-    ``journey``, only that one (if the user is a member of it).
+    ``milestone_url``, ``meeting_url`` and ``plan_url`` turn a journey and a
+    milestone id, a meeting or a planned meeting into an absolute link; the
+    view knows the host, this module does not. Closed journeys are left out:
+    nothing in them is still to come. With ``journey``, only that one (if the
+    user is a member of it). Planned meetings appear once a time is agreed
+    (accepted, or held), at that time; a logged meeting that came from one is
+    not repeated as an all-day event.
     """
     queryset = Journey.objects.for_user(user).exclude(status=JourneyStatus.CLOSED)
     if journey is not None:
@@ -141,11 +299,30 @@ def participant_events(
     journeys = list(queryset.select_related("template", "program"))
     if not journeys:
         return []
+    plans = defaultdict(list)
+    for plan in (
+        PlannedMeeting.objects.in_calendar()
+        .filter(journey__in=journeys)
+        .only(
+            "uuid",
+            "journey_id",
+            "starts_at",
+            "ends_at",
+            "place",
+            "video_link",
+            "sequence",
+            "duration_minutes",
+            "meeting_id",
+        )
+    ):
+        plans[plan.journey_id].append(plan)
+    from_plans = {p.meeting_id for found in plans.values() for p in found if p.meeting_id}
     meetings = defaultdict(list)
     for meeting in Meeting.objects.filter(journey__in=journeys).only(
         "uuid", "journey_id", "held_on", "duration_minutes"
     ):
-        meetings[meeting.journey_id].append(meeting)
+        if meeting.pk not in from_plans:
+            meetings[meeting.journey_id].append(meeting)
 
     events: list[CalendarEvent] = []
     for loaded in journey_states(journeys, today):
@@ -180,5 +357,31 @@ def participant_events(
                     transparent=True,
                 )
             )
-    events.sort(key=lambda e: (e.start.isoformat(), e.uid))
+        for plan in plans[current.pk]:
+            events.append(
+                CalendarEvent(
+                    uid=planned_meeting_uid(plan.uuid),
+                    summary=_("Mentoring meeting with %(people)s") % {"people": with_whom},
+                    start=plan.starts_at,
+                    end=plan.ends_at,
+                    description=_("%(journey)s. %(minutes)s minutes.")
+                    % {"journey": current.template.title, "minutes": plan.duration_minutes},
+                    location=plan_location(plan),
+                    url=plan_url(current, plan) if plan_url else "",
+                    sequence=plan.sequence,
+                )
+            )
+    events.sort(key=lambda e: (_sort_moment(e.start), e.uid))
     return events
+
+
+def plan_location(plan) -> str:
+    """Where a planned meeting happens: the place, the video link, or both."""
+    return " · ".join(part for part in (plan.place, plan.video_link) if part)
+
+
+def _sort_moment(start: date | datetime) -> str:
+    """A sortable text for an all-day or a timed start (UTC), so both kinds sort together."""
+    if isinstance(start, datetime):
+        return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    return start.isoformat()

@@ -69,7 +69,7 @@ from ..models import (
     ParticipantPreferences,
 )
 from . import outbox
-from .progress import _touch, member_of
+from .progress import member_of, record_activity
 
 EDIT_WINDOW = timedelta(minutes=15)
 NOTIFY_INTERVAL = timedelta(hours=1)
@@ -122,7 +122,7 @@ def post_message(journey: Journey, user, text: str, now: datetime | None = None)
         message = Message.objects.create(journey=journey, author=member, text=text, created_at=now)
         mark_read(member, message.pk)
         _tell_others(journey, member, now)
-        _touch(journey, timezone.localdate(now))
+        record_activity(journey, timezone.localdate(now))
     return message
 
 

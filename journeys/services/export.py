@@ -22,6 +22,11 @@ summary of the same that needs nothing from elsewhere to open. Rules it keeps:
   journey. Reports others made of the person's messages are left out: they
   are the reporters', kept for safeguarding. The people in a journey with
   them are named, as on the journey page.
+  whether notes were written, never the notes or actions; a meeting someone
+  else proposed gives its times, length and state, and whether an agenda,
+  place or link was given, never them; goals and pulse ratings are the
+  person's own only. The people in a journey with them are
+  named, as on the journey page.
 * Nothing secret. No password hash, no calendar link (only whether one
   exists; it is a key), no email bodies or their context (only subject,
   state and dates).
@@ -61,6 +66,7 @@ from ..models import (
     Notification,
     OutboxEmail,
     ParticipantPreferences,
+    PlannedMeeting,
     Profile,
     PulseResponse,
     Reflection,
@@ -441,6 +447,54 @@ def _messages(journeys: _Journeys) -> list[Section]:
     ]
 
 
+def _planned_meetings(journeys: _Journeys) -> Section:
+    rows = []
+    for plan in (
+        PlannedMeeting.objects.filter(journey_id__in=journeys.by_journey)
+        .select_related("proposer__user")
+        .order_by("created_at", "pk")
+    ):
+        membership = journeys.by_journey[plan.journey_id]
+        yours = plan.proposer_id in journeys.member_ids
+        if not yours and membership.left_on and plan.created_at.date() > membership.left_on:
+            continue  # after they left: not theirs to know
+        place = (
+            journeys.place(plan.journey_id, plan.milestone_id)
+            if plan.milestone_id
+            else journeys.journey(plan.journey_id)
+        )
+        row = {
+            **place,
+            "proposed_by": _("you") if yours else _person(plan.proposer.user),
+            "proposed_at": plan.created_at,
+            "state": plan.get_status_display(),
+            "times_offered": plan.options,
+            "starts_at": plan.starts_at,
+            "minutes": plan.duration_minutes,
+        }
+        if yours:
+            row.update(place=plan.place, video_link=plan.video_link, agenda=plan.agenda)
+        else:
+            row.update(
+                place_given=bool(plan.place),
+                video_link_given=bool(plan.video_link),
+                agenda_written=bool(plan.agenda.strip()),
+            )
+        rows.append(row)
+    return Section(
+        "planned_meetings",
+        _("Planned meetings"),
+        _("Meetings planned in your journeys: the times offered and agreed, and their state."),
+        rows,
+        notes=[
+            _(
+                "The agenda, place and link of a meeting someone else proposed are theirs: "
+                "only whether they gave any is included."
+            )
+        ],
+    )
+
+
 def _goals(journeys: _Journeys) -> Section:
     rows = [
         {
@@ -566,6 +620,7 @@ def collect(user) -> list[Section]:
         *_reflections(journeys),
         _meetings(journeys),
         *_messages(journeys),
+        _planned_meetings(journeys),
         _goals(journeys),
         _pulses(journeys),
         _notifications(journeys),

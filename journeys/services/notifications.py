@@ -23,6 +23,16 @@ Rules enforced here:
 * New messages in a conversation are logged here too, by
   ``services.conversation`` when a message is posted; the weekly digest
   gathers them with the tick's notifications.
+* Planned meetings (``record_meeting_notices``, run by every tick): each
+  member of an agreed meeting is reminded once, from ``REMIND_BEFORE`` (a
+  day) before it starts (not when it was agreed or moved within that day:
+  the invitation has just gone), and asked "did you meet?" once, after it ends
+  (within ``ASK_WITHIN``, and only while nobody has answered). Both are
+  rows in the same log, keyed by the planned meeting (its UUID is the
+  period key), so each goes at most once per meeting and person. They are
+  emailed to people who want emails as things happen; a weekly digest would
+  bring them too late, so digest readers (and people who want no email) see
+  them on the journey page only, and their rows are recorded as suppressed.
 * Delivery is the outbox's (``services.outbox``): nothing here talks to the
   mail server.
 """
@@ -31,10 +41,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.db import IntegrityError, transaction
 from django.db import connection as db
-from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -45,19 +55,31 @@ from ..models import (
     Delivery,
     EmailChoice,
     Journey,
+    JourneyMember,
     JourneyStatus,
     Message,
     Notification,
     NotificationKind,
     ParticipantPreferences,
+    PlannedMeeting,
+    PlannedMeetingStatus,
 )
 from . import outbox
+from .meetings import when_text
+from .people import time_zone_for
+from .progress import moment_on
 from .state import LoadedJourney, tick_states
 from .templates import snapshots_for_revision_ids
 
 BATCH_SIZE = 500
 JOURNEY_UPDATE = "journeys/emails/journey_update"
 WEEKLY_DIGEST = "journeys/emails/weekly_digest"
+MEETING_REMINDER = "journeys/emails/meeting_reminder"
+MEETING_QUESTION = "journeys/emails/meeting_question"
+# A planned meeting's reminder goes from this long before it starts…
+REMIND_BEFORE = timedelta(hours=24)
+# …and "did you meet?" after it ends, if the tick gets there within this long.
+ASK_WITHIN = timedelta(days=7)
 
 # Kinds as plain strings: they go into the log's keys.
 STATE_KINDS = {
@@ -316,6 +338,7 @@ def advance_journeys(today: date | None = None, batch_size: int | None = None) -
         journeys += result.journeys
         recorded += result.recorded
         batches += 1
+    recorded += record_meeting_notices(moment_on(today), request_delivery=False)
     emailed = outbox.deliver_due().sent
     return TickResult(journeys, batches, recorded, emailed)
 
@@ -427,3 +450,103 @@ def send_participant_digests(today: date | None = None) -> int:
             ParticipantPreferences.objects.filter(user_id=user_id).update(digest_sent_on=today)
         written += 1
     return written
+
+
+# Planned meetings ------------------------------------------------------------------------
+
+
+def record_meeting_notices(now: datetime, *, request_delivery: bool = True) -> int:
+    """Remind members of agreed meetings starting soon; ask about those that ended.
+
+    One transaction: the planned meetings concerned are locked (a concurrent
+    run skips them), their new log rows and emails are written. A row some
+    other run logged first makes the insert fail and this run write nothing;
+    the next tick picks up whatever is left. Returns how many rows were logged.
+    """
+    try:
+        with transaction.atomic():
+            return _record_meeting_notices(now, request_delivery)
+    except IntegrityError:
+        return 0
+
+
+def _record_meeting_notices(now: datetime, request_delivery: bool) -> int:
+    soon = Q(starts_at__gt=now, starts_at__lte=now + REMIND_BEFORE)
+    ended = Q(ends_at__lte=now, ends_at__gt=now - ASK_WITHIN)
+    plans = list(
+        PlannedMeeting.objects.filter(soon | ended)
+        .filter(status=PlannedMeetingStatus.ACCEPTED, journey__status=JourneyStatus.ACTIVE)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("journey__template")
+        .order_by("pk")
+    )
+    if not plans:
+        return 0
+    journey_ids = {plan.journey_id for plan in plans}
+    members = defaultdict(list)
+    for member in (
+        JourneyMember.objects.filter(journey_id__in=journey_ids, left_on__isnull=True)
+        .select_related("user")
+        .order_by("role", "pk")
+    ):
+        members[member.journey_id].append(member)
+    existing = set(
+        Notification.objects.filter(
+            journey_id__in=journey_ids,
+            kind__in=(NotificationKind.MEETING_SOON, NotificationKind.DID_YOU_MEET),
+        ).values_list("member_id", "kind", "period_key")
+    )
+    choices = _choices({m.user_id for found in members.values() for m in found})
+    rows, emails = [], []
+    for plan in plans:
+        if plan.starts_at > now:
+            if plan.updated_at > plan.starts_at - REMIND_BEFORE:
+                continue  # agreed or moved within the last day: the invitation just went
+            kind = NotificationKind.MEETING_SOON.value
+        else:
+            kind = NotificationKind.DID_YOU_MEET.value
+        period = plan.uuid.hex
+        for member in members[plan.journey_id]:
+            if (member.pk, kind, period) in existing:
+                continue
+            wants = choices.get(member.user_id, EmailChoice.IMMEDIATE) == EmailChoice.IMMEDIATE
+            delivery = Delivery.EMAIL if wants else Delivery.SUPPRESSED
+            rows.append((plan.journey_id, member.pk, kind, "", period, delivery.value))
+            if wants:
+                emails.append(_meeting_email(plan, members[plan.journey_id], member, kind))
+    # Written now, whatever moment the run was asked about (``now`` decides what is due).
+    write_log(rows, timezone.now())
+    outbox.queue_emails(emails, request_delivery=request_delivery)
+    return len(rows)
+
+
+def _meeting_email(plan, members, member, kind):
+    journey = plan.journey
+    zone = time_zone_for(member.user)
+    when = when_text(plan.starts_at, zone)
+    with_whom = ", ".join(str(m.user) for m in members if m.pk != member.pk)
+    context = {
+        "journey_uuid": str(journey.uuid),
+        "journey_title": journey.template.title,
+        "plan_uuid": str(plan.uuid),
+        "when": when,
+        "with": with_whom,
+        "minutes": plan.duration_minutes,
+    }
+    if kind == NotificationKind.MEETING_SOON:
+        template = MEETING_REMINDER
+        subject = _("Coming up: your mentoring meeting, %(when)s") % {"when": when}
+        context.update(place=plan.place, video_link=plan.video_link, agenda=plan.agenda)
+    else:
+        template = MEETING_QUESTION
+        subject = _("Did you meet? Your mentoring meeting, %(when)s") % {"when": when}
+        # Whose answer links to sign when the email is sent.
+        context["user_id"] = member.user_id
+    return outbox.new_email(
+        member.user_id,
+        template,
+        subject,
+        context,
+        program_id=journey.program_id,
+        journey_id=journey.pk,
+    )

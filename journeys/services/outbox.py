@@ -25,6 +25,11 @@ Rules enforced here:
   are cancelled.
 * Subjects are one line: every line break and control character becomes a
   space (``one_line``), so no text from a title can break a header.
+* A row with a ``calendar`` (an invitation or cancellation written by
+  ``services.meetings``) is sent with it twice: as a ``text/calendar;
+  method=REQUEST`` (or ``CANCEL``) alternative beside the text and HTML,
+  which mail clients offer to add to the calendar, and as an ``invite.ics``
+  attachment for those that look only at attachments.
 """
 
 from __future__ import annotations
@@ -187,11 +192,13 @@ def _insert_many(template, rows, now, language, honours_choice) -> None:
         "attempts",
         "last_error",
         "claimed_by",
+        "calendar",
+        "calendar_method",
     )
     # Only quoted table and column names go into the text; every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(column[n] for n in (*varying, *fixed))}) "  # noqa: S608
-        "SELECT r, p, j, s, c::jsonb, %s, %s, %s, %s, %s, %s, 0, '', '' FROM unnest("
+        "SELECT r, p, j, s, c::jsonb, %s, %s, %s, %s, %s, %s, 0, '', '', '', '' FROM unnest("
         "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v (r, p, j, s, c)"
     )
     encode = json.JSONEncoder(ensure_ascii=False).encode
@@ -313,6 +320,10 @@ def render_email(email: OutboxEmail, sites: Sites, connection=None) -> EmailMult
         },
     )
     message.attach_alternative(html, "text/html")
+    if email.calendar:
+        method = email.calendar_method or "REQUEST"
+        message.attach_alternative(email.calendar, f"text/calendar; method={method}")
+        message.attach("invite.ics", email.calendar.encode("utf-8"), "application/ics")
     return message
 
 

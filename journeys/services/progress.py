@@ -11,6 +11,8 @@ Rules enforced here:
   is silently overwritten. Reflection and meeting notes are stored as typed
   and rendered when a page shows them (the ``markdown`` template filter).
 * Logging a meeting completes the milestone's meet step for the whole pair.
+  Its notes and agreed actions are the words of the member who logged it:
+  only they may write them afterwards (``write_meeting_notes``).
 * Text is checked before anything is written, whoever calls: reflections and
   meeting notes against ``TRELLIS_MARKDOWN_MAX_CHARS``, agreed actions and
   goals against their models' limits and for control characters
@@ -35,7 +37,13 @@ from content.markdown import validate_markdown
 from content.text import check_text
 
 from .. import engine
-from ..exceptions import NotAMember, StaleReflection, StepNotAvailable, UnknownStep
+from ..exceptions import (
+    JourneyError,
+    NotAMember,
+    StaleReflection,
+    StepNotAvailable,
+    UnknownStep,
+)
 from ..models import (
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
@@ -70,8 +78,8 @@ def member_of(journey: Journey, user) -> JourneyMember:
     return member
 
 
-def _touch(journey: Journey, today: date) -> None:
-    """Record that members acted: the tick looks at this journey again."""
+def record_activity(journey: Journey, today: date) -> None:
+    """Record that members acted on ``today``: the tick looks at this journey again."""
     Journey.objects.filter(pk=journey.pk).update(
         changed_at=timezone.now(),
         last_activity_on=Greatest(Coalesce("last_activity_on", Value(today)), Value(today)),
@@ -123,7 +131,7 @@ def complete_step(journey, user, milestone_id, step_id, today: date) -> None:
     member = member_of(journey, user)
     _available_step(journey, member, milestone_id, step_id, today)
     _record_completion(journey, member, milestone_id, step_id, today)
-    _touch(journey, today)
+    record_activity(journey, today)
 
 
 @transaction.atomic
@@ -134,7 +142,7 @@ def undo_step(journey, user, milestone_id, step_id, today: date) -> None:
     StepCompletion.objects.filter(
         journey=journey, milestone_id=milestone_id, step_id=step_id, member=member
     ).delete()
-    _touch(journey, today)
+    record_activity(journey, today)
 
 
 def save_reflection(
@@ -196,7 +204,7 @@ def save_reflection(
             reflection.save(update_fields=["text", "shared", "version", "updated_at"])
         if complete and text.strip():
             _record_completion(journey, member, milestone_id, step_id, today)
-        _touch(journey, today)
+        record_activity(journey, today)
         return reflection
 
 
@@ -255,7 +263,32 @@ def log_meeting(
     )
     if step_id:
         _record_completion(journey, member, milestone_id, step_id, today)
-    _touch(journey, today)
+    record_activity(journey, today)
+    return meeting
+
+
+def write_meeting_notes(meeting: Meeting, user, notes: str, agreed_actions: str, today: date):
+    """Write (or rewrite) a logged meeting's notes: only the member who logged it may.
+
+    A meeting logged from a planned one ("did you meet?" answered yes) starts
+    without notes; this is where they are added.
+    """
+    _check_markdown(notes, "notes")
+    check_text(
+        agreed_actions,
+        field="agreed_actions",
+        label=_("The agreed actions"),
+        limit=AGREED_ACTIONS_MAX_LENGTH,
+        multiline=True,
+    )
+    with transaction.atomic():
+        member = member_of(meeting.journey, user)
+        if meeting.logged_by_id != member.pk:
+            raise JourneyError(_("Only the person who logged this meeting can write its notes."))
+        meeting.notes = notes
+        meeting.agreed_actions = agreed_actions
+        meeting.save(update_fields=["notes", "agreed_actions"])
+        record_activity(meeting.journey, today)
     return meeting
 
 
@@ -269,7 +302,7 @@ def set_goal(journey, user, text: str, target_date: date | None, today: date) ->
         raise ValidationError({"target_date": _("Choose a target date from today onwards.")})
     member = member_of(journey, user)
     goal = Goal.objects.create(journey=journey, owner=member, text=text, target_date=target_date)
-    _touch(journey, today)
+    record_activity(journey, today)
     return goal
 
 
@@ -280,7 +313,7 @@ def update_goal(goal: Goal, user, status: str, today: date) -> Goal:
         raise ValidationError({"status": _("Choose one of the goal's states.")})
     goal.status = status
     goal.save(update_fields=["status", "updated_at"])
-    _touch(goal.journey, today)
+    record_activity(goal.journey, today)
     return goal
 
 
@@ -297,4 +330,4 @@ def record_pulse(journey, user, milestone_id, step_id, score: int, today: date):
         defaults={"milestone_id": milestone_id, "score": score},
     )
     _record_completion(journey, member, milestone_id, step_id, today)
-    _touch(journey, today)
+    record_activity(journey, today)

@@ -17,6 +17,10 @@ deletes what is older than ``TRELLIS_RETENTION_DAYS`` days. Rules it keeps:
   again, and the hour they guard is long past.
 * Messages themselves are kept, like reflections: they are what members
   wrote, and go only when their author deletes them or is erased.
+* Meetings, logged or planned, are the journey's record, as reflections
+  and goals are: nothing here deletes them. The invitations sent for planned
+  meetings are outbox emails and go with them (their iCalendar text too).
+  The log rows of meeting reminders follow the rule above.
 * Content views (``ContentView``, which material a person first opened when)
   go once first opened before the cut-off. Insights then count openings within
   the retention period; their kept figures notice the deletion

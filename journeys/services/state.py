@@ -13,8 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from django.db.models import Max
+from django.utils import timezone
+
 from .. import engine
-from ..models import Journey, JourneyMember, JourneyStatus, ProgramPage, StepCompletion
+from ..models import (
+    Journey,
+    JourneyMember,
+    JourneyStatus,
+    PlannedMeeting,
+    ProgramPage,
+    StepCompletion,
+)
 from .profiles import with_profiles
 from .templates import TemplateSnapshot, snapshots_for_revision_ids
 
@@ -81,9 +91,33 @@ class TickBatch:
     nudge_after_days: dict[int, int]
 
 
-def engine_input(journey, snapshot, members, completions, track_ids, due_soon_days):
-    """``completions`` are (milestone id, step id, member id, completed on) tuples."""
-    activity = (journey.last_activity_on,) if journey.last_activity_on else ()
+def planned_activity(journey_ids) -> dict[int, date]:
+    """Each journey's latest day with a meeting agreed or held, in the site's time zone.
+
+    A meeting the pair agreed counts as activity on its day, even ahead of
+    today (the engine then counts no days without activity), so a pair with a
+    meeting planned is not nudged as inactive. One query for any number of
+    journeys.
+    """
+    latest = (
+        PlannedMeeting.objects.in_calendar()
+        .filter(journey_id__any_of=list(journey_ids))
+        .values("journey_id")
+        .annotate(last=Max("starts_at"))
+        .values_list("journey_id", "last")
+        .order_by()
+    )
+    return {journey_id: timezone.localdate(last) for journey_id, last in latest}
+
+
+def engine_input(
+    journey, snapshot, members, completions, track_ids, due_soon_days, planned_on=None
+):
+    """``completions`` are (milestone id, step id, member id, completed on) tuples.
+
+    ``planned_on`` is the journey's latest planned meeting's day (``planned_activity``).
+    """
+    activity = tuple(day for day in (journey.last_activity_on, planned_on) if day)
     return engine.JourneyInput(
         milestones=snapshot.prepared,
         members=tuple(engine.Member(id=m.pk, role=m.role) for m in members),
@@ -122,6 +156,7 @@ def journey_states(journeys, today: date, *, profiles: bool = False) -> list[Loa
     for member in rows:
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids, snapshots.values())
+    planned = planned_activity(ids)
     # Programs the caller already loaded are read as they are; others in one query.
     program_field = Journey._meta.get_field("program")
     remind_days = {
@@ -134,7 +169,7 @@ def journey_states(journeys, today: date, *, profiles: bool = False) -> list[Loa
         remind_days.update(
             ProgramPage.objects.filter(pk__in=missing).values_list("pk", "remind_days_before_due")
         )
-    return _states(journeys, snapshots, members, completions, tracks, remind_days, today)
+    return _states(journeys, snapshots, members, completions, tracks, remind_days, planned, today)
 
 
 def tick_states(journey_ids, today: date) -> TickBatch:
@@ -164,6 +199,7 @@ def tick_states(journey_ids, today: date) -> TickBatch:
     ):
         members[journey_id].append(MemberRow(pk, role, user_id))
     completions, tracks = _completions_and_tracks(ids, snapshots.values())
+    planned = planned_activity(ids)
     remind_days, nudge_days = {}, {}
     for pk, remind, nudge in ProgramPage.objects.filter(
         pk__in={j.program_id for j in journeys}
@@ -171,7 +207,7 @@ def tick_states(journey_ids, today: date) -> TickBatch:
         remind_days[pk] = remind
         nudge_days[pk] = nudge
     return TickBatch(
-        _states(journeys, snapshots, members, completions, tracks, remind_days, today),
+        _states(journeys, snapshots, members, completions, tracks, remind_days, planned, today),
         nudge_days,
     )
 
@@ -196,7 +232,7 @@ def _completions_and_tracks(ids, snapshots):
     return completions, tracks
 
 
-def _states(journeys, snapshots, members, completions, tracks, remind_days, today):
+def _states(journeys, snapshots, members, completions, tracks, remind_days, planned, today):
     loaded = []
     for journey in journeys:
         snapshot = snapshots[journey.template_revision_id]
@@ -209,6 +245,7 @@ def _states(journeys, snapshots, members, completions, tracks, remind_days, toda
                 completions[journey.pk],
                 tracks[journey.pk],
                 remind_days.get(journey.program_id, 3),
+                planned.get(journey.pk),
             ),
             today,
         )

@@ -1,6 +1,7 @@
 """Template helpers for journeys: how steps and states are named on the page."""
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..engine import MilestoneState
@@ -107,3 +108,14 @@ def is_program_member(context, program):
     if user is None or not user.is_authenticated:
         return False
     return Journey.objects.for_user(user).filter(program=program).exists()
+
+
+@register.simple_tag
+def meeting_answer_path(plan_uuid, user_id, answer):
+    """The path of a one-click "did you meet?" answer, signed now, as the email is sent.
+
+    No working link is ever stored: the outbox row keeps only whose it is.
+    """
+    from ..services.meetings import answer_token
+
+    return reverse("journeys:meeting_answer", args=[answer_token(plan_uuid, user_id, answer)])

@@ -141,3 +141,57 @@ def test_their_messages_stay_for_the_partner_and_no_email_reaches_them(
     assert not OutboxEmail.objects.filter(
         template=conversation.NEW_MESSAGE_EMAIL, recipient=mentee
     ).exists()
+
+
+def test_meetings_ahead_are_cancelled_and_the_partner_gets_a_calendar_cancellation(
+    journey, mentee, mentor
+):
+    import datetime
+
+    import icalendar
+    from django.utils import timezone
+
+    from journeys.models import PlannedMeeting
+    from journeys.services import meetings
+
+    now = timezone.now()
+    agreed = meetings.propose(
+        journey,
+        mentor,
+        options=[now + datetime.timedelta(days=2)],
+        duration_minutes=30,
+        place="Room 4",
+        video_link="",
+        agenda="",
+        now=now,
+    )
+    meetings.accept(agreed, mentee, now + datetime.timedelta(days=2), now)
+    proposal = meetings.propose(
+        journey,
+        mentor,
+        options=[now + datetime.timedelta(days=5)],
+        duration_minutes=30,
+        place="Room 4",
+        video_link="",
+        agenda="",
+        now=now,
+    )
+    deliver_due()
+    mail.outbox.clear()
+
+    deactivate(mentee)
+
+    assert set(PlannedMeeting.objects.values_list("status", flat=True)) == {"cancelled"}
+    agreed.refresh_from_db()
+    proposal.refresh_from_db()
+    assert (agreed.sequence, proposal.sequence) == (1, 0)
+    deliver_due()
+    to_mentor = [m for m in mail.outbox if m.to == [mentor.email]]
+    assert len(to_mentor) == 2  # the cancellation, and that the mentee is no longer taking part
+    [cancel] = [m for m in to_mentor if any("calendar" in t for _c, t in m.alternatives)]
+    assert "no longer taking part" in cancel.body
+    calendar = next(c for c, t in cancel.alternatives if t.startswith("text/calendar"))
+    parsed = icalendar.Calendar.from_ical(calendar)
+    assert str(parsed["METHOD"]) == "CANCEL"
+    assert parsed.walk("VEVENT")[0]["SEQUENCE"] == 1
+    assert not [m for m in mail.outbox if m.to == [mentee.email]]

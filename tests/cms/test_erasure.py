@@ -580,3 +580,102 @@ def test_the_confirmation_page_counts_their_messages(talked, mentee, client, sup
     client.force_login(superuser)
     html = page_text(client.get(erase_url(mentee)))
     assert "Their 1 message in conversations is deleted or replaced" in html
+
+
+# Planned meetings ------------------------------------------------------------------------------
+
+AGENDA = "AGENDA-3c9 Ezra wants to talk about the move to Leeds"
+
+
+def plan_meetings(journey, mentee, mentor):
+    """A meeting Ezra proposed and Mira agreed (ahead), and one held last week."""
+    from datetime import timedelta
+
+    from journeys.services import meetings
+
+    now = timezone.now()
+    ahead = meetings.propose(
+        journey,
+        mentee,
+        options=[now + timedelta(days=3)],
+        duration_minutes=30,
+        place="Ezra's kitchen table",
+        video_link="https://meet.example.com/ezra-quill",
+        agenda=AGENDA,
+        now=now,
+    )
+    meetings.accept(ahead, mentor, now + timedelta(days=3), now)
+    past = meetings.propose(
+        journey,
+        mentee,
+        options=[now + timedelta(hours=1)],
+        duration_minutes=30,
+        place="Room 4",
+        video_link="",
+        agenda=AGENDA,
+        now=now,
+    )
+    meetings.accept(past, mentor, now + timedelta(hours=1), now)
+    meetings.mark_held(past, mentor, now + timedelta(hours=2))
+    return ahead, past
+
+
+def test_planned_meetings_lose_their_agenda_and_place_and_those_ahead_are_cancelled(
+    journey, mentee, mentor
+):
+    ahead, past = plan_meetings(journey, mentee, mentor)
+    before = erasure.erasure_summary(mentee)
+    assert before.planned_meetings == 2
+    deliver_due()
+    mail.outbox.clear()
+
+    erase_person(mentee)
+
+    ahead.refresh_from_db()
+    past.refresh_from_db()
+    assert (ahead.status, ahead.sequence) == ("cancelled", 1)
+    assert past.status == "held"
+    for plan in (ahead, past):
+        assert (plan.agenda, plan.place, plan.video_link) == (REMOVED, "", "")
+    deliver_due()
+    to_mira = [m for m in mail.outbox if m.to == ["mira@example.com"]]
+    [cancel] = [m for m in to_mira if "invite.ics" in [a.filename for a in m.attachments]]
+    calendar_text = next(
+        content
+        for content, mimetype in cancel.alternatives
+        if mimetype.startswith("text/calendar")
+    )
+    event = icalendar.Calendar.from_ical(calendar_text).walk("VEVENT")[0]
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert NAME not in cancel.body
+    unfolded = icalendar.Calendar.from_ical(calendar_text).to_ical().decode().replace("\r\n ", "")
+    assert NAME not in unfolded and "ezra.quill@example.com" not in unfolded
+
+
+def test_invitations_already_written_lose_the_name_and_address(journey, mentee, mentor):
+    plan_meetings(journey, mentee, mentor)
+    written = OutboxEmail.objects.exclude(calendar="")
+    assert any(NAME in e.calendar.replace("\r\n ", "") for e in written)
+
+    erase_person(mentee)
+
+    for email in OutboxEmail.objects.exclude(calendar=""):
+        text = email.calendar.replace("\r\n ", "")
+        assert NAME not in text
+        assert "ezra.quill@example.com" not in text
+        calendar = icalendar.Calendar.from_ical(email.calendar)  # still a calendar
+        assert calendar.walk("VEVENT")
+    texts = " ".join(e.calendar for e in OutboxEmail.objects.exclude(calendar=""))
+    assert f"erased-{mentee.pk}@erased.invalid" in texts.replace("\r\n ", "")
+    assert "Former participant" in texts.replace("\r\n ", "")
+
+
+def test_the_agenda_is_deleted_when_the_programme_says_so(journey, mentee, mentor, program):
+    program.erased_shared_text = ErasedSharedText.DELETE
+    program.save_revision().publish()
+    ahead, _past = plan_meetings(journey, mentee, mentor)
+
+    erase_person(mentee)
+
+    ahead.refresh_from_db()
+    assert ahead.agenda == ""

@@ -552,6 +552,19 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
         assert all(m.notes and m.agreed_actions for m in meetings)
         assert Goal.objects.filter(journey=journey).count() >= 2
 
+    def test_the_demo_pair_has_their_next_meeting_agreed_with_invitations_waiting(self):
+        from journeys.models import OutboxEmail, PlannedMeeting
+
+        journey = demo_pair_journey()
+        plan = PlannedMeeting.objects.get(journey=journey)
+        assert plan.status == "accepted"
+        assert timezone.localtime(plan.starts_at).weekday() == 1  # a Tuesday
+        assert timezone.localdate(plan.starts_at) > SEED_DAY
+        invitations = OutboxEmail.objects.filter(journey=journey, calendar_method="REQUEST")
+        assert sorted(e.recipient.email for e in invitations) == sorted(
+            [demo_user("mentor").email, demo_user("mentee").email]
+        )
+
     def test_everything_done_is_dated_between_the_journeys_start_and_the_seed_day(self):
         for journey in Journey.objects.all():
             assert journey.last_activity_on is None or journey.last_activity_on <= SEED_DAY

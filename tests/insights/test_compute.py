@@ -142,3 +142,55 @@ def test_computing_insights_costs_the_same_queries_for_3_or_30_journeys(
         assert computed.insights.journeys_total in (3, 30)
 
     assert counts[0] == counts[1]
+
+
+def test_planned_meetings_are_counted_and_an_agreed_one_counts_as_activity(scene, program, today):
+    import datetime
+
+    from django.utils import timezone
+
+    from journeys.models import PlannedMeeting
+
+    journey, _people = scene["stalled"]
+    member = journey.memberships.first()
+    now = timezone.now()
+
+    def plan(status, offset_days):
+        moment = now + datetime.timedelta(days=offset_days)
+        PlannedMeeting.objects.create(
+            journey=journey,
+            proposer=member,
+            options_by=member,
+            option_1=moment,
+            status=status,
+            starts_at=None if status in ("proposed",) else moment,
+            ends_at=None if status in ("proposed",) else moment + datetime.timedelta(hours=1),
+            place="Room 4",
+        )
+
+    before = compute_insights(program, today).insights
+    stalled = {r.journey_id: r for rows in before.health_samples.values() for r in rows}
+    assert stalled[journey.pk].days_since_activity == 90
+    assert before.planned_meetings == dict.fromkeys(
+        ("to_come", "held", "not_held", "waiting", "cancelled"), 0
+    )
+
+    plan("accepted", 5)
+    plan("accepted", -3)  # its day passed and nobody said whether they met
+    plan("held", -10)
+    plan("not_held", -6)
+    plan("proposed", 4)
+    plan("cancelled", 2)
+    clear_cache()
+    cache.clear()
+    after = compute_insights(program, today).insights
+
+    assert after.planned_meetings == {
+        "to_come": 1,
+        "held": 1,
+        "not_held": 2,
+        "waiting": 1,
+        "cancelled": 1,
+    }
+    rows = {r.journey_id: r for rows in after.health_samples.values() for r in rows}
+    assert rows[journey.pk].days_since_activity == 0

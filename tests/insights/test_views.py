@@ -194,3 +194,14 @@ def test_the_admin_home_page_links_to_insights(admin_client, program):
 
     assert "Program insights" in html
     assert reverse("insights:program", args=[program.pk]) in html
+
+
+def test_the_dashboard_shows_planned_meetings_held_and_not_held(admin_client, scene, program):
+    text = dashboard(admin_client, program)
+    assert "Planned meetings held" in text
+    assert "Planned meetings not held" in text
+    assert "Meetings planned on the site" in text
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "planned_meetings"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["State", "Meetings"]
+    assert [row[0] for row in rows[1:]][:2] == ["Time agreed, still to come", "Held"]

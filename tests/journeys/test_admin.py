@@ -267,6 +267,33 @@ def test_the_inspect_view_counts_reflections_and_shows_meetings_by_date(
     assert "1 goal, 0 achieved" in html
 
 
+def test_the_inspect_view_shows_planned_meetings_by_state_and_time_never_their_words(
+    admin_client, journey, people
+):
+    from django.utils import timezone
+
+    from journeys.services import meetings
+
+    now = timezone.now()
+    when = (now + datetime.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    plan = meetings.propose(
+        journey,
+        people["mentor"],
+        options=[when],
+        duration_minutes=40,
+        place="PLACE-WORDS the corner table",
+        video_link="",
+        agenda="AGENDA-WORDS the reorganisation",
+        now=now,
+    )
+    meetings.accept(plan, people["mentee"], when, now)
+    html = admin_client.get(inspect_url(journey)).content.decode()
+
+    local = timezone.localtime(when)
+    assert f"Accepted: {local:%-d %b %Y, %H:%M}, 40 minutes" in html
+    assert "AGENDA-WORDS" not in html and "PLACE-WORDS" not in html
+
+
 def test_the_inspect_view_shows_each_milestones_state_and_who_did_what(admin_client, journey):
     html = admin_client.get(inspect_url(journey)).content.decode()
 

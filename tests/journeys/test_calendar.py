@@ -365,3 +365,102 @@ def test_a_hostile_name_stays_inside_the_meeting_it_names(client, journey, pair)
     calendar = parse(client.get(feed_url(mentee)).content)
     assert len(calendar.walk("VEVENT")) == 3
     assert "Mentoring meeting with Eve END:VEVENT BEGIN:VEVENT Smith, Jr;" in summaries(calendar)
+
+
+# Planned meetings in the feeds ----------------------------------------------------------------
+
+
+def agree(journey, proposer, accepter, when, **details):
+    from journeys.services import meetings
+
+    now = timezone.now()
+    plan = meetings.propose(
+        journey,
+        proposer,
+        options=[when],
+        duration_minutes=details.get("duration_minutes", 40),
+        place=details.get("place", "Room 4"),
+        video_link=details.get("video_link", ""),
+        agenda=details.get("agenda", "PRIVATE AGENDA"),
+        now=now,
+    )
+    meetings.accept(plan, accepter, when, now)
+    plan.refresh_from_db()
+    return plan
+
+
+@pytest.mark.django_db
+def test_an_agreed_meeting_is_in_both_feeds_with_the_invitations_uid_and_sequence(
+    client, journey, pair
+):
+    from journeys.models import OutboxEmail
+    from journeys.services.calendar import planned_meeting_uid
+
+    mentor, mentee = pair
+    when = (timezone.now() + datetime.timedelta(days=3)).replace(microsecond=0)
+    plan = agree(journey, mentor, mentee, when, video_link="https://meet.example.com/x")
+    from journeys.services import meetings
+
+    meetings.move(
+        plan,
+        mentee,
+        starts_at=when + datetime.timedelta(hours=2),
+        duration_minutes=40,
+        place="Room 4",
+        video_link="https://meet.example.com/x",
+        now=timezone.now(),
+    )
+    client.force_login(mentee)
+    for body in (
+        client.get(feed_url(mentee)).content,
+        client.get(reverse("journeys:journey_calendar", args=[journey.uuid])).content,
+        client.get(feed_url(mentor)).content,
+    ):
+        assert b"PRIVATE AGENDA" not in body
+        events = {str(e["UID"]): e for e in parse(body).walk("VEVENT")}
+        event = events[planned_meeting_uid(plan.uuid)]
+        assert event.start == when + datetime.timedelta(hours=2)
+        assert event.end == when + datetime.timedelta(hours=2, minutes=40)
+        assert event.start.utcoffset() == datetime.timedelta(0)
+        assert event["DTSTART"].to_ical().endswith(b"Z")  # UTC, no VTIMEZONE needed
+        assert event["SEQUENCE"] == 1
+        assert str(event["LOCATION"]) == "Room 4 · https://meet.example.com/x"
+        assert str(event["URL"]).endswith(f"#plan-{plan.uuid}")
+    invitation = OutboxEmail.objects.filter(calendar_method="REQUEST").last()
+    [sent] = Calendar.from_ical(invitation.calendar).walk("VEVENT")
+    assert str(sent["UID"]) == planned_meeting_uid(plan.uuid)
+
+
+@pytest.mark.django_db
+def test_proposed_cancelled_and_not_held_meetings_stay_out_and_a_held_one_appears_once(
+    client, journey, pair
+):
+    from journeys.services import meetings
+    from journeys.services.calendar import planned_meeting_uid
+
+    mentor, mentee = pair
+    now = timezone.now()
+    later = (now + datetime.timedelta(days=3)).replace(microsecond=0)
+    proposed = meetings.propose(
+        journey,
+        mentor,
+        options=[later],
+        duration_minutes=30,
+        place="Room 4",
+        video_link="",
+        agenda="",
+        now=now,
+    )
+    cancelled = agree(journey, mentor, mentee, later + datetime.timedelta(days=1))
+    meetings.cancel(cancelled, mentee, now)
+    soon = (now + datetime.timedelta(hours=1)).replace(microsecond=0)
+    missed = agree(journey, mentor, mentee, soon)
+    meetings.mark_not_held(missed, mentor, soon + datetime.timedelta(hours=1))
+    held = agree(journey, mentor, mentee, soon + datetime.timedelta(minutes=5))
+    meeting = meetings.mark_held(held, mentee, soon + datetime.timedelta(hours=1))
+
+    uids = [str(e["UID"]) for e in parse(client.get(feed_url(mentee)).content).walk("VEVENT")]
+    assert planned_meeting_uid(held.uuid) in uids
+    for absent in (proposed, cancelled, missed):
+        assert planned_meeting_uid(absent.uuid) not in uids
+    assert f"meeting-{meeting.uuid}@trellis.invalid" not in uids

@@ -25,7 +25,7 @@ from journeys.models import (
     OutboxEmail,
     ParticipantPreferences,
 )
-from journeys.services import profiles, progress
+from journeys.services import meetings, profiles, progress
 from journeys.services.export import export_bytes, file_name
 from journeys.services.starting import start_journey
 from journeys.services.templates import clear_cache as clear_template_cache
@@ -43,6 +43,7 @@ KINDS = {
     "reflections",
     "reflections_shared_with_you",
     "meetings",
+    "planned_meetings",
     "goals",
     "pulse_ratings",
     "notifications",
@@ -65,6 +66,8 @@ MENTOR_WORDS = (
     "MENTOR-EMAIL-SUBJECT",
     "MENTOR-MESSAGE",
     "MENTOR-REPORT-REASON",
+    "MENTOR-AGENDA",
+    "MENTOR-PLACE",
 )
 
 
@@ -111,6 +114,27 @@ def walk(journey, mentee, mentor, today, mark=""):
     progress.set_goal(journey, mentor, "MENTOR-GOAL", None, today)
     progress.log_meeting(
         journey, mentor, today, 30, "MENTOR-MEETING-NOTES", "MENTOR-AGREED-ACTIONS", today
+    )
+    soon = timezone.now() + datetime.timedelta(days=3)
+    meetings.propose(
+        journey,
+        mentee,
+        options=[soon],
+        duration_minutes=30,
+        place=f"{mark}MENTEE-PLACE",
+        video_link="",
+        agenda=f"{mark}MENTEE-AGENDA",
+        now=timezone.now(),
+    )
+    meetings.propose(
+        journey,
+        mentor,
+        options=[soon, soon + datetime.timedelta(days=1)],
+        duration_minutes=60,
+        place="MENTOR-PLACE",
+        video_link="https://meet.example.com/MENTOR",
+        agenda="MENTOR-AGENDA",
+        now=timezone.now(),
     )
     member = journey.memberships.get(user=mentee)
     partner = journey.memberships.get(user=mentor)
@@ -276,11 +300,29 @@ def test_the_export_holds_each_kind_of_the_persons_records(scene, pair):
         (hostile.HOSTILE_MARKDOWN, True),
     }
     assert [m["notes"] for m in data["meetings"] if "notes" in m] == ["MENTEE-NOTES"]
+    mine, theirs = data["planned_meetings"]
+    assert (mine["proposed_by"], mine["agenda"], mine["place"], mine["state"]) == (
+        "you",
+        "MENTEE-AGENDA",
+        "MENTEE-PLACE",
+        "Proposed: waiting for a time to be chosen",
+    )
+    assert (theirs["proposed_by"], theirs["minutes"], len(theirs["times_offered"])) == (
+        "mentor@example.com",
+        60,
+        2,
+    )
+    assert (theirs["agenda_written"], theirs["place_given"], theirs["video_link_given"]) == (
+        True,
+        True,
+        True,
+    )
     assert [g["goal"] for g in data["goals"]] == [f"Speak up {hostile.HOSTILE_LINE}"]
     assert [p["rating"] for p in data["pulse_ratings"]] == [4]
     assert [n["about"] for n in data["notifications"]] == ["Milestone opened"]
     assert [(e["subject"], e["status"]) for e in data["emails"]] == [
-        ("Your milestone opened", "Sent")
+        ("mentor@example.com would like to meet: choose a time", "Waiting to be sent"),
+        ("Your milestone opened", "Sent"),
     ]
     assert [m["material"] for m in data["materials_opened"]] == [scene["journey"].template.title]
     (enrolment,) = data["enrolments"]
@@ -369,6 +411,8 @@ def test_the_partners_export_keeps_the_persons_private_words_out(scene, pair):
     assert "MENTOR-PRIVATE-REFLECTION" in text
     assert "my secret worry" not in text
     assert "MENTEE-NOTES" not in text
+    assert "MENTEE-AGENDA" not in text
+    assert "MENTEE-PLACE" not in text
     assert "Speak up" not in text
     assert "MENTEE-ENROLMENT-HOPES" not in text
     assert "MENTEE-ANSWER" not in text

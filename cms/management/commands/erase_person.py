@@ -44,8 +44,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Erasing user {person.pk}: {summary.private_reflections} private and "
             f"{summary.shared_reflections} shared reflections, {summary.meetings} meetings' "
-            f"notes, {summary.messages} messages, {summary.enrolments} enrolments, "
-            f"{summary.pending_emails} waiting emails."
+            f"notes, {summary.messages} messages, {summary.planned_meetings} planned meetings' "
+            f"agendas, {summary.enrolments} enrolments, {summary.pending_emails} waiting emails."
         )
         if interactive:
             answer = input("This cannot be undone. Type 'erase' to go ahead: ")

@@ -1,0 +1,33 @@
+"""What Trellis knows about a person beyond their account: for now, their time zone.
+
+Every time shown to a person, or typed by one, is in that person's own time
+zone, and is stored in UTC. ``time_zone_for`` is the one place that zone is
+read.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+
+
+def time_zone_for(user) -> ZoneInfo:
+    """The time zone ``user`` reads and types times in.
+
+    The one on their profile, or the site's (``settings.TIME_ZONE``) when they
+    have no profile, have not chosen one, or their choice is no longer a zone
+    this machine knows. Pages pass a user loaded with their profile
+    (``services.profiles.with_profiles``), so this reads no more rows.
+    """
+    try:
+        name = user.profile.time_zone
+    except ObjectDoesNotExist:
+        name = ""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(settings.TIME_ZONE)
