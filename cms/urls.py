@@ -15,6 +15,7 @@ from .account import account_view
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Wagtail's account page with a profile picture check (see cms.account); before the admin.
     path("admin/account/", account_view, name="wagtailadmin_account"),
     # One way in for everyone: the admin's sign-in page hands over to the site's,

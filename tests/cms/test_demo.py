@@ -1,4 +1,4 @@
-"""The demo as it is served: Trellis's own error pages and its files.
+"""The demo as it is served: Trellis's own error pages, its files, its icon.
 
 The tests take the values that make the demo what it is from
 ``cms.settings.demo`` itself and serve requests under them, so a change there
@@ -13,8 +13,11 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.test import Client, override_settings
 from django.urls import clear_url_caches, path
+from PIL import Image
 
 import cms.urls
+from cms.views import server_error
+from scripts import favicon
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +28,13 @@ DEMO_VALUES = (
     "WHITENOISE_USE_FINDERS",
     "WHITENOISE_AUTOREFRESH",
     "TRELLIS_SERVE_MEDIA",
+)
+SVG_ICON = static("cms/img/favicon.svg")
+ICO_ICON = static("cms/img/favicon.ico")
+# What every page's head says about the icon.
+ICON_LINKS = (
+    f'<link rel="icon" href="{ICO_ICON}" sizes="16x16 32x32 48x48">',
+    f'<link rel="icon" href="{SVG_ICON}" type="image/svg+xml">',
 )
 
 
@@ -131,3 +141,48 @@ class TestFiles:
         response = client.get("/admin/")
 
         assert response.status_code == 200
+
+
+class TestIcon:
+    def test_every_site_page_links_the_icon(self, client, home):
+        html = client.get("/").content.decode()
+
+        for link in ICON_LINKS:
+            assert link in html
+
+    def test_the_not_found_and_server_error_pages_link_it_too(self, client, home, rf):
+        not_found = client.get("/no-such-page/").content.decode()
+        failed = server_error(rf.get("/broken/")).content.decode()
+
+        for link in ICON_LINKS:
+            assert link in not_found
+            assert link in failed
+
+    def test_the_admin_wears_trellis_icon_instead_of_wagtails(self, client, user_factory):
+        client.force_login(user_factory(is_superuser=True, is_staff=True))
+
+        html = client.get("/admin/").content.decode()
+
+        for link in ICON_LINKS:
+            assert link in html
+        assert "wagtailadmin/images/favicon.ico" not in html
+
+    def test_browsers_asking_for_favicon_ico_are_sent_to_the_icon(self, demo, client):
+        response = client.get("/favicon.ico")
+
+        assert response.status_code == 302
+        assert response["Location"] == ICO_ICON
+        icon = client.get(response["Location"])
+        assert icon.status_code == 200
+        assert icon["Content-Type"].startswith("image/")
+
+    def test_the_svg_is_the_drawing_scripts_favicon_makes(self):
+        with open(finders.find("cms/img/favicon.svg")) as svg:
+            assert svg.read() == favicon.svg()
+
+    def test_the_ico_holds_the_same_drawing_at_three_sizes(self):
+        with Image.open(finders.find("cms/img/favicon.ico")) as ico:
+            assert ico.info["sizes"] == {(16, 16), (32, 32), (48, 48)}
+            ico.size = (32, 32)
+            drawn = favicon.paint(32)
+            assert ico.convert("RGBA").tobytes() == drawn.tobytes()
