@@ -23,18 +23,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install Trellis with its development tools
 
+# The demo's settings (cms/settings/demo.py) read PORT: the links in its emails carry it.
+demo demo-sso: export DJANGO_SETTINGS_MODULE = cms.settings.demo
+demo demo-sso: export PORT := $(PORT)
+
 demo: install ## Migrate and seed the SQLite demo, sync schedules, serve both sites and the worker on port $(PORT)
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
-	$(PY) manage.py sync_schedules -v 0
+	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py seed_demo
+	@$(PY) manage.py sync_schedules -v 0
 	@echo "Serving Harbourline Logistics on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "and Harbourline Cold Chain on http://localhost:$(PORT)/. Ctrl-C stops."
-	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
+	@$(PY) manage.py serve_demo --port $(PORT)
 
 demo-sso: install ## The demo with a local OpenID Connect provider on port $(SSO_PORT) for single sign-on
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
-	$(PY) manage.py sync_schedules -v 0
+	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py seed_demo
+	@$(PY) manage.py sync_schedules -v 0
 	@echo "Single sign-on: \"Sign in with Demo Sign-in\" on http://127.0.0.1:$(PORT)/accounts/login/,"
 	@echo "then mentee@harbourline-demo.example (or jo.newcomer@acme.test) with 'provider password 4321'."
 	$(PY) -m tests.oidc_idp.serve --port $(SSO_PORT) \
@@ -43,7 +47,7 @@ demo-sso: install ## The demo with a local OpenID Connect provider on port $(SSO
 	trap 'kill $$!' EXIT; \
 	OIDC_PROVIDERS='[{"id": "demo-sso", "name": "Demo Sign-in", "server_url": "http://127.0.0.1:$(SSO_PORT)", "client_id": "trellis-test-client", "secret": "trellis-test-client-secret"}]' \
 	SSO_DOMAINS=harbourline-demo.example,acme.test \
-	PORT=$(PORT) $(PY) manage.py serve_demo --port $(PORT)
+	$(PY) manage.py serve_demo --port $(PORT)
 
 test: install ## Run the test suite but the browser tests (DATABASE_URL chooses SQLite or PostgreSQL)
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

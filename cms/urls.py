@@ -1,6 +1,10 @@
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -11,6 +15,7 @@ from .account import account_view
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Wagtail's account page with a profile picture check (see cms.account); before the admin.
     path("admin/account/", account_view, name="wagtailadmin_account"),
     # One way in for everyone: the admin's sign-in page hands over to the site's,
@@ -32,11 +37,22 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Uploaded media, where nothing in front of the site serves them: development
+# and the demo (TRELLIS_SERVE_MEDIA), and only for a MEDIA_URL that is a path
+# of this site (never "/", which would answer for every page).
+media_on_this_site = not urlsplit(settings.MEDIA_URL).netloc and settings.MEDIA_URL.strip("/")
+if (settings.DEBUG or settings.TRELLIS_SERVE_MEDIA) and media_on_this_site:
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]
 

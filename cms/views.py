@@ -5,9 +5,15 @@ import logging
 
 from csp.exceptions import CSPNonceError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
 from django.template import loader
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +28,8 @@ CSP_REPORT_MAX_BYTES = 16 * 1024
 CSP_REPORT_FIELD_CHARS = 300
 
 csp_logger = logging.getLogger("trellis.csp")
+# The icon browsers ask for at /favicon.ico, among the static files.
+FAVICON = "cms/img/favicon.ico"
 
 
 @never_cache
@@ -29,6 +37,12 @@ csp_logger = logging.getLogger("trellis.csp")
 def healthz(request):
     """A trivial response: proves the process answers, and is the benchmarks' yardstick."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """Where browsers look for an icon on their own: the static one (pages link it too)."""
+    return HttpResponseRedirect(static(FAVICON))
 
 
 @never_cache

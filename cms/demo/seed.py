@@ -7,7 +7,9 @@ Rules this module enforces:
   tree root, Wagtail's default welcome page and a previous demo's pages, makes
   it refuse before it changes anything.
 * Once the demo users exist it changes nothing and returns at once, so
-  ``make demo`` can call it on every start.
+  ``make demo`` can call it on every start; only the port its two sites
+  answer on follows ``port``, so that the links in emails lead to the demo
+  however it was started before.
 * The same seed gives the same content. Every random choice (people's names,
   when each page was published) comes from one ``random.Random(seed)``, and
   factory_boy is reseeded with the same number.
@@ -30,13 +32,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.admin import signal_handlers as wagtail_notifiers
 from wagtail.models import Page, Revision, Site, TaskState, WorkflowState
 from wagtail.signals import task_submitted, workflow_submitted
 
-from cms.models import HomePage
+from cms.models import HomePage, Invitation
 from content.factories import (
     LeaderProfileFactory,
     LeaderStoryPageFactory,
@@ -47,7 +50,8 @@ from content.factories import (
 )
 from content.models import LeaderProfile
 from journeys.models import Journey, ProgramPage
-from matching.models import Enrollment
+from matching.models import Enrollment, MatchingRun, MatchProposal, RunStatus
+from matching.services.approval import APPROVABLE
 from matching.services.profiles import fill_from_enrollments
 from themes.models import ThemeSettings
 
@@ -145,6 +149,8 @@ class DemoResult:
     logins: tuple[Login, ...]
     notes: tuple[str, ...] = ()
     sites: tuple[DemoSite, ...] = ()
+    # An existing demo's sites were moved to the port asked for.
+    moved: bool = False
 
 
 class DemoSeedRefused(Exception):
@@ -156,20 +162,93 @@ def demo_logins() -> tuple[Login, ...]:
 
 
 def demo_notes() -> tuple[str, ...]:
-    """What is worth knowing before signing in, printed under the logins."""
+    """What is worth knowing before signing in, printed under the logins.
+
+    What the demo's people have done since it was seeded (a matching run, an
+    accepted invitation) changes the notes: they say what the database holds now.
+    """
     return (
         "The mentor and mentee logins share a journey, halfway through its six months; "
         "the mentor also hosts a circle.",
-        "Every journey comes from an approved matching run. A new intake of 22 people "
-        "waits for the next one: the program admin can run it from Matching in the admin. "
-        "Their accounts were made for them, so each was emailed an invitation: the worker "
-        "prints the emails in this console, and following one lets a newcomer choose a "
-        "password and sign in.",
+        matching_note(),
+        *invitation_notes(),
         "Everyone enrolled has a profile; the mentor and mentee read each other's from "
         "their journey page and edit their own at /my/profile/.",
         f"The second site is another business unit, {second_site.BRAND}, with its own "
         "theme and program; the mentor mentors there too, and each site shows only its "
         "own journeys.",
+    )
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def matching_note() -> str:
+    """Who waits to be matched in each program, and where their next run stands.
+
+    One line per program with anyone waiting, in the order of the page tree.
+    """
+    waiting = (
+        Enrollment.objects.waiting()
+        .order_by()
+        .values_list("program_id", "program__title")
+        .annotate(count=Count("pk"))
+        .order_by("program__path")
+    )
+    latest_runs = {}
+    for run in MatchingRun.objects.filter(
+        program_id__in=[program_id for program_id, _title, _count in waiting]
+    ).order_by("program_id", "-created_at"):
+        latest_runs.setdefault(run.program_id, run)
+    undecided = dict(
+        MatchProposal.objects.filter(run__in=latest_runs.values(), status__in=APPROVABLE)
+        .order_by()
+        .values_list("run_id")
+        .annotate(count=Count("pk"))
+    )
+    lines = []
+    for program_id, title, count in waiting:
+        run = latest_runs.get(program_id)
+        if run is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            next_step = "a matching run for them is under way"
+        elif run is not None and run.status == RunStatus.DONE and undecided.get(run.pk):
+            proposals = undecided[run.pk]
+            matches = "match" if proposals == 1 else "matches"
+            next_step = (
+                f"a matching run proposes {proposals} {matches} among them, for the "
+                "program admin to review"
+            )
+        elif run is not None and run.status == RunStatus.FAILED:
+            next_step = "the last matching run for them failed, and says why"
+        else:
+            next_step = "the program admin can run matching for them"
+        lines.append(f"- {title}: {_people(count)}; {next_step}.")
+    if not lines:
+        return (
+            "Every journey comes from an approved matching run, and nobody is waiting "
+            "to be matched."
+        )
+    return "\n".join(
+        (
+            "Every journey comes from an approved matching run. Waiting to be matched "
+            "(Matching → Matching runs in the admin):",
+            *lines,
+        )
+    )
+
+
+def invitation_notes() -> tuple[str, ...]:
+    """How many invitations still wait to be accepted; nothing when none do."""
+    open_invitations = Invitation.objects.filter(
+        used_at__isnull=True, replaced=False, expires_at__gt=timezone.now()
+    ).count()
+    if not open_invitations:
+        return ()
+    return (
+        f"{_people(open_invitations)} had an account made for them and "
+        f"{'has' if open_invitations == 1 else 'have'} not yet accepted the invitation "
+        "emailed to them: the link in one lets that newcomer choose a password and sign in.",
     )
 
 
@@ -195,7 +274,11 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
     """
     if is_seeded():
         return DemoResult(
-            created=False, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
+            created=False,
+            logins=demo_logins(),
+            notes=demo_notes(),
+            sites=demo_sites(port),
+            moved=_serve_on(port),
         )
     check_database_is_safe()
 
@@ -239,6 +322,20 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
     return DemoResult(
         created=True, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
     )
+
+
+def _serve_on(port: int) -> bool:
+    """Move the demo's two sites to ``port``, whose addresses lead every email's links.
+
+    Returns whether either had to move.
+    """
+    moved = False
+    for site in Site.objects.filter(hostname__in=(DEMO_HOSTNAME, second_site.HOSTNAME)):
+        if site.port != port:
+            site.port = port
+            site.save(update_fields=["port"])
+            moved = True
+    return moved
 
 
 def check_database_is_safe() -> None:

@@ -1,6 +1,10 @@
+import logging
+import os
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +14,7 @@ from django.test import TestCase
 from django.utils import timezone
 from wagtail.models import Page, Revision, Site, WorkflowState
 
+from cms import invitations
 from cms.demo import second_site
 from cms.demo.journeys import PLANS
 from cms.demo.program import PROGRAM_SLUG
@@ -19,7 +24,7 @@ from cms.demo.seed import (
     DEMO_PASSWORD,
     seed_demo,
 )
-from cms.models import HomePage
+from cms.models import HomePage, Invitation
 from content.markdown import render_markdown
 from content.models import (
     Audience,
@@ -39,13 +44,16 @@ from journeys.models import (
     JourneyStatus,
     Meeting,
     MemberRole,
+    OutboxEmail,
     Profile,
     ProgramPage,
     Reflection,
     StepCompletion,
 )
+from journeys.services.outbox import Sites, deliver_due, render_email
 from journeys.services.state import journey_states
 from matching.models import Enrollment, MatchingRun, MatchProposal, ProgramQuestion
+from matching.services.approval import approve_proposals
 from matching.services.runs import run_matching_now
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -655,6 +663,108 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
             assert account.email in output
         assert PAIR_NOTE in output
 
+    def banner(self, **env):
+        """What ``make demo`` prints when it starts on this demo again."""
+        out = StringIO()
+        with mock.patch.dict(os.environ, {"PORT": "8000", **env}):
+            call_command("seed_demo", stdout=out)
+        return out.getvalue()
+
+    def test_on_a_restart_the_banner_counts_who_waits_to_be_matched(self):
+        banner = self.banner()
+
+        assert (
+            f"- {harbourline_program().title}: 22 people; the program admin can run matching "
+            "for them." in banner
+        )
+        assert f"- {self.program.title}: 1 person; the program admin can run matching" in banner
+        assert "22 people had an account made for them and have not yet accepted" in banner
+
+    def test_after_a_run_the_banner_says_its_proposals_wait_for_review(self):
+        run = run_matching_now(harbourline_program())
+        proposed = run.proposals.filter(status="proposed").count()
+        assert proposed > 1
+
+        banner = self.banner()
+
+        assert (
+            f"- {harbourline_program().title}: 22 people; a matching run proposes {proposed} "
+            "matches among them, for the program admin to review." in banner
+        )
+
+    def test_after_some_approvals_the_banner_counts_who_still_waits_and_what_is_left(self):
+        run = run_matching_now(harbourline_program())
+        approve_proposals(
+            list(run.proposals.order_by("pk")[:2]),
+            by=demo_user("programs"),
+            today=SEED_DAY,
+            introduce=False,
+        )
+        still_waiting = Enrollment.objects.filter(
+            program=harbourline_program(), status="enrolled"
+        ).count()
+        left = run.proposals.filter(status="proposed").count()
+        assert 0 < still_waiting < 22
+        assert left > 0
+
+        banner = self.banner()
+
+        assert (
+            f"- {harbourline_program().title}: {still_waiting} people; a matching run proposes "
+            f"{left} matches among them, for the program admin to review." in banner
+        )
+        assert "22 people;" not in banner
+
+    def test_once_every_proposal_is_decided_the_admin_may_run_matching_again(self):
+        run = run_matching_now(harbourline_program())
+        approve_proposals(
+            list(run.proposals.order_by("pk")[:2]),
+            by=demo_user("programs"),
+            today=SEED_DAY,
+            introduce=False,
+        )
+        run.proposals.filter(status="proposed").update(status="rejected")
+        still_waiting = Enrollment.objects.filter(
+            program=harbourline_program(), status="enrolled"
+        ).count()
+
+        banner = self.banner()
+
+        assert (
+            f"- {harbourline_program().title}: {still_waiting} people; the program admin can "
+            "run matching for them." in banner
+        )
+
+    def test_when_nobody_waits_the_banner_says_so(self):
+        Enrollment.objects.filter(status="enrolled").update(status="withdrawn")
+
+        banner = self.banner()
+
+        assert "nobody is waiting to be matched" in banner
+        assert "Waiting to be matched" not in banner
+
+    def test_accepted_invitations_leave_the_banners_count(self):
+        invitations = Invitation.objects.filter(used_at__isnull=True).order_by("pk")
+        Invitation.objects.filter(
+            pk__in=list(invitations.values_list("pk", flat=True)[:21])
+        ).update(used_at=timezone.now())
+        assert "1 person had an account made for them and has not yet accepted" in self.banner()
+
+        Invitation.objects.update(used_at=timezone.now())
+        assert "not yet accepted" not in self.banner()
+
+    def test_restarting_on_another_port_moves_both_sites_and_the_links_in_emails(self):
+        banner = self.banner(PORT="8124")
+
+        assert "its sites now answer on port 8124" in banner
+        assert "http://127.0.0.1:8124/admin/" in banner
+        assert set(Site.objects.values_list("port", flat=True)) == {8124}
+        invitation = OutboxEmail.objects.filter(template=invitations.TEMPLATE).first()
+        message = render_email(invitation, Sites())
+        assert "http://127.0.0.1:8124/accounts/invitation/" in message.body
+        assert ":8000" not in message.body
+        assert "nothing was changed" in self.banner(PORT="8124")
+
     def test_the_same_seed_gives_the_same_content(self):
         reseed(SEED)
         assert digest() == self.first_digest
@@ -668,6 +778,58 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
         assert second_users != first_users
         assert [j[0] for j in second_journeys] == [j[0] for j in first_journeys]
         assert second_journeys != first_journeys
+
+
+class TestTheFirstStart:
+    """What a newcomer's first ``make demo`` prints, and where its emails go."""
+
+    @pytest.fixture
+    def first_start(self, db, monkeypatch, settings, tmp_path, caplog):
+        monkeypatch.setenv("PORT", "8123")
+        settings.EMAIL_BACKEND = "cms.demo.mail.EmailBackend"
+        settings.EMAIL_FILE_PATH = tmp_path / "demo-mail"
+        out = StringIO()
+        with caplog.at_level(logging.INFO):
+            call_command("seed_demo", "--seed", "3", stdout=out)
+        return out.getvalue(), tmp_path / "demo-mail", caplog.records
+
+    def test_prints_the_logins_and_where_emails_go(self, first_start):
+        output, mail, _records = first_start
+
+        assert f"Emails: {mail.resolve()}/, one .eml file per message" in output
+        for account in ACCOUNTS:
+            assert f"{account.email}  " in output
+        assert DEMO_PASSWORD in output
+
+    def test_prints_no_email_and_no_log_of_every_page_it_made(self, first_start):
+        output, _mail, records = first_start
+
+        assert "Content-Type" not in output
+        assert "You are invited" not in output
+        assert "/accounts/invitation/" not in output
+        chatty = [r for r in records if r.name.startswith(("wagtail", "django-q"))]
+        assert [r.getMessage() for r in chatty if r.levelno < logging.WARNING] == []
+        assert len(output.splitlines()) < 50
+
+    def test_the_worker_delivers_the_invitations_to_the_mail_folder_with_links_to_port(
+        self, first_start
+    ):
+        _output, mail, _records = first_start
+
+        result = deliver_due()
+
+        assert result.sent == result.sent + result.failed > 0
+        files = sorted(mail.iterdir())
+        assert len(files) == result.sent
+        invitation_links = 0
+        for path in files:
+            text = path.read_text()
+            links = re.findall(r"https?://[^\s\"'<>]+", text)
+            assert links, path.name
+            for link in links:
+                assert link.startswith(("http://127.0.0.1:8123/", "http://localhost:8123/")), link
+            invitation_links += "http://127.0.0.1:8123/accounts/invitation/" in text
+        assert invitation_links == 22
 
 
 class TestSafety:

@@ -16,7 +16,18 @@ PRODUCTION_ENV = {
 
 
 def run_python(code, **env):
-    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "REDIS_CACHE_URL", "REDIS_QUEUE_URL"}
+    unset = {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "REDIS_URL",
+        "REDIS_CACHE_URL",
+        "REDIS_QUEUE_URL",
+        "PORT",
+        "WAGTAILADMIN_BASE_URL",
+        "EMAIL_BACKEND",
+        "EMAIL_FILE_PATH",
+        "DJANGO_SETTINGS_MODULE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
@@ -216,3 +227,92 @@ def test_test_settings_run_tasks_inline():
     assert settings.Q_CLUSTER["sync"] is True
     assert settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend")
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def demo_setting(expression, **env):
+    """``expression`` evaluated on the demo's settings (``s``), printed."""
+    return run_python(f"import cms.settings.demo as s; print({expression})", **env)
+
+
+def test_the_demo_runs_without_debug_so_errors_show_the_products_own_pages():
+    result = demo_setting("s.DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_the_demo_serves_static_files_from_the_apps_and_its_own_media():
+    result = demo_setting(
+        "'whitenoise.middleware.WhiteNoiseMiddleware' in s.MIDDLEWARE, "
+        "s.WHITENOISE_USE_FINDERS, s.TRELLIS_SERVE_MEDIA"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("module", "env"),
+    [
+        ("cms.settings.base", {}),
+        ("cms.settings.dev", {}),
+        ("cms.settings.production", PRODUCTION_ENV),
+    ],
+)
+def test_only_the_demo_serves_uploaded_media_itself(module, env):
+    result = run_python(f"import {module} as s; print(s.TRELLIS_SERVE_MEDIA)", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        (
+            {"PORT": "8123", "WAGTAILADMIN_BASE_URL": "https://mentoring.example.com"},
+            "https://mentoring.example.com",
+        ),
+    ],
+)
+def test_the_demos_base_url_for_emails_follows_port(env, expected):
+    result = demo_setting("s.WAGTAILADMIN_BASE_URL", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_the_demo_refuses_a_port_that_is_not_a_number_and_says_so():
+    result = demo_setting("s.PORT", PORT="eighty")
+    assert result.returncode != 0
+    assert "PORT must be a port number, such as 8000, not 'eighty'" in result.stderr
+
+
+def test_the_demo_writes_each_email_to_a_file_in_a_folder_git_ignores():
+    result = demo_setting("s.EMAIL_BACKEND, s.EMAIL_FILE_PATH")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["cms.demo.mail.EmailBackend", str(ROOT / "demo-mail")]
+    assert "/demo-mail/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_the_demos_email_folder_can_be_moved(tmp_path):
+    result = demo_setting("s.EMAIL_FILE_PATH", EMAIL_FILE_PATH=str(tmp_path / "mail"))
+    assert result.stdout.strip() == str(tmp_path / "mail")
+
+
+def test_the_demo_passes_djangos_system_checks():
+    result = run_python(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', fail_level='WARNING')",
+        DJANGO_SETTINGS_MODULE="cms.settings.demo",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_demo_logs_a_failed_request_to_the_console():
+    """With DEBUG off Django's own console handler is silent; the root's must not be."""
+    result = run_python(
+        "import django; django.setup(); import logging; "
+        "logging.getLogger('django.request').error('Internal Server Error: /boom/')",
+        DJANGO_SETTINGS_MODULE="cms.settings.demo",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Internal Server Error: /boom/" in result.stderr
