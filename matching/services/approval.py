@@ -24,12 +24,14 @@ The rules it enforces:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cms import invitations
 from journeys.exceptions import InvalidJourney
@@ -134,17 +136,17 @@ def _check_places(rows) -> None:
                 % {"mentor": mentor.user, "size": circle, "count": by_mentor[mentor.pk]}
             )
         if already + wanted > mentor.capacity:
+            places = ngettext(
+                "%(mentor)s has %(places)s place",
+                "%(mentor)s has %(places)s places",
+                mentor.capacity,
+            ) % {"mentor": mentor.user, "places": mentor.capacity}
+            taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
+                "already": already
+            }
             raise MatchingError(
-                _(
-                    "%(mentor)s has %(places)s places and %(already)s are taken, so "
-                    "%(count)s more cannot be approved."
-                )
-                % {
-                    "mentor": mentor.user,
-                    "places": mentor.capacity,
-                    "already": already,
-                    "count": wanted,
-                }
+                _("%(places)s and %(taken)s, so %(count)s more cannot be approved.")
+                % {"places": places, "taken": taken, "count": wanted}
             )
 
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.queue import enqueue
 
@@ -222,7 +223,12 @@ def _execute(run: MatchingRun) -> str:
     if len(mentees) == 0 or len(mentors) == 0:
         raise MatchingError(_("There is nobody to match on one side."))
     places = np.array([pool.places[pk] for pk in mentors.ids.tolist()], dtype=np.int64)
-    _progress(run, 20, _("Scoring %(n)s pairs") % {"n": f"{len(mentees) * len(mentors):,}"})
+    pairs = len(mentees) * len(mentors)
+    _progress(
+        run,
+        20,
+        ngettext("Scoring %(n)s pair", "Scoring %(n)s pairs", pairs) % {"n": f"{pairs:,}"},
+    )
     problem = build_problem(snapshot, mentees, mentors, places)
     if not problem.allowed.any():
         raise MatchingError(every_pair_ruled_out(problem))
@@ -379,9 +385,10 @@ def unmatched_reasons(problem: Problem, matched: np.ndarray) -> list[dict]:
 
 def every_pair_ruled_out(problem: Problem) -> str:
     counts = ", ".join(
-        f"{CONSTRAINT_LABELS[name]} ({int((~mask).sum()):,} pairs)"
+        ngettext("%(label)s (%(n)s pair)", "%(label)s (%(n)s pairs)", n)
+        % {"label": CONSTRAINT_LABELS[name], "n": f"{n:,}"}
         for name, mask in problem.masks.items()
-        if (~mask).any()
+        if (n := int((~mask).sum()))
     )
     return _(
         "Every possible pair is ruled out by the hard constraints, so nobody can be "
