@@ -12,8 +12,9 @@ The rules they enforce:
   first), to an enrolment of the same program that offers to mentor, has not
   withdrawn, is not the mentee, is not a mentee in this run, and has a place left in
   this run. A hard constraint that rules the new pair out refuses the move and is
-  named. The proposal takes the new score and explanation, stays proposed, and forgets
-  the mentors it passed over (they were passed over for the old pairing).
+  named. The proposal takes the new score and explanation, stays proposed, and lists
+  the better-scoring mentors a constraint rules out for the new pairing
+  (``runs.passed_over_candidates``).
 * A mentor's places in a run are their capacity (the circle size in a circles run),
   less matches approved elsewhere and still running, pending self-match requests, and
   this run's proposed, locked and approved proposals with them.
@@ -48,7 +49,7 @@ from ..models import (
 )
 from .approval import approve_proposals
 from .candidates import Candidate, score_candidates
-from .runs import start_run
+from .runs import passed_over_candidates, start_run
 
 OPEN = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 HOLDS_PLACE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED, ProposalStatus.APPROVED)
@@ -218,9 +219,26 @@ def move_proposal(proposal: MatchProposal, mentor: Enrollment, by=None) -> Match
         proposal.mentor = mentor
         proposal.score = candidate.score
         proposal.explanation = candidate.explanation
-        proposal.passed_over = []
+        proposal.passed_over = passed_over_candidates(
+            score_candidates(run.policy_snapshot, proposal.mentee, _program_mentors(proposal)),
+            candidate.score,
+        )
         proposal.save(update_fields=["mentor", "score", "explanation", "passed_over"])
     return proposal
+
+
+def _program_mentors(proposal: MatchProposal):
+    """Everyone in the proposal's program who offers to mentor, but its mentee."""
+    return (
+        Enrollment.objects.filter(
+            program_id=proposal.program_id,
+            role__in=(RoleWanted.MENTOR, RoleWanted.EITHER),
+            capacity__gt=0,
+        )
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .exclude(user_id=proposal.mentee.user_id)
+        .select_related("user")
+    )
 
 
 def _check_new_mentor(proposal: MatchProposal, mentor: Enrollment) -> None:
