@@ -4,7 +4,9 @@ The admin's run page calls these; approving goes through ``approval.approve_prop
 
 The rules they enforce:
 
-* Only a run that is ready for review (finished without error) is reviewed.
+* Only a run that is ready for review (finished without error) is reviewed, and
+  not once it is closed by a later run of its program that is ready for review
+  (``RunLifecycle``): that run matched the same waiting people again.
 * Lock, unlock and reject act on proposed or locked proposals only. An approved,
   rejected or ended proposal is left as it is and the error names it: approved matches
   have journeys, which are closed in the journeys admin, never rejected here.
@@ -74,6 +76,13 @@ def check_reviewable(run: MatchingRun) -> None:
         raise MatchingError(
             _("This run is %(status)s, so its proposals cannot be reviewed.")
             % {"status": run.get_status_display().lower()}
+        )
+    if MatchingRun.objects.superseding(run).exists():
+        raise MatchingError(
+            _(
+                "This run is closed: a later run of the program matched the same people "
+                "again. Review the latest run instead."
+            )
         )
 
 
@@ -276,9 +285,11 @@ def set_status(proposals, status: str, by=None) -> int:
         )
         if len(rows) != len(ids):
             raise MatchingError(_("Some of these proposals no longer exist; reload the page."))
+        checked = set()
         for row in rows:
-            if row.run is not None:
+            if row.run is not None and row.run_id not in checked:
                 check_reviewable(row.run)
+                checked.add(row.run_id)
             if row.status not in OPEN:
                 raise MatchingError(
                     _("%(pair)s is %(status)s, so it cannot be changed here.")
