@@ -401,6 +401,18 @@ def upgrade_url(journeys, next_url=None) -> str:
     return f"{url}?{urlencode(query)}"
 
 
+def upgrade_template_url(template, next_url=None) -> str:
+    """The upgrade view for every journey under way that follows an older revision of
+    ``template``, however many there are (they are found when the view opens)."""
+    query = [("id", "all"), ("template", template.pk)]
+    if next_url:
+        query.append(("next", next_url))
+    url = reverse(
+        "wagtail_bulk_action", args=["journeys", "journey", UpgradeJourneysBulkAction.action_type]
+    )
+    return f"{url}?{urlencode(query)}"
+
+
 class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     """Start a journey by hand for chosen people, through the same service matching uses."""
 
@@ -472,6 +484,29 @@ class InviteJourneyMembersBulkAction(ResendInvitationsBulkAction):
         ]
 
 
+def upgrade_groups(items) -> list[dict]:
+    """The upgradable journeys by the move they make (template, from and to revisions),
+    so the preview tells each move's changes once, then its journeys' progress."""
+    groups: dict[tuple, dict] = {}
+    for entry in items:
+        plan = entry["plan"]
+        if not plan.can_upgrade:
+            continue
+        key = (plan.journey.template_id, plan.from_revision.pk, plan.to_revision.pk)
+        group = groups.setdefault(
+            key,
+            {
+                "template": plan.journey.template,
+                "from_revision": plan.from_revision,
+                "to_revision": plan.to_revision,
+                "changes": plan.changes,
+                "entries": [],
+            },
+        )
+        group["entries"].append(entry)
+    return list(groups.values())
+
+
 class UpgradeJourneysBulkAction(BulkAction):
     """Show what moving the chosen journeys to the latest revision changes, then do it."""
 
@@ -505,6 +540,15 @@ class UpgradeJourneysBulkAction(BulkAction):
     def check_perm(self, obj):
         return can(self.request.user, "change")
 
+    def get_all_objects_in_listing_query(self, parent_id):
+        """``id=all`` with ``template=<id>``: that template's journeys under way that
+        follow an older revision (the link the template's publishing message gives)."""
+        raw = self.request.GET.get("template", "")
+        if raw.isdigit():
+            journeys = Journey.objects.under_way().behind_template().filter(template_id=int(raw))
+            return journeys.order_by("pk").values_list("pk", flat=True)
+        return super().get_all_objects_in_listing_query(parent_id)
+
     def annotate_items(self, items):
         for plan in plan_upgrades(items):
             plan.journey.upgrade_plan = plan
@@ -516,6 +560,8 @@ class UpgradeJourneysBulkAction(BulkAction):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["upgradable"] = sum(1 for item in context["items"] if item["plan"].can_upgrade)
+        context["groups"] = upgrade_groups(context["items"])
+        context["unchanged"] = [item for item in context["items"] if not item["plan"].can_upgrade]
         return context
 
     @classmethod
