@@ -14,6 +14,7 @@ from wagtail.models import DraftStateMixin, Page, PreviewableMixin, RevisionMixi
 from wagtail.search import index
 
 from .blocks import BodyBlock
+from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
 
 
@@ -383,6 +384,7 @@ class LeaderStoryPage(BasePage):
     body = StreamField(BodyBlock(), help_text=_("The story, in the leader's own words."))
 
     content_panels = [
+        ReviewCommentPanel(heading=_("Changes requested")),
         *BasePage.content_panels,
         FieldPanel("leader"),
         FieldPanel("pull_quote"),
