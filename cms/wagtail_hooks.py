@@ -1,4 +1,5 @@
-"""Admin wiring for people: inviting the people an admin adds, and erasing a person.
+"""Admin wiring for people and reviews: inviting the people an admin adds, erasing a
+person, and saying what a review decided.
 
 The "Erase" button on Wagtail's Users listing leads to its confirmation page,
 and the audit log records the action it takes.
@@ -11,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.models import TaskState
 
 from . import invitations
 from .erasure_views import admin_urls
+from .review import say_what_the_review_did
 from .services.erasure import ACTION, can_erase
 
 
@@ -53,3 +56,19 @@ def erase_button(user, request_user):
             icon_name="bin",
             priority=90,
         )
+
+
+@hooks.register("after_edit_page")
+def confirm_a_review_from_the_editor(request, page):
+    """The approve and request-changes buttons at the foot of the editor say what they did."""
+    if request.method != "POST" or not request.POST.get("action-workflow-action"):
+        return
+    decided = (
+        TaskState.objects.filter(
+            workflow_state__in=page.workflow_states.all(), finished_by=request.user
+        )
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if decided is not None:
+        say_what_the_review_did(request, decided.pk)
