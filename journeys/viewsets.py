@@ -20,7 +20,7 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -170,10 +170,21 @@ class JourneyFilterSet(WagtailFilterSet):
     template = django_filters.ModelChoiceFilter(
         queryset=JourneyPage.objects.order_by("title"), label=gettext_lazy("Journey template")
     )
+    never_signed_in = django_filters.BooleanFilter(
+        method="filter_never_signed_in", label=gettext_lazy("A member never signed in")
+    )
 
     class Meta:
         model = Journey
         fields = ["program", "status", "template"]
+
+    def filter_never_signed_in(self, queryset, name, value):
+        if value is None:
+            return queryset
+        waiting = JourneyMember.objects.filter(
+            journey=OuterRef("pk"), left_on__isnull=True, user__last_login__isnull=True
+        )
+        return queryset.filter(Exists(waiting)) if value else queryset.exclude(Exists(waiting))
 
 
 class JourneyIndexView(ExportIndexView):

@@ -77,6 +77,11 @@ class EnrollmentFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         choices=EnrollmentStatus.choices, label=gettext_lazy("Status")
     )
+    never_signed_in = django_filters.BooleanFilter(
+        field_name="user__last_login",
+        lookup_expr="isnull",
+        label=gettext_lazy("Never signed in"),
+    )
 
     class Meta:
         model = Enrollment
