@@ -75,15 +75,18 @@ def story_author_only(user) -> bool:
     return known
 
 
-def story_editable(page, user) -> bool:
+def story_editable(page, user, in_review: bool | None = None) -> bool:
     """Whether ``user`` may open the story and change it now.
 
     Wagtail's page permissions, and for a senior leader not while the story waits
     for Communications' review: the review locks it to everyone but reviewers.
+    ``in_review`` is whether it waits, when the caller read that already.
     """
     if not page.permissions_for_user(user).can_edit():
         return False
-    return not (page.workflow_in_progress and story_author_only(user))
+    if in_review is None:
+        in_review = page.workflow_in_progress
+    return not (in_review and story_author_only(user))
 
 
 class LeaderProfilePermissionPolicy(ModelPermissionPolicy):
