@@ -30,7 +30,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 from wagtail.models import Page, TaskState, WorkflowState
-from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from content.models import LeaderStoryPage, StoriesIndexPage
@@ -199,7 +198,7 @@ class SeniorLeaderPanel(RolePanel):
     template_name = "cms/dashboard/senior_leader_panel.html"
 
     def rows(self) -> dict:
-        policy = PagePermissionPolicy()
+        policy = policy_registry.get_by_type(Page)
         indexes = list(
             StoriesIndexPage.objects.filter(
                 pk__in=policy.instances_user_has_permission_for(self.user, "add").values("pk")
