@@ -1,4 +1,5 @@
-"""Admin wiring for people: inviting the people an admin adds, and erasing a person.
+"""Admin wiring for people, reviews and the home page: inviting the people an admin
+adds, erasing a person, saying what a review decided, and each role's panel.
 
 The "Erase" button on Wagtail's Users listing leads to its confirmation page,
 and the audit log records the action it takes.
@@ -11,9 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.models import TaskState
+
+from content.permissions import story_author_only
 
 from . import invitations
+from .dashboard import role_panels
 from .erasure_views import admin_urls
+from .review import say_what_the_review_did
 from .services.erasure import ACTION, can_erase
 
 
@@ -53,3 +59,33 @@ def erase_button(user, request_user):
             icon_name="bin",
             priority=90,
         )
+
+
+@hooks.register("after_edit_page")
+def confirm_a_review_from_the_editor(request, page):
+    """The approve and request-changes buttons at the foot of the editor say what they did."""
+    if request.method != "POST" or not request.POST.get("action-workflow-action"):
+        return
+    decided = (
+        TaskState.objects.filter(
+            workflow_state__in=page.workflow_states.all(), finished_by=request.user
+        )
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if decided is not None:
+        say_what_the_review_did(request, decided.pk)
+
+
+@hooks.register("construct_homepage_panels")
+def add_role_panels(request, panels):
+    """Each role's panel on the admin home page (``cms.dashboard``).
+
+    A senior leader's panel says where each of their stories stands; Wagtail's list
+    of their pages in a workflow would only repeat it, with a link to edit a story
+    its review locks them out of.
+    """
+    added = role_panels(request)
+    if story_author_only(request.user):
+        panels[:] = [p for p in panels if p.name != "user_objects_in_workflow_moderation"]
+    panels.extend(added)

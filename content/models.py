@@ -14,6 +14,7 @@ from wagtail.models import DraftStateMixin, Page, PreviewableMixin, RevisionMixi
 from wagtail.search import index
 
 from .blocks import BodyBlock
+from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
 
 
@@ -327,15 +328,31 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
 
 
 class LeaderStoryPageForm(WagtailAdminPageForm):
-    """A senior leader may credit a story only to their own profile."""
+    """A senior leader may credit a story only to their own profile.
+
+    For them the leader field is a plain list holding the profile linked to their
+    account, chosen already, instead of the chooser of every profile; a choice of
+    anyone else's is refused when saving, whatever the browser sent. Communications
+    and superusers choose any leader.
+    """
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "leader" in self.fields and is_story_author_only(for_user):
-            self.fields["leader"].queryset = LeaderProfile.objects.filter(user=for_user)
-            self.fields["leader"].error_messages["invalid_choice"] = _(
+            field = self.fields["leader"]
+            field.queryset = LeaderProfile.objects.filter(user=for_user)
+            field.widget = forms.Select(choices=field.choices)
+            field.error_messages["invalid_choice"] = _(
                 "Choose your own leader profile: stories you write are credited to you."
             )
+            own = field.queryset.first()  # one profile per account at most
+            if own is None:
+                field.help_text = _(
+                    "No leader profile is linked to your account yet, so the story cannot "
+                    "be saved. Ask Communications to link yours."
+                )
+            elif not self.instance.leader_id:
+                self.initial["leader"] = own.pk
 
 
 class LeaderStoryPage(BasePage):
@@ -367,6 +384,7 @@ class LeaderStoryPage(BasePage):
     body = StreamField(BodyBlock(), help_text=_("The story, in the leader's own words."))
 
     content_panels = [
+        ReviewCommentPanel(heading=_("Changes requested")),
         *BasePage.content_panels,
         FieldPanel("leader"),
         FieldPanel("pull_quote"),

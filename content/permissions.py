@@ -65,6 +65,30 @@ def is_story_author_only(user) -> bool:
     return "add_page" in page_rights and not page_rights & {"change_page", "publish_page"}
 
 
+def story_author_only(user) -> bool:
+    """``is_story_author_only``, asked once per user object: listings ask it per row."""
+    known = getattr(user, "_trellis_story_author_only", None)
+    if known is None:
+        known = is_story_author_only(user)
+        if user.is_authenticated:
+            user._trellis_story_author_only = known
+    return known
+
+
+def story_editable(page, user, in_review: bool | None = None) -> bool:
+    """Whether ``user`` may open the story and change it now.
+
+    Wagtail's page permissions, and for a senior leader not while the story waits
+    for Communications' review: the review locks it to everyone but reviewers.
+    ``in_review`` is whether it waits, when the caller read that already.
+    """
+    if not page.permissions_for_user(user).can_edit():
+        return False
+    if in_review is None:
+        in_review = page.workflow_in_progress
+    return not (in_review and story_author_only(user))
+
+
 class LeaderProfilePermissionPolicy(ModelPermissionPolicy):
     """Leader profiles: editors manage all of them; a leader only their own.
 

@@ -20,7 +20,7 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -172,10 +172,21 @@ class JourneyFilterSet(WagtailFilterSet):
     template = django_filters.ModelChoiceFilter(
         queryset=JourneyPage.objects.order_by("title"), label=gettext_lazy("Journey template")
     )
+    never_signed_in = django_filters.BooleanFilter(
+        method="filter_never_signed_in", label=gettext_lazy("A member never signed in")
+    )
 
     class Meta:
         model = Journey
         fields = ["program", "status", "template"]
+
+    def filter_never_signed_in(self, queryset, name, value):
+        if value is None:
+            return queryset
+        waiting = JourneyMember.objects.filter(
+            journey=OuterRef("pk"), left_on__isnull=True, user__last_login__isnull=True
+        )
+        return queryset.filter(Exists(waiting)) if value else queryset.exclude(Exists(waiting))
 
 
 class JourneyIndexView(ExportIndexView):
@@ -413,6 +424,18 @@ def upgrade_url(journeys, next_url=None) -> str:
     return f"{url}?{urlencode(query)}"
 
 
+def upgrade_template_url(template, next_url=None) -> str:
+    """The upgrade view for every journey under way that follows an older revision of
+    ``template``, however many there are (they are found when the view opens)."""
+    query = [("id", "all"), ("template", template.pk)]
+    if next_url:
+        query.append(("next", next_url))
+    url = reverse(
+        "wagtail_bulk_action", args=["journeys", "journey", UpgradeJourneysBulkAction.action_type]
+    )
+    return f"{url}?{urlencode(query)}"
+
+
 class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     """Start a journey by hand for chosen people, through the same service matching uses."""
 
@@ -484,6 +507,29 @@ class InviteJourneyMembersBulkAction(ResendInvitationsBulkAction):
         ]
 
 
+def upgrade_groups(items) -> list[dict]:
+    """The upgradable journeys by the move they make (template, from and to revisions),
+    so the preview tells each move's changes once, then its journeys' progress."""
+    groups: dict[tuple, dict] = {}
+    for entry in items:
+        plan = entry["plan"]
+        if not plan.can_upgrade:
+            continue
+        key = (plan.journey.template_id, plan.from_revision.pk, plan.to_revision.pk)
+        group = groups.setdefault(
+            key,
+            {
+                "template": plan.journey.template,
+                "from_revision": plan.from_revision,
+                "to_revision": plan.to_revision,
+                "changes": plan.changes,
+                "entries": [],
+            },
+        )
+        group["entries"].append(entry)
+    return list(groups.values())
+
+
 class UpgradeJourneysBulkAction(BulkAction):
     """Show what moving the chosen journeys to the latest revision changes, then do it."""
 
@@ -517,6 +563,15 @@ class UpgradeJourneysBulkAction(BulkAction):
     def check_perm(self, obj):
         return can(self.request.user, "change")
 
+    def get_all_objects_in_listing_query(self, parent_id):
+        """``id=all`` with ``template=<id>``: that template's journeys under way that
+        follow an older revision (the link the template's publishing message gives)."""
+        raw = self.request.GET.get("template", "")
+        if raw.isdigit():
+            journeys = Journey.objects.under_way().behind_template().filter(template_id=int(raw))
+            return journeys.order_by("pk").values_list("pk", flat=True)
+        return super().get_all_objects_in_listing_query(parent_id)
+
     def annotate_items(self, items):
         for plan in plan_upgrades(items):
             plan.journey.upgrade_plan = plan
@@ -528,6 +583,8 @@ class UpgradeJourneysBulkAction(BulkAction):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["upgradable"] = sum(1 for item in context["items"] if item["plan"].can_upgrade)
+        context["groups"] = upgrade_groups(context["items"])
+        context["unchanged"] = [item for item in context["items"] if not item["plan"].can_upgrade]
         return context
 
     @classmethod

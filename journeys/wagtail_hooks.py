@@ -1,14 +1,17 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, insights,
-the outbox, reported messages, and keeping people's profile photos out of the image
+the outbox, reported messages, telling whoever publishes a journey template about the
+journeys still on older revisions, and keeping people's profile photos out of the image
 choosers."""
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
 from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
-from .models import MessageReport, OutboxEmail
+from .models import Journey, JourneyPage, MessageReport, OutboxEmail
 from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
     REVIEW_ACTION,
@@ -19,6 +22,8 @@ from .viewsets import (
     OutboxPermissionPolicy,
     OutboxViewSet,
     UpgradeJourneysBulkAction,
+    can,
+    upgrade_template_url,
 )
 
 
@@ -81,3 +86,30 @@ def add_insights_panel(request, panels):
 def leave_out_profile_photos(images, request):
     """People's photos are for their profiles: an editor never picks one for a page."""
     return images.exclude(collection__name=PHOTOS_COLLECTION)
+
+
+@hooks.register("after_publish_page")
+def tell_about_journeys_on_older_revisions(request, page):
+    """Publishing a journey template leaves journeys under way on their revision: say how
+    many, and lead whoever may upgrade them to the preview of what would change."""
+    if not isinstance(page, JourneyPage):
+        return
+    behind = Journey.objects.under_way().behind_template().filter(template=page).count()
+    if not behind:
+        return
+    message = ngettext(
+        "%(count)d journey under way follows an older revision of “%(title)s” and keeps "
+        "doing so until it is upgraded.",
+        "%(count)d journeys under way follow an older revision of “%(title)s” and keep "
+        "doing so until they are upgraded.",
+        behind,
+    ) % {"count": behind, "title": page.title}
+    if can(request.user, "change"):
+        button = messages.button(
+            upgrade_template_url(page), _("See what would change and upgrade")
+        )
+        messages.warning(request, message, buttons=[button])
+    else:
+        messages.warning(
+            request, message + " " + _("A programme admin can upgrade them under Journeys.")
+        )

@@ -9,6 +9,10 @@ Permissions: setting up a policy needs "add" (or "change") on matching policies;
 running matching and re-running need "add" on matching runs; moving, locking,
 rejecting and approving proposals need "change" on match proposals. Viewing a run
 needs any permission on matching runs.
+
+Approving every waiting proposal of a run is two steps: a page that says how many
+matches, journeys and people it concerns (``ApproveAllView`` on GET), and the
+confirmation (POST), refused when the run changed in between.
 """
 
 from __future__ import annotations
@@ -45,14 +49,18 @@ from .models import (
     Objective,
     ProposalStatus,
     RoleWanted,
+    RunLifecycle,
     RunStatus,
     Strategy,
 )
 from .services import review
-from .services.criteria import apply_preset, criterion_label
+from .services.approval import preview_approval
+from .services.criteria import CONSTRAINT_LABELS, apply_preset, criterion_label
 from .services.runs import start_run
 
 TOP_REASONS = 3
+# A run whose proposals can still be decided on its page.
+REVIEWABLE = (RunLifecycle.PROPOSED, RunLifecycle.PARTLY_APPROVED)
 PROPOSALS_PER_PAGE = 50
 SORTABLE = ("mentee", "mentor", "score", "status")
 
@@ -271,6 +279,7 @@ class RunUrlsMixin:
     start_url_name = None
     detail_url_name = None
     review_url_name = None
+    approve_all_url_name = None
     move_url_name = None
     rerun_url_name = None
     policy_add_url_name = None
@@ -309,7 +318,11 @@ class StartRunView(RunUrlsMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
         ):
             waiting[(program_id, role)] += n
         latest = {}
-        for run in MatchingRun.objects.filter(program__in=programs).order_by("-created_at"):
+        for run in (
+            MatchingRun.objects.with_lifecycle()
+            .filter(program__in=programs)
+            .order_by("-created_at")
+        ):
             latest.setdefault(run.program_id, run)
         can_set_policy = can(self.request.user, MatchingPolicy, "add")
         can_edit_policy = can(self.request.user, MatchingPolicy, "change")
@@ -365,7 +378,9 @@ class RunDetailView(RunUrlsMixin, InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            MatchingRun.objects.select_related("program", "started_by", "based_on__program"),
+            MatchingRun.objects.with_lifecycle().select_related(
+                "program", "started_by", "based_on__program"
+            ),
             pk=self.pk,
         )
 
@@ -386,11 +401,19 @@ class RunDetailView(RunUrlsMixin, InspectView):
         context = super().get_context_data(**kwargs)
         run = self.object
         user = self.request.user
+        latest = (
+            MatchingRun.objects.superseding(run).order_by("-pk").first()
+            if run.superseded
+            else None
+        )
         context.update(
             {
                 "run": run,
+                "lifecycle": run.get_lifecycle_display(),
+                "latest_run_url": self.detail_url(latest) if latest else None,
                 "refresh": not run.finished,
                 "can_review": can(user, MatchProposal, "change"),
+                "reviewable": run.lifecycle in REVIEWABLE,
                 "can_rerun": can(user, MatchingRun, "add"),
                 "rerun_url": reverse(self.rerun_url_name, args=[run.pk]),
                 "start_url": reverse(self.start_url_name),
@@ -457,13 +480,16 @@ class RunDetailView(RunUrlsMixin, InspectView):
         )
         page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(self.request.GET.get("p"))
         snapshot = run.policy_snapshot
-        can_review = can(self.request.user, MatchProposal, "change")
+        can_review = (
+            can(self.request.user, MatchProposal, "change") and run.lifecycle in REVIEWABLE
+        )
+        better = better_options(page.object_list)
         rows = [
             {
                 "proposal": proposal,
-                "open": proposal.status in review.OPEN,
+                "open": can_review and proposal.status in review.OPEN,
                 "reasons": reasons(proposal.explanation or {}, snapshot),
-                "passed_over": proposal.passed_over or [],
+                "passed_over": better[proposal.pk],
                 "move_url": reverse(self.move_url_name, args=[run.pk, proposal.pk])
                 if can_review and proposal.status == ProposalStatus.PROPOSED
                 else None,
@@ -508,6 +534,7 @@ class RunDetailView(RunUrlsMixin, InspectView):
             + counts.get(ProposalStatus.LOCKED, 0),
             "unmatched": unmatched,
             "review_url": reverse(self.review_url_name, args=[run.pk]),
+            "approve_all_url": reverse(self.approve_all_url_name, args=[run.pk]),
             "here": self.request.get_full_path(),
             "active_total": active["total"],
             "active_score": active["score"] or 0,
@@ -529,6 +556,54 @@ class RunDetailView(RunUrlsMixin, InspectView):
         return links
 
 
+def better_options(proposals) -> dict[int, list[dict]]:
+    """Each proposal's better-scoring mentors a hard constraint ruled out, as shown.
+
+    Names are read from the enrolments now (one query for the page), not from the
+    run's record of them, so a changed or erased name shows as it is today. Entries
+    of runs from before avoid lists were left out are left out here too.
+    """
+    avoid = str(CONSTRAINT_LABELS["avoid"])
+    entries = {
+        proposal.pk: [
+            entry
+            for entry in proposal.passed_over or []
+            if avoid not in entry.get("ruled_out_by", [])
+        ]
+        for proposal in proposals
+    }
+    ids = {entry.get("mentor") for listed in entries.values() for entry in listed}
+    names = {
+        enrollment.pk: str(enrollment.user)
+        for enrollment in Enrollment.objects.filter(pk__in=ids).select_related("user")
+    }
+    return {
+        pk: [
+            {
+                "name": names[entry["mentor"]],
+                "score": entry.get("score", 0),
+                "ruled_out_by": entry.get("ruled_out_by", []),
+            }
+            for entry in listed
+            if entry.get("mentor") in names
+        ]
+        for pk, listed in entries.items()
+    }
+
+
+def approved_message(matches: int, journeys: int) -> str:
+    approved = ngettext("Approved %(count)d match", "Approved %(count)d matches", matches) % {
+        "count": matches
+    }
+    started = ngettext("started %(count)d journey", "started %(count)d journeys", journeys) % {
+        "count": journeys
+    }
+    return _(
+        "%(approved)s and %(started)s; introductions to both sides are queued and will be "
+        "emailed shortly."
+    ) % {"approved": approved, "started": started}
+
+
 class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
     """The run page's actions on chosen proposals: approve, lock, unlock, reject."""
 
@@ -546,18 +621,16 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
         run = get_object_or_404(MatchingRun, pk=pk)
         back = safe_next(request, self.detail_url(run))
         action = request.POST.get("action", "")
+        if action == "approve_all":
+            # Approving everything asks first: the confirmation page says what it does.
+            return redirect(self.approve_all_url_name, run.pk)
         ids = {int(i) for i in request.POST.getlist("proposal") if i.isdigit()}
         chosen = list(run.proposals.filter(pk__in=ids))
-        if action != "approve_all" and len(chosen) != len(ids):
+        if len(chosen) != len(ids):
             messages.error(request, _("Some of these proposals are not in this run; reload it."))
             return redirect(back)
         try:
-            if action == "approve_all":
-                open_ones = list(run.proposals.filter(status__in=review.OPEN))
-                if not open_ones:
-                    raise MatchingError(_("No proposals in this run are waiting for approval."))
-                self.approved(review.approve(run, open_ones, by=request.user), open_ones)
-            elif action == "approve":
+            if action == "approve":
                 self.approved(review.approve(run, chosen, by=request.user), chosen)
             elif action in self.STATUS_ACTIONS:
                 changed = review.set_status(chosen, self.STATUS_ACTIONS[action], by=request.user)
@@ -569,17 +642,7 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
         return redirect(back)
 
     def approved(self, journeys, proposals):
-        messages.success(
-            self.request,
-            ngettext(
-                "Approved %(count)d match and started %(journeys)d journey; introductions to "
-                "both sides are queued and will be emailed shortly.",
-                "Approved %(count)d matches and started %(journeys)d journeys; introductions to "
-                "both sides are queued and will be emailed shortly.",
-                len(proposals),
-            )
-            % {"count": len(proposals), "journeys": len(journeys)},
-        )
+        messages.success(self.request, approved_message(len(proposals), len(journeys)))
 
     @staticmethod
     def status_message(action, count) -> str:
@@ -597,6 +660,98 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
             ),
         }
         return messages_by_action[action] % {"count": count}
+
+
+class ApproveAllView(
+    RunUrlsMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
+):
+    """Approve every proposal of a run still waiting: first say what that does, then do it.
+
+    The page counts the proposals, the journeys they start and the people emailed an
+    introduction (and how many of them an invitation too). The form carries the
+    number of proposals shown; if the run changed since, nothing is approved and the
+    page is shown again with the new numbers.
+    """
+
+    model = MatchProposal
+    permission_required = "change"
+    template_name = "matching/admin/approve_all.html"
+    page_title = gettext_lazy("Approve all proposals")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.run = get_object_or_404(
+            MatchingRun.objects.select_related("program"), pk=kwargs["pk"]
+        )
+
+    def waiting(self) -> list[MatchProposal]:
+        return list(run_waiting(self.run))
+
+    def get_page_subtitle(self):
+        return run_label(self.run)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": _("Matching runs")},
+            {"url": self.detail_url(self.run), "label": run_label(self.run)},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get(self, request, *args, **kwargs):
+        try:
+            review.check_reviewable(self.run)
+        except MatchingError as error:
+            messages.error(request, str(error))
+            return redirect(self.detail_url(self.run))
+        waiting = self.waiting()
+        if not waiting:
+            messages.error(request, _("No proposals in this run are waiting for approval."))
+            return redirect(self.detail_url(self.run))
+        return self.render_to_response(self.get_context_data(waiting=waiting))
+
+    def get_context_data(self, waiting=(), **kwargs):
+        context = super().get_context_data(**kwargs)
+        locked = sum(1 for p in waiting if p.status == ProposalStatus.LOCKED)
+        context.update(
+            {
+                "run": self.run,
+                "preview": preview_approval(waiting),
+                "locked": locked,
+                "proposed": len(waiting) - locked,
+                "action_url": self.request.path,
+                "run_url": self.detail_url(self.run),
+            }
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        waiting = self.waiting()
+        confirmed = request.POST.get("count", "")
+        if not waiting:
+            messages.error(request, _("No proposals in this run are waiting for approval."))
+            return redirect(self.detail_url(self.run))
+        if confirmed != str(len(waiting)):
+            messages.warning(
+                request,
+                _(
+                    "The run changed after you looked: check the numbers again before "
+                    "approving. Nothing was approved."
+                ),
+            )
+            return redirect(request.path)
+        try:
+            journeys = review.approve(self.run, waiting, by=request.user)
+        except MatchingError as error:
+            messages.error(request, str(error))
+            return redirect(self.detail_url(self.run))
+        messages.success(request, approved_message(len(waiting), len(journeys)))
+        return redirect(self.detail_url(self.run))
+
+
+def run_waiting(run: MatchingRun):
+    """The run's proposals still waiting for a decision: proposed or locked."""
+    return run.proposals.filter(status__in=review.OPEN).order_by("pk")
 
 
 class RerunView(RunUrlsMixin, PermissionCheckedMixin, View):

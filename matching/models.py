@@ -9,6 +9,9 @@ Rules the models hold:
   answers where they are; matching ignores them and says so (``services.loader``).
 * A run keeps a copy of the policy it used (``MatchingRun.policy_snapshot``) so that
   editing the policy later never changes what a finished run says.
+* A finished run's lifecycle (proposed, partly approved, approved, closed) is not
+  stored: ``MatchingRunQuerySet.with_lifecycle`` works it out from its proposals and
+  from later runs of its program, so it can never disagree with them.
 * A proposal names a mentee and a mentor enrolment. Circles are several proposals
   with the same mentor in the same run.
 * What people type has a limit (docs/architecture.md, "Text limits") and holds no
@@ -24,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
@@ -423,6 +426,57 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunLifecycle(models.TextChoices):
+    """Where a run stands, as the listing shows it: its progress, then its review.
+
+    A finished run is *proposed* until a proposal is approved, *partly approved*
+    while some are approved and others still wait (proposed or locked), and
+    *approved* once none waits and at least one was approved. It is *closed* when
+    nothing waits and nothing was approved (every proposal rejected, or none made),
+    or when a later run of its program is ready for review: that run matched the
+    same waiting people again, so what this one still proposes is out of date.
+    """
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
+    PROPOSED = "proposed", _("Proposed")
+    PARTLY_APPROVED = "partly_approved", _("Partly approved")
+    APPROVED = "approved", _("Approved")
+    CLOSED = "closed", _("Closed")
+
+
+class MatchingRunQuerySet(models.QuerySet):
+    def superseding(self, run):
+        """Later runs of ``run``'s program that are ready for review: they close it."""
+        return self.filter(program_id=run.program_id, status=RunStatus.DONE, pk__gt=run.pk)
+
+    def with_lifecycle(self):
+        """Annotate each run's ``lifecycle`` (a ``RunLifecycle`` value): three subqueries."""
+        proposals = MatchProposal.objects.filter(run=OuterRef("pk"))
+        later = MatchingRun.objects.filter(
+            program=OuterRef("program"), status=RunStatus.DONE, pk__gt=OuterRef("pk")
+        )
+        return self.annotate(
+            has_waiting=Exists(proposals.filter(status__in=WAITING_STATUSES)),
+            has_approved=Exists(proposals.filter(status__in=APPROVED_STATUSES)),
+            superseded=Exists(later),
+            lifecycle=Case(
+                When(~Q(status=RunStatus.DONE), then=F("status")),
+                When(
+                    has_waiting=True,
+                    superseded=False,
+                    has_approved=True,
+                    then=Value(RunLifecycle.PARTLY_APPROVED),
+                ),
+                When(has_waiting=True, superseded=False, then=Value(RunLifecycle.PROPOSED)),
+                When(has_waiting=False, has_approved=True, then=Value(RunLifecycle.APPROVED)),
+                default=Value(RunLifecycle.CLOSED),
+                output_field=models.CharField(max_length=20),
+            ),
+        )
+
+
 class MatchingRun(models.Model):
     """One matching of a program's waiting enrolments: progress, then proposals."""
 
@@ -466,6 +520,8 @@ class MatchingRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = MatchingRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("matching run")
@@ -477,6 +533,10 @@ class MatchingRun(models.Model):
     def finished(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.FAILED)
 
+    def get_lifecycle_display(self) -> str:
+        """The lifecycle's label; the run must come from ``with_lifecycle()``."""
+        return RunLifecycle(self.lifecycle).label
+
 
 class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
@@ -484,6 +544,12 @@ class ProposalStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     ENDED = "ended", _("Ended")
+
+
+# A proposal still waiting for a decision, and one that was approved (an ended
+# match was approved once: its journey ran).
+WAITING_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
+APPROVED_STATUSES = (ProposalStatus.APPROVED, ProposalStatus.ENDED)
 
 
 class MatchProposal(models.Model):

@@ -42,6 +42,7 @@ from journeys.services.profiles import ProfileCard, profiles_for
 
 from .admin_forms import EnrollmentAdminForm, MatchingPolicyForm
 from .admin_views import (
+    ApproveAllView,
     ChooseProgramView,
     MoveProposalView,
     PolicyCreateView,
@@ -59,7 +60,7 @@ from .models import (
     MatchingRun,
     QuestionKind,
     RoleWanted,
-    RunStatus,
+    RunLifecycle,
 )
 
 
@@ -75,6 +76,11 @@ class EnrollmentFilterSet(WagtailFilterSet):
     role = django_filters.ChoiceFilter(choices=RoleWanted.choices, label=gettext_lazy("Role"))
     status = django_filters.ChoiceFilter(
         choices=EnrollmentStatus.choices, label=gettext_lazy("Status")
+    )
+    never_signed_in = django_filters.BooleanFilter(
+        field_name="user__last_login",
+        lookup_expr="isnull",
+        label=gettext_lazy("Never signed in"),
     )
 
     class Meta:
@@ -369,16 +375,19 @@ class MatchingPolicyViewSet(ModelViewSet):
 
 class RunFilterSet(WagtailFilterSet):
     program = django_filters.ModelChoiceFilter(queryset=programs(), label=gettext_lazy("Program"))
-    status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=gettext_lazy("Status"))
+    # The lifecycle is worked out, not stored (``MatchingRunQuerySet.with_lifecycle``).
+    lifecycle = django_filters.ChoiceFilter(
+        choices=RunLifecycle.choices, label=gettext_lazy("Status")
+    )
 
     class Meta:
         model = MatchingRun
-        fields = ["program", "status"]
+        fields = ["program"]
 
 
 class RunIndexView(IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("program", "started_by")
+        return super().get_base_queryset().with_lifecycle().select_related("program", "started_by")
 
     @cached_property
     def add_item_label(self):
@@ -395,7 +404,12 @@ class RunIndexView(IndexView):
         )
         return [
             run,
-            Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+            Column(
+                "lifecycle",
+                label=_("Status"),
+                accessor="get_lifecycle_display",
+                sort_key="lifecycle",
+            ),
             Column("progress", label=_("Progress"), accessor=lambda r: f"{r.progress}%"),
             Column("mentee_count", label=_("Mentees"), sort_key="mentee_count"),
             Column("mentor_count", label=_("Mentors"), sort_key="mentor_count"),
@@ -455,6 +469,7 @@ class MatchingRunViewSet(ModelViewSet):
             "start_url_name": self.get_url_name("start"),
             "detail_url_name": self.get_url_name("inspect"),
             "review_url_name": self.get_url_name("review"),
+            "approve_all_url_name": self.get_url_name("approve_all"),
             "move_url_name": self.get_url_name("move"),
             "rerun_url_name": self.get_url_name("rerun"),
             "policy_add_url_name": f"{MatchingPolicyViewSet.name}:add",
@@ -479,6 +494,7 @@ class MatchingRunViewSet(ModelViewSet):
             path("start/", self.own_view(StartRunView), name="start"),
             path("<int:pk>/", self.inspect_view, name="inspect"),
             path("<int:pk>/review/", self.own_view(ReviewProposalsView), name="review"),
+            path("<int:pk>/approve-all/", self.own_view(ApproveAllView), name="approve_all"),
             path("<int:pk>/rerun/", self.own_view(RerunView), name="rerun"),
             path(
                 "<int:pk>/proposals/<int:proposal_pk>/move/",

@@ -33,6 +33,19 @@ class JourneyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=JourneyStatus.ACTIVE)
 
+    def under_way(self):
+        """Journeys people are still walking: active or paused, not completed or closed."""
+        return self.filter(status__in=(JourneyStatus.ACTIVE, JourneyStatus.PAUSED))
+
+    def behind_template(self):
+        """Journeys following an older revision than their template's live one.
+
+        A journey whose template is not published has nothing newer to follow.
+        """
+        return self.filter(template__live_revision__isnull=False).exclude(
+            template_revision_id=models.F("template__live_revision_id")
+        )
+
     def for_user(self, user):
         """Journeys the user is a current member of; nobody else's.
 

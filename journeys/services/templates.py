@@ -37,6 +37,7 @@ class MilestoneContent:
     audience: str
     number: int
     steps: tuple[StepContent, ...]
+    value: object = None  # the milestone block's value, for comparing revisions
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def build_snapshot(revision_id: int, page) -> TemplateSnapshot:
                 audience=child.value.get("audience") or "everyone",
                 number=number,
                 steps=steps,
+                value=child.value,
             )
         )
     return TemplateSnapshot(

@@ -24,12 +24,14 @@ The rules it enforces:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cms import invitations
 from journeys.exceptions import InvalidJourney
@@ -93,6 +95,41 @@ def approve_proposals(
     return journeys
 
 
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving some proposals would do, before it is done.
+
+    ``people`` is how many different people would be emailed an introduction (one
+    per match they are in); ``invited`` how many of them have never signed in and
+    would be invited to choose a password as well.
+    """
+
+    proposals: int
+    journeys: int
+    people: int
+    invited: int
+
+
+def preview_approval(proposals) -> ApprovalPreview:
+    """Count what ``approve_proposals(proposals)`` would start and whom it would email.
+
+    Two queries whatever the number of proposals. Nothing is checked or written:
+    approving checks everything again.
+    """
+    rows = list(
+        MatchProposal.objects.filter(pk__in=[p.pk for p in proposals]).select_related(
+            "run", "mentee__user", "mentor__user"
+        )
+    )
+    people = {p.mentee.user for p in rows} | {p.mentor.user for p in rows}
+    return ApprovalPreview(
+        proposals=len(rows),
+        journeys=sum(1 for _group in _groups(rows)),
+        people=len(people),
+        invited=sum(1 for person in people if invitations.needs_invitation(person)),
+    )
+
+
 def _check_approvable(proposal: MatchProposal) -> None:
     if proposal.status not in APPROVABLE:
         raise MatchingError(
@@ -134,17 +171,17 @@ def _check_places(rows) -> None:
                 % {"mentor": mentor.user, "size": circle, "count": by_mentor[mentor.pk]}
             )
         if already + wanted > mentor.capacity:
+            places = ngettext(
+                "%(mentor)s has %(places)s place",
+                "%(mentor)s has %(places)s places",
+                mentor.capacity,
+            ) % {"mentor": mentor.user, "places": mentor.capacity}
+            taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
+                "already": already
+            }
             raise MatchingError(
-                _(
-                    "%(mentor)s has %(places)s places and %(already)s are taken, so "
-                    "%(count)s more cannot be approved."
-                )
-                % {
-                    "mentor": mentor.user,
-                    "places": mentor.capacity,
-                    "already": already,
-                    "count": wanted,
-                }
+                _("%(places)s and %(taken)s, so %(count)s more cannot be approved.")
+                % {"places": places, "taken": taken, "count": wanted}
             )
 
 

@@ -24,6 +24,7 @@ class Candidate:
     score: float
     explanation: dict[str, float]
     ruled_out_by: tuple[str, ...]
+    constraints: tuple[str, ...] = ()  # the keys of the constraints in ``ruled_out_by``
 
     @property
     def allowed(self) -> bool:
@@ -59,14 +60,14 @@ def score_candidates(snapshot: dict, mentee: Enrollment, mentors, today=None) ->
     result = []
     for j, pk in enumerate(mentor_side.ids.tolist()):
         values = problem.scores.contributions[:, 0, j].tolist()
+        constraints = tuple(problem.ruled_out_by(0, j))
         result.append(
             Candidate(
                 enrollment=by_id[pk],
                 score=round(float(problem.scores.total[0, j]), 4),
                 explanation={n: round(v, 4) for n, v in zip(names, values, strict=True)},
-                ruled_out_by=tuple(
-                    str(CONSTRAINT_LABELS[name]) for name in problem.ruled_out_by(0, j)
-                ),
+                ruled_out_by=tuple(str(CONSTRAINT_LABELS[name]) for name in constraints),
+                constraints=constraints,
             )
         )
     result.sort(key=lambda c: (not c.allowed, -c.score, c.enrollment.pk))

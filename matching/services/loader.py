@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..algorithm import (
     Scores,
@@ -333,9 +334,12 @@ def build_problem(snapshot: dict, mentees: Side, mentors: Side, places: np.ndarr
     } - set(snapshot["questions"])
     if unanswered:
         notes.append(
-            _(
-                "%(count)s answers belong to questions the program no longer asks; "
-                "they were kept but not matched on."
+            ngettext(
+                "Answers to %(count)s question the program no longer asks were kept but "
+                "not matched on.",
+                "Answers to %(count)s questions the program no longer asks were kept but "
+                "not matched on.",
+                len(unanswered),
             )
             % {"count": len(unanswered)}
         )

@@ -33,6 +33,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from content.text import check_text
 from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
@@ -288,7 +289,11 @@ def _check_new_partner(proposal, journey, leaving, new_partner, needed) -> None:
             message = (
                 _("%(person)s has no places left.")
                 if left <= 0
-                else _("%(person)s has %(left)s places left and %(needed)s are needed.")
+                else ngettext(
+                    "%(person)s has %(left)s place left and %(needed)s are needed.",
+                    "%(person)s has %(left)s places left and %(needed)s are needed.",
+                    left,
+                )
             )
             raise MatchingError(
                 message % {"person": new_partner.user, "left": left, "needed": needed}

@@ -4,7 +4,9 @@ The admin's run page calls these; approving goes through ``approval.approve_prop
 
 The rules they enforce:
 
-* Only a run that is ready for review (finished without error) is reviewed.
+* Only a run that is ready for review (finished without error) is reviewed, and
+  not once it is closed by a later run of its program that is ready for review
+  (``RunLifecycle``): that run matched the same waiting people again.
 * Lock, unlock and reject act on proposed or locked proposals only. An approved,
   rejected or ended proposal is left as it is and the error names it: approved matches
   have journeys, which are closed in the journeys admin, never rejected here.
@@ -12,8 +14,9 @@ The rules they enforce:
   first), to an enrolment of the same program that offers to mentor, has not
   withdrawn, is not the mentee, is not a mentee in this run, and has a place left in
   this run. A hard constraint that rules the new pair out refuses the move and is
-  named. The proposal takes the new score and explanation, stays proposed, and forgets
-  the mentors it passed over (they were passed over for the old pairing).
+  named. The proposal takes the new score and explanation, stays proposed, and lists
+  the better-scoring mentors a constraint rules out for the new pairing
+  (``runs.passed_over_candidates``).
 * A mentor's places in a run are their capacity (the circle size in a circles run),
   less matches approved elsewhere and still running, pending self-match requests, and
   this run's proposed, locked and approved proposals with them.
@@ -48,7 +51,7 @@ from ..models import (
 )
 from .approval import approve_proposals
 from .candidates import Candidate, score_candidates
-from .runs import start_run
+from .runs import passed_over_candidates, start_run
 
 OPEN = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 HOLDS_PLACE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED, ProposalStatus.APPROVED)
@@ -73,6 +76,13 @@ def check_reviewable(run: MatchingRun) -> None:
         raise MatchingError(
             _("This run is %(status)s, so its proposals cannot be reviewed.")
             % {"status": run.get_status_display().lower()}
+        )
+    if MatchingRun.objects.superseding(run).exists():
+        raise MatchingError(
+            _(
+                "This run is closed: a later run of the program matched the same people "
+                "again. Review the latest run instead."
+            )
         )
 
 
@@ -218,9 +228,26 @@ def move_proposal(proposal: MatchProposal, mentor: Enrollment, by=None) -> Match
         proposal.mentor = mentor
         proposal.score = candidate.score
         proposal.explanation = candidate.explanation
-        proposal.passed_over = []
+        proposal.passed_over = passed_over_candidates(
+            score_candidates(run.policy_snapshot, proposal.mentee, _program_mentors(proposal)),
+            candidate.score,
+        )
         proposal.save(update_fields=["mentor", "score", "explanation", "passed_over"])
     return proposal
+
+
+def _program_mentors(proposal: MatchProposal):
+    """Everyone in the proposal's program who offers to mentor, but its mentee."""
+    return (
+        Enrollment.objects.filter(
+            program_id=proposal.program_id,
+            role__in=(RoleWanted.MENTOR, RoleWanted.EITHER),
+            capacity__gt=0,
+        )
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .exclude(user_id=proposal.mentee.user_id)
+        .select_related("user")
+    )
 
 
 def _check_new_mentor(proposal: MatchProposal, mentor: Enrollment) -> None:
@@ -258,9 +285,11 @@ def set_status(proposals, status: str, by=None) -> int:
         )
         if len(rows) != len(ids):
             raise MatchingError(_("Some of these proposals no longer exist; reload the page."))
+        checked = set()
         for row in rows:
-            if row.run is not None:
+            if row.run is not None and row.run_id not in checked:
                 check_reviewable(row.run)
+                checked.add(row.run_id)
             if row.status not in OPEN:
                 raise MatchingError(
                     _("%(pair)s is %(status)s, so it cannot be changed here.")

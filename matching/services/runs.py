@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.queue import enqueue
 
@@ -222,7 +223,12 @@ def _execute(run: MatchingRun) -> str:
     if len(mentees) == 0 or len(mentors) == 0:
         raise MatchingError(_("There is nobody to match on one side."))
     places = np.array([pool.places[pk] for pk in mentors.ids.tolist()], dtype=np.int64)
-    _progress(run, 20, _("Scoring %(n)s pairs") % {"n": f"{len(mentees) * len(mentors):,}"})
+    pairs = len(mentees) * len(mentors)
+    _progress(
+        run,
+        20,
+        ngettext("Scoring %(n)s pair", "Scoring %(n)s pairs", pairs) % {"n": f"{pairs:,}"},
+    )
     problem = build_problem(snapshot, mentees, mentors, places)
     if not problem.allowed.any():
         raise MatchingError(every_pair_ruled_out(problem))
@@ -304,12 +310,21 @@ def explain(problem: Problem, matched: np.ndarray, run: MatchingRun) -> list[Mat
 
 
 def _passed_over(problem: Problem, rows: np.ndarray, mentors: np.ndarray) -> dict[int, list]:
-    """For each matched mentee, the better-scoring mentors a constraint ruled out."""
+    """For each matched mentee, the better-scoring mentors a constraint ruled out.
+
+    A mentor one of the pair asked not to be matched with is never listed: they are
+    no better option for them, and the list would show an avoid list that only
+    matching may read.
+    """
     if rows.size == 0:
         return {}
     total = problem.scores.total[rows]
     own = total[np.arange(rows.size), mentors]
-    better = np.where(~problem.allowed[rows] & (total > own[:, None]), total, -np.inf)
+    ruled_out = ~problem.allowed[rows]
+    avoided = problem.masks.get("avoid")
+    if avoided is not None:
+        ruled_out &= avoided[rows]
+    better = np.where(ruled_out & (total > own[:, None]), total, -np.inf)
     k = min(PASSED_OVER_LIMIT, better.shape[1])
     top = np.argpartition(-better, k - 1, axis=1)[:, :k] if k else np.empty((rows.size, 0), int)
     found: dict[int, list] = {}
@@ -321,17 +336,41 @@ def _passed_over(problem: Problem, rows: np.ndarray, mentors: np.ndarray) -> dic
             key=lambda j: (-better[r, j], j),
         )
         found[i] = [
-            {
-                "mentor": int(problem.mentors.ids[j]),
-                "name": problem.mentors.names[j],
-                "score": round(float(total[r, j]), 4),
-                "ruled_out_by": [
-                    str(CONSTRAINT_LABELS[name]) for name in problem.ruled_out_by(i, j)
-                ],
-            }
+            passed_over_entry(
+                int(problem.mentors.ids[j]),
+                problem.mentors.names[j],
+                float(total[r, j]),
+                problem.ruled_out_by(i, j),
+            )
             for j in candidates
         ]
     return found
+
+
+def passed_over_entry(mentor_id: int, name: str, score: float, constraints) -> dict:
+    """How a proposal records one better mentor a constraint ruled out."""
+    return {
+        "mentor": mentor_id,
+        "name": name,
+        "score": round(score, 4),
+        "ruled_out_by": [str(CONSTRAINT_LABELS[key]) for key in constraints],
+    }
+
+
+def passed_over_candidates(candidates, score: float) -> list[dict]:
+    """``_passed_over`` for one pair scored afresh (a moved mentee): from ``Candidate``s."""
+    better = sorted(
+        (
+            c
+            for c in candidates
+            if c.constraints and "avoid" not in c.constraints and c.score > score
+        ),
+        key=lambda c: (-c.score, c.enrollment.pk),
+    )
+    return [
+        passed_over_entry(c.enrollment.pk, str(c.enrollment.user), c.score, c.constraints)
+        for c in better[:PASSED_OVER_LIMIT]
+    ]
 
 
 def unmatched_reasons(problem: Problem, matched: np.ndarray) -> list[dict]:
@@ -379,9 +418,10 @@ def unmatched_reasons(problem: Problem, matched: np.ndarray) -> list[dict]:
 
 def every_pair_ruled_out(problem: Problem) -> str:
     counts = ", ".join(
-        f"{CONSTRAINT_LABELS[name]} ({int((~mask).sum()):,} pairs)"
+        ngettext("%(label)s (%(n)s pair)", "%(label)s (%(n)s pairs)", n)
+        % {"label": CONSTRAINT_LABELS[name], "n": f"{n:,}"}
         for name, mask in problem.masks.items()
-        if (~mask).any()
+        if (n := int((~mask).sum()))
     )
     return _(
         "Every possible pair is ruled out by the hard constraints, so nobody can be "

@@ -1,5 +1,7 @@
 """The leader story review: a leader drafts and submits, communications decides."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
@@ -268,3 +270,199 @@ def test_communications_can_edit_and_publish_any_leaders_story(
 
     draft.refresh_from_db()
     assert draft.live
+
+
+# Crediting a story: a leader's own profile only
+
+
+def add_url(stories):
+    return reverse("wagtailadmin_pages:add", args=["content", "leaderstorypage", stories.pk])
+
+
+def test_a_leader_is_offered_only_their_own_profile_already_chosen(
+    client, leader, profile, stories
+):
+    LeaderProfileFactory(name="Grace Hopper")
+    client.force_login(leader)
+
+    html = client.get(add_url(stories)).content.decode()
+
+    select = re.search(r'<select name="leader".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\d+)"', select) == [str(profile.pk)]
+    assert f'<option value="{profile.pk}" selected>Ada Lovelace</option>' in select
+    assert "Grace Hopper" not in select
+
+
+def test_communications_choose_any_leader_with_the_chooser(client, communications, stories):
+    client.force_login(communications)
+
+    html = client.get(add_url(stories)).content.decode()
+
+    assert '<select name="leader"' not in html
+    assert "/admin/snippets/choose/content/leaderprofile/" in html
+
+
+def test_a_leader_without_a_profile_is_told_to_ask_for_one(client, leader, stories):
+    client.force_login(leader)
+
+    html = client.get(add_url(stories)).content.decode()
+
+    assert "No leader profile is linked to your account yet" in html
+
+
+def test_a_leader_cannot_move_their_story_to_another_leader_when_editing(
+    client, leader, profile, draft
+):
+    someone_else = LeaderProfileFactory(name="Grace Hopper")
+    client.force_login(leader)
+
+    response = client.post(edit_url(draft), story_form(someone_else, draft.title))
+
+    assert response.status_code == 200
+    assert "Choose your own leader profile" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.get_latest_revision_as_object().leader == profile
+
+
+# "Edit" only where the leader can edit
+
+
+def listing_url(stories):
+    return reverse("wagtailadmin_explore", args=[stories.pk])
+
+
+def test_a_story_in_review_offers_its_leader_no_edit_in_the_listing(
+    client, leader, communications, submitted, stories
+):
+    edit_with_next = f'href="{edit_url(submitted)}?next='
+    client.force_login(leader)
+    assert edit_with_next not in client.get(listing_url(stories)).content.decode()
+
+    client.force_login(communications)
+    assert edit_with_next in client.get(listing_url(stories)).content.decode()
+
+
+def test_a_leader_is_offered_edit_on_their_draft_again_once_changes_are_requested(
+    client, leader, communications, submitted, stories
+):
+    client.force_login(communications)
+    client.post(workflow_action_url(submitted, "reject"), {"comment": "Shorter, please."})
+    client.force_login(leader)
+
+    assert (
+        f'href="{edit_url(submitted)}?next=' in client.get(listing_url(stories)).content.decode()
+    )
+
+
+# The reviewer's comment, the emails, and what each action says
+
+
+def request_changes(client, communications, story, comment):
+    client.force_login(communications)
+    return client.post(workflow_action_url(story, "reject"), {"comment": comment})
+
+
+def test_the_reviewers_comment_shows_at_the_top_of_the_story_editor(
+    client, leader, communications, submitted
+):
+    request_changes(client, communications, submitted, "Could you add <b>a photo</b>?\nThanks!")
+    client.force_login(leader)
+
+    html = client.get(edit_url(submitted)).content.decode()
+
+    comment = re.search(r"<blockquote[^>]*data-review-comment[^>]*>(.*?)</blockquote>", html, re.S)
+    assert comment.group(1) == "Could you add &lt;b&gt;a photo&lt;/b&gt;?<br>Thanks!"
+    assert "comms@example.com asked for changes on" in html
+    assert "<b>a photo</b>" not in html
+
+
+def test_no_comment_panel_shows_before_review_or_while_in_review(client, leader, draft, submitted):
+    client.force_login(leader)
+
+    assert "data-review-comment" not in client.get(edit_url(submitted)).content.decode()
+
+
+def test_the_email_asking_for_changes_says_so_and_never_rejected(
+    client, leader, communications, submitted
+):
+    request_changes(client, communications, submitted, "Could you add <b>Ada's</b> photo?")
+
+    (email,) = mail.outbox
+    assert email.to == [leader.email]
+    assert email.subject == "Changes requested: “My first manager”"
+    assert "rejected" not in (email.subject + email.body).lower()
+    assert "asked for changes" in email.body
+    # Plain text: the comment and title as typed, nothing escaped for HTML.
+    assert "Could you add <b>Ada's</b> photo?" in email.body
+    assert "&lt;" not in email.body and "&#x27;" not in email.body
+    assert edit_url(submitted) in email.body
+
+
+def test_requesting_changes_says_what_happened_and_who_is_told(
+    client, leader, communications, submitted
+):
+    response = request_changes(client, communications, submitted, "Shorter, please.")
+
+    assert [str(m).strip() for m in get_messages(response.wsgi_request)] == [
+        "You asked for changes to “My first manager”: it stays a draft, back with its author "
+        "to change and submit again. ada@example.com is emailed, with your comment."
+    ]
+
+
+def test_approving_says_the_story_is_published_and_who_is_told(client, communications, submitted):
+    client.force_login(communications)
+
+    response = client.post(workflow_action_url(submitted, "approve"), {"comment": ""})
+
+    assert [str(m).strip() for m in get_messages(response.wsgi_request)] == [
+        "You approved “My first manager” and it is published. ada@example.com is emailed."
+    ]
+
+
+def editor_approval(story, profile):
+    """The page editor's form for ``story`` with its "Approve" button at the foot pressed."""
+    data = story_form(profile, story.title)
+    data.update(
+        {
+            "action-workflow-action": "true",
+            "workflow-action-name": "approve",
+            "workflow-action-extra-data": "{}",
+        }
+    )
+    return data
+
+
+def test_approving_from_the_editor_says_what_happened_too(
+    client, communications, profile, submitted, settings
+):
+    # The form re-posts the story's body, which Wagtail would count as a change.
+    settings.WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = False
+    client.force_login(communications)
+
+    response = client.post(edit_url(submitted), editor_approval(submitted, profile))
+
+    submitted.refresh_from_db()
+    assert submitted.live
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(
+        "You approved “My first manager” and it is published. ada@example.com is emailed." in m
+        for m in messages
+    ), messages
+
+
+def test_approving_a_story_one_also_changed_says_it_goes_round_again(
+    client, communications, profile, submitted, user_factory
+):
+    user_factory(email="other.reviewer@example.com", groups=[COMMUNICATIONS])
+    client.force_login(communications)
+
+    response = client.post(edit_url(submitted), editor_approval(submitted, profile))
+
+    submitted.refresh_from_db()
+    assert not submitted.live
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(
+        "You approved “My first manager”; it now waits for “Communications approval”. "
+        "other.reviewer@example.com is emailed to review it." in m
+        for m in messages
+    ), messages

@@ -80,7 +80,7 @@ def test_a_leader_drafts_a_story_and_communications_approves_it(new_page, shots,
     leader = person("dev@example.com", "Dev", "Mistry", groups=["Senior leaders"])
     comms = person("comms@example.com", "Cai", "Comms", groups=["Communications"])
     world = build_world(home)
-    LeaderProfileFactory(user=leader, name="Dev Mistry", title="Director of Operations")
+    profile = LeaderProfileFactory(user=leader, name="Dev Mistry", title="Director of Operations")
 
     page = new_page()
     sign_in_to_admin(page, leader)
@@ -88,10 +88,9 @@ def test_a_leader_drafts_a_story_and_communications_approves_it(new_page, shots,
     page.goto(f"/admin/pages/add/content/leaderstorypage/{world.stories.pk}/")
     title = "The night shift that taught me to listen"
     page.get_by_label(re.compile("^Title")).fill(title)
-    page.locator("#id_leader-chooser").get_by_role("button", name="Choose leader profile").click()
-    page.locator(".modal-dialog").get_by_role("link", name="Dev Mistry").click()
-    expect(page.locator("#id_leader-title")).to_have_text("Dev Mistry")
-    expect(page.locator(".modal-backdrop")).to_have_count(0)
+    # A leader's stories are theirs: their own profile is the only one offered, chosen.
+    expect(page.locator("select#id_leader")).to_have_value(str(profile.pk))
+    expect(page.locator("select#id_leader option[value]:not([value=''])")).to_have_count(1)
     page.get_by_label(re.compile("^Pull quote")).fill("Listening is most of leading.")
     page.locator("#panel-child-content-body-section button[title='Insert a block']").first.click()
     page.get_by_role("option", name="Markdown").click()
@@ -118,6 +117,7 @@ def test_a_leader_drafts_a_story_and_communications_approves_it(new_page, shots,
         "footer button[data-workflow-action-name='approve']:not([data-workflow-action-modal-url])"
     ).click()
     page.wait_for_load_state()
+    expect(page.get_by_text(f"You approved “{title}” and it is published.")).to_be_visible()
     shots(page, "story-approved")
     story.refresh_from_db()
     assert story.live

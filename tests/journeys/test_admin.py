@@ -2,7 +2,9 @@
 upgrading, and editing journey templates."""
 
 import datetime
+import re
 import uuid
+from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -443,13 +445,136 @@ def test_the_upgrade_view_shows_what_would_change_before_doing_it(
     publish_new_revision(journey_page)
     before = journey.template_revision_id
 
-    html = admin_client.get(upgrade_url(journey)).content.decode()
+    response = admin_client.get(upgrade_url(journey))
 
-    assert "A fresh start" in html
-    assert "Milestone 2, Milestone 3" in html
-    assert "Upgrade 1 journey" in html
+    text = text_of(response)
+    assert "Milestones added A fresh start Its steps: Checklist item: Book a room" in text
+    assert "Milestones removed Milestone 2 Its steps:" in text
+    assert "Milestone 3 Its steps:" in text
+    assert f"{journey}: 0 completed steps kept, 0 dropped." in text
+    assert "Upgrade 1 journey" in text
     journey.refresh_from_db()
     assert journey.template_revision_id == before
+
+
+def test_the_upgrade_view_names_steps_changed_in_a_kept_milestone(
+    admin_client, journey, journey_page
+):
+    first = journey_page.milestones[0]
+    value = first.block.get_prep_value(first.value)
+    value["title"] = "Hello again"
+    value["due_after_days"] = 21
+    reflect = next(s for s in value["steps"] if s["type"] == "reflect")
+    reflect["value"]["prompt"] = "What would you like to be known for?"
+    journey_page.milestones = [
+        {"type": "milestone", "id": first.id, "value": value},
+        *[
+            {"type": "milestone", "id": m.id, "value": m.block.get_prep_value(m.value)}
+            for m in list(journey_page.milestones)[1:]
+        ],
+    ]
+    journey_page.save_revision().publish()
+
+    text = text_of(admin_client.get(upgrade_url(journey)))
+
+    assert "Milestones changed Hello again (was “Milestone 1”) Changed: timing." in text
+    assert "Steps changed: Reflect: What would you like to be known for?" in text
+    assert "Milestones added" not in text and "Milestones removed" not in text
+
+
+def text_of(response) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def publish_form(page, title):
+    """The page editor's form for ``page`` with its milestones as they are, published."""
+    data = nested_form_data(
+        {
+            "title": title,
+            "slug": page.slug,
+            "summary": "",
+            "intro": page.intro,
+            "milestones": streamfield(
+                [
+                    (
+                        "milestone",
+                        {
+                            **m.block.get_prep_value(m.value),
+                            "intro": rich_text(""),
+                            "track": "",
+                            "steps": streamfield(
+                                [
+                                    (s.block_type, s.block.get_prep_value(s.value))
+                                    for s in m.value["steps"]
+                                ]
+                            ),
+                        },
+                    )
+                    for m in page.milestones
+                ]
+            ),
+            "comments": inline_formset([]),
+        }
+    )
+    data["action-publish"] = "1"
+    return data
+
+
+def test_publishing_a_template_says_how_many_journeys_follow_older_revisions(
+    admin_client, journey, journey_page, program, people, today
+):
+    closed = start_journey(
+        program,
+        [(people["mentor"], MemberRole.MENTOR), (people["mentee"], MemberRole.MENTEE)],
+        started_on=today,
+    )
+    Journey.objects.filter(pk=closed.pk).update(status=JourneyStatus.CLOSED)
+
+    response = admin_client.post(
+        page_edit_url(journey_page), publish_form(journey_page, "First year, revised")
+    )
+
+    assert response.status_code == 302
+    journey_page.refresh_from_db()
+    assert journey_page.title == "First year, revised"
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    (warning,) = warnings
+    assert (
+        "1 journey under way follows an older revision of “First year, revised” and keeps "
+        "doing so until it is upgraded."
+    ) in unescape(warning)
+    bulk = reverse("wagtail_bulk_action", args=["journeys", "journey", "upgrade"])
+    link = f"{bulk}?id=all&amp;template={journey_page.pk}"
+    assert link in warning
+
+    # The link leads to the preview of that journey's upgrade, and only that journey's.
+    preview = admin_client.get(unescape(link))
+    assert preview.status_code == 200
+    assert "revised: Grace Hopper, Ada Lovelace: 0 completed steps kept" in text_of(preview)
+    assert "Upgrade 1 journey" in text_of(preview)
+
+
+def test_publishing_a_template_no_journey_follows_says_nothing_more(admin_client, journey_page):
+    response = admin_client.post(
+        page_edit_url(journey_page), publish_form(journey_page, "Nobody walks this yet")
+    )
+
+    assert response.status_code == 302
+    assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+
+
+def test_someone_who_cannot_upgrade_is_told_who_can(client, user_factory, journey, journey_page):
+    client.force_login(user_factory(groups=["Editors", "Moderators"]))
+
+    response = client.post(
+        page_edit_url(journey_page), publish_form(journey_page, "Edited by an editor")
+    )
+
+    assert response.status_code == 302
+    (warning,) = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert "A programme admin can upgrade them under Journeys." in warning
+    assert "template=" not in warning
 
 
 def test_confirming_the_upgrade_moves_the_journey_on(admin_client, journey, journey_page):

@@ -191,3 +191,73 @@ def test_plans_for_many_journeys_take_a_fixed_number_of_queries(
         plans = plan_upgrades(journeys)
 
     assert [p.added for p in plans] == [["Looking ahead"]] * 8
+
+
+# What changed between two revisions
+
+
+def third_revision():
+    """From the first: a milestone retitled and retimed, a step reworded, one added, one gone."""
+    return [
+        milestone(
+            "Meeting each other",
+            "hello",
+            [
+                step("checklist", {"text": "Book a quiet room"}, block_id=KEPT_STEP),
+                step("reflect", {"prompt": "What surprised you?", "guidance": ""}),
+            ],
+            opens=7,
+            block_id=KEPT,
+        ),
+        milestone(
+            "What matters to you",
+            "values",
+            [step("checklist", block_id=REMOVED_CHECK)],
+            block_id=REMOVED,
+        ),
+    ]
+
+
+def test_the_plan_tells_milestones_and_steps_added_removed_and_changed(journey, template):
+    publish(template, third_revision())
+
+    changes = plan_upgrade(journey).changes
+
+    assert (changes.added, changes.removed) == ((), ())
+    hello, values = changes.changed
+    assert (hello.title, hello.old_title, hello.fields) == (
+        "Meeting each other",
+        "Getting to know each other",
+        ("timing",),
+    )
+    assert [str(s) for s in hello.steps_changed] == ["Checklist item: Book a quiet room"]
+    assert [str(s) for s in hello.steps_added] == ["Reflect: What surprised you?"]
+    assert hello.steps_removed == ()
+    assert (values.title, values.old_title, values.fields) == ("What matters to you", "", ())
+    assert [str(s) for s in values.steps_removed] == ["Reflect: What did you notice?"]
+    assert values.steps_added == values.steps_changed == ()
+
+
+def test_added_and_removed_milestones_list_their_steps(journey, template):
+    publish(template, second_revision())
+
+    changes = plan_upgrade(journey).changes
+
+    assert [(m.title, [str(s) for s in m.steps_added]) for m in changes.added] == [
+        ("Looking ahead", ["Checklist item: Book a room"])
+    ]
+    assert [(m.title, [str(s) for s in m.steps_removed]) for m in changes.removed] == [
+        ("What matters to you", ["Checklist item: Book a room", "Reflect: What did you notice?"])
+    ]
+    assert [(m.title, m.old_title) for m in changes.changed] == [
+        ("Meeting each other", "Getting to know each other")
+    ]
+
+
+def test_an_unchanged_template_has_no_changes(journey, template):
+    publish(template, first_revision())
+
+    plan = plan_upgrade(journey)
+
+    assert plan.can_upgrade
+    assert not plan.changes

@@ -244,6 +244,7 @@ def every_page(everything):
         reverse(START),
         run_url(run),
         reverse("matching_runs:move", args=[run.pk, proposal.pk]),
+        reverse("matching_runs:approve_all", args=[run.pk]),
     ]
 
 
@@ -265,6 +266,7 @@ def test_everyone_else_cannot_run_review_or_approve(outsider, everything, progra
         (reverse(START), {"program": program.pk}),
         (reverse("matching_runs:rerun", args=[run.pk]), {}),
         (reverse("matching_runs:review", args=[run.pk]), {"action": "approve_all"}),
+        (reverse("matching_runs:approve_all", args=[run.pk]), {"count": 1}),
         (reverse("matching_runs:review", args=[run.pk]), {"action": "reject", "proposal": 1}),
         (
             reverse("matching_runs:move", args=[run.pk, proposal.pk]),
@@ -649,7 +651,7 @@ def test_running_matching_shows_the_proposals_with_their_explanations(
     assert run.started_by.email == "programs@example.com"
     text = text_of(response)
     assert "Matching “Growing leaders” has started" in text
-    assert "Ready for review" in text
+    assert "Status Proposed" in text
     grace = run.proposals.get(mentee=cast["grace"])
     assert grace.mentor == cast["ada"]
     assert f"Grace Hopper Research Ada Lovelace Engineering {grace.score:.2f}" in text
@@ -666,7 +668,7 @@ def test_the_runs_list_shows_status_counts_score_and_who_started_it(
 
     text = text_of(admin_client.get(reverse(RUNS)))
 
-    assert "Ready for review 100% 2 2 2" in text
+    assert "Proposed 100% 2 2 2" in text
     assert f"{run.total_score:.2f}" in text
     assert "programs@example.com" in text
     assert reverse(START) in admin_client.get(reverse(RUNS)).content.decode()

@@ -39,6 +39,16 @@ def review_url(run):
     return reverse("matching_runs:review", args=[run.pk])
 
 
+def approve_all_url(run):
+    return reverse("matching_runs:approve_all", args=[run.pk])
+
+
+def approve_all(client, run, **kwargs):
+    """Confirm "Approve all" as the page asks: with the number of proposals it showed."""
+    waiting = run.proposals.filter(status__in=["proposed", "locked"]).count()
+    return client.post(approve_all_url(run), {"count": waiting}, **kwargs)
+
+
 def move_url(proposal):
     return reverse("matching_runs:move", args=[proposal.run_id, proposal.pk])
 
@@ -211,7 +221,10 @@ def test_warnings_from_loading_the_run_are_shown(admin_client, program, cast, pr
     html = admin_client.get(run_url(run)).content.decode()
 
     assert "help-warning" in html
-    assert "1 answers belong to questions the program no longer asks" in unescape(html)
+    assert (
+        "Answers to 1 question the program no longer asks were kept but not matched on."
+        in unescape(html)
+    )
 
 
 # Sorting and filtering -----------------------------------------------------------------------
@@ -323,7 +336,12 @@ def test_moving_a_mentee_saves_the_new_mentor_score_and_explanation(admin_client
     assert proposal.mentor_id == cast["barbara"].pk
     assert proposal.score == pytest.approx(expected.score)
     assert proposal.explanation == expected.explanation
-    assert proposal.passed_over == []
+    # Worked out again for the new pair: Edsger would score higher with Grace than
+    # Barbara does, but is too junior; Ada scores higher too and is no constraint's.
+    assert [(e["mentor"], e["ruled_out_by"]) for e in proposal.passed_over] == [
+        (cast["edsger"].pk, ["seniority gap outside the policy's limits"])
+    ]
+    assert proposal.passed_over[0]["score"] > proposal.score
     assert proposal.status == "proposed"
     assert messages_of(response) == [
         f"Grace Hopper is now proposed to Barbara Liskov, with a score of {expected.score:.2f}."
@@ -540,7 +558,7 @@ def test_approving_all_proposed_approves_locked_ones_too(
     review.set_status([proposal_of(run, cast["mary"])], "locked")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(review_url(run), {"action": "approve_all"})
+        response = approve_all(admin_client, run)
 
     assert messages_of(response) == [
         "Approved 3 matches and started 3 journeys; introductions to both sides are queued "
@@ -553,7 +571,7 @@ def test_approving_all_proposed_approves_locked_ones_too(
         f"{name}@example.com" for name in ("grace", "ada", "katherine", "alan", "mary", "barbara")
     )
 
-    again = admin_client.post(review_url(run), {"action": "approve_all"}, follow=True)
+    again = approve_all(admin_client, run, follow=True)
     assert "No proposals in this run are waiting for approval." in text_of(again)
 
 
@@ -563,7 +581,7 @@ def test_approving_while_the_mail_server_is_down_succeeds_and_the_emails_follow_
     settings.EMAIL_BACKEND = SERVER_DOWN
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(review_url(run), {"action": "approve_all"})
+        response = approve_all(admin_client, run)
 
     assert response.status_code == 302
     assert messages_of(response) == [
@@ -594,7 +612,7 @@ def test_a_programme_title_with_a_line_break_never_breaks_an_approval(
     program.save_revision().publish()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(review_url(run), {"action": "approve_all"})
+        response = approve_all(admin_client, run)
 
     assert response.status_code == 302
     assert len(mailoutbox) == 6
@@ -613,9 +631,9 @@ def test_approving_more_than_a_mentor_has_room_for_is_refused_and_changes_nothin
     Enrollment.objects.filter(pk=cast["barbara"].pk).update(capacity=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(review_url(run), {"action": "approve_all"}, follow=True)
+        response = approve_all(admin_client, run, follow=True)
 
-    assert "Barbara Liskov has 1 places and 0 are taken, so 2 more cannot be approved." in text_of(
+    assert "Barbara Liskov has 1 place and 0 are taken, so 2 more cannot be approved." in text_of(
         response
     )
     assert set(run.proposals.values_list("status", flat=True)) == {"proposed"}
@@ -664,3 +682,237 @@ def test_approving_invites_whoever_never_signed_in_and_their_introduction_says_s
     assert any("/accounts/invitation/" in m.body for m in to_grace)
     (to_ada,) = emails_to(mailoutbox, "ada@example.com")
     assert "a separate email invites you" not in to_ada.body
+
+
+# Approving all, after saying what it does -----------------------------------------------------
+
+
+def test_approve_all_first_says_how_many_matches_journeys_and_people_and_changes_nothing(
+    admin_client, run, cast, mailoutbox
+):
+    grace = cast["grace"].user
+    grace.set_unusable_password()
+    grace.save()
+    review.set_status([proposal_of(run, cast["mary"])], "locked")
+
+    response = admin_client.get(approve_all_url(run))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "3 matches are approved (2 proposed and 1 locked)." in text
+    assert "3 journeys start today." in text
+    assert (
+        "6 people are emailed an introduction saying why they were matched. 1 of them has "
+        "never signed in and is also invited to choose a password."
+    ) in text
+    assert 'name="count" value="3"' in response.content.decode()
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed", "locked"}
+    assert not Journey.objects.exists()
+    assert not OutboxEmail.objects.exists() and mailoutbox == []
+
+
+def test_the_run_page_leads_to_the_confirmation_rather_than_approving_at_once(admin_client, run):
+    html = admin_client.get(run_url(run)).content.decode()
+    assert f'href="{approve_all_url(run)}"' in html
+    assert 'value="approve_all"' not in html
+
+    # A form from before the confirmation existed is sent there, nothing approved.
+    response = admin_client.post(review_url(run), {"action": "approve_all"})
+    assert response["Location"] == approve_all_url(run)
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed"}
+
+
+def test_one_match_is_counted_in_the_singular(admin_client, run, cast):
+    review.set_status(
+        [proposal_of(run, cast["grace"]), proposal_of(run, cast["katherine"])], "rejected"
+    )
+
+    text = text_of(admin_client.get(approve_all_url(run)))
+
+    assert "1 match is approved." in text
+    assert "1 journey starts today." in text
+    assert "2 people are emailed an introduction" in text
+    assert "Approve 1 match and send the emails" in text
+
+
+def test_approving_all_is_refused_when_the_run_changed_after_the_page_was_read(
+    admin_client, run, cast
+):
+    shown = admin_client.get(approve_all_url(run))
+    assert 'name="count" value="3"' in shown.content.decode()
+    review.set_status([proposal_of(run, cast["grace"])], "rejected")
+
+    response = admin_client.post(approve_all_url(run), {"count": 3})
+
+    assert response["Location"] == approve_all_url(run)
+    assert messages_of(response, "warning") == [
+        "The run changed after you looked: check the numbers again before approving. "
+        "Nothing was approved."
+    ]
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed", "rejected"}
+    assert not Journey.objects.exists()
+
+
+@pytest.fixture
+def circle_run(program, topics, user_factory, program_admin):
+    """A circles run: one mentor, three mentees who all seek what she offers."""
+
+    def person(name):
+        first, last = name.split()
+        return user_factory(email=f"{first.lower()}@example.com", first_name=first, last_name=last)
+
+    EnrollmentFactory(
+        program=program,
+        user=person("Ada Lovelace"),
+        role="mentor",
+        seniority=6,
+        offers=[topics["feedback"]],
+    )
+    for name in ("Grace Hopper", "Mary Jackson", "Katherine Johnson"):
+        EnrollmentFactory(
+            program=program,
+            user=person(name),
+            role="mentee",
+            seniority=3,
+            seeks=[topics["feedback"]],
+        )
+    policy_for(program, "circles", circle_size=3)
+    return finish(start_run(program, program_admin))
+
+
+def test_a_circle_counts_one_journey_for_its_matches(
+    admin_client, circle_run, django_capture_on_commit_callbacks
+):
+    assert circle_run.proposals.count() == 3
+
+    text = text_of(admin_client.get(approve_all_url(circle_run)))
+    assert "3 matches are approved." in text
+    assert "1 journey starts today." in text
+    assert "4 people are emailed an introduction" in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approve_all(admin_client, circle_run)
+
+    assert messages_of(response) == [
+        "Approved 3 matches and started 1 journey; introductions to both sides are queued "
+        "and will be emailed shortly."
+    ]
+    assert Journey.objects.count() == 1
+
+
+# The run's life: proposed, partly approved, approved or closed ----------------------------
+
+
+def lifecycle_of(run) -> str:
+    return MatchingRun.objects.with_lifecycle().get(pk=run.pk).lifecycle
+
+
+def listed_runs(client, **query) -> str:
+    return client.get(reverse("matching_runs:index"), query).content.decode()
+
+
+def test_a_run_goes_from_proposed_to_partly_approved_to_approved(
+    admin_client, run, cast, django_capture_on_commit_callbacks
+):
+    assert lifecycle_of(run) == "proposed"
+    assert "Proposed" in text_of(admin_client.get(reverse("matching_runs:index")))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_action(admin_client, run, "approve", proposal_of(run, cast["grace"]))
+    assert lifecycle_of(run) == "partly_approved"
+    assert "Status Partly approved" in text_of(admin_client.get(run_url(run)))
+    assert "Partly approved" in text_of(admin_client.get(reverse("matching_runs:index")))
+
+    post_action(admin_client, run, "reject", proposal_of(run, cast["mary"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_all(admin_client, run)
+    assert lifecycle_of(run) == "approved"
+    page = text_of(admin_client.get(run_url(run)))
+    assert "Status Approved" in page
+    # Nothing is left to decide: no review buttons, but an approved match can still end.
+    assert "Approve selected" not in page
+    assert "End or re-match" in page
+
+
+def test_a_run_whose_proposals_were_all_rejected_is_closed(admin_client, run):
+    post_action(admin_client, run, "reject", *run.proposals.all())
+
+    assert lifecycle_of(run) == "closed"
+    assert "Status Closed" in text_of(admin_client.get(run_url(run)))
+
+
+def test_a_later_run_ready_for_review_closes_the_earlier_one(
+    admin_client, run, cast, program, program_admin
+):
+    later = finish(start_run(program, program_admin))
+
+    assert (lifecycle_of(run), lifecycle_of(later)) == ("closed", "proposed")
+    page = admin_client.get(run_url(run))
+    assert "A later run of this program matched the same people again" in text_of(page)
+    assert f'href="{run_url(later)}"' in page.content.decode()
+    assert "Approve selected" not in text_of(page)
+
+    response = post_action(admin_client, run, "reject", proposal_of(run, cast["grace"]))
+    assert "This run is closed: a later run of the program matched the same people again." in (
+        text_of(response)
+    )
+    assert proposal_of(run, cast["grace"]).status == "proposed"
+    refused = admin_client.get(approve_all_url(run), follow=True)
+    assert "This run is closed" in text_of(refused)
+    assert not Journey.objects.exists()
+
+
+def test_a_queued_or_failed_run_keeps_its_progress_status(run, program, program_admin):
+    queued = start_run(program, program_admin)
+    MatchingRun.objects.filter(pk=run.pk).update(status="failed")
+
+    assert (lifecycle_of(queued), lifecycle_of(run)) == ("queued", "failed")
+
+
+def test_the_runs_list_filters_by_status(
+    admin_client, run, cast, program, program_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_action(admin_client, run, "approve", proposal_of(run, cast["grace"]))
+    later = finish(start_run(program, program_admin))
+
+    closed = listed_runs(admin_client, lifecycle="closed")
+    proposed = listed_runs(admin_client, lifecycle="proposed")
+
+    assert f'href="{run_url(run)}"' in closed and f'href="{run_url(later)}"' not in closed
+    assert f'href="{run_url(later)}"' in proposed and f'href="{run_url(run)}"' not in proposed
+    assert f'href="{run_url(run)}"' not in listed_runs(admin_client, lifecycle="approved")
+
+
+# Better mentors ruled out ---------------------------------------------------------------------
+
+
+def test_a_mentor_either_of_the_pair_asked_to_avoid_is_never_a_better_option(
+    admin_client, program, cast, program_admin
+):
+    # Ada suits Grace best, but Grace asked not to be matched with her.
+    cast["grace"].avoid.add(cast["ada"].user)
+    policy_for(program, "knowledge")
+    run = finish(start_run(program, program_admin))
+    grace = proposal_of(run, cast["grace"])
+    assert grace.mentor_id != cast["ada"].pk
+
+    text = text_of(admin_client.get(run_url(run)))
+
+    assert all(entry["mentor"] != cast["ada"].pk for entry in grace.passed_over)
+    assert "one of them asked not to be matched with the other" not in text
+
+
+def test_better_mentors_show_their_name_as_it_is_now(admin_client, program, cast, program_admin):
+    policy_for(program, "knowledge", not_same_department=True)
+    Enrollment.objects.filter(pk=cast["grace"].pk).update(department="Engineering")
+    run = finish(start_run(program, program_admin))
+    score = proposal_of(run, cast["grace"]).passed_over[0]["score"]
+    ada = cast["ada"].user
+    ada.first_name, ada.last_name = "Augusta", "King"
+    ada.save()
+
+    text = text_of(admin_client.get(run_url(run)))
+
+    assert f"Augusta King ({score:.2f}): same department" in text
+    assert "Ada Lovelace (" not in text

@@ -175,7 +175,7 @@ def test_every_pair_ruled_out_fails_the_run_and_writes_nothing(program, topics, 
     earlier = run_now(program)
     assert earlier.status == RunStatus.FAILED
     assert "Every possible pair is ruled out" in earlier.error
-    assert "same department (1 pairs)" in earlier.error
+    assert "same department (1 pair)" in earlier.error
     assert not MatchProposal.objects.exists()
 
 
@@ -265,7 +265,7 @@ def test_approval_refuses_a_mentor_over_capacity_and_changes_nothing(
         mentor=stale.mentor,
     )
 
-    with pytest.raises(MatchingError, match="has 1 places and 1 are taken"):
+    with pytest.raises(MatchingError, match="has 1 place and 1 is taken"):
         approve_proposals([other])
 
     other.refresh_from_db()
