@@ -13,12 +13,41 @@ from .models import JourneyPage, ProgramPage
 class ProgramPageFactory(PageFactory):
     class Meta:
         model = ProgramPage
+        skip_postgeneration_save = True  # ``choose_people`` publishes when there is something
 
     title = factory.Sequence(lambda n: f"Program {n}")
     intro = "A year of mentoring for people growing into their next role."
     cohort_start = datetime.date(2026, 1, 12)
     cohort_end = datetime.date(2026, 12, 18)
     enrolment_open = True
+
+    @factory.post_generation
+    def admins(self, create, extracted, **kwargs):
+        """``admins=[user or group, ...]``: the program's admins, chosen on it."""
+        if create and extracted:
+            choose_people(self, "admin", extracted)
+
+    @factory.post_generation
+    def sponsors(self, create, extracted, **kwargs):
+        """``sponsors=[user or group, ...]``: the program's sponsors, chosen on it."""
+        if create and extracted:
+            choose_people(self, "sponsor", extracted)
+
+
+def choose_people(program, role, people) -> None:
+    """Add users and groups to the program's admins or sponsors ("admin", "sponsor").
+
+    The choices are part of the page's revisions and take effect when it is
+    published, so this publishes a revision holding them, as the editor would: a
+    later edit starts from that revision and keeps them.
+    """
+    from django.contrib.auth.models import Group
+
+    groups = [p for p in people if isinstance(p, Group)]
+    users = [p for p in people if not isinstance(p, Group)]
+    getattr(program, f"{role}_groups").add(*groups)
+    getattr(program, f"{role}_users").add(*users)
+    program.save_revision().publish()
 
 
 def milestone(

@@ -48,6 +48,7 @@ from .programs import (
     ObjectiveBlock,
     ProgramPage,
 )
+from .scoping import ProgramScopedQuerySet
 
 __all__ = [
     "AGENDA_MAX_LENGTH",
@@ -89,6 +90,7 @@ __all__ = [
     "PlannedMeetingStatus",
     "Profile",
     "ProgramPage",
+    "ProgramScopedQuerySet",
     "PulseResponse",
     "Reflection",
     "StepCompletion",

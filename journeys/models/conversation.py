@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from content.text import validate_lines
 
+from .scoping import ProgramScopedQuerySet
+
 # Limits (docs/architecture.md, "Text limits"). A message is markdown, shown
 # through the one sanitiser; a report's reason is plain text over several lines.
 MESSAGE_MAX_LENGTH = 4000
@@ -79,6 +81,10 @@ class ConversationState(models.Model):
         return f"{self.member} read up to {self.last_read_id}"
 
 
+class MessageReportQuerySet(ProgramScopedQuerySet):
+    program_field = "message__journey__program"
+
+
 class MessageReport(models.Model):
     """A member's report of one message, for the programme's admins to look at.
 
@@ -116,6 +122,8 @@ class MessageReport(models.Model):
         related_name="+",
         help_text=_("Who marked the report as reviewed."),
     )
+
+    objects = MessageReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from content.text import validate_line, validate_lines
 
+from .scoping import ProgramScopedQuerySet
+
 # Limits on what members type (docs/architecture.md, "Text limits"). Reflections
 # and meeting notes are markdown, capped by TRELLIS_MARKDOWN_MAX_CHARS.
 AGREED_ACTIONS_MAX_LENGTH = 2000
@@ -29,7 +31,7 @@ class MemberRole(models.TextChoices):
     MEMBER = "member", _("Circle member")
 
 
-class JourneyQuerySet(models.QuerySet):
+class JourneyQuerySet(ProgramScopedQuerySet):
     def active(self):
         return self.filter(status=JourneyStatus.ACTIVE)
 

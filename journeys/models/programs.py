@@ -2,11 +2,21 @@
 
 from functools import cached_property
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks, hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import StreamField
 from wagtail.search import index
 from wagtail.snippets.blocks import SnippetChooserBlock
@@ -126,6 +136,11 @@ class ErasedSharedText(models.TextChoices):
 
 ERASED_TEXT = _("Removed at the request of its author.")
 
+# The permission that shows the "People" tab: who administers and sponsors a program
+# is a decision about who reads its participants' data, so it is not everyone's who
+# may edit the page. Superusers have it; give it to a group to delegate it.
+CHOOSE_PEOPLE = "journeys.choose_program_people"
+
 
 class ProgramPage(BasePage):
     """A mentoring program: its purpose, cohort, sponsor and default journeys."""
@@ -194,6 +209,53 @@ class ProgramPage(BasePage):
         ),
     )
 
+    admin_users = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="programs_administered",
+        limit_choices_to={"is_active": True},
+        verbose_name=_("admins"),
+        help_text=_(
+            "People who run this program in the admin: its enrolments, matching, journeys, "
+            "reported messages and insights. What they may do there is still decided by "
+            "their groups (such as “Program admins”); this decides which programs. Takes "
+            "effect when the page is published."
+        ),
+    )
+    admin_groups = ParentalManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="programs_administered",
+        verbose_name=_("admin groups"),
+        help_text=_(
+            "Everyone in these groups is an admin of this program too. Takes effect when "
+            "the page is published."
+        ),
+    )
+    sponsor_users = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="programs_sponsored",
+        limit_choices_to={"is_active": True},
+        verbose_name=_("sponsors"),
+        help_text=_(
+            "People who follow how this program is doing: they get its weekly digest, "
+            "with counts and never names. The account linked to the sponsor leader above "
+            "is a sponsor too. Sponsors need no access to the admin. Takes effect when "
+            "the page is published."
+        ),
+    )
+    sponsor_groups = ParentalManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="programs_sponsored",
+        verbose_name=_("sponsor groups"),
+        help_text=_(
+            "Everyone in these groups is a sponsor of this program too. Takes effect when "
+            "the page is published."
+        ),
+    )
+
     allow_message_reports = models.BooleanField(
         _("Let members report a message"),
         default=False,
@@ -249,6 +311,38 @@ class ProgramPage(BasePage):
             ),
         ),
     ]
+    # Each field carries the permission, so the form leaves it out for anyone without
+    # it (hiding the tab alone would still accept a posted value).
+    people_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("admin_users", permission=CHOOSE_PEOPLE),
+                FieldPanel(
+                    "admin_groups", widget=forms.CheckboxSelectMultiple, permission=CHOOSE_PEOPLE
+                ),
+            ],
+            heading=_("Admins"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("sponsor_users", permission=CHOOSE_PEOPLE),
+                FieldPanel(
+                    "sponsor_groups",
+                    widget=forms.CheckboxSelectMultiple,
+                    permission=CHOOSE_PEOPLE,
+                ),
+            ],
+            heading=_("Sponsors"),
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(people_panels, heading=_("People"), permission=CHOOSE_PEOPLE),
+            ObjectList(BasePage.promote_panels, heading=_("Promote")),
+            ObjectList(BasePage.settings_panels, heading=_("Settings")),
+        ]
+    )
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["journeys.JourneyPage"]
@@ -256,8 +350,9 @@ class ProgramPage(BasePage):
     class Meta:
         verbose_name = _("program page")
         permissions = [
-            ("view_insights", "Can view every program's insights"),
+            ("view_insights", "Can view the insights of the programs they administer"),
             ("view_sponsored_insights", "Can view the insights of programs they sponsor"),
+            ("choose_program_people", "Can choose who administers and sponsors a program"),
         ]
 
     def get_context(self, request, *args, **kwargs):
