@@ -2,12 +2,15 @@
 
 Rules enforced here:
 
-* Recipients: every active member of the "Program admins" group with an email
-  address, and the account linked to the program's sponsor (their leader
-  profile's user). Someone who is both is written to as an admin.
-* Program admins read the names of the people in journeys at risk (the
-  lowest scores first, up to ``AT_RISK_NAMES``) with a link to each journey
-  in the admin; the sponsor reads counts only.
+* Recipients: the program's own admins who may see its insights
+  (``journeys.view_insights``), and its sponsors (``services.access``: chosen on
+  the program, by group, or the account linked to its sponsor leader), each
+  active and with an email address. Someone who is both is written to as an
+  admin. Nobody else hears about a program, whatever their group.
+* Admins read the names of the people in journeys at risk (the lowest scores
+  first, up to ``AT_RISK_NAMES``) with a link to each journey and to the
+  dashboard in the admin; sponsors read counts only, and no link into the
+  admin, which is not theirs.
 * Once a week: one digest per program, person and ISO week, however often the
   task runs. A row in ``InsightsDigest`` claims the digest (its unique key
   turns a second, concurrent claim away) in the transaction that writes the
@@ -24,7 +27,6 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,8 +35,9 @@ from django.utils.translation import gettext as _
 
 from ..models import EmailChoice, InsightsDigest, ParticipantPreferences, ProgramPage
 from ..services import outbox
-from ..signals_receivers import PROGRAM_ADMINS
+from ..services.access import administrators, sponsors, with_permission
 from .health import AT_RISK, BANDS
+from .permissions import VIEW_ALL
 from .store import program_insights, program_journeys
 from .tables import BAND_LABELS, members_label
 
@@ -49,17 +52,18 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def recipients(program, admins) -> list[tuple[object, bool]]:
-    """(user, is admin) for each person who should hear about ``program``."""
+def recipients(program) -> list[tuple[object, bool]]:
+    """(user, is admin) for each person who should hear about ``program``, admins first."""
+    admins = list(
+        with_permission(administrators(program), VIEW_ALL).exclude(email="").order_by("pk")
+    )
     chosen = [(user, True) for user in admins]
-    sponsor = program.sponsor.user if program.sponsor_id and program.sponsor else None
-    if (
-        sponsor is not None
-        and sponsor.is_active
-        and sponsor.email
-        and all(user.pk != sponsor.pk for user in admins)
-    ):
-        chosen.append((sponsor, False))
+    seen = {user.pk for user in admins}
+    chosen += [
+        (user, False)
+        for user in sponsors(program).exclude(email="").order_by("pk")
+        if user.pk not in seen
+    ]
     return chosen
 
 
@@ -93,7 +97,9 @@ def digest_context(program, insights, at_risk_rows, for_admin: bool) -> dict:
         ],
         "health": [(BAND_LABELS[band], insights.health_counts[band]) for band in BANDS],
         "at_risk_count": insights.health_counts[AT_RISK],
-        "dashboard_url": root + reverse("insights:program", args=[program.pk]),
+        "dashboard_url": root + reverse("insights:program", args=[program.pk])
+        if for_admin
+        else "",
         "for_admin": for_admin,
         "at_risk": [],
         "more_at_risk": 0,
@@ -138,28 +144,21 @@ def send_insights_digests(today: date | None = None) -> int:
     """
     today = today or timezone.localdate()
     week = iso_week(today)
-    admins = list(
-        get_user_model()
-        .objects.filter(groups__name=PROGRAM_ADMINS, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .distinct()
-    )
     stopped = set(
         ParticipantPreferences.objects.filter(emails=EmailChoice.NONE).values_list(
             "user_id", flat=True
         )
     )
     written = 0
-    for program in ProgramPage.objects.live().select_related("sponsor__user").order_by("pk"):
+    for program in ProgramPage.objects.live().order_by("pk"):
         try:
-            written += _program_digests(program, admins, stopped, week, today)
+            written += _program_digests(program, stopped, week, today)
         except Exception:
             logger.exception("The insights digest of program %s could not be written.", program.pk)
     return written
 
 
-def _program_digests(program, admins, stopped, week: str, today: date) -> int:
+def _program_digests(program, stopped, week: str, today: date) -> int:
     done = set(
         InsightsDigest.objects.filter(program=program, week=week).values_list(
             "recipient_id", flat=True
@@ -167,7 +166,7 @@ def _program_digests(program, admins, stopped, week: str, today: date) -> int:
     )
     pending = [
         (user, for_admin)
-        for user, for_admin in recipients(program, admins)
+        for user, for_admin in recipients(program)
         if user.pk not in done and user.pk not in stopped
     ]
     if not pending:

@@ -40,7 +40,6 @@ import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -69,6 +68,7 @@ from ..models import (
     ParticipantPreferences,
 )
 from . import outbox
+from .access import administrators, with_permission
 from .progress import member_of, record_activity
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -78,7 +78,7 @@ PAGE_SIZE = 50
 LATEST_ON_JOURNEY = 5
 NEW_MESSAGE_EMAIL = "journeys/emails/new_message"
 REPORT_EMAIL = "journeys/emails/message_reported"
-PROGRAM_ADMINS = "Program admins"
+REPORT_PERMISSION = "journeys.view_messagereport"
 MESSAGE = NotificationKind.MESSAGE.value
 
 
@@ -447,12 +447,14 @@ def report_message(journey, user, message_uuid, reason: str) -> MessageReport:
 
 
 def _tell_admins(journey: Journey) -> None:
-    """Email each programme admin that a report waits: no words, no names."""
-    group = Group.objects.filter(name=PROGRAM_ADMINS).first()
-    if group is None:
-        return
+    """Email each of the program's admins who may read reports that one waits: no words,
+    no names."""
     program = journey.program
-    admins = group.user_set.filter(is_active=True).exclude(email="").values_list("pk", flat=True)
+    admins = (
+        with_permission(administrators(program), REPORT_PERMISSION)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
     outbox.queue_emails(
         [
             outbox.new_email(

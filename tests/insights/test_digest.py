@@ -19,6 +19,7 @@ from journeys.models import (
 from journeys.schedules import SCHEDULES
 from journeys.services.outbox import deliver_due
 from tests.mail import SERVER_DOWN
+from tests.programs import run_by_program_admins
 
 from .conftest import PROGRAM_ADMINS
 
@@ -121,7 +122,9 @@ def test_one_program_that_fails_never_stops_the_others(scene, program, program_a
     from journeys.factories import ProgramPageFactory
     from journeys.insights import digest
 
-    other = ProgramPageFactory(parent=program.get_parent(), title="Another programme")
+    other = ProgramPageFactory(
+        parent=program.get_parent(), title="Another programme", admins=run_by_program_admins()
+    )
     real = digest.program_insights
 
     def broken_for_the_first(chosen, today=None):
@@ -151,7 +154,7 @@ def test_someone_who_is_both_admin_and_sponsor_gets_one_digest_with_names(scene,
 def test_a_program_without_a_sponsor_goes_to_admins_only(home, program_admin):
     from journeys.factories import ProgramPageFactory
 
-    ProgramPageFactory(parent=home, title="Unsponsored")
+    ProgramPageFactory(parent=home, title="Unsponsored", admins=run_by_program_admins())
 
     assert send_insights_digests() == 1
     assert mail.outbox[0].to == [program_admin.email]
@@ -171,3 +174,73 @@ def test_the_digest_is_a_weekly_schedule_synced_by_name(db):
     assert Schedule.objects.filter(
         name="trellis.insights_digests", schedule_type=Schedule.WEEKLY
     ).exists()
+
+
+# Who hears about which program -----------------------------------------------------------
+
+
+def test_each_program_is_told_to_its_own_admins_and_sponsors_only(home, user_factory):
+    from django.contrib.auth.models import Group
+
+    from journeys.factories import ProgramPageFactory
+
+    alpha_admin = user_factory(email="alpha-admin@example.com", groups=[PROGRAM_ADMINS])
+    beta_admin = user_factory(email="beta-admin@example.com", groups=[PROGRAM_ADMINS])
+    idle_admin = user_factory(email="idle-admin@example.com", groups=[PROGRAM_ADMINS])
+    alpha_sponsor = user_factory(email="alpha-sponsor@example.com")
+    board = Group.objects.create(name="Board")
+    board_member = user_factory(email="board@example.com", groups=["Board"])
+    ProgramPageFactory(
+        parent=home, title="Alpha", admins=[alpha_admin], sponsors=[alpha_sponsor, board]
+    )
+    ProgramPageFactory(parent=home, title="Beta", admins=[beta_admin])
+
+    assert send_insights_digests() == 4
+
+    by_program = {}
+    for message in mail.outbox:
+        by_program.setdefault(message.subject, set()).add(message.to[0])
+    assert by_program == {
+        "This week in “Alpha”": {alpha_admin.email, alpha_sponsor.email, board_member.email},
+        "This week in “Beta”": {beta_admin.email},
+    }
+    assert idle_admin.email not in {m.to[0] for m in mail.outbox}
+
+
+def test_sponsors_chosen_on_the_program_read_counts_and_no_admin_link(
+    scene, program, user_factory
+):
+    from journeys.factories import choose_people
+
+    chosen = user_factory(email="chosen-sponsor@example.com")
+    choose_people(program, "sponsor", [chosen])
+
+    send_insights_digests()
+    text = next(m for m in mail.outbox if m.to == [chosen.email]).body
+
+    assert "At risk: 2" in text
+    assert "Mentee 2" not in text
+    assert "/admin/" not in text
+
+
+def test_an_admin_without_the_insights_permission_gets_no_digest(home, user_factory):
+    from journeys.factories import ProgramPageFactory
+
+    helper = user_factory(email="helper@example.com")  # chosen, but in no group
+    ProgramPageFactory(parent=home, title="Helped", admins=[helper])
+
+    assert send_insights_digests() == 0
+
+
+def test_inactive_people_and_people_without_an_address_get_no_digest(home, user_factory):
+    from journeys.factories import ProgramPageFactory
+
+    gone = user_factory(email="gone@example.com", groups=[PROGRAM_ADMINS], is_active=False)
+    nameless = user_factory(email="nameless@example.com", groups=[PROGRAM_ADMINS])
+    type(nameless).objects.filter(pk=nameless.pk).update(email="")
+    sponsor_gone = user_factory(email="sponsor-gone@example.com", is_active=False)
+    ProgramPageFactory(
+        parent=home, title="Quiet", admins=[gone, nameless], sponsors=[sponsor_gone]
+    )
+
+    assert send_insights_digests() == 0
