@@ -8,7 +8,9 @@
   credited to them) with where each stands; "Edit" only where they may edit now.
 * **Programme admins** ("Program admins"): intakes waiting to be matched, runs to
   review, journeys at risk, and people in a journey under way or a waiting intake
-  who have never signed in.
+  who have never signed in, all of the programs they administer
+  (``journeys.services.access``) and no other; someone in the group who administers
+  no program is told so, and shown nothing else.
 
 A panel appears only for members of its group (a superuser sees none of them, only
 Wagtail's own). Each works in a fixed number of queries, whatever the number of
@@ -35,7 +37,8 @@ from wagtail.permissions import policy_registry
 from content.models import LeaderStoryPage, StoriesIndexPage
 from content.permissions import COMMUNICATIONS, SENIOR_LEADERS, story_editable
 from journeys.insights.store import program_insights
-from journeys.models import Journey, JourneyMember, JourneyStatus, ProgramPage
+from journeys.models import Journey, JourneyMember, JourneyStatus
+from journeys.services.access import administered_programs, administers_any
 from matching.models import WAITING_STATUSES, Enrollment, MatchingRun, MatchProposal, RunLifecycle
 
 EDITORS = "Editors"
@@ -261,6 +264,8 @@ class ProgrammeAdminPanel(RolePanel):
     template_name = "cms/dashboard/programme_admin_panel.html"
 
     def rows(self) -> dict:
+        if not administers_any(self.user):
+            return {"no_programs": True}
         return {
             "intakes": self.intakes(),
             "runs": self.runs(),
@@ -271,6 +276,7 @@ class ProgrammeAdminPanel(RolePanel):
     def intakes(self) -> list[dict]:
         waiting = (
             Enrollment.objects.waiting()
+            .administered_by(self.user)
             .values("program_id", "program__title")
             .annotate(count=Count("pk"))
             .order_by("program__title")[:LIST_LIMIT]
@@ -288,7 +294,8 @@ class ProgrammeAdminPanel(RolePanel):
 
     def runs(self) -> list[dict]:
         runs = list(
-            MatchingRun.objects.with_lifecycle()
+            MatchingRun.objects.administered_by(self.user)
+            .with_lifecycle()
             .filter(lifecycle__in=(RunLifecycle.PROPOSED, RunLifecycle.PARTLY_APPROVED))
             .select_related("program")
             .order_by("-created_at", "-pk")[:LIST_LIMIT]
@@ -311,9 +318,11 @@ class ProgrammeAdminPanel(RolePanel):
         ]
 
     def at_risk(self) -> list[dict]:
-        programs = ProgramPage.objects.filter(
-            pk__in=Journey.objects.active().values("program")
-        ).order_by("title")[:AT_RISK_PROGRAMMES]
+        programs = (
+            administered_programs(self.user)
+            .filter(pk__in=Journey.objects.active().values("program"))
+            .order_by("title")[:AT_RISK_PROGRAMMES]
+        )
         rows = []
         for program in programs:
             count = journeys_at_risk(program)
@@ -329,9 +338,11 @@ class ProgrammeAdminPanel(RolePanel):
 
     def never_signed_in(self) -> dict:
         in_journeys = JourneyMember.objects.filter(
-            left_on__isnull=True, journey__status=JourneyStatus.ACTIVE
+            left_on__isnull=True,
+            journey__status=JourneyStatus.ACTIVE,
+            journey__in=Journey.objects.administered_by(self.user),
         ).values("user")
-        waiting = Enrollment.objects.waiting().values("user")
+        waiting = Enrollment.objects.waiting().administered_by(self.user).values("user")
         people = get_user_model().objects.filter(
             Q(pk__in=in_journeys) | Q(pk__in=waiting),
             is_active=True,

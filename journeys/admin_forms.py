@@ -8,7 +8,9 @@ from wagtail.admin.widgets import AdminDateInput
 
 from content.models import Topic
 
+from .admin_access import administered_templates
 from .models import JourneyPage, MemberRole, ProgramPage
+from .services.access import administered_programs
 
 
 class Shape:
@@ -113,9 +115,12 @@ class StartJourneysForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["started_on"].initial = timezone.localdate()
+        # Only the programs the person administers, and their journeys, can be chosen.
+        self.fields["program"].queryset = administered_programs(for_user).order_by("title")
+        self.fields["template"].queryset = administered_templates(for_user).live().order_by("path")
 
     def clean(self):
         cleaned = super().clean()

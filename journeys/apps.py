@@ -7,6 +7,16 @@ class JourneysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.models import Page
+        from wagtail.permissions import register_permission_policy
+
         from . import lookups, signals_receivers  # noqa: F401
+        from .admin_access import ProgramScopedPagePermissionPolicy, ProgramScopedPermissionPolicy
+        from .models import Journey
 
         lookups.register()
+        # Each program's journeys and pages are for its admins (``admin_access``).
+        # Registered here rather than in wagtail_hooks so that no permission check
+        # can run before them.
+        register_permission_policy(Page, ProgramScopedPagePermissionPolicy(Page))
+        register_permission_policy(Journey, ProgramScopedPermissionPolicy(Journey))

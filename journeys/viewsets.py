@@ -47,6 +47,13 @@ from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 
 from . import engine
+from .admin_access import (
+    ProgramScopedBulkActionMixin,
+    ProgramScopedPermissionPolicy,
+    ProgramScopedViewSetMixin,
+    program_choices,
+    template_choices,
+)
 from .admin_forms import StartJourneysForm
 from .exceptions import InvalidJourney
 from .models import (
@@ -55,7 +62,6 @@ from .models import (
     GoalStatus,
     Journey,
     JourneyMember,
-    JourneyPage,
     JourneyStatus,
     Meeting,
     MemberRole,
@@ -64,7 +70,6 @@ from .models import (
     OutboxEmail,
     PlannedMeeting,
     PlannedMeetingStatus,
-    ProgramPage,
     Reflection,
 )
 from .services.starting import start_journey
@@ -164,13 +169,13 @@ class SummarisedJourneys:
 
 class JourneyFilterSet(WagtailFilterSet):
     program = django_filters.ModelChoiceFilter(
-        queryset=ProgramPage.objects.order_by("title"), label=gettext_lazy("Program")
+        queryset=program_choices, label=gettext_lazy("Program")
     )
     status = django_filters.ChoiceFilter(
         choices=JourneyStatus.choices, label=gettext_lazy("Status")
     )
     template = django_filters.ModelChoiceFilter(
-        queryset=JourneyPage.objects.order_by("title"), label=gettext_lazy("Journey template")
+        queryset=template_choices, label=gettext_lazy("Journey template")
     )
     never_signed_in = django_filters.BooleanFilter(
         method="filter_never_signed_in", label=gettext_lazy("A member never signed in")
@@ -314,7 +319,9 @@ class JourneyInspectView(InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Journey.objects.select_related("program", "template", "template_revision"),
+            Journey.objects.administered_by(self.request.user).select_related(
+                "program", "template", "template_revision"
+            ),
             pk=unquote(str(self.pk)),
         )
 
@@ -455,6 +462,9 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "for_user": self.request.user}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -493,7 +503,7 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         return super().form_invalid(form)
 
 
-class InviteJourneyMembersBulkAction(ResendInvitationsBulkAction):
+class InviteJourneyMembersBulkAction(ProgramScopedBulkActionMixin, ResendInvitationsBulkAction):
     """Invite again the members of the chosen journeys who never signed in."""
 
     models = [Journey]
@@ -530,7 +540,7 @@ def upgrade_groups(items) -> list[dict]:
     return list(groups.values())
 
 
-class UpgradeJourneysBulkAction(BulkAction):
+class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
     """Show what moving the chosen journeys to the latest revision changes, then do it."""
 
     display_name = gettext_lazy("Upgrade to latest revision")
@@ -601,7 +611,7 @@ class UpgradeJourneysBulkAction(BulkAction):
         ) % {"count": num_parent_objects}
 
 
-class JourneyViewSet(ModelViewSet):
+class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     model = Journey
     name = "journeys_admin"
     url_prefix = "journeys"
@@ -703,10 +713,11 @@ class OutboxViewSet(ModelViewSet):
 # Reported messages -------------------------------------------------------------------------
 
 
-class MessageReportPermissionPolicy(ModelPermissionPolicy):
+class MessageReportPermissionPolicy(ProgramScopedPermissionPolicy):
     """Reports are read and marked reviewed; nobody adds, edits or deletes one by hand.
 
-    "review" is the model's change permission (the "Program admins" group has it).
+    "review" is the model's change permission (the "Program admins" group has it);
+    like every permission on a program's things, it holds for the program's admins.
     """
 
     def user_has_permission(self, user, action):
@@ -724,7 +735,7 @@ def may_review(user) -> bool:
 
 class MessageReportFilterSet(WagtailFilterSet):
     program = django_filters.ModelChoiceFilter(
-        queryset=ProgramPage.objects.order_by("title"),
+        queryset=program_choices,
         field_name="message__journey__program",
         label=gettext_lazy("Program"),
     )
@@ -813,7 +824,7 @@ class MessageReportInspectView(InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            MessageReport.objects.select_related(
+            MessageReport.objects.administered_by(self.request.user).select_related(
                 "message__author__user",
                 "message__journey__program",
                 "message__journey__template",
@@ -851,7 +862,7 @@ class MarkReportReviewedView(PermissionCheckedMixin, View):
     inspect_url_name = None
 
     def post(self, request, pk):
-        report = get_object_or_404(MessageReport, pk=pk)
+        report = get_object_or_404(MessageReport.objects.administered_by(request.user), pk=pk)
         if not report.is_reviewed:
             report.reviewed_at = timezone.now()
             report.reviewed_by = request.user
@@ -864,7 +875,7 @@ class MarkReportReviewedView(PermissionCheckedMixin, View):
 REVIEW_ACTION = "trellis.review_message_report"
 
 
-class MessageReportViewSet(ModelViewSet):
+class MessageReportViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     """Messages members reported, for the programmes' admins: nothing else of a conversation."""
 
     model = MessageReport

@@ -9,7 +9,6 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
-from .insights.permissions import is_sponsor_only
 from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail
 from .services.profiles import PHOTOS_COLLECTION
@@ -66,17 +65,8 @@ def register_insights_viewset():
     return InsightsViewSet()
 
 
-@hooks.register("construct_main_menu")
-def show_sponsors_only_insights(request, menu_items):
-    """A sponsor sees their program's insights and nothing else in the admin."""
-    if is_sponsor_only(request.user):
-        menu_items[:] = [item for item in menu_items if item.name == "insights"]
-
-
 @hooks.register("construct_homepage_panels")
 def add_insights_panel(request, panels):
-    # A sponsor never sees this page: their admin home is their insights
-    # (see insights.middleware).
     panel = insights_panel(request)
     if panel is not None:
         panels.append(panel)

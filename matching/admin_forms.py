@@ -21,6 +21,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from content.models import Topic
 from journeys.models import ProgramPage
+from journeys.services.access import administered_programs
 
 from .forms import (
     MAX_CAPACITY,
@@ -286,7 +287,7 @@ class MatchingPolicyForm(WagtailAdminModelForm):
 
 
 class ChooseProgramForm(forms.Form):
-    """The first step of setting up a policy: which program it is for."""
+    """The first step of setting up a policy: which of the person's programs it is for."""
 
     program = forms.ModelChoiceField(
         queryset=ProgramPage.objects.none(),
@@ -295,11 +296,11 @@ class ChooseProgramForm(forms.Form):
         empty_label=gettext_lazy("Choose a program"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = ProgramPage.objects.filter(
-            matching_policy__isnull=True
-        ).order_by("title")
+        self.fields["program"].queryset = (
+            administered_programs(for_user).filter(matching_policy__isnull=True).order_by("title")
+        )
 
 
 class EnrollmentAdminForm(WagtailAdminModelForm):

@@ -13,6 +13,10 @@ needs any permission on matching runs.
 Approving every waiting proposal of a run is two steps: a page that says how many
 matches, journeys and people it concerns (``ApproveAllView`` on GET), and the
 confirmation (POST), refused when the run changed in between.
+
+Every view reads only the programs the person administers (``journeys.services.
+access``): a program, run or proposal of another program answers 404, as one that
+does not exist.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +41,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permissions import policy_registry
 
 from journeys.models import ProgramPage
+from journeys.services.access import administered_programs
 
 from .admin_forms import APPLY_PRESET, ChooseProgramForm, ProposalFilterForm
 from .exceptions import MatchingError
@@ -79,6 +85,22 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def chosen_program(request, raw: str) -> ProgramPage | None:
+    """The program whose id was sent, if one was; 404 unless the person administers it."""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(administered_programs(request.user), pk=int(raw))
+
+
+def administered_run(request, pk):
+    """The run ``pk`` of one of the person's programs, with its program; otherwise 404."""
+    return get_object_or_404(
+        MatchingRun.objects.administered_by(request.user).select_related("program"), pk=pk
+    )
+
+
 def run_label(run: MatchingRun) -> str:
     return _("%(program)s, %(when)s") % {
         "program": run.program.title,
@@ -117,7 +139,7 @@ class ChooseProgramView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templ
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = ChooseProgramForm()
+        form = ChooseProgramForm(for_user=self.request.user)
         context.update(
             {
                 "form": form,
@@ -198,10 +220,11 @@ class PolicyFormMixin:
 class PolicyCreateView(PolicyFormMixin, CreateView):
     choose_url_name = None
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        raw = request.GET.get("program", "")
-        self.program = ProgramPage.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    @cached_property
+    def program(self):
+        # Read after the permission check: someone who may not add policies is
+        # refused as such, whichever program they name.
+        return chosen_program(self.request, self.request.GET.get("program", ""))
 
     def get(self, request, *args, **kwargs):
         return self.refusal() or super().get(request, *args, **kwargs)
@@ -307,11 +330,13 @@ class StartRunView(RunUrlsMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        programs = list(ProgramPage.objects.order_by("title"))
-        policies = {p.program_id: p for p in MatchingPolicy.objects.all()}
+        user = self.request.user
+        programs = list(administered_programs(user).order_by("title"))
+        policies = {p.program_id: p for p in MatchingPolicy.objects.administered_by(user)}
         waiting = Counter()
         for program_id, role, n in (
             Enrollment.objects.waiting()
+            .administered_by(user)
             .order_by()
             .values_list("program_id", "role")
             .annotate(n=Count("pk"))
@@ -351,8 +376,7 @@ class StartRunView(RunUrlsMixin, PermissionCheckedMixin, WagtailAdminTemplateMix
         return context
 
     def post(self, request, *args, **kwargs):
-        raw = request.POST.get("program", "")
-        program = ProgramPage.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        program = chosen_program(request, request.POST.get("program", ""))
         back = safe_next(request, reverse(self.start_url_name))
         if program is None:
             messages.error(request, _("Choose a program to match."))
@@ -378,9 +402,9 @@ class RunDetailView(RunUrlsMixin, InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            MatchingRun.objects.with_lifecycle().select_related(
-                "program", "started_by", "based_on__program"
-            ),
+            MatchingRun.objects.administered_by(self.request.user)
+            .with_lifecycle()
+            .select_related("program", "started_by", "based_on__program"),
             pk=self.pk,
         )
 
@@ -618,7 +642,7 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
     }
 
     def post(self, request, pk):
-        run = get_object_or_404(MatchingRun, pk=pk)
+        run = administered_run(request, pk)
         back = safe_next(request, self.detail_url(run))
         action = request.POST.get("action", "")
         if action == "approve_all":
@@ -678,11 +702,9 @@ class ApproveAllView(
     template_name = "matching/admin/approve_all.html"
     page_title = gettext_lazy("Approve all proposals")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.run = get_object_or_404(
-            MatchingRun.objects.select_related("program"), pk=kwargs["pk"]
-        )
+    @cached_property
+    def run(self):
+        return administered_run(self.request, self.kwargs["pk"])
 
     def waiting(self) -> list[MatchProposal]:
         return list(run_waiting(self.run))
@@ -762,7 +784,7 @@ class RerunView(RunUrlsMixin, PermissionCheckedMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        run = get_object_or_404(MatchingRun.objects.select_related("program"), pk=pk)
+        run = administered_run(request, pk)
         try:
             new = review.rerun(run, by=request.user)
         except MatchingError as error:
@@ -785,14 +807,15 @@ class MoveProposalView(
     template_name = "matching/admin/move_proposal.html"
     page_title = gettext_lazy("Move to another mentor")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.run = get_object_or_404(
-            MatchingRun.objects.select_related("program"), pk=kwargs["pk"]
-        )
-        self.proposal = get_object_or_404(
+    @cached_property
+    def run(self):
+        return administered_run(self.request, self.kwargs["pk"])
+
+    @cached_property
+    def proposal(self):
+        return get_object_or_404(
             self.run.proposals.select_related("mentee__user", "mentor__user"),
-            pk=kwargs["proposal_pk"],
+            pk=self.kwargs["proposal_pk"],
         )
 
     def get_page_subtitle(self):

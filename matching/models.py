@@ -35,6 +35,7 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from content.text import validate_line, validate_lines
+from journeys.models import ProgramScopedQuerySet
 
 GOALS_MAX_LENGTH = 2000
 REQUEST_MESSAGE_MAX_LENGTH = 1000
@@ -166,7 +167,7 @@ class EnrollmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class EnrollmentQuerySet(models.QuerySet):
+class EnrollmentQuerySet(ProgramScopedQuerySet):
     def active(self):
         return self.exclude(status=EnrollmentStatus.WITHDRAWN)
 
@@ -411,6 +412,8 @@ class MatchingPolicy(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProgramScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("matching policy")
         verbose_name_plural = _("matching policies")
@@ -446,7 +449,7 @@ class RunLifecycle(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class MatchingRunQuerySet(models.QuerySet):
+class MatchingRunQuerySet(ProgramScopedQuerySet):
     def superseding(self, run):
         """Later runs of ``run``'s program that are ready for review: they close it."""
         return self.filter(program_id=run.program_id, status=RunStatus.DONE, pk__gt=run.pk)
@@ -594,6 +597,8 @@ class MatchProposal(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     ended_reason = models.CharField(max_length=255, blank=True, validators=[validate_line])
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgramScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-score", "pk"]

@@ -2,9 +2,10 @@
 
 Rules the view keeps (``services.rematch`` keeps the rest):
 
-* Only superusers and people with ``matching.change_matchproposal`` reach it;
-  anyone else is refused with 403. The Wagtail admin's own access check wraps it
-  too, through ``register_admin_urls``.
+* Only superusers and people with ``matching.change_matchproposal`` who administer
+  a program reach it; anyone else is refused with 403. A match of a program the
+  person does not administer answers 404, as one that does not exist. The Wagtail
+  admin's own access check wraps it too, through ``register_admin_urls``.
 * Who can take the leaving person's place is scored exactly as a run would score
   them: for a leaving mentor, the mentors with a place left against the mentee; for
   a leaving mentee, each waiting mentee against the mentor. Pairs a hard constraint
@@ -29,6 +30,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
+from wagtail.permissions import policy_registry
 
 from content.text import PlainTextField
 
@@ -49,11 +51,11 @@ from .services.selfmatch import MENTOR_ROLES, places_taken, snapshot_for
 OPTIONS_SHOWN = 25
 # Waiting mentees are scored one by one; past this many, the first ones by name are.
 MENTEES_SCORED = 300
-PERMISSION = "matching.change_matchproposal"
 
 
 def can_rematch(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm(PERMISSION))
+    """``matching.change_matchproposal``, for someone who administers a program."""
+    return policy_registry.get_by_type(MatchProposal).user_has_permission(user, "change")
 
 
 class EndMatchForm(forms.Form):
@@ -195,7 +197,7 @@ class RematchView(WagtailAdminTemplateMixin, TemplateView):
         if not can_rematch(request.user):
             raise PermissionDenied
         self.proposal = get_object_or_404(
-            MatchProposal.objects.select_related(
+            MatchProposal.objects.administered_by(request.user).select_related(
                 "program", "run", "journey", "mentee__user", "mentor__user"
             ),
             pk=kwargs["pk"],

@@ -1,6 +1,7 @@
 """The matching admin: enrolments, each program's matching policy, and matching runs.
 
-Three viewsets under one "Matching" menu. Program admins may see and correct
+Three viewsets under one "Matching" menu, each showing only the programs the person
+administers (``journeys.admin_access``). Program admins may see and correct
 enrolments, set up policies, run matching and review runs; nobody adds or deletes an
 enrolment here (people enrol and withdraw themselves, and withdrawing keeps the row),
 and runs are never edited or deleted, so what an approved match was based on stays
@@ -37,7 +38,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 from content.models import Topic
-from journeys.models import ProgramPage
+from journeys.admin_access import (
+    ProgramScopedBulkActionMixin,
+    ProgramScopedViewSetMixin,
+    program_choices,
+)
 from journeys.services.profiles import ProfileCard, profiles_for
 
 from .admin_forms import EnrollmentAdminForm, MatchingPolicyForm
@@ -63,16 +68,13 @@ from .models import (
     RunLifecycle,
 )
 
-
-def programs():
-    return ProgramPage.objects.order_by("title")
-
-
 # Enrolments --------------------------------------------------------------------------------
 
 
 class EnrollmentFilterSet(WagtailFilterSet):
-    program = django_filters.ModelChoiceFilter(queryset=programs(), label=gettext_lazy("Program"))
+    program = django_filters.ModelChoiceFilter(
+        queryset=program_choices, label=gettext_lazy("Program")
+    )
     role = django_filters.ChoiceFilter(choices=RoleWanted.choices, label=gettext_lazy("Role"))
     status = django_filters.ChoiceFilter(
         choices=EnrollmentStatus.choices, label=gettext_lazy("Status")
@@ -168,7 +170,7 @@ class EnrollmentIndexView(ExportIndexView):
         ]
 
 
-class InviteEnrolledBulkAction(ResendInvitationsBulkAction):
+class InviteEnrolledBulkAction(ProgramScopedBulkActionMixin, ResendInvitationsBulkAction):
     """Invite again the people of the chosen enrolments who never signed in."""
 
     models = [Enrollment]
@@ -193,7 +195,10 @@ class EnrollmentInspectView(InspectView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Enrollment.objects.select_related("user", "program", "reports_to"), pk=self.pk
+            Enrollment.objects.administered_by(self.request.user).select_related(
+                "user", "program", "reports_to"
+            ),
+            pk=self.pk,
         )
 
     def get_fields_context(self):
@@ -259,7 +264,7 @@ def attribute_labels(enrollment) -> list[str]:
     return [labels[key] for key in enrollment.attributes or [] if key in labels]
 
 
-class EnrollmentViewSet(ModelViewSet):
+class EnrollmentViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     model = Enrollment
     name = "matching_enrolments"
     url_prefix = "matching/enrolments"
@@ -323,7 +328,7 @@ class PolicyIndexView(IndexView):
         ]
 
 
-class MatchingPolicyViewSet(ModelViewSet):
+class MatchingPolicyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     model = MatchingPolicy
     name = "matching_policies"
     url_prefix = "matching/policies"
@@ -374,7 +379,9 @@ class MatchingPolicyViewSet(ModelViewSet):
 
 
 class RunFilterSet(WagtailFilterSet):
-    program = django_filters.ModelChoiceFilter(queryset=programs(), label=gettext_lazy("Program"))
+    program = django_filters.ModelChoiceFilter(
+        queryset=program_choices, label=gettext_lazy("Program")
+    )
     # The lifecycle is worked out, not stored (``MatchingRunQuerySet.with_lifecycle``).
     lifecycle = django_filters.ChoiceFilter(
         choices=RunLifecycle.choices, label=gettext_lazy("Status")
@@ -425,7 +432,7 @@ class RunIndexView(IndexView):
         ]
 
 
-class MatchingRunViewSet(ModelViewSet):
+class MatchingRunViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     model = MatchingRun
     name = "matching_runs"
     url_prefix = "matching/runs"

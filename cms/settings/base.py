@@ -103,7 +103,6 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cms.mfa.StaffSetUpTwoFactorMiddleware",
-    "journeys.insights.middleware.SponsorsSeeInsightsOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]

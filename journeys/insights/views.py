@@ -85,7 +85,7 @@ class ProgramInsightsView(InsightsMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        names = sees_names(user)
+        names = sees_names(user, self.program)
         journey_url = None
         if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
             journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
@@ -127,7 +127,7 @@ class ExportView(InsightsMixin, View):
         program = self.get_program()
         insights = program_insights(program)
         if table == "health":
-            if not sees_names(request.user):
+            if not sees_names(request.user, program):
                 raise Http404
             chosen = tables.health_table(program_journeys(program, insights.today))
         else:

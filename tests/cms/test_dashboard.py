@@ -30,6 +30,7 @@ from journeys.models import JourneyStatus, MemberRole
 from journeys.services.starting import start_journey
 from matching.factories import EnrollmentFactory, policy_for
 from matching.services.runs import execute_run, start_run
+from tests.programs import run_by_program_admins
 
 EDITORS = "Editors"
 MODERATORS = "Moderators"
@@ -136,7 +137,7 @@ def test_an_editor_sees_pages_waiting_for_their_review_and_their_own_sent_back(
 
 @pytest.fixture
 def program(home):
-    return ProgramPageFactory(parent=home, title="Growing leaders")
+    return ProgramPageFactory(parent=home, title="Growing leaders", admins=run_by_program_admins())
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from matching.models import (
     ProgramAttribute,
     ProposalStatus,
 )
+from tests.programs import run_by_program_admins
 
 PRIVATE = "PRIVATE-MARKER-7f3a my manager frightens me"
 MEETING_NOTES = "MEETING-MARKER-2b9c we talked about the restructure"
@@ -68,6 +69,11 @@ def sponsor(user_factory):
 
 
 @pytest.fixture
+def superuser(user_factory):
+    return user_factory(email="root@example.com", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
 def program_admin(user_factory):
     return user_factory(email="admin@example.com", first_name="Pat", groups=[PROGRAM_ADMINS])
 
@@ -94,6 +100,7 @@ def program(home, sponsor, feedback):
         title="Growing leaders",
         sponsor=profile,
         objectives=objectives(feedback),
+        admins=run_by_program_admins(),
     )
     return program
 
@@ -148,7 +155,9 @@ def template(program, content, feedback):
 
 @pytest.fixture
 def other_program(home):
-    return ProgramPageFactory(parent=home, title="Reverse mentoring")
+    return ProgramPageFactory(
+        parent=home, title="Reverse mentoring", admins=run_by_program_admins()
+    )
 
 
 @pytest.fixture

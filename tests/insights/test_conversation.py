@@ -58,7 +58,7 @@ def test_each_active_journey_shows_its_messages_of_the_last_week(program, today,
     assert sum(by_journey.values()) == 4
 
 
-@pytest.mark.parametrize("viewer", ["program_admin", "sponsor"])
+@pytest.mark.parametrize("viewer", ["program_admin", "superuser"])
 def test_the_dashboard_and_its_csvs_count_messages_and_never_show_them(
     client, program, talking, viewer, request
 ):

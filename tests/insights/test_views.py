@@ -12,6 +12,7 @@ from django.urls import reverse
 from journeys.factories import ProgramPageFactory
 from journeys.insights.health import FORMULA
 from journeys.services.templates import clear_cache
+from tests.programs import run_by_program_admins
 
 from .helpers import bulk_journeys
 
@@ -165,7 +166,12 @@ def test_names_a_spreadsheet_would_run_are_quoted_in_the_journey_list(
 def test_the_dashboard_costs_the_same_queries_for_3_or_30_journeys(
     admin_client, program, template, today, home, django_assert_max_num_queries
 ):
-    large = ProgramPageFactory(parent=home, title="Large", objectives=program.objectives.raw_data)
+    large = ProgramPageFactory(
+        parent=home,
+        title="Large",
+        objectives=program.objectives.raw_data,
+        admins=run_by_program_admins(),
+    )
     bulk_journeys(program, template, 3, today, prefix="small")
     bulk_journeys(large, template, 30, today, prefix="large")
     counts = []

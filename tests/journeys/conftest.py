@@ -3,11 +3,12 @@ import datetime
 import pytest
 
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from tests.programs import run_by_program_admins
 
 
 @pytest.fixture
 def program(home):
-    return ProgramPageFactory(parent=home, title="Growing leaders")
+    return ProgramPageFactory(parent=home, title="Growing leaders", admins=run_by_program_admins())
 
 
 @pytest.fixture

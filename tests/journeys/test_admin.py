@@ -22,6 +22,7 @@ from journeys.models import Journey, JourneyStatus, MemberRole
 from journeys.services.progress import log_meeting, save_reflection, set_goal
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
+from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
 PRIVATE_WORDS = "I worry the reorganisation will sideline me"
@@ -47,8 +48,9 @@ def edit_url(journey):
 
 
 def assert_refused(response):
-    """Wagtail refuses with a 403, a redirect home with a message, or a login page."""
-    if response.status_code == 403:
+    """Wagtail refuses with a 403, a redirect home with a message, or a login page; an
+    object of a program the person does not administer is not found (404)."""
+    if response.status_code in (403, 404):
         return
     assert response.status_code == 302, response.status_code
     location = response["Location"]
@@ -110,10 +112,16 @@ def test_a_program_admin_can_open_the_upgrade_view(admin_client, journey):
     assert admin_client.get(upgrade_url(journey)).status_code == 200
 
 
-def test_the_journeys_menu_item_is_shown_to_program_admins(admin_client):
+def test_the_journeys_menu_item_is_shown_to_program_admins(admin_client, program):
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
 
     assert reverse(LIST_URL) in html
+
+
+def test_the_journeys_menu_item_is_hidden_from_program_admins_who_run_no_program(admin_client):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert reverse(LIST_URL) not in html
 
 
 @pytest.fixture(params=["participant", "senior leader"])
@@ -194,7 +202,9 @@ def test_the_list_filters_by_status(admin_client, journey, program, user_factory
 
 
 def test_the_list_filters_by_program(admin_client, journey, home, user_factory, today):
-    elsewhere = ProgramPageFactory(parent=home, title="Reverse mentoring pilot")
+    elsewhere = ProgramPageFactory(
+        parent=home, title="Reverse mentoring pilot", admins=run_by_program_admins()
+    )
     page = JourneyPageFactory(parent=elsewhere, title="Learning from each other")
     start_journey(
         elsewhere,
@@ -403,7 +413,7 @@ def test_a_circle_needs_two_members(admin_client, program, journey_page, people)
 def test_a_journey_from_another_program_is_refused(
     admin_client, program, journey_page, home, people
 ):
-    elsewhere = ProgramPageFactory(parent=home, title="Elsewhere")
+    elsewhere = ProgramPageFactory(parent=home, title="Elsewhere", admins=run_by_program_admins())
     foreign = JourneyPageFactory(parent=elsewhere, title="Not ours")
 
     response = admin_client.post(
@@ -416,7 +426,7 @@ def test_a_journey_from_another_program_is_refused(
 
 
 def test_a_program_without_a_default_journey_says_so(admin_client, home, people):
-    bare = ProgramPageFactory(parent=home, title="Just started")
+    bare = ProgramPageFactory(parent=home, title="Just started", admins=run_by_program_admins())
 
     response = admin_client.post(
         reverse(START_URL), start_form(bare, people["mentor"], people["mentee"])
@@ -602,7 +612,7 @@ def test_the_list_marks_journeys_behind_the_latest_revision(admin_client, journe
 
 
 def test_a_new_program_gives_program_admins_its_page_permissions(home):
-    program = ProgramPageFactory(parent=home, title="New cohort")
+    program = ProgramPageFactory(parent=home, title="New cohort", admins=run_by_program_admins())
 
     codenames = set(
         GroupPagePermission.objects.filter(group__name=PROGRAM_ADMINS, page=program).values_list(

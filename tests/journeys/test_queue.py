@@ -13,6 +13,7 @@ from journeys.factories import ProgramPageFactory
 from journeys.queue import enqueue
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchingRun, RunStatus
+from tests.programs import run_by_program_admins
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,9 @@ def test_an_unreachable_broker_is_logged_and_never_raised(
 
 @pytest.fixture
 def program_with_people(home, user_factory):
-    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", admins=run_by_program_admins()
+    )
     policy_for(program, "knowledge")
     EnrollmentFactory(program=program, user=user_factory(), role="mentor", seniority=6)
     EnrollmentFactory(program=program, user=user_factory(), role="mentee", seniority=3)

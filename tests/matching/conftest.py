@@ -5,6 +5,7 @@ import pytest
 from content.factories import TopicFactory
 from journeys.factories import ProgramPageFactory
 from matching.models import Enrollment, ProgramAttribute, ProgramQuestion, QuestionKind
+from tests.programs import run_by_program_admins
 
 
 @pytest.fixture
@@ -22,8 +23,11 @@ def topics(db):
 
 @pytest.fixture
 def program(home):
-    """A live program open for enrolment, with no questions of its own."""
-    return ProgramPageFactory(parent=home, title="Growing leaders", enrolment_open=True)
+    """A live program open for enrolment, with no questions of its own, run by the
+    "Program admins" group."""
+    return ProgramPageFactory(
+        parent=home, title="Growing leaders", enrolment_open=True, admins=run_by_program_admins()
+    )
 
 
 @pytest.fixture

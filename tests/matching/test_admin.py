@@ -22,6 +22,7 @@ from matching.models import (
 )
 from matching.services.criteria import CRITERIA, PRESETS
 from matching.services.runs import start_run
+from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
 
@@ -50,8 +51,9 @@ def messages_of(response) -> list[str]:
 
 
 def assert_refused(response):
-    """Wagtail refuses with a 403, a redirect home with a message, or a login page."""
-    if response.status_code == 403:
+    """Wagtail refuses with a 403, a redirect home with a message, or a login page; an
+    object of a program the person does not administer is not found (404)."""
+    if response.status_code in (403, 404):
         return
     assert response.status_code == 302, response.status_code
     location = response["Location"]
@@ -73,7 +75,9 @@ def text_of(response) -> str:
 
 @pytest.fixture
 def program(home):
-    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", admins=run_by_program_admins()
+    )
     page = JourneyPageFactory(parent=program, title="First year together")
     program.default_pair_journey = page
     program.default_circle_journey = page
@@ -202,7 +206,7 @@ def run_matching(client, program, django_capture_on_commit_callbacks, **extra):
 # Who may enter -------------------------------------------------------------------------------
 
 
-def test_the_matching_menu_offers_enrolments_policies_and_runs(staff):
+def test_the_matching_menu_offers_enrolments_policies_and_runs(staff, program):
     html = staff.get(reverse("wagtailadmin_home")).content.decode()
 
     assert "Matching" in html
@@ -334,7 +338,9 @@ def test_the_enrolment_list_filters_and_searches(admin_client, cast, query, show
 
 
 def test_the_enrolment_list_filters_by_program(admin_client, cast, home, user_factory):
-    other = ProgramPageFactory(parent=home, title="Reverse mentoring pilot")
+    other = ProgramPageFactory(
+        parent=home, title="Reverse mentoring pilot", admins=run_by_program_admins()
+    )
     EnrollmentFactory(program=other, user=person(user_factory, "Mary Jackson"))
 
     text = text_of(admin_client.get(reverse(ENROLMENTS), {"program": other.pk}))
@@ -426,8 +432,11 @@ def test_an_enrolment_cannot_be_marked_matched_by_hand(admin_client, cast):
 
 
 def test_setting_up_a_policy_starts_by_choosing_a_program_without_one(admin_client, program, home):
-    ProgramPageFactory(parent=home, title="Already set up")
-    policy_for(ProgramPageFactory(parent=home, title="Has one"), "knowledge")
+    ProgramPageFactory(parent=home, title="Already set up", admins=run_by_program_admins())
+    policy_for(
+        ProgramPageFactory(parent=home, title="Has one", admins=run_by_program_admins()),
+        "knowledge",
+    )
 
     response = admin_client.get(reverse(ADD_POLICY))
     assert response.status_code == 302 and response["Location"] == reverse(CHOOSE)
@@ -454,7 +463,7 @@ def test_the_policy_form_offers_every_preset_criterion_and_constraint_with_help(
     assert "People's own lists of who they would rather not be matched with" in text
 
 
-def test_every_field_of_the_matching_admin_forms_has_help_text(program, cast):
+def test_every_field_of_the_matching_admin_forms_has_help_text(program, cast, superuser):
     from matching.admin_forms import (
         ChooseProgramForm,
         EnrollmentAdminForm,
@@ -468,7 +477,7 @@ def test_every_field_of_the_matching_admin_forms_has_help_text(program, cast):
     forms = [
         MatchingPolicyForm(program=program),
         EnrollmentAdminForm(instance=cast["ada"]),
-        ChooseProgramForm(),
+        ChooseProgramForm(for_user=superuser),
         ProposalFilterForm(),
     ]
     for form in forms:
@@ -801,8 +810,15 @@ def test_every_pair_ruled_out_fails_the_run_with_its_reason_on_the_page(
     ]
 
 
-def test_running_matching_for_a_program_that_does_not_exist_says_so(admin_client):
-    response = admin_client.post(reverse(START), {"program": 999999}, follow=True)
+def test_running_matching_for_a_program_that_does_not_exist_is_not_found(admin_client, program):
+    response = admin_client.post(reverse(START), {"program": 999999})
+
+    assert response.status_code == 404
+    assert not MatchingRun.objects.exists()
+
+
+def test_running_matching_without_choosing_a_program_says_so(admin_client, program):
+    response = admin_client.post(reverse(START), {"program": ""}, follow=True)
 
     assert "Choose a program to match." in text_of(response)
     assert not MatchingRun.objects.exists()

@@ -29,6 +29,7 @@ from matching.models import (
 from matching.services.approval import approve_proposals
 from matching.services.profiles import fill_from_enrollments
 from tests import hostile
+from tests.programs import run_by_program_admins
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,9 @@ def topics(db):
 
 @pytest.fixture
 def program(home):
-    program = ProgramPageFactory(parent=home, title="Growing leaders", enrolment_open=True)
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", enrolment_open=True, admins=run_by_program_admins()
+    )
     page = JourneyPageFactory(parent=program, title="First year together")
     page.milestones = simple_milestones(2)
     page.save_revision().publish()
@@ -459,7 +462,9 @@ def test_people_enrolled_before_profiles_get_one_filled_from_their_enrolments(
     program, home, topics, user_factory
 ):
     migration = importlib.import_module("matching.migrations.0006_fill_profiles")
-    other = ProgramPageFactory(parent=home, title="Reverse mentoring")
+    other = ProgramPageFactory(
+        parent=home, title="Reverse mentoring", admins=run_by_program_admins()
+    )
     ana = user_factory()
     EnrollmentFactory(program=program, user=ana, department="Finance", location="Lisbon")
     latest = EnrollmentFactory(

@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.factories import TopicFactory
-from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
+from journeys.factories import (
+    JourneyPageFactory,
+    ProgramPageFactory,
+    choose_people,
+    milestone,
+    step,
+)
 from journeys.models import (
     Delivery,
     Journey,
@@ -30,6 +36,7 @@ from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, MentorRequest, ProposalStatus
 from matching.services import rematch as rematch_service
+from tests.programs import run_by_program_admins
 
 pytestmark = [pytest.mark.django_db]
 
@@ -46,7 +53,9 @@ def topics(db):
 
 @pytest.fixture
 def program(home):
-    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", admins=run_by_program_admins()
+    )
     page = JourneyPageFactory(
         parent=program,
         title="First year together",
@@ -479,6 +488,10 @@ def test_only_people_who_may_change_matches_reach_the_page(client, match, user_f
     manager.user_permissions.add(
         access_admin, Permission.objects.get(codename="change_matchproposal")
     )
+    client.force_login(manager)
+    # The permission says what they may do; the program must be theirs too.
+    assert client.get(rematch_url(match)).status_code == 302
+    choose_people(match.program, "admin", [manager])
     client.force_login(manager)
     assert client.get(rematch_url(match)).status_code == 200
 

@@ -27,6 +27,7 @@ from matching.services import review
 from matching.services.candidates import score_candidates
 from matching.services.runs import execute_run, start_run
 from tests.mail import SERVER_DOWN
+from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
 
@@ -73,7 +74,9 @@ def proposal_order(response) -> list[int]:
 
 @pytest.fixture
 def program(home):
-    program = ProgramPageFactory(parent=home, title="Growing leaders")
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", admins=run_by_program_admins()
+    )
     page = JourneyPageFactory(parent=program, title="First year together")
     program.default_pair_journey = page
     program.default_circle_journey = page

@@ -1,0 +1,635 @@
+"""Each program's things in the admin are for its own admins: a crawl of the real URLs.
+
+Two programs, Alpha and Beta, each with enrolments, a policy, a matching run with an
+approved and open proposals, a journey behind its template, a reported message and
+insights. Pat administers Alpha only. Every URL and form of Beta is refused to Pat
+(404, or Wagtail's "no permission"), changes nothing, and Beta never shows in Pat's
+listings, filters, choosers, counts or exports; the same URLs answer for Alpha.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+from wagtail.models import Page
+
+from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from journeys.insights import tables
+from journeys.insights.store import program_insights
+from journeys.models import Journey, JourneyPage, Message, MessageReport, OutboxEmail
+from journeys.viewsets import upgrade_template_url
+from matching.factories import EnrollmentFactory, policy_for
+from matching.models import Enrollment, MatchingPolicy, MatchingRun, MatchProposal, RunStatus
+from matching.services import review
+from matching.services.runs import execute_run, start_run
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_HOME = reverse("wagtailadmin_home")
+
+
+@dataclass
+class Scene:
+    """One program and one of each thing of it that the admin reaches."""
+
+    program: object
+    template: object
+    enrollment: object
+    mentor: object
+    policy: object
+    run: object
+    open_proposal: object
+    approved: object
+    journey: object
+    report: object
+
+
+def build(home, title, user_factory, superuser, admins=()) -> Scene:
+    program = ProgramPageFactory(
+        parent=home, title=f"{title} program", allow_message_reports=True, admins=list(admins)
+    )
+    template = JourneyPageFactory(parent=program, title=f"{title} journey")
+    program.default_pair_journey = template
+    program.default_circle_journey = template
+    program.save_revision().publish()
+
+    def enrol(n, role, seniority, department):
+        user = user_factory(
+            email=f"{title.lower()}-{role}-{n}@example.com",
+            first_name=f"{title}{role.capitalize()}{n}",
+            last_name="Person",
+        )
+        return EnrollmentFactory(
+            program=program, user=user, role=role, seniority=seniority, department=department
+        )
+
+    mentors = [enrol(n, "mentor", 6, f"Dept {n}") for n in range(3)]
+    mentees = [enrol(n, "mentee", 3, f"Unit {n}") for n in range(3)]
+    waiting = enrol(9, "mentee", 3, "Elsewhere")
+    policy = policy_for(program, "knowledge")
+    run = start_run(program, superuser)
+    execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
+    proposals = list(run.proposals.order_by("pk"))
+    assert len(proposals) >= 2
+    review.approve(run, proposals[:1], by=superuser)
+    journey = Journey.objects.get(program=program)
+    # A newer revision of the template: the journey can be upgraded.
+    template.save_revision().publish()
+    members = list(journey.memberships.order_by("pk"))
+    message = Message.objects.create(journey=journey, author=members[0], text=f"{title} words")
+    report = MessageReport.objects.create(
+        message=message, reporter=members[1], text=f"{title} words"
+    )
+    proposals[0].refresh_from_db()
+    used = {p.mentor_id for p in proposals}
+    spare = next((m for m in mentors if m.pk not in used), mentors[0])
+    del mentees
+    return Scene(
+        program=program,
+        template=template,
+        enrollment=waiting,
+        mentor=spare,
+        policy=policy,
+        run=run,
+        open_proposal=proposals[1],
+        approved=proposals[0],
+        journey=journey,
+        report=report,
+    )
+
+
+@pytest.fixture
+def superuser(user_factory):
+    return user_factory(
+        email="root@example.com", is_superuser=True, is_staff=True, first_name="Root"
+    )
+
+
+@pytest.fixture
+def pat(user_factory):
+    """In "Program admins", and chosen as an admin of Alpha only."""
+    return user_factory(email="pat@example.com", first_name="Pat", groups=["Program admins"])
+
+
+@pytest.fixture
+def alpha(home, user_factory, superuser, pat):
+    return build(home, "Alpha", user_factory, superuser, admins=[pat])
+
+
+@pytest.fixture
+def beta(home, user_factory, superuser):
+    """Run by whoever is chosen on it: the "Program admins" group is not."""
+    return build(home, "Beta", user_factory, superuser)
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bulk_url(app, model, action, ids, **params) -> str:
+    query = [("id", i) for i in ids] + list(params.items())
+    url = reverse("wagtail_bulk_action", args=[app, model, action])
+    return f"{url}?{urlencode(query)}"
+
+
+def insights_tables(scene) -> list[str]:
+    return [*tables.all_tables(program_insights(scene.program)), "health"]
+
+
+def program_urls(scene) -> dict[str, tuple[tuple[str, ...], str, dict]]:
+    """Every admin URL of one program's things: name -> (methods, URL, data to send)."""
+    e, policy, run, j, report = (
+        scene.enrollment,
+        scene.policy,
+        scene.run,
+        scene.journey,
+        scene.report,
+    )
+    both, get, post = ("get", "post"), ("get",), ("post",)
+    waiting = run.proposals.filter(status__in=review.OPEN).count()
+    urls = {
+        "enrolment inspect": (get, reverse("matching_enrolments:inspect", args=[e.pk]), {}),
+        "enrolment edit": (
+            both,
+            reverse("matching_enrolments:edit", args=[e.pk]),
+            {"role": "mentor", "capacity": "4", "status": "withdrawn", "department": "Taken"},
+        ),
+        "enrolment history": (get, reverse("matching_enrolments:history", args=[e.pk]), {}),
+        "enrolment history results": (
+            get,
+            reverse("matching_enrolments:history_results", args=[e.pk]),
+            {},
+        ),
+        "enrolment invitations": (
+            both,
+            bulk_url("matching", "enrollment", "resend_invitations", [e.pk]),
+            {},
+        ),
+        "policy add": (
+            both,
+            reverse("matching_policies:add") + f"?program={scene.program.pk}",
+            {"strategy": "similarity"},
+        ),
+        "policy edit": (
+            both,
+            reverse("matching_policies:edit", args=[policy.pk]),
+            {"strategy": "similarity"},
+        ),
+        "policy delete": (both, reverse("matching_policies:delete", args=[policy.pk]), {}),
+        "policy history": (get, reverse("matching_policies:history", args=[policy.pk]), {}),
+        "policy history results": (
+            get,
+            reverse("matching_policies:history_results", args=[policy.pk]),
+            {},
+        ),
+        "run": (get, reverse("matching_runs:inspect", args=[run.pk]), {}),
+        "run approve chosen": (
+            post,
+            reverse("matching_runs:review", args=[run.pk]),
+            {"action": "approve", "proposal": [scene.open_proposal.pk]},
+        ),
+        "run reject chosen": (
+            post,
+            reverse("matching_runs:review", args=[run.pk]),
+            {"action": "reject", "proposal": [scene.open_proposal.pk]},
+        ),
+        "run approve all": (
+            both,
+            reverse("matching_runs:approve_all", args=[run.pk]),
+            {"count": str(waiting)},
+        ),
+        "run again": (post, reverse("matching_runs:rerun", args=[run.pk]), {}),
+        "proposal move": (
+            both,
+            reverse("matching_runs:move", args=[run.pk, scene.open_proposal.pk]),
+            {"mentor": str(scene.mentor.pk)},
+        ),
+        "run matching": (
+            post,
+            reverse("matching_runs:start"),
+            {"program": str(scene.program.pk)},
+        ),
+        "match end or re-match": (
+            both,
+            reverse("matching_rematch", args=[scene.approved.pk]),
+            {"action": "end", "end-reason": "Moving on"},
+        ),
+        "journey inspect": (get, reverse("journeys_admin:inspect", args=[j.pk]), {}),
+        "journey edit": (both, reverse("journeys_admin:edit", args=[j.pk]), {"status": "closed"}),
+        "journey delete": (both, reverse("journeys_admin:delete", args=[j.pk]), {}),
+        "journey history": (get, reverse("journeys_admin:history", args=[j.pk]), {}),
+        "journey history results": (
+            get,
+            reverse("journeys_admin:history_results", args=[j.pk]),
+            {},
+        ),
+        "journey usage": (get, reverse("journeys_admin:usage", args=[j.pk]), {}),
+        "journey upgrade": (both, bulk_url("journeys", "journey", "upgrade", [j.pk]), {}),
+        "template's journeys upgrade": (both, upgrade_template_url(scene.template), {}),
+        "journey invitations": (
+            both,
+            bulk_url("journeys", "journey", "resend_invitations", [j.pk]),
+            {},
+        ),
+        "report inspect": (get, reverse("message_reports:inspect", args=[report.pk]), {}),
+        "report review": (post, reverse("message_reports:review", args=[report.pk]), {}),
+        "report edit": (
+            both,
+            reverse("message_reports:edit", args=[report.pk]),
+            {"reviewed_at": "2026-01-01 10:00"},
+        ),
+        "report delete": (both, reverse("message_reports:delete", args=[report.pk]), {}),
+        "report history": (get, reverse("message_reports:history", args=[report.pk]), {}),
+        "report usage": (get, reverse("message_reports:usage", args=[report.pk]), {}),
+        "insights": (get, reverse("insights:program", args=[scene.program.pk]), {}),
+        "program page edit": (
+            both,
+            reverse("wagtailadmin_pages:edit", args=[scene.program.pk]),
+            {"title": "Taken over", "slug": "taken-over", "action-publish": "1"},
+        ),
+        "program page unpublish": (
+            both,
+            reverse("wagtailadmin_pages:unpublish", args=[scene.program.pk]),
+            {},
+        ),
+        "program page delete": (
+            both,
+            reverse("wagtailadmin_pages:delete", args=[scene.program.pk]),
+            {},
+        ),
+        "program page add a journey": (
+            get,
+            reverse("wagtailadmin_pages:add", args=["journeys", "journeypage", scene.program.pk]),
+            {},
+        ),
+        "journey template edit": (
+            both,
+            reverse("wagtailadmin_pages:edit", args=[scene.template.pk]),
+            {"title": "Taken over", "slug": "taken", "action-publish": "1"},
+        ),
+        "journey template history": (
+            get,
+            reverse("wagtailadmin_pages:history", args=[scene.template.pk]),
+            {},
+        ),
+    }
+    for key in insights_tables(scene):
+        urls[f"insights export {key}"] = (
+            get,
+            reverse("insights:export", args=[scene.program.pk, key]),
+            {},
+        )
+    return urls
+
+
+def is_refused(response) -> bool:
+    """404, 403, or Wagtail's redirect home saying one may not go there."""
+    if response.status_code in (403, 404):
+        return True
+    if response.status_code == 302 and response["Location"] == ADMIN_HOME:
+        return any("permission" in str(m) for m in get_messages(response.wsgi_request))
+    return False
+
+
+def snapshot(scene) -> dict:
+    """Everything about a program that a forbidden request might have changed."""
+    program = Page.objects.get(pk=scene.program.pk)
+    template = Page.objects.get(pk=scene.template.pk)
+    return {
+        "enrollment": Enrollment.objects.filter(pk=scene.enrollment.pk).values().get(),
+        "policies": list(MatchingPolicy.objects.filter(program=scene.program).values()),
+        "runs": list(MatchingRun.objects.filter(program=scene.program).values_list("pk")),
+        "proposals": list(
+            MatchProposal.objects.filter(program=scene.program)
+            .order_by("pk")
+            .values_list("pk", "status", "mentor_id", "ended_on")
+        ),
+        "journeys": list(
+            Journey.objects.filter(program=scene.program)
+            .order_by("pk")
+            .values_list("pk", "status", "template_revision_id")
+        ),
+        "report": MessageReport.objects.filter(pk=scene.report.pk)
+        .values_list("reviewed_at", flat=True)
+        .get(),
+        "pages": (
+            program.title,
+            program.live,
+            program.latest_revision_id,
+            template.title,
+            template.latest_revision_id,
+            JourneyPage.objects.child_of(program).count(),
+        ),
+        "emails": OutboxEmail.objects.count(),
+    }
+
+
+# The crawl -----------------------------------------------------------------------------------
+
+
+def test_every_url_and_form_of_another_program_is_refused_and_changes_nothing(alpha, beta, pat):
+    client = login(pat)
+    before = snapshot(beta)
+    tried = []
+    for name, (methods, url, data) in program_urls(beta).items():
+        for method in methods:
+            response = client.get(url) if method == "get" else client.post(url, data)
+            assert is_refused(response), (name, method, url, response.status_code)
+            assert "Beta" not in response.content.decode(), (name, method)
+            tried.append((name, method))
+    assert snapshot(beta) == before
+    assert len(tried) > 60
+
+
+# What the "Program admins" group may not do in any program: its model permissions leave
+# deleting out, and nobody edits or deletes a report by hand.
+NOT_FOR_THE_GROUP = {
+    "report history",
+    "report usage",
+    "policy delete",
+    "journey delete",
+    "report edit",
+    "report delete",
+    "program page delete",
+}
+
+
+def test_the_same_urls_answer_an_admin_of_the_program(alpha, beta, pat):
+    """So the crawl's refusals are the program's, not URLs that never work."""
+    client = login(pat)
+    for name, (methods, url, _data) in program_urls(alpha).items():
+        if "get" not in methods:
+            continue
+        response = client.get(url)
+        if name in NOT_FOR_THE_GROUP:
+            assert is_refused(response), name
+        else:
+            assert not is_refused(response), (name, response.status_code)
+    assert not is_refused(client.post(reverse("message_reports:review", args=[alpha.report.pk])))
+
+
+def test_a_superuser_reaches_every_program(alpha, beta, superuser):
+    client = login(superuser)
+    for scene in (alpha, beta):
+        for name in ("run", "journey inspect", "report inspect", "insights", "enrolment inspect"):
+            _methods, url, _data = program_urls(scene)[name]
+            assert client.get(url).status_code == 200, name
+
+
+def test_a_run_of_another_program_cannot_be_approved_even_by_guessing(alpha, beta, pat):
+    """Ids of another program's proposals posted to one's own run are refused too."""
+    client = login(pat)
+    response = client.post(
+        reverse("matching_runs:review", args=[alpha.run.pk]),
+        {"action": "approve", "proposal": [beta.open_proposal.pk]},
+    )
+
+    assert response.status_code == 302
+    beta.open_proposal.refresh_from_db()
+    assert beta.open_proposal.status == "proposed"
+
+
+# Listings, filters, choosers, counts and exports ---------------------------------------------
+
+
+LISTINGS = [
+    "matching_enrolments:index",
+    "matching_policies:index",
+    "matching_runs:index",
+    "matching_runs:start",
+    "journeys_admin:index",
+    "message_reports:index",
+    "insights:index",
+    "wagtailadmin_home",
+]
+
+
+@pytest.mark.parametrize("url_name", LISTINGS)
+def test_listings_filters_and_choosers_show_only_ones_own_programs(alpha, beta, pat, url_name):
+    response = login(pat).get(reverse(url_name))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alpha" in html
+    assert "Beta" not in html
+
+
+@pytest.mark.parametrize("url_name", LISTINGS)
+def test_a_superuser_lists_every_program(alpha, beta, superuser, url_name):
+    if url_name == "wagtailadmin_home":
+        pytest.skip("A superuser's home page has no programs panel.")
+    html = login(superuser).get(reverse(url_name)).content.decode()
+
+    assert "Alpha" in html
+    assert "Beta" in html
+
+
+@pytest.mark.parametrize(
+    "url_name", ["matching_enrolments:index", "matching_runs:index", "journeys_admin:index"]
+)
+def test_filtering_by_another_program_shows_nothing_of_it(alpha, beta, pat, url_name):
+    response = login(pat).get(reverse(url_name), {"program": beta.program.pk})
+
+    assert "Beta" not in response.content.decode()
+
+
+def select(html, name) -> str:
+    return re.search(rf'<select name="{name}"[^>]*>.*?</select>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize("url_name", ["journeys_admin:index", "journeys_admin:start"])
+def test_program_and_template_choices_offer_ones_own_programs(alpha, beta, pat, url_name):
+    html = login(pat).get(reverse(url_name)).content.decode()
+
+    assert "Alpha program" in select(html, "program")
+    assert "Beta program" not in select(html, "program")
+    assert "Alpha journey" in select(html, "template")
+    assert "Beta journey" not in select(html, "template")
+
+
+def test_another_programs_journey_cannot_be_started_by_hand(alpha, beta, pat):
+    before = Journey.objects.count()
+    response = login(pat).post(
+        reverse("journeys_admin:start"),
+        {
+            "program": beta.program.pk,
+            "template": beta.template.pk,
+            "started_on": "2026-03-02",
+            "shape": "pair",
+            "mentor": beta.mentor.user_id,
+            "mentee": beta.enrollment.user_id,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Journey.objects.count() == before
+
+
+@pytest.mark.parametrize("url_name", ["matching_enrolments:index", "journeys_admin:index"])
+def test_exports_hold_only_ones_own_programs(alpha, beta, pat, url_name):
+    response = login(pat).get(reverse(url_name), {"export": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+
+    assert len(rows) > 1
+    body = "\n".join(",".join(row) for row in rows[1:])
+    assert "Alpha" in body
+    assert "Beta" not in body
+
+
+def test_the_home_panel_counts_only_ones_own_programs(alpha, beta, pat):
+    html = login(pat).get(ADMIN_HOME).content.decode()
+    panel = re.search(r'id="trellis-programmes-section".*?</section>', html, re.S).group(0)
+    waiting = Enrollment.objects.waiting().filter(program=alpha.program).count()
+
+    assert "Alpha program:\n" in panel
+    assert f"{waiting} people waiting" in panel  # Alpha's, not Alpha's and Beta's
+    assert "AlphaMentee9 Person" in panel  # never signed in
+    assert "Beta" not in panel
+
+
+def test_the_page_explorer_opens_on_ones_own_program_and_no_other(alpha, beta, pat, home):
+    client = login(pat)
+    alpha_pages = reverse("wagtailadmin_explore", args=[alpha.program.pk])
+
+    assert client.get(reverse("wagtailadmin_explore_root"))["Location"] == alpha_pages
+    assert client.get(reverse("wagtailadmin_explore", args=[home.pk]))["Location"] == alpha_pages
+    html = client.get(alpha_pages).content.decode()
+    assert "Alpha journey" in html
+    assert "Beta" not in html
+    beta_pages = client.get(reverse("wagtailadmin_explore", args=[beta.program.pk]))
+    assert beta_pages["Location"] == alpha_pages  # as for any page one may not explore
+
+
+def test_the_policy_chooser_offers_only_ones_own_programs(home, pat, user_factory, superuser):
+    ProgramPageFactory(parent=home, title="Gamma program", admins=[pat])
+    ProgramPageFactory(parent=home, title="Delta program")
+
+    html = login(pat).get(reverse("matching_policies:choose")).content.decode()
+
+    assert "Gamma program" in html
+    assert "Delta program" not in html
+
+
+# Someone in the group who runs no program, and sponsors --------------------------------------
+
+
+def test_a_program_admin_chosen_on_no_program_sees_nothing(alpha, beta, user_factory):
+    nobody = user_factory(email="idle@example.com", groups=["Program admins"])
+    client = login(nobody)
+
+    home = client.get(ADMIN_HOME).content.decode()
+    assert "No program is yours to run yet" in home
+    assert "Alpha" not in home and "Beta" not in home
+    for url_name in LISTINGS[:-1]:
+        response = client.get(reverse(url_name))
+        assert is_refused(response), url_name
+    for scene in (alpha, beta):
+        for name, (_methods, url, _data) in program_urls(scene).items():
+            if "get" in _methods:
+                assert is_refused(client.get(url)), name
+
+
+def test_a_sponsor_has_no_admin_access(alpha, user_factory):
+    from journeys.factories import choose_people
+
+    amara = user_factory(email="amara@example.com", groups=["Sponsors"])
+    choose_people(alpha.program, "sponsor", [amara])
+    client = login(amara)
+
+    for url in (ADMIN_HOME, reverse("insights:index"), program_urls(alpha)["insights"][1]):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+# The People tab --------------------------------------------------------------------------------
+
+
+def program_form(program, **people):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+    form = nested_form_data(
+        {
+            "title": program.title,
+            "slug": program.slug,
+            "summary": "",
+            "intro": program.intro,
+            "objectives": streamfield([]),
+            "remind_days_before_due": "3",
+            "nudge_after_inactive_days": "21",
+            "erased_shared_text": "replace",
+            "questions": inline_formset([]),
+            "opt_in_attributes": inline_formset([]),
+            "comments": inline_formset([]),
+        }
+    )
+    for name, chosen in people.items():
+        form[name] = [str(item.pk) for item in chosen]
+    form["action-publish"] = "1"
+    return form
+
+
+def test_a_superuser_chooses_a_programs_people_on_its_people_tab(home, superuser, user_factory):
+    from django.contrib.auth.models import Group
+
+    program = ProgramPageFactory(parent=home, title="Gamma program")
+    newcomer = user_factory(email="newcomer@example.com", groups=["Program admins"])
+    amara = user_factory(email="amara@example.com")
+    client = login(superuser)
+    url = reverse("wagtailadmin_pages:edit", args=[program.pk])
+
+    html = client.get(url).content.decode()
+    assert "People" in html
+    for name in ("admin_users", "admin_groups", "sponsor_users", "sponsor_groups"):
+        assert f'name="{name}"' in html
+
+    response = client.post(
+        url,
+        program_form(
+            program,
+            admin_users=[newcomer],
+            admin_groups=[Group.objects.get(name="Editors")],
+            sponsor_users=[amara],
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    program.refresh_from_db()
+    assert list(program.admin_users.all()) == [newcomer]
+    assert [g.name for g in program.admin_groups.all()] == ["Editors"]
+    assert list(program.sponsor_users.all()) == [amara]
+    assert login(newcomer).get(reverse("insights:program", args=[program.pk])).status_code == 200
+
+
+def test_a_program_admin_edits_their_program_but_not_who_runs_it(alpha, pat, user_factory):
+    other = user_factory(email="other@example.com", groups=["Program admins"])
+    client = login(pat)
+    url = reverse("wagtailadmin_pages:edit", args=[alpha.program.pk])
+
+    html = client.get(url).content.decode()
+    assert 'name="admin_users"' not in html
+    assert 'name="sponsor_users"' not in html
+
+    form = program_form(alpha.program, admin_users=[other], sponsor_users=[other])
+    form["title"] = "Alpha program, renamed"
+    response = client.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alpha.program.refresh_from_db()
+    assert alpha.program.title == "Alpha program, renamed"
+    assert list(alpha.program.admin_users.all()) == [pat]
+    assert not alpha.program.sponsor_users.exists()
