@@ -158,6 +158,8 @@ def seed_programme(home, topics, *, sponsor, users, participants, rng, now, back
     circle_journey = _create_template(prose.CIRCLE_JOURNEY, program, pages, topics, users, rng)
     program.default_pair_journey = pair_journey
     program.default_circle_journey = circle_journey
+    # Its admin is the demo's program admin; its sponsor leader's account sponsors it.
+    program.admin_users.add(users["programs"])
     program.save_revision(user=users["programs"]).publish()
 
     published = _at(oldest, 10) - TEMPLATES_PUBLISHED_BEFORE

@@ -279,6 +279,8 @@ def _program(home, pages, users, now):
     )
     program.default_pair_journey = template
     program.default_circle_journey = template
+    # Both demo program admins run this program; only one of them runs the other.
+    program.admin_users.add(users["programs"], users["coldchain"])
     program.save_revision(user=users["programs"]).publish()
     return program, template
 

@@ -111,6 +111,8 @@ class DemoAccount:
     groups: tuple[str, ...] = ()
     superuser: bool = False
     leader: str = ""
+    # A fixed (first, last) name; the others are drawn from NAME_POOL.
+    name: tuple[str, str] | None = None
 
     @property
     def email(self) -> str:
@@ -124,7 +126,15 @@ ACCOUNTS = (
     DemoAccount("Content editor", "editor", ("Editors", "Moderators")),
     DemoAccount("Communications reviewer", "communications", ("Communications",)),
     DemoAccount("Senior leader", "leader", ("Senior leaders", "Sponsors"), leader="coo"),
+    # Chosen as an admin of both programs; the second only of Cold Chain's, so the
+    # two see different programs in the admin.
     DemoAccount("Program admin", "programs", ("Program admins",)),
+    DemoAccount(
+        "Program admin, Cold Chain only",
+        "coldchain",
+        ("Program admins",),
+        name=("Ingrid", "Halvorsen"),
+    ),
     DemoAccount("Mentor", "mentor"),
     DemoAccount("Mentee", "mentee"),
 )
@@ -399,10 +409,11 @@ def _remove_previous_demo_pages() -> None:
 
 def _create_users(rng: random.Random) -> dict:
     User = get_user_model()
-    names = rng.sample(NAME_POOL, len(ACCOUNTS))
+    drawn = iter(rng.sample(NAME_POOL, sum(1 for account in ACCOUNTS if not account.name)))
     leaders = {leader.key: leader for leader in LEADERS}
     users = {}
-    for account, (first_name, last_name) in zip(ACCOUNTS, names, strict=True):
+    for account in ACCOUNTS:
+        first_name, last_name = account.name or next(drawn)
         if account.leader:
             first_name, _, last_name = leaders[account.leader].name.partition(" ")
         create = User.objects.create_superuser if account.superuser else User.objects.create_user

@@ -235,6 +235,26 @@ class SecondBusinessUnitChecks:
         assert "localhost" not in main
         assert "127.0.0.1" not in cold
 
+    def test_the_cold_chain_admin_runs_cold_chain_alone_and_the_program_admin_both(self):
+        harbourline = harbourline_program()
+        self.login_as("coldchain")
+        runs = self.client.get("/admin/matching/runs/").content.decode()
+        assert self.program.title in runs
+        assert harbourline.title not in runs
+        assert (
+            self.client.get(f"/admin/insights/{harbourline.pk}/").status_code == 404
+        )  # as if it did not exist
+        self.login_as("programs")
+        for program in (self.program, harbourline):
+            assert self.client.get(f"/admin/insights/{program.pk}/").status_code == 200
+
+    def test_the_sponsor_leader_sponsors_the_harbourline_program(self):
+        from journeys.services.access import may_sponsor
+
+        leader = demo_user("leader")
+        assert may_sponsor(leader, harbourline_program())
+        assert not may_sponsor(leader, self.program)
+
     def test_enrolment_in_another_sites_program_is_not_found(self):
         self.login_as("mentee")
         url = f"/my/programs/{self.program.pk}/enrol/"
@@ -268,7 +288,7 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
             assert not user.has_perm("wagtailadmin.access_admin")
 
     def test_every_role_but_the_participants_can_reach_the_admin(self):
-        for local_part in ("admin", "editor", "communications", "leader", "programs"):
+        for local_part in ("admin", "editor", "communications", "leader", "programs", "coldchain"):
             assert demo_user(local_part).has_perm("wagtailadmin.access_admin"), local_part
 
     def test_the_editor_may_manage_topics_and_leader_profiles_without_being_a_superuser(self):
