@@ -183,3 +183,50 @@ def test_a_program_admin_runs_matching_and_approves_the_proposals(
     # Both sides of each pair are introduced, in the site's colours.
     assert len(mailoutbox) == 4
     assert all("#1f5f5b" in m.alternatives[0][0] for m in mailoutbox)
+
+
+def test_a_program_admin_sees_only_their_programs_runs_and_enrolments(page, shots, home, person):
+    from journeys.factories import ProgramPageFactory, choose_people
+    from matching.factories import EnrollmentFactory, policy_for
+    from matching.services.runs import execute_run, start_run
+
+    pat = person("pat@example.com", "Pat", "Programs", groups=["Program admins"])
+    sam = person("sam@example.com", "Sam", "Scoped", groups=["Program admins"])
+    world = build_world(home)
+    world.program.admin_groups.clear()
+    choose_people(world.program, "admin", [pat])
+    pilot = ProgramPageFactory(parent=home, title="Reverse mentoring pilot", admins=[sam])
+    runs = {}
+    for program, names in (
+        (world.program, [("Ada", "Lovelace", "mentor"), ("Grace", "Hopper", "mentee")]),
+        (pilot, [("Alan", "Turing", "mentor"), ("Mary", "Jackson", "mentee")]),
+    ):
+        for first, last, role in names:
+            EnrollmentFactory(
+                program=program,
+                user=person(f"{first.lower()}@example.com", first, last),
+                role=role,
+                seniority=6 if role == "mentor" else 2,
+            )
+        policy_for(program, "knowledge")
+        runs[program.pk] = start_run(program, pat if program == world.program else sam)
+        execute_run(runs[program.pk].pk)
+
+    sign_in_to_admin(page, sam)
+    page.get_by_role("button", name="Matching").click()
+    page.get_by_role("link", name="Enrolments", exact=True).click()
+    expect(page.get_by_role("link", name="Mary Jackson")).to_be_visible()
+    expect(page.get_by_role("link", name="Alan Turing")).to_be_visible()
+    expect(page.get_by_text("Grace Hopper")).to_have_count(0)
+    expect(page.get_by_text("Growing leaders")).to_have_count(0)
+    shots(page, "enrolments")
+
+    page.get_by_role("button", name="Matching").click()
+    page.get_by_role("link", name="Matching runs").click()
+    expect(page.get_by_role("link", name=re.compile("Reverse mentoring pilot, "))).to_be_visible()
+    expect(page.get_by_text("Growing leaders")).to_have_count(0)
+    shots(page, "runs")
+
+    response = page.goto(f"/admin/matching/runs/{runs[world.program.pk].pk}/")
+    assert response.status == 404
+    shots(page, "another-programs-run")

@@ -1,5 +1,8 @@
 """A small organisation for the browser tests: a library, a story, a program, a pair.
 
+The program is run by the "Program admins" group, as every program was before
+programs chose their admins.
+
 Built from the shared factories, like the demo, and small enough to build for
 every test (the live server needs a transactional database, so nothing is
 shared between tests).
@@ -25,6 +28,7 @@ from content.models import MaterialKind
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
 from journeys.models import MemberRole
 from journeys.services.starting import start_journey
+from tests.programs import run_by_program_admins
 
 
 @dataclass
@@ -85,6 +89,7 @@ def build_world(home, *, people=None) -> World:
         slug="growing-leaders",
         summary="A year of mentoring for people growing into their next role.",
         enrolment_open=True,
+        admins=run_by_program_admins(),
     )
     template = JourneyPageFactory(
         parent=program,
