@@ -10,7 +10,7 @@ from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
 from .insights.viewsets import InsightsViewSet, insights_panel
-from .models import Journey, JourneyPage, MessageReport, OutboxEmail
+from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
 from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
     REVIEW_ACTION,
@@ -49,6 +49,14 @@ register_permission_policy(MessageReport, MessageReportPermissionPolicy(MessageR
 @hooks.register("register_admin_viewset")
 def register_message_report_viewset():
     return MessageReportViewSet()
+
+
+@hooks.register("register_log_actions")
+def log_journeys_and_reports_with_their_program(actions):
+    """Their entries name participants: the site history shows them to the program's
+    admins alone (``ProgramLogEntry``)."""
+    for model in (Journey, MessageReport):
+        actions.register_model(model, ProgramLogEntry)
 
 
 @hooks.register("register_log_actions")

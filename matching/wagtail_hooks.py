@@ -5,7 +5,10 @@ their programme for their match (on the journey's first milestone)."""
 
 from wagtail import hooks
 
+from journeys.models import ProgramLogEntry
+
 from . import insights, personal_data
+from .models import Enrollment, MatchingPolicy, MatchingRun, MatchProposal
 from .rematch_hooks import register_rematch_urls
 from .services import profiles
 from .viewsets import InviteEnrolledBulkAction, MatchingViewSetGroup
@@ -24,3 +27,11 @@ hooks.register("insights_enrolment_version", insights.enrolment_version)
 hooks.register("register_bulk_action", InviteEnrolledBulkAction)
 hooks.register("personal_data", personal_data.personal_data)
 hooks.register("match_notes", profiles.journey_match_notes)
+
+
+@hooks.register("register_log_actions")
+def log_matching_with_its_program(actions):
+    """Enrolments name people: the site history shows a program's matching entries to its
+    admins alone (``journeys.ProgramLogEntry``)."""
+    for model in (Enrollment, MatchingPolicy, MatchingRun, MatchProposal):
+        actions.register_model(model, ProgramLogEntry)

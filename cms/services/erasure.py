@@ -83,6 +83,7 @@ from journeys.models import (
     OutboxEmail,
     ParticipantPreferences,
     PlannedMeeting,
+    ProgramLogEntry,
     Reflection,
 )
 from journeys.models.notifications import EmailChoice, new_token
@@ -360,10 +361,11 @@ def _scrub_records(words, placeholder) -> None:
         email.subject = _replace(email.subject, pattern, placeholder)
         email.context = _replace(email.context, pattern, placeholder)
         email.save(update_fields=["subject", "context"])
-    for entry in ModelLogEntry.objects.filter(entries).only("pk", "label", "data"):
-        entry.label = _replace(entry.label, pattern, placeholder)
-        entry.data = _replace(entry.data, pattern, placeholder)
-        entry.save(update_fields=["label", "data"])
+    for log_model in (ModelLogEntry, ProgramLogEntry):
+        for entry in log_model.objects.filter(entries).only("pk", "label", "data"):
+            entry.label = _replace(entry.label, pattern, placeholder)
+            entry.data = _replace(entry.data, pattern, placeholder)
+            entry.save(update_fields=["label", "data"])
 
 
 def _scrub_calendars(journey_ids, person, replacements) -> None:

@@ -48,7 +48,7 @@ from .programs import (
     ObjectiveBlock,
     ProgramPage,
 )
-from .scoping import ProgramScopedQuerySet
+from .scoping import ProgramLogEntry, ProgramScopedQuerySet
 
 __all__ = [
     "AGENDA_MAX_LENGTH",
@@ -89,6 +89,7 @@ __all__ = [
     "PlannedMeeting",
     "PlannedMeetingStatus",
     "Profile",
+    "ProgramLogEntry",
     "ProgramPage",
     "ProgramScopedQuerySet",
     "PulseResponse",

@@ -304,6 +304,23 @@ def test_old_emails_naming_them_show_the_placeholder(words, mentee, mentor):
     assert NAME not in str(email.context)
 
 
+def test_audit_log_entries_of_their_journey_show_the_placeholder(words, journey, mentee):
+    from wagtail.log_actions import log
+
+    from journeys.models import ProgramLogEntry
+
+    journey.refresh_from_db()
+    entry = log(instance=journey, action="wagtail.edit")
+    assert isinstance(entry, ProgramLogEntry)
+    assert NAME in entry.label
+
+    erase_person(mentee)
+
+    entry.refresh_from_db()
+    assert NAME not in entry.label
+    assert "Former participant" in entry.label
+
+
 def test_the_profile_its_photo_and_the_note_introductions_carried_go(
     words, journey, mentee, mentor, client
 ):

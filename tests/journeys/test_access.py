@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from content.factories import LeaderProfileFactory
-from journeys.factories import ProgramPageFactory, choose_people
+from journeys.factories import JourneyPageFactory, ProgramPageFactory, choose_people
 from journeys.services import access
 
 pytestmark = pytest.mark.django_db
@@ -161,14 +161,17 @@ def test_with_permission_keeps_those_who_hold_it_by_group_or_as_superusers(user_
 # The data migration --------------------------------------------------------------------------
 
 
-def run_migration(name):
+def run_migration(name, app="journeys", backwards=False):
+    """Run the data step of a migration, on the models as that migration sees them."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations import RunPython
 
     loader = MigrationExecutor(connection).loader
-    migration = loader.get_migration("journeys", name)
-    state_apps = loader.project_state(("journeys", name)).apps
-    migration.operations[0].code(state_apps, connection.schema_editor())
+    migration = loader.get_migration(app, name)
+    state_apps = loader.project_state((app, name)).apps
+    (step,) = [op for op in migration.operations if isinstance(op, RunPython)]
+    (step.reverse_code if backwards else step.code)(state_apps, connection.schema_editor())
 
 
 def test_the_migration_keeps_who_saw_each_existing_program(home, user_factory):
@@ -228,3 +231,57 @@ def test_a_program_published_from_a_revision_older_than_its_people_keeps_them(ho
     program.refresh_from_db()
     assert program.title == "Older, renamed"
     assert [group.name for group in program.admin_groups.all()] == ["Program admins"]
+
+
+def test_the_migrations_move_a_programs_log_entries_to_the_program_log(home, user_factory):
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from wagtail.models import ModelLogEntry
+
+    from journeys.models import Journey, ProgramLogEntry
+    from journeys.services.starting import start_journey
+    from matching.models import Enrollment
+
+    program = ProgramPageFactory(parent=home, title="Logged")
+    template = JourneyPageFactory(parent=program)
+    journey = start_journey(
+        program,
+        [(user_factory(), "mentor"), (user_factory(), "mentee")],
+        timezone.localdate(),
+        template=template,
+    )
+    enrollment = Enrollment.objects.create(program=program, user=user_factory())
+    for thing, label in ((journey, "Ada and Grace"), (enrollment, "Ada's enrolment")):
+        ModelLogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(thing),
+            object_id=str(thing.pk),
+            label=label,
+            action="wagtail.edit",
+            timestamp=timezone.now(),
+        )
+    ModelLogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Journey),
+        object_id="999999",
+        label="A journey long gone",
+        action="wagtail.edit",
+        timestamp=timezone.now(),
+    )
+
+    run_migration("0018_program_log_entries")
+    run_migration("0007_program_log_entries", app="matching")
+
+    assert not ModelLogEntry.objects.exclude(action="wagtail.create").filter(
+        label__in=["Ada and Grace", "Ada's enrolment", "A journey long gone"]
+    )
+    moved = dict(ProgramLogEntry.objects.values_list("label", "program_id"))
+    assert moved == {
+        "Ada and Grace": program.pk,
+        "Ada's enrolment": program.pk,
+        "A journey long gone": None,
+    }
+
+    run_migration("0007_program_log_entries", app="matching", backwards=True)
+    run_migration("0018_program_log_entries", backwards=True)
+
+    assert not ProgramLogEntry.objects.exists()
+    assert ModelLogEntry.objects.filter(label="Ada and Grace").exists()

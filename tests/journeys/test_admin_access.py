@@ -633,3 +633,38 @@ def test_a_program_admin_edits_their_program_but_not_who_runs_it(alpha, pat, use
     assert alpha.program.title == "Alpha program, renamed"
     assert list(alpha.program.admin_users.all()) == [pat]
     assert not alpha.program.sponsor_users.exists()
+
+
+# The audit log -------------------------------------------------------------------------------
+
+
+def test_the_site_history_shows_each_programs_entries_to_its_admins_alone(
+    alpha, beta, pat, superuser
+):
+    from wagtail.log_actions import log
+
+    from journeys.models import ProgramLogEntry
+
+    for scene in (alpha, beta):
+        for thing in (scene.journey, scene.enrollment, scene.run, scene.report, scene.policy):
+            entry = log(instance=thing, action="wagtail.edit", user=superuser)
+            assert isinstance(entry, ProgramLogEntry)
+            assert entry.program_id == scene.program.pk
+    history = reverse("wagtailadmin_reports:site_history")
+
+    html = login(pat).get(history).content.decode()
+    assert "AlphaMentee9" in html
+    assert "Beta" not in html
+    everything = login(superuser).get(history).content.decode()
+    assert "AlphaMentee9" in everything and "BetaMentee9" in everything
+
+
+def test_another_programs_history_is_not_found(alpha, beta, pat, superuser):
+    from wagtail.log_actions import log
+
+    log(instance=beta.journey, action="wagtail.edit", user=superuser)
+
+    response = login(pat).get(reverse("journeys_admin:history", args=[beta.journey.pk]))
+    assert response.status_code == 404
+    response = login(superuser).get(reverse("journeys_admin:history", args=[beta.journey.pk]))
+    assert "Beta journey" in response.content.decode()

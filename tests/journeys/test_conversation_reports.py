@@ -9,12 +9,17 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import ModelLogEntry
 
 from content.permissions import SENIOR_LEADERS
 from journeys.exceptions import ReportRefused
 from journeys.factories import JourneyPageFactory, milestone, step
-from journeys.models import EmailStatus, MemberRole, MessageReport, OutboxEmail
+from journeys.models import (
+    EmailStatus,
+    MemberRole,
+    MessageReport,
+    OutboxEmail,
+    ProgramLogEntry,
+)
 from journeys.services import conversation
 from journeys.services.starting import start_journey
 
@@ -223,7 +228,8 @@ def test_an_admin_marks_a_report_reviewed_and_the_audit_log_says_who(
     report.refresh_from_db()
     assert report.reviewed_by == program_admin
     assert report.reviewed_at is not None
-    entry = ModelLogEntry.objects.get(action="trellis.review_message_report")
+    entry = ProgramLogEntry.objects.get(action="trellis.review_message_report")
+    assert entry.program_id == journey.program_id
     assert entry.user_id == program_admin.pk
     assert REPORTED not in str(entry.data) + entry.label
     assert "Reviewed on" in visible_text(client.get(listing()))
