@@ -124,6 +124,7 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
     """A program with ``journeys`` matched pairs and everything they did, in bulk."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from journeys.factories import ProgramPageFactory
@@ -144,7 +145,13 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
         ProposalStatus,
     )
 
-    program = ProgramPageFactory(parent=home, title=title, objectives=objectives(topic))
+    # Run by the "Program admins" group, as the admin the bench signs in as is in it.
+    program = ProgramPageFactory(
+        parent=home,
+        title=title,
+        objectives=objectives(topic),
+        admins=[Group.objects.get(name="Program admins")],
+    )
     page = template_factory(parent=program, title=f"{title} journey", milestones=blocks)
     revision = page.live_revision
     specs = page.milestone_specs

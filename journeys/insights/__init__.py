@@ -1,4 +1,4 @@
-"""Insights: program health for program admins and sponsors, from aggregates only.
+"""Insights: program health for its admins and sponsors, from aggregates only.
 
 Owns the program dashboard in the admin (``views``, ``viewsets``), the figures
 behind it (``compute``, with the health score in ``health``) and how long they
@@ -15,11 +15,11 @@ Rules every part keeps:
 * Small groups are hidden. A breakdown by an opt-in attribute shows a group
   only when at least ``MIN_GROUP`` (5) people are in it; smaller groups read
   "fewer than 5", in the page, in the CSV and in the digest alike.
-* Names are for program admins. Anyone with ``journeys.view_insights`` (the
-  "Program admins" group, superusers) sees every program and the names of the
-  people in journeys that need attention; a sponsor (``Sponsors`` group and
-  linked as the program's sponsor) sees their own programs' figures, with
-  counts in place of names, and nothing else in the admin.
+* Names are for a program's admins. Anyone with ``journeys.view_insights`` (the
+  "Program admins" group, superusers) sees the programs they administer
+  (``services.access``) and the names of the people in journeys that need
+  attention; sponsors do not use the admin, and their digest has counts in
+  place of names.
 * A fixed number of queries. A dashboard costs the same number of queries for
   3 journeys or 20,000: every table is read once for the whole program, and the
   journey engine runs over a single stream of completions.
