@@ -38,6 +38,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 from wagtail.models import Page, Site
 
 from . import engine
@@ -88,6 +89,10 @@ GOAL_FIELDS = (
 MILESTONE_ID = "milestone-id"
 UUID_ID = GOAL_ID = "00000000-0000-0000-0000-000000000000"
 MEMBER_ID = 0
+# Apps above this one add links to My mentoring through this Wagtail hook:
+# ``fn(request) -> [{"title": …, "url": …}]``, e.g. the programs whose insights the
+# person may read.
+PROGRAM_LINKS_HOOK = "my_mentoring_program_links"
 # What the member pages read of a journey, its program and its template.
 PAGE_JOURNEY_FIELDS = (
     "uuid",
@@ -757,7 +762,16 @@ def my_mentoring(request):
     return render(
         request,
         "journeys/my_mentoring.html",
-        {"cards": cards, "today": today, "live_titles": _live_titles(cards)},
+        {
+            "cards": cards,
+            "today": today,
+            "live_titles": _live_titles(cards),
+            "program_links": [
+                link
+                for provide in hooks.get_hooks(PROGRAM_LINKS_HOOK)
+                for link in provide(request)
+            ],
+        },
     )
 
 

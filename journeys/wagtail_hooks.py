@@ -1,7 +1,7 @@
-"""Admin registration for journeys: the journey list, the upgrade bulk action, insights,
-the outbox, reported messages, telling whoever publishes a journey template about the
-journeys still on older revisions, and keeping people's profile photos out of the image
-choosers."""
+"""Admin registration for journeys: the journey list, the upgrade bulk action, insights
+(and My mentoring's links to the programs' pages on the site), the outbox, reported
+messages, telling whoever publishes a journey template about the journeys still on older
+revisions, and keeping people's profile photos out of the image choosers."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -9,9 +9,11 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
+from .insights.site_views import program_links
 from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
 from .services.profiles import PHOTOS_COLLECTION
+from .views import PROGRAM_LINKS_HOOK
 from .viewsets import (
     REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
@@ -71,6 +73,10 @@ def register_review_action(actions):
 @hooks.register("register_admin_viewset")
 def register_insights_viewset():
     return InsightsViewSet()
+
+
+# My mentoring links sponsors to their programs' pages on the site.
+hooks.register(PROGRAM_LINKS_HOOK, program_links)
 
 
 @hooks.register("construct_homepage_panels")

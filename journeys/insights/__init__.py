@@ -1,11 +1,13 @@
 """Insights: program health for its admins and sponsors, from aggregates only.
 
-Owns the program dashboard in the admin (``views``, ``viewsets``), the figures
-behind it (``compute``, with the health score in ``health``) and how long they
-are kept (``store``), its charts (``charts``) and tables with their CSV exports
-(``tables``), who may see what (``permissions``), recording which materials
-people open (``tracking``) and the weekly digest (``digest``). How it all works,
-for people: ``docs/insights.md``.
+Owns the program dashboard in the admin (``views``, ``viewsets``), the sponsor's
+page on the site (``site_views`` and ``urls``, its words in ``sponsor``, its
+charts in ``site_charts``), the figures behind both (``compute``, with the health
+score in ``health``) and how long they are kept (``store``), the dashboard's
+charts (``charts``) and tables with their CSV exports (``tables``), who may see
+what (``permissions``), recording which materials people open (``tracking``)
+and the weekly digest (``digest``). How it all works, for people:
+``docs/insights.md``.
 
 Rules every part keeps:
 

@@ -14,8 +14,14 @@ were posted, when, in which journey), enrolment answers. Names are read
 
 Measures, as the dashboard and ``docs/insights.md`` state them:
 
-* Funnel: per journey template, for each milestone, the share of journeys it
-  belongs to (on their track, with someone in its audience) in which it is done.
+* Milestones done: per journey template, for each milestone, the share of
+  journeys it belongs to (on their track, with someone in its audience) in
+  which it is done. These shares can rise from one milestone to the next.
+* Funnel: per journey template, for each milestone in the template's order,
+  the journeys past it: every milestone up to and including it that belongs
+  to the journey is done (one that does not belong to it, or is not in the
+  revision it follows, stands in nobody's way). Every journey that follows the
+  template could have got that far, so the count never rises (``journeys_past``).
 * Health: ``health.health`` for each active journey.
 * Content: for each material or story a milestone shows (a read step, or a
   meet step's discussion guide), the journeys that reached it (a milestone
@@ -111,6 +117,7 @@ class FunnelStep:
     title: str
     journeys: int
     done: int
+    past: int = 0  # journeys past it and every milestone before it (see ``journeys_past``)
 
     @property
     def share(self) -> float | None:
@@ -643,6 +650,8 @@ class _Tally:
         self.milestones_in_window = 0
         # template id -> milestone id -> [journeys it belongs to, journeys done]
         self.funnel = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+        # template id -> (milestones that belong, milestones done) -> journeys
+        self.funnel_patterns = defaultdict(Counter)
         self.funnel_journeys = Counter()
         self.latest_revision = {}
         # page id -> counters
@@ -695,6 +704,7 @@ class _Tally:
                 overdue = max(overdue, (today - status.due_on).days)
             if status.state is not engine.MilestoneState.LOCKED:
                 reached_ids.add(status.id)
+        self.funnel_patterns[journey.template_id][funnel_pattern(state)] += 1
         for key, milestone_id in template.keyed.items():
             status = state.milestones[state.positions[milestone_id]]
             if status.state not in engine.EXCLUDED:
@@ -766,19 +776,45 @@ class _Tally:
                     for m in template.snapshot.milestones:
                         titles.setdefault(m.id, m.title)
             titles.update({m.id: m.title for m in latest.milestones})
+            order = [mid for mid in order if mid in counts]
+            past = journeys_past(order, self.funnel_patterns[template_id])
             funnels.append(
                 Funnel(
                     template_id=template_id,
                     title=latest.page.title,
                     journeys=self.funnel_journeys[template_id],
                     steps=tuple(
-                        FunnelStep(mid, titles.get(mid, ""), *counts[mid])
-                        for mid in order
-                        if mid in counts
+                        FunnelStep(mid, titles.get(mid, ""), *counts[mid], past=n)
+                        for mid, n in zip(order, past, strict=True)
                     ),
                 )
             )
         return tuple(sorted(funnels, key=lambda f: (-f.journeys, f.title)))
+
+
+def funnel_pattern(state) -> tuple[frozenset[str], frozenset[str]]:
+    """A journey's milestones that belong to it, and those of them that are done."""
+    belong = frozenset(s.id for s in state.milestones if s.state not in engine.EXCLUDED)
+    done = frozenset(s.id for s in state.milestones if s.state is engine.MilestoneState.DONE)
+    return belong, done
+
+
+def journeys_past(order, patterns) -> list[int]:
+    """For each milestone of ``order``, the journeys that are past it.
+
+    ``patterns`` counts journeys by ``funnel_pattern``. A journey is past a
+    milestone when every milestone up to and including it in ``order`` that
+    belongs to the journey is done; one that does not belong to it stands in
+    nobody's way. Being past a milestone means being past every one before
+    it, so no count is larger than the one before: a true funnel.
+    """
+    past = [0] * len(order)
+    for (belong, done), journeys in patterns.items():
+        for position, milestone_id in enumerate(order):
+            if milestone_id in belong and milestone_id not in done:
+                break
+            past[position] += journeys
+    return past
 
 
 # Turning totals into rows ----------------------------------------------------------------

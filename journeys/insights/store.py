@@ -39,7 +39,7 @@ FRESH_SECONDS = 5 * 60
 KEEP_SECONDS = 26 * 60 * 60
 # Part of every key: moved on whenever what is kept (``ProgramInsights``) changes
 # shape, so a process never reads a result an older release kept.
-SHAPE = 2
+SHAPE = 3
 
 
 def insights_version(program) -> tuple:

@@ -189,8 +189,9 @@ def funnel_tables(insights: ProgramInsights) -> list[Table]:
                 Column(_("Journeys it belongs to")),
                 Column(_("Done")),
                 Column(_("Share done"), percent),
+                Column(_("Journeys past it and every milestone before it")),
             ),
-            rows=[(s.title, s.journeys, s.done, s.share) for s in funnel.steps],
+            rows=[(s.title, s.journeys, s.done, s.share, s.past) for s in funnel.steps],
         )
         for funnel in insights.funnels
     ]

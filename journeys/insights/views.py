@@ -27,6 +27,7 @@ from ..models import Journey
 from . import charts, tables
 from .health import BANDS, FORMULA
 from .permissions import may_see_insights, sees_names, visible_programs
+from .site_views import sponsor_page_url
 from .store import program_insights, program_journeys
 
 
@@ -54,7 +55,10 @@ class InsightsIndexView(InsightsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["programs"] = visible_programs(self.request.user).select_related("sponsor")
+        context["programs"] = [
+            (program, sponsor_page_url(program, self.request))
+            for program in visible_programs(self.request.user).select_related("sponsor")
+        ]
         return context
 
 
@@ -90,6 +94,7 @@ class ProgramInsightsView(InsightsMixin, TemplateView):
         if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
             journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
         context.update(self.body_context(program_insights(self.program), names, journey_url))
+        context["sponsor_page_url"] = sponsor_page_url(self.program, self.request)
         return context
 
     def body_context(self, insights, names, journey_url) -> dict:
@@ -249,7 +254,8 @@ def dashboard_charts(insights) -> dict:
     found["funnels"] = [
         charts.bar_chart(
             f"chart-funnel-{funnel.template_id}",
-            _("Share of journeys past each milestone: %(template)s") % {"template": funnel.title},
+            _("Each milestone done, as a share of the journeys it belongs to: %(template)s")
+            % {"template": funnel.title},
             _("%(journeys)d journeys follow this template. %(first)s; %(last)s.")
             % {
                 "journeys": funnel.journeys,

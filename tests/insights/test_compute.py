@@ -1,12 +1,23 @@
 """The figures behind the dashboard, worked out from a program with known journeys."""
 
+import itertools
+from collections import Counter
+
 import pytest
 from django.core.cache import cache
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from journeys.insights.compute import compute_insights
+from journeys import engine
+from journeys.insights.compute import (
+    compute_insights,
+    funnel_pattern,
+    journeys_past,
+)
 from journeys.insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK
 from journeys.models import Measure
 from journeys.services.templates import clear_cache
+from tests.journeys import test_engine as engine_cases
 
 from .helpers import bulk_journeys
 
@@ -32,6 +43,83 @@ def test_the_funnel_gives_each_milestone_the_share_of_its_journeys_that_are_past
         "Feedback practice": (1, 1),
     }
     assert funnel.steps[0].title == "Getting started"
+
+
+def test_the_funnel_counts_journeys_past_each_milestone_and_every_one_before_it(insights):
+    (funnel,) = insights.funnels
+
+    # The share done rises at "Feedback practice" (1 of 1); the journeys past it do not:
+    # "thriving" is past it without it (not on its track), "steady" did it.
+    assert [(s.title, s.past) for s in funnel.steps] == [
+        ("Getting started", 7),
+        ("First conversation", 2),
+        ("Feedback practice", 2),
+    ]
+    assert funnel.journeys == 8
+
+
+def test_a_milestone_that_belongs_to_nobody_before_it_stands_in_nobodys_way():
+    patterns = Counter(
+        {
+            (frozenset({"a", "b"}), frozenset({"a", "b"})): 2,
+            (frozenset({"a", "b"}), frozenset({"b"})): 3,  # did b, never a: stops at a
+            (frozenset({"b"}), frozenset({"b"})): 1,  # a is not on its track
+            (frozenset(), frozenset()): 1,  # nothing belongs to it
+        }
+    )
+
+    assert journeys_past(["a", "b"], patterns) == [4, 4]
+    assert journeys_past(["b", "a"], patterns) == [7, 4]
+
+
+FUNNEL_PROPERTIES = settings(max_examples=150, deadline=None)
+milestone_ids = st.lists(
+    st.sampled_from([f"m{n}" for n in range(8)]), unique=True, min_size=1, max_size=8
+)
+
+
+@st.composite
+def patterns(draw):
+    """Journeys as (milestones that belong, milestones done), done ⊆ belong, with counts."""
+    ids = [f"m{n}" for n in range(8)]
+    found = Counter()
+    for _ in range(draw(st.integers(0, 12))):
+        belong = frozenset(draw(st.lists(st.sampled_from(ids), unique=True)))
+        done = frozenset(m for m in belong if draw(st.booleans()))
+        found[(belong, done)] += draw(st.integers(1, 50))
+    return found
+
+
+@FUNNEL_PROPERTIES
+@given(milestone_ids, patterns())
+def test_the_funnel_never_rises_and_never_counts_more_journeys_than_follow_it(order, found):
+    past = journeys_past(order, found)
+
+    assert all(later <= earlier for earlier, later in itertools.pairwise(past))
+    assert all(0 <= n <= sum(found.values()) for n in past)
+    for position in range(len(order)):
+        # Past a milestone: it and every earlier one are done or do not belong.
+        expected = sum(
+            n
+            for (belong, done), n in found.items()
+            if all(m not in belong or m in done for m in order[: position + 1])
+        )
+        assert past[position] == expected
+
+
+@FUNNEL_PROPERTIES
+@given(st.lists(engine_cases.journeys(), max_size=8), engine_cases.days)
+def test_the_funnel_of_journeys_the_engine_worked_out_never_rises(the_journeys, today):
+    found = Counter(funnel_pattern(engine.compute(j, today)) for j in the_journeys)
+    order = [f"m{n}" for n in range(8)]
+
+    past = journeys_past(order, found)
+
+    assert all(later <= earlier for earlier, later in itertools.pairwise(past))
+    for position, milestone_id in enumerate(order):
+        # Nobody is past a milestone that belongs to them and is not done.
+        stuck = sum(n for (belong, done), n in found.items() if milestone_id in belong - done)
+        assert past[position] <= len(the_journeys) - stuck
 
 
 def test_health_puts_each_active_journey_in_a_band(insights, scene):

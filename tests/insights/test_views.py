@@ -53,7 +53,10 @@ def test_every_chart_has_its_figures_as_a_table_too(admin_client, scene, program
 def test_the_funnel_chart_describes_its_milestones_in_words(admin_client, scene, program):
     html = dashboard(admin_client, program)
 
-    assert "Share of journeys past each milestone: First year together" in html
+    assert (
+        "Each milestone done, as a share of the journeys it belongs to: First year together"
+        in html
+    )
     assert "“Getting started” is done in 88% of the journeys it belongs to" in html
 
 
