@@ -58,7 +58,7 @@ REPEATS = 3
 
 TYPICAL_SECTION = """## Preparing for your first conversation
 
-Good mentoring starts with *curiosity*. Before you meet, read the **programme
+Good mentoring starts with *curiosity*. Before you meet, read the **program
 guide** and note two or three things you would like to learn. The
 [guide](https://example.com/guide) answers most questions; write to
 mentoring@example.com or see https://example.org/faq if anything is unclear.

@@ -3,7 +3,7 @@
 Run as ``.venv/bin/python bench/tick.py`` (``make bench`` runs it). It creates
 a scratch database (``BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/trellis_bench``), migrates it, builds a
-programme whose journey has 10 milestones, starts 50,000 pairs on dates spread
+program whose journey has 10 milestones, starts 50,000 pairs on dates spread
 over the last 200 days with progress that fits their age, and drops the
 database at the end.
 

@@ -25,7 +25,7 @@ class ResendInvitationsBulkAction(BulkAction):
 
     @classmethod
     def people_of(cls, obj) -> list:
-        """The people a row stands for, with the programme to invite them to."""
+        """The people a row stands for, with the program to invite them to."""
         raise NotImplementedError
 
     @classmethod

@@ -6,7 +6,7 @@
 * **Communications**: leader stories waiting for review, with their number.
 * **Senior leaders**: a "Write a story" button, and their stories (written by them or
   credited to them) with where each stands; "Edit" only where they may edit now.
-* **Programme admins** ("Program admins"): intakes waiting to be matched, runs to
+* **Program admins** ("Program admins"): intakes waiting to be matched, runs to
   review, journeys at risk, and people in a journey under way or a waiting intake
   who have never signed in, all of the programs they administer
   (``journeys.services.access``) and no other; someone in the group who administers
@@ -16,7 +16,7 @@ A panel appears only for members of its group (a superuser sees none of them, on
 Wagtail's own). Each works in a fixed number of queries, whatever the number of
 pages, stories, people or journeys: a few grouped queries, lists cut to
 ``LIST_LIMIT`` rows. Journeys at risk are what insights already works out, asked for
-at most ``AT_RISK_PROGRAMMES`` programmes through ``journeys_at_risk``, the one place
+at most ``AT_RISK_PROGRAMS`` programs through ``journeys_at_risk``, the one place
 this module reads insights.
 """
 
@@ -44,11 +44,11 @@ from matching.models import WAITING_STATUSES, Enrollment, MatchingRun, MatchProp
 EDITORS = "Editors"
 PROGRAM_ADMINS = "Program admins"
 LIST_LIMIT = 10
-AT_RISK_PROGRAMMES = 10
+AT_RISK_PROGRAMS = 10
 
 
 def journeys_at_risk(program) -> int:
-    """How many of the programme's active journeys insights count as at risk."""
+    """How many of the program's active journeys insights count as at risk."""
     return program_insights(program).health_counts.get("at_risk", 0)
 
 
@@ -254,14 +254,14 @@ class SeniorLeaderPanel(RolePanel):
         return {"write_urls": write_urls, "stories": stories, "count": count}
 
 
-# Programme admins -------------------------------------------------------------------------
+# Program admins -------------------------------------------------------------------------
 
 
-class ProgrammeAdminPanel(RolePanel):
-    name = "trellis_programme_admin"
+class ProgramAdminPanel(RolePanel):
+    name = "trellis_program_admin"
     order = 82
     group = PROGRAM_ADMINS
-    template_name = "cms/dashboard/programme_admin_panel.html"
+    template_name = "cms/dashboard/program_admin_panel.html"
 
     def rows(self) -> dict:
         if not administers_any(self.user):
@@ -321,7 +321,7 @@ class ProgrammeAdminPanel(RolePanel):
         programs = (
             administered_programs(self.user)
             .filter(pk__in=Journey.objects.active().values("program"))
-            .order_by("title")[:AT_RISK_PROGRAMMES]
+            .order_by("title")[:AT_RISK_PROGRAMS]
         )
         rows = []
         for program in programs:
@@ -363,7 +363,7 @@ class ProgrammeAdminPanel(RolePanel):
         }
 
 
-PANELS = (SeniorLeaderPanel, EditorPanel, CommunicationsPanel, ProgrammeAdminPanel)
+PANELS = (SeniorLeaderPanel, EditorPanel, CommunicationsPanel, ProgramAdminPanel)
 
 
 def role_panels(request) -> list[RolePanel]:

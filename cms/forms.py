@@ -8,7 +8,7 @@ class NewPasswordForm(SetPasswordForm):
     """Django's form for a new password, with the password rules as plain text.
 
     Django gives the rules as an HTML list and its own templates print help
-    text with ``|safe``; Trellis prints every help text escaped (a programme's
+    text with ``|safe``; Trellis prints every help text escaped (a program's
     questions carry help text editors type), so the rules become sentences.
     """
 

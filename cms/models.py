@@ -122,7 +122,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("The programme the person is invited to, if any."),
+        help_text=_("The program the person is invited to, if any."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

@@ -176,5 +176,5 @@ def required_message(email: str) -> str:
 def refused_message() -> str:
     return _(
         "Your organisation's single sign-on is not set up for this address; ask your "
-        "programme admin."
+        "program admin."
     )

@@ -257,7 +257,7 @@ class CallToActionBlock(blocks.StructBlock):
         value_class = CallToActionValue
         preview_value = {
             "text": "Ready to find a mentor?",
-            "label": "Explore the programme",
+            "label": "Explore the program",
             "external_url": "https://example.com/",
         }
 

@@ -76,7 +76,7 @@ class LibraryIndexPageFactory(PageFactory):
 
     title = "Library"
     slug = "library"
-    intro = "Guides, worksheets and conversation starters written for our mentoring programmes."
+    intro = "Guides, worksheets and conversation starters written for our mentoring programs."
 
 
 class StoriesIndexPageFactory(PageFactory):
@@ -208,7 +208,7 @@ def long_markdown_documents(size: int) -> dict[str, str]:
         "guide": _filled(
             lambda n: (
                 f"## {n + 1}. {focus[n % 6]}\n\nGood mentoring starts with *curiosity*. "
-                "Before you meet, read the **programme guide** and note two or three things "
+                "Before you meet, read the **program guide** and note two or three things "
                 f"you would like to learn about {focus[n % 6].lower()}.\n\n"
                 "> Ask more than you tell.\n\n- Agree one goal\n- Book the next meeting\n\n"
                 + ("```\nGoal: present at the quarterly review\n```\n\n" if n % 4 == 0 else "")

@@ -77,7 +77,7 @@ class MeetStepBlock(blocks.StructBlock):
 class SetGoalsStepBlock(blocks.StructBlock):
     prompt = blocks.CharBlock(
         max_length=300,
-        default="What do you want to be different by the end of the programme?",
+        default="What do you want to be different by the end of the program?",
         help_text=_("The question that invites goals."),
     )
 

@@ -224,7 +224,7 @@ def delete_message(request, journey, message_uuid):
 
 @member_view("GET", "POST")
 def report_message(request, journey, message_uuid):
-    """Report a message to the programme's admins, where the programme allows it."""
+    """Report a message to the program's admins, where the program allows it."""
     member = _member(request, journey)
     message = _message(journey, message_uuid)
     if not conversation.may_report(journey, member, message):
@@ -274,7 +274,7 @@ def report_message(request, journey, message_uuid):
 
 def reported_notice() -> str:
     return _(
-        "Thank you for telling us. Your programme's admins can now read this message and "
+        "Thank you for telling us. Your program's admins can now read this message and "
         "see who wrote it, and nothing else of your conversation. They will decide what "
         "to do, and may get in touch with you."
     )

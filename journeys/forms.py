@@ -182,9 +182,7 @@ class ReportForm(forms.Form):
         required=False,
         max_length=REPORT_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "A few words help your programme's admins understand; you may leave it empty."
-        ),
+        help_text=_("A few words help your program's admins understand; you may leave it empty."),
     )
 
 

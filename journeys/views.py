@@ -665,7 +665,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
 
 
 def _match_notes(journey, loaded, member) -> list[tuple[object, profiles.MatchNote, str]]:
-    """What the other members told the programme for their match to read, with a link to
+    """What the other members told the program for their match to read, with a link to
     each one's profile: shown on the journey's first milestone."""
     notes = profiles.match_notes(journey)
     url = _member_url(journey.uuid)

@@ -4,7 +4,7 @@ Program staff watch progress here, never what participants wrote: reflections
 and messages appear only as counts, meetings only as dates and lengths, goals
 only as counts. No view below reads the text of a reflection, a meeting, a goal
 or a message; the one exception is the list of reported messages, which shows
-a message only once a member reported it, in a programme that allows it.
+a message only once a member reported it, in a program that allows it.
 
 The list computes progress for one page of results at a time with
 ``journey_states``, one batch of queries whatever the page holds; the export
@@ -876,7 +876,7 @@ REVIEW_ACTION = "trellis.review_message_report"
 
 
 class MessageReportViewSet(ProgramScopedViewSetMixin, ModelViewSet):
-    """Messages members reported, for the programmes' admins: nothing else of a conversation."""
+    """Messages members reported, for the programs' admins: nothing else of a conversation."""
 
     model = MessageReport
     name = "message_reports"

@@ -115,5 +115,5 @@ def tell_about_journeys_on_older_revisions(request, page):
         messages.warning(request, message, buttons=[button])
     else:
         messages.warning(
-            request, message + " " + _("A programme admin can upgrade them under Journeys.")
+            request, message + " " + _("A program admin can upgrade them under Journeys.")
         )

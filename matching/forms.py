@@ -29,7 +29,7 @@ person typing into the page and an admin importing a file meet the same rules:
 * An enrolment can be changed until it is matched; saving a withdrawn one
   enrols the person again. Saving it fills the person's profile with what it
   says, except what they changed on their profile (``services.profiles``).
-* A question the programme shares with the match says so under it.
+* A question the program shares with the match says so under it.
 """
 
 from __future__ import annotations

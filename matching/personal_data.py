@@ -2,7 +2,7 @@
 
 Journeys builds the download (``journeys.services.export``) and may not import
 matching, so matching hands over its sections through the ``personal_data``
-hook: the person's enrolments, with their answers to each programme's
+hook: the person's enrolments, with their answers to each program's
 questions, the opt-in attributes they shared, the people they would rather not
 be matched with and their line manager as recorded; and the mentor requests
 they made (with their message) or received (without it: the words are the
@@ -49,7 +49,7 @@ def _enrolments(user) -> Section:
         attributes = {str(a.key): a.label for a in enrolment.program.opt_in_attributes.all()}
         rows.append(
             {
-                "programme": enrolment.program.title,
+                "program": enrolment.program.title,
                 "status": enrolment.get_status_display(),
                 "role_wanted": enrolment.get_role_display(),
                 "capacity": enrolment.capacity,
@@ -81,7 +81,7 @@ def _enrolments(user) -> Section:
     return Section(
         "enrolments",
         _("Your enrolments"),
-        _("Each programme you enrolled in, with what you told it and your answers."),
+        _("Each program you enrolled in, with what you told it and your answers."),
         rows,
     )
 
@@ -95,7 +95,7 @@ def _requests(user) -> Section:
     ):
         made = request.mentee.user_id == user.pk
         row = {
-            "programme": request.program.title,
+            "program": request.program.title,
             "direction": _("you asked") if made else _("you were asked"),
             "other_person": str(request.mentor.user if made else request.mentee.user),
             "status": request.get_status_display(),

@@ -189,7 +189,7 @@ class InviteEnrolledBulkAction(ProgramScopedBulkActionMixin, ResendInvitationsBu
 
 class EnrollmentInspectView(InspectView):
     """Everything someone told the program, answers by question, never their avoid list;
-    and their profile, which their programme's admins may see."""
+    and their profile, which their program's admins may see."""
 
     template_name = "matching/admin/enrollment_inspect.html"
 

@@ -1,7 +1,7 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
 the re-match page's URL, the enrolment figures the program dashboard shows, the
 enrolments and requests in a person's download of their data, and what people told
-their programme for their match (on the journey's first milestone)."""
+their program for their match (on the journey's first milestone)."""
 
 from wagtail import hooks
 

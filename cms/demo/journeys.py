@@ -1,4 +1,4 @@
-"""Seed the demo's programme, its two journey templates and 22 journeys under way.
+"""Seed the demo's program, its two journey templates and 22 journeys under way.
 
 The journeys come from approved matching runs (``cms.demo.matching``), then their
 people walk them.
@@ -127,8 +127,8 @@ def participants_needed() -> int:
     return min(pairs, PAIR_MENTORS) + pairs + circle_people + WAITING
 
 
-def seed_programme(home, topics, *, sponsor, users, participants, rng, now, backdate):
-    """Create the programme and its journeys; return the programme page.
+def seed_program(home, topics, *, sponsor, users, participants, rng, now, backdate):
+    """Create the program and its journeys; return the program page.
 
     ``participants`` are the people the plans need (``participants_needed``),
     in the order ``rng`` shuffled them; ``backdate(page, when)`` makes a page

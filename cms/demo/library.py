@@ -148,7 +148,7 @@ MATERIALS = (
                     "items": [
                         "Tell each other how you came to be at Harbourline.",
                         "Agree what stays between you, and what you would both be "
-                        "comfortable sharing with the programme team.",
+                        "comfortable sharing with the program team.",
                         "Agree how often you will meet and how you will rearrange when "
                         "peak season or a night shift gets in the way.",
                         "Choose one topic for next time.",
@@ -193,7 +193,7 @@ MATERIALS = (
             (
                 "markdown",
                 "Your mentor said yes because they want to. Nobody at Harbourline is "
-                "told to mentor; the people in this programme volunteered, and most of "
+                "told to mentor; the people in this program volunteered, and most of "
                 "them remember someone who did the same for them. You are not taking "
                 "up their time. You are the reason they signed up.\n\n"
                 "## What to bring\n\n"
@@ -529,7 +529,7 @@ MATERIALS = (
                 {
                     "tone": "note",
                     "title": "Where to watch",
-                    "body": "<p>Your programme team adds the film here once it is "
+                    "body": "<p>Your program team adds the film here once it is "
                     "uploaded to the company video channel. Until then, the notes "
                     "below stand on their own.</p>",
                 },
@@ -890,7 +890,7 @@ MATERIALS = (
         body=(
             (
                 "paragraph",
-                "<p>Most mentoring relationships in our programme run for a year. Some "
+                "<p>Most mentoring relationships in our program run for a year. Some "
                 "finish sooner because the goals were met, or because one of you "
                 "changed role. However it ends, give it a proper last meeting.</p>"
                 "<p>Endings are easy to skip. The last meeting gets moved for a busy "
@@ -917,7 +917,7 @@ MATERIALS = (
                 {
                     "title": "Afterwards",
                     "items": [
-                        "Complete the closing pulse in Trellis; it shapes next year's programme.",
+                        "Complete the closing pulse in Trellis; it shapes next year's program.",
                         "Thank your partner in writing, even briefly.",
                         "Consider whether you would mentor, or be mentored, again.",
                     ],

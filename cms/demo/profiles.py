@@ -8,14 +8,14 @@ Why it works the way it does:
   they can say (a role, a few sentences about themselves, how they like to
   meet) through ``save_profile``, the service the profile page uses, so those
   fields count as their own.
-* How someone likes to meet follows their answer to the programme's question
+* How someone likes to meet follows their answer to the program's question
   "How do you like to meet?"; roles follow their department; the words come
   from pools, chosen by ``rng``.
 * The demo mentor and mentee have profiles written for them and a portrait each:
   a plain drawn silhouette in the Harbour colours, made with Pillow, so the
   demo shows photos without shipping anyone's picture. Everyone else shows
   their initials. The two also answered "What would make this year a success
-  for you?", which the programme shares with the match, so each reads the
+  for you?", which the program shares with the match, so each reads the
   other's answer on their first milestone.
 """
 
@@ -150,7 +150,7 @@ def _enrolled_emails():
 
 
 def _meet_answers() -> dict[int, str]:
-    """Each person's answer to "How do you like to meet?" in any programme, by user id."""
+    """Each person's answer to "How do you like to meet?" in any program, by user id."""
     answers = {}
     for enrollment in Enrollment.objects.select_related("program").prefetch_related(
         "program__questions"

@@ -1,4 +1,4 @@
-"""The demo's mentoring programme: its words, its journeys and the people on them.
+"""The demo's mentoring program: its words, its journeys and the people on them.
 
 Journey templates are plain data: a read step names the material or story it
 shows by slug, a meet step names its discussion guide by slug, and a track
@@ -26,7 +26,7 @@ PROGRAM_INTRO = (
 
 @dataclass(frozen=True)
 class DemoObjective:
-    """An objective of the programme and the figure insights report against it.
+    """An objective of the program and the figure insights report against it.
 
     ``measure`` is a ``journeys.models.Measure`` value; a milestone measure names
     the milestone by its key in the journeys below, a pulse measure names its
@@ -64,7 +64,7 @@ OBJECTIVES = (
         "Everyone belongs, whatever their shift",
         "Night and weekend shifts take part as much as day shifts do. We look at who "
         "enrols by shift pattern and site, and ask every participant at the halfway "
-        "point whether the programme fits their working life.",
+        "point whether the program fits their working life.",
         measure="milestone",
         milestone_key="halfway",
         target=75,

@@ -16,7 +16,7 @@ Rules this module enforces:
 * It all happens in one transaction: a failure leaves the database as it was.
 * The journeys under way are dated relative to the seed day (the day of
   ``now``), so every milestone state shows whenever the demo is seeded; see
-  ``journeys.seed_programme``.
+  ``journeys.seed_program``.
 * There are two sites, one per business unit: Harbourline Logistics on
   ``127.0.0.1`` (the default site) and Harbourline Cold Chain on
   ``localhost`` (``second_site``), each with its own theme and programs.
@@ -56,7 +56,7 @@ from matching.services.profiles import fill_from_enrollments
 from themes.models import ThemeSettings
 
 from . import second_site
-from .journeys import participants_needed, seed_programme
+from .journeys import participants_needed, seed_program
 from .library import MATERIALS, TOPICS
 from .profiles import seed_profiles
 from .program import PARTICIPANT_NAMES
@@ -306,7 +306,7 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
     }
     _create_library(home, topics, owner=users["editor"], rng=rng, now=now)
     profiles = _create_stories(home, topics, users, rng=rng, now=now)
-    seed_programme(
+    seed_program(
         home,
         topics,
         sponsor=profiles[LEADERS[0].key],
@@ -400,7 +400,7 @@ def _previous_demo_homes():
 def _remove_previous_demo_pages() -> None:
     """Clear a demo whose users were deleted, so it can be seeded afresh."""
     for demo_home in _previous_demo_homes():
-        # Journeys protect their programme and template from deletion; they go first.
+        # Journeys protect their program and template from deletion; they go first.
         programs = ProgramPage.objects.descendant_of(demo_home)
         Journey.objects.filter(program__in=programs).delete()
         demo_home.delete()

@@ -10,7 +10,7 @@ Rules enforced here, all in one transaction, after the checks:
   transaction and *without the name* ("your mentee is no longer taking
   part"), because the email outlives the erasure.
 * Their private reflections are deleted. What they shared follows each
-  programme's ``erased_shared_text``: shared reflections are deleted, or
+  program's ``erased_shared_text``: shared reflections are deleted, or
   their text replaced by "Removed at the request of its author."; the notes
   of meetings they logged are emptied, or replaced likewise (the meeting, a
   date and a length, stays: insights count it). Goals they own keep their
@@ -18,7 +18,7 @@ Rules enforced here, all in one transaction, after the checks:
   conversations are shared words too: deleted outright (with any report of
   them), or their text replaced, and the words a report kept of them
   replaced likewise. What they wrote when reporting a message is emptied;
-  the report stays for the programme's admins.
+  the report stays for the program's admins.
   status for the same reason, their text always replaced. Meetings they
   proposed are treated like meetings they logged: the agenda is emptied or
   replaced, and the place and video link emptied; those still to come were
@@ -41,7 +41,7 @@ Rules enforced here, all in one transaction, after the checks:
   that held them, so no listing shows them again, and in the calendar
   invitations written for their journeys' meetings (the name by the
   placeholder, the address by the erased one).
-* Nothing keeps the old name past the commit: the programmes' kept insights
+* Nothing keeps the old name past the commit: the programs' kept insights
   (which list names) and the rendered markdown of removed words are dropped
   from the cache once the transaction commits.
 * Wagtail's audit log records who erased whom (the account's id) and when,

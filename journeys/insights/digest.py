@@ -15,7 +15,7 @@ Rules enforced here:
   task runs. A row in ``InsightsDigest`` claims the digest (its unique key
   turns a second, concurrent claim away) in the transaction that writes the
   email to the outbox, whose workers deliver it, retrying as they do.
-* One programme whose digest fails (its figures cannot be worked out) is
+* One program whose digest fails (its figures cannot be worked out) is
   logged and skipped; the others' digests still go.
 * People who used the "stop these emails" link (``EmailChoice.NONE``) get none.
 * No words anyone wrote: the digest holds counts, states, scores and names.
@@ -139,7 +139,7 @@ def queue_digest(program, user, week: str, context: dict, subject: str) -> bool:
 def send_insights_digests(today: date | None = None) -> int:
     """Write this week's digests that have not gone yet; returns how many were written.
 
-    A programme whose digest cannot be worked out is logged and skipped: the
+    A program whose digest cannot be worked out is logged and skipped: the
     others still go.
     """
     today = today or timezone.localdate()

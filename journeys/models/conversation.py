@@ -1,8 +1,8 @@
 """The conversation of a journey's members: messages, what each member has read, reports.
 
-Only a journey's current members read and write its conversation; programme
+Only a journey's current members read and write its conversation; program
 staff see counts, and a message only once a member has reported it (in a
-programme that allows reporting). The rules live in
+program that allows reporting). The rules live in
 ``journeys.services.conversation``.
 """
 
@@ -86,7 +86,7 @@ class MessageReportQuerySet(ProgramScopedQuerySet):
 
 
 class MessageReport(models.Model):
-    """A member's report of one message, for the programme's admins to look at.
+    """A member's report of one message, for the program's admins to look at.
 
     A report keeps the message's words as they were when it was reported
     (``text``), so its author changing or deleting the message afterwards

@@ -45,7 +45,7 @@ class OutboxEmail(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("The programme whose site and theme frame the email."),
+        help_text=_("The program whose site and theme frame the email."),
     )
     journey = models.ForeignKey(
         "journeys.Journey",

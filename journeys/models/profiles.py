@@ -10,7 +10,7 @@ Rules the model holds (``services.profiles`` keeps the rest):
 * Every text has a limit in characters (docs/architecture.md, "Text limits")
   and holds no control characters (``content.text``).
 * Who sees a profile is decided by the pages that show it: the person's fellow
-  members of a journey, their programme's admins, and the mentees self-match
+  members of a journey, their program's admins, and the mentees self-match
   suggests them to. Nothing here is public.
 """
 

@@ -262,7 +262,7 @@ class ProgramPage(BasePage):
         help_text=_(
             "Let members report a message in their conversation for safeguarding. Staff "
             "never read conversations; a reported message, and only that message, is then "
-            "shown with its author to the programme's admins under “Reported messages”, and "
+            "shown with its author to the program's admins under “Reported messages”, and "
             "the member who reported it is told so."
         ),
     )

@@ -27,9 +27,9 @@ Rules enforced here:
   unread when it is written. "No emails": nothing. Each email or digest
   entry is a ``Notification`` row of kind ``message``, in the log like the
   tick's.
-* Reporting, where the programme allows it: a member reports someone else's
+* Reporting, where the program allows it: a member reports someone else's
   message once; the report keeps the words as they were, and the
-  programme's admins are emailed that a report waits (without its words or
+  program's admins are emailed that a report waits (without its words or
   names). Only reported messages ever reach the admin.
 * Posting counts as the journey's activity, as every member action does.
 """
@@ -415,7 +415,7 @@ def may_report(journey: Journey, member: JourneyMember, message: Message) -> boo
 
 
 def report_message(journey, user, message_uuid, reason: str) -> MessageReport:
-    """Report someone else's message to the programme's admins (where the programme allows it).
+    """Report someone else's message to the program's admins (where the program allows it).
 
     Reporting twice is harmless: the first report stands.
     """
@@ -433,7 +433,7 @@ def report_message(journey, user, message_uuid, reason: str) -> MessageReport:
         if message is None:
             raise ReportRefused(_("That message is not part of this conversation."))
         if not journey.program.allow_message_reports:
-            raise ReportRefused(_("This programme does not take reports of messages."))
+            raise ReportRefused(_("This program does not take reports of messages."))
         if message.author_id == member.pk:
             raise ReportRefused(_("You cannot report your own message; you can delete it."))
         if message.is_deleted:

@@ -236,7 +236,7 @@ def _journeys(journeys: _Journeys) -> Section:
         rows.append(
             {
                 "journey_id": journey.uuid,
-                "programme": journey.program.title,
+                "program": journey.program.title,
                 "journey": journey.template.title,
                 "your_role": membership.get_role_display(),
                 "you_joined_on": membership.joined_on,
@@ -253,7 +253,7 @@ def _journeys(journeys: _Journeys) -> Section:
     return Section(
         "journeys",
         _("Your journeys"),
-        _("Every journey you are or were in: its programme, your role, its dates and state."),
+        _("Every journey you are or were in: its program, your role, its dates and state."),
         rows,
     )
 
@@ -441,7 +441,7 @@ def _messages(journeys: _Journeys) -> list[Section]:
         Section(
             "message_reports",
             _("Messages you reported"),
-            _("The messages you reported to your programme's admins, and what you wrote."),
+            _("The messages you reported to your program's admins, and what you wrote."),
             reports,
         ),
     ]
@@ -562,8 +562,8 @@ def _emails(user) -> list[Section]:
         .order_by("created_at", "pk")
     ]
     digests = [
-        {"programme": programme, "week": week}
-        for programme, week in InsightsDigest.objects.filter(recipient=user)
+        {"program": program, "week": week}
+        for program, week in InsightsDigest.objects.filter(recipient=user)
         .order_by("created_at", "pk")
         .values_list("program__title", "week")
     ]
@@ -586,7 +586,7 @@ def _emails(user) -> list[Section]:
             Section(
                 "insights_digests",
                 _("Insights digests to you"),
-                _("The weekly programme insights digests you were sent."),
+                _("The weekly program insights digests you were sent."),
                 digests,
             )
         )
@@ -605,7 +605,7 @@ def _materials_opened(user, journeys: _Journeys) -> Section:
         _("Materials you opened"),
         _("Which materials and stories you first opened on a milestone's page, and when."),
         rows,
-        notes=[_("Programme insights count these, never by name.")],
+        notes=[_("Program insights count these, never by name.")],
     )
 
 

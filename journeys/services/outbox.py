@@ -276,7 +276,7 @@ class DeliveryResult:
 
 
 class Sites:
-    """Each programme's site (address and theme), looked up once per delivery."""
+    """Each program's site (address and theme), looked up once per delivery."""
 
     def __init__(self):
         self._sites = {}

@@ -23,7 +23,7 @@ Rules enforced here:
 * Pages load profiles with the members they already load
   (``state.journey_states(..., profiles=True)``), never one query per person.
 * ``match_notes`` gathers, through the ``match_notes`` Wagtail hook, what
-  members told their programme for their match to read; journeys never
+  members told their program for their match to read; journeys never
   imports matching, which registers the hook.
 """
 
@@ -474,15 +474,15 @@ class ProfileCard:
         )
 
 
-# What members told their programme for their match -------------------------------------
+# What members told their program for their match -------------------------------------
 
 
 @dataclass(frozen=True)
 class MatchNote:
-    """What one person told their programme for their match to read before they meet.
+    """What one person told their program for their match to read before they meet.
 
     ``note`` is their note in their own words; ``answers`` are (question,
-    answer) pairs of the questions the programme shares with the match.
+    answer) pairs of the questions the program shares with the match.
     """
 
     user_id: int

@@ -1,4 +1,4 @@
-"""Profiles from enrolments, and what people told their programme for their match to read.
+"""Profiles from enrolments, and what people told their program for their match to read.
 
 Profiles belong to journeys; matching fills them because it holds the enrolments
 (journeys never imports matching). The rules:
@@ -12,7 +12,7 @@ Profiles belong to journeys; matching fills them because it holds the enrolments
   queries.
 * A person's note for their match is what they wrote under "What do you hope to
   get from the program?" (``Enrollment.goals``; the form says their match will
-  read it). With it go their answers to the questions the programme marks
+  read it). With it go their answers to the questions the program marks
   ``shared_with_match`` (the form says so under each). Nothing else of an
   enrolment reaches the match: not the other answers, the level, the opt-in
   attributes or the people to avoid.
@@ -73,7 +73,7 @@ def fill_from_enrollments(enrollments: Iterable[Enrollment]) -> int:
 
 
 def shared_questions(program_ids: Iterable[int]) -> dict[int, list[ProgramQuestion]]:
-    """The questions each programme shares with the match, in the programme's order."""
+    """The questions each program shares with the match, in the program's order."""
     found = defaultdict(list)
     for question in ProgramQuestion.objects.filter(
         program_id__in=set(program_ids), shared_with_match=True
@@ -114,7 +114,7 @@ def answer_text(question: ProgramQuestion, value, names: dict[str, str]) -> str:
 def note_for(
     enrollment: Enrollment, questions: Sequence[ProgramQuestion], names: dict[str, str]
 ) -> MatchNote:
-    """What ``enrollment``'s person told the programme for their match to read."""
+    """What ``enrollment``'s person told the program for their match to read."""
     answers = []
     stored = enrollment.answers or {}
     for question in questions:

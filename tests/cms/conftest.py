@@ -88,7 +88,7 @@ def use_redis_cache(settings):
     return use
 
 
-# People, a programme and a journey under way, for the erasure and deactivation tests.
+# People, a program and a journey under way, for the erasure and deactivation tests.
 
 
 @pytest.fixture

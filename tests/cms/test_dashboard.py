@@ -15,7 +15,7 @@ from django.utils import timezone
 from cms.dashboard import (
     CommunicationsPanel,
     EditorPanel,
-    ProgrammeAdminPanel,
+    ProgramAdminPanel,
     SeniorLeaderPanel,
 )
 from content.factories import (
@@ -41,7 +41,7 @@ PANEL_IDS = {
     "editor": "trellis-editor",
     "communications": "trellis-stories-to-review",
     "leader": "trellis-your-stories",
-    "programmes": "trellis-programmes",
+    "programs": "trellis-programs",
 }
 
 
@@ -80,7 +80,7 @@ def submit(page, user):
         ((EDITORS, MODERATORS), {"editor"}),
         ((COMMUNICATIONS,), {"communications"}),
         ((SENIOR_LEADERS,), {"leader"}),
-        ((PROGRAM_ADMINS,), {"programmes"}),
+        ((PROGRAM_ADMINS,), {"programs"}),
         ((EDITORS, COMMUNICATIONS), {"editor", "communications"}),
     ],
 )
@@ -279,16 +279,16 @@ def test_a_leaders_home_leaves_out_wagtails_workflow_list_that_links_to_a_locked
     assert reverse("wagtailadmin_pages:edit", args=[in_review.pk]) not in html
 
 
-# Programme admins --------------------------------------------------------------------------
+# Program admins --------------------------------------------------------------------------
 
 
 @pytest.fixture
-def programme_admin(user_factory):
+def program_admin(user_factory):
     return user_factory(email="programs@example.com", groups=[PROGRAM_ADMINS])
 
 
-def test_a_programme_admin_sees_intakes_runs_journeys_at_risk_and_who_never_signed_in(
-    client, programme_admin, program, template, user_factory
+def test_a_program_admin_sees_intakes_runs_journeys_at_risk_and_who_never_signed_in(
+    client, program_admin, program, template, user_factory
 ):
     signed_in = timezone.now()
     feedback = TopicFactory(name="Feedback", slug="feedback")
@@ -309,7 +309,7 @@ def test_a_programme_admin_sees_intakes_runs_journeys_at_risk_and_who_never_sign
         offers=[feedback],
     )
     policy_for(program, "knowledge")
-    run = start_run(program, programme_admin)
+    run = start_run(program, program_admin)
     execute_run(run.pk)
     # A pair 90 days in who never did anything: far behind, so at risk.
     late = start_pair(program, user_factory, timezone.localdate() - datetime.timedelta(days=90))
@@ -317,7 +317,7 @@ def test_a_programme_admin_sees_intakes_runs_journeys_at_risk_and_who_never_sign
         member.user.last_login = signed_in
         member.user.save()
 
-    html = panel_html(home_of(client, programme_admin), "programmes")
+    html = panel_html(home_of(client, program_admin), "programs")
     text = text_of(html)
 
     # The mentor waits too until the proposals are approved.
@@ -334,14 +334,14 @@ def test_a_programme_admin_sees_intakes_runs_journeys_at_risk_and_who_never_sign
 
 
 def test_the_never_signed_in_links_list_exactly_those_people(
-    client, programme_admin, program, template, user_factory
+    client, program_admin, program, template, user_factory
 ):
     waiting = EnrollmentFactory(program=program, role="mentee", user=user_factory())
     known = EnrollmentFactory(program=program, role="mentee", user=user_factory())
     known.user.last_login = timezone.now()
     known.user.save()
     journey = start_pair(program, user_factory)
-    client.force_login(programme_admin)
+    client.force_login(program_admin)
 
     enrolments = client.get(
         reverse("matching_enrolments:index"), {"never_signed_in": "true", "status": "enrolled"}
@@ -354,8 +354,8 @@ def test_the_never_signed_in_links_list_exactly_those_people(
     assert reverse("journeys_admin:inspect", args=[journey.pk]) in journeys
 
 
-def test_a_programme_admin_is_told_when_nothing_waits(client, programme_admin, program):
-    text = text_of(panel_html(home_of(client, programme_admin), "programmes"))
+def test_a_program_admin_is_told_when_nothing_waits(client, program_admin, program):
+    text = text_of(panel_html(home_of(client, program_admin), "programs"))
 
     assert "Nobody is waiting to be matched." in text
     assert "No matching run is waiting for review." in text
@@ -389,7 +389,7 @@ def test_each_panel_costs_the_same_queries_however_much_it_lists(
     communications,
     leader,
     profile,
-    programme_admin,
+    program_admin,
 ):
     counter = iter(range(1000))
 
@@ -408,7 +408,7 @@ def test_each_panel_costs_the_same_queries_however_much_it_lists(
         (EditorPanel, moderator),
         (CommunicationsPanel, communications),
         (SeniorLeaderPanel, leader),
-        (ProgrammeAdminPanel, programme_admin),
+        (ProgramAdminPanel, program_admin),
     ]
     more()
     before = [queries_to_render(panel, user) for panel, user in panels]

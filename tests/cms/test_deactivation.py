@@ -73,7 +73,7 @@ def test_each_partner_is_told_once_in_plain_words(program, template, mentee, use
     assert len(mail.outbox) == 2
     body = mail.outbox[0].body
     assert "Ezra Quill is no longer taking part in Growing leaders." in body
-    assert "your programme admin will be in touch" in body
+    assert "your program admin will be in touch" in body
     assert "ask them for a new match" in body
     assert "Your circle carries on" in body
 

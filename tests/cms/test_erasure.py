@@ -108,7 +108,7 @@ def test_private_reflections_are_deleted_and_shared_words_replaced_by_default(wo
     assert Goal.objects.get().text == REMOVED
 
 
-def test_shared_words_are_deleted_when_the_programme_says_so(words, mentee, program):
+def test_shared_words_are_deleted_when_the_program_says_so(words, mentee, program):
     program.erased_shared_text = ErasedSharedText.DELETE
     program.save_revision().publish()
 
@@ -284,7 +284,7 @@ def test_the_partner_is_told_without_the_name(words, mentee, mentor):
     deliver_due()
     (message,) = mail.outbox
     assert "Ezra" not in message.body and "Ezra" not in message.alternatives[0][0]
-    assert "your programme admin will be in touch" in message.body
+    assert "your program admin will be in touch" in message.body
 
 
 def test_old_emails_naming_them_show_the_placeholder(words, mentee, mentor):
@@ -525,7 +525,7 @@ def test_a_refused_erasure_says_why_on_the_page(mentee, client, superuser):
     assert "already been erased" in html
 
 
-def test_the_programme_setting_is_in_its_admin_panels(program, client, superuser):
+def test_the_program_setting_is_in_its_admin_panels(program, client, superuser):
     client.force_login(superuser)
 
     html = page_text(client.get(reverse("wagtailadmin_pages:edit", args=[program.pk])))
@@ -569,7 +569,7 @@ def test_their_messages_are_replaced_by_default_and_the_reported_copy_too(talked
     assert "MESSAGE-3e8" not in everything and "REASON-9d1" not in everything
 
 
-def test_their_messages_and_the_reports_of_them_are_deleted_when_the_programme_says_so(
+def test_their_messages_and_the_reports_of_them_are_deleted_when_the_program_says_so(
     talked, mentee, program
 ):
     from journeys.models import Message, MessageReport
@@ -687,7 +687,7 @@ def test_invitations_already_written_lose_the_name_and_address(journey, mentee, 
     assert "Former participant" in texts.replace("\r\n ", "")
 
 
-def test_the_agenda_is_deleted_when_the_programme_says_so(journey, mentee, mentor, program):
+def test_the_agenda_is_deleted_when_the_program_says_so(journey, mentee, mentor, program):
     program.erased_shared_text = ErasedSharedText.DELETE
     program.save_revision().publish()
     ahead, _past = plan_meetings(journey, mentee, mentor)

@@ -379,7 +379,7 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
             response = self.client.get(path, headers={"host": host})
             assert response.status_code == 200, page.full_url
 
-    def test_the_programme_is_live_under_the_home_page_with_a_leader_as_sponsor(self):
+    def test_the_program_is_live_under_the_home_page_with_a_leader_as_sponsor(self):
         program = harbourline_program()
         assert program.live
         assert isinstance(program.get_parent().specific, HomePage)
@@ -389,7 +389,7 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
         assert program.cohort_start < SEED_DAY < program.cohort_end
         assert program.remind_days_before_due and program.nudge_after_inactive_days
 
-    def test_the_programme_has_live_default_journeys_for_pairs_and_circles(self):
+    def test_the_program_has_live_default_journeys_for_pairs_and_circles(self):
         program = harbourline_program()
         pair, circle = program.default_pair_journey, program.default_circle_journey
         assert pair != circle

@@ -211,7 +211,7 @@ class TestWhomAProviderMayVouchFor:
         assert response.status_code == 302 and response["Location"] == reverse("account_login")
         assert messages_of(request) == [
             "Your organisation's single sign-on is not set up for this address; ask your "
-            "programme admin."
+            "program admin."
         ]
         assert not get_user_model().objects.filter(email=email.lower()).exists()
         assert "_auth_user_id" not in request.session
@@ -269,7 +269,7 @@ class TestWhomAProviderMayVouchFor:
 
         assert not SocialAccount.objects.exists()
         assert "_auth_user_id" not in request.session
-        assert "ask your programme admin" in messages_of(request)[0]
+        assert "ask your program admin" in messages_of(request)[0]
 
     def test_a_linked_person_signs_in_again_by_the_provider_account(self, rf, user_factory):
         user = user_factory(email="sam@acme.test")

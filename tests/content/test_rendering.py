@@ -239,14 +239,14 @@ class TestMaterialPage:
             body=[
                 (
                     "call_to_action",
-                    {"label": "Visit the programme", "external_url": "https://example.com/"},
+                    {"label": "Visit the program", "external_url": "https://example.com/"},
                 )
             ],
         )
 
         response = client.get(material.url)
 
-        assert 'href="https://example.com/">Visit the programme</a>' in response.content.decode()
+        assert 'href="https://example.com/">Visit the program</a>' in response.content.decode()
 
 
 class TestStories:

@@ -64,7 +64,7 @@ def participant_world(home, person):
         for n, name in enumerate(("Olu", "Priya", "Kit"))
     ]
     asked = request_mentor(seeker, helpers[0], "Could we talk about feedback?", today)
-    # A conversation, in a programme that lets members report a message.
+    # A conversation, in a program that lets members report a message.
     world.program.allow_message_reports = True
     world.program.save_revision().publish()
     world.mentors_message = post_message(world.journey, mentor, "How did the **meeting** go?")

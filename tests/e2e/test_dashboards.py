@@ -1,4 +1,4 @@
-"""The admin home page of a senior leader, Communications and a programme admin, in
+"""The admin home page of a senior leader, Communications and a program admin, in
 Chromium at both widths: each sees their own panel, and it passes axe-core (no serious
 or critical violation) and fits the window."""
 
@@ -84,15 +84,13 @@ def test_each_role_finds_its_panel_on_the_admin_home(new_page, shots, home, pers
 
     page = new_page(viewport)
     sign_in_to_admin(page, admin)
-    panel = page.locator("#trellis-programmes-section")
-    expect(panel.get_by_role("heading", name="Your programmes")).to_be_visible()
+    panel = page.locator("#trellis-programs-section")
+    expect(panel.get_by_role("heading", name="Your programs")).to_be_visible()
     expect(panel.get_by_role("link", name="2 people waiting")).to_be_visible()
     expect(
         panel.get_by_text(re.compile(r"never signed in:\s+Grace Hopper, Mary Jackson"))
     ).to_be_visible()
-    problems += panel_problems(
-        page, axe, "#trellis-programmes-section", "programme admin", viewport
-    )
-    shots(page, f"programme-admin-{width}")
+    problems += panel_problems(page, axe, "#trellis-programs-section", "program admin", viewport)
+    shots(page, f"program-admin-{width}")
 
     assert problems == []

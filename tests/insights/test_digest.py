@@ -123,7 +123,7 @@ def test_one_program_that_fails_never_stops_the_others(scene, program, program_a
     from journeys.insights import digest
 
     other = ProgramPageFactory(
-        parent=program.get_parent(), title="Another programme", admins=run_by_program_admins()
+        parent=program.get_parent(), title="Another program", admins=run_by_program_admins()
     )
     real = digest.program_insights
 
@@ -135,7 +135,7 @@ def test_one_program_that_fails_never_stops_the_others(scene, program, program_a
     monkeypatch.setattr(digest, "program_insights", broken_for_the_first)
 
     assert send_insights_digests() == 1
-    assert [m.subject for m in mail.outbox] == ["This week in “Another programme”"]
+    assert [m.subject for m in mail.outbox] == ["This week in “Another program”"]
     assert InsightsDigest.objects.get().program_id == other.pk
 
 

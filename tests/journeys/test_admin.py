@@ -583,7 +583,7 @@ def test_someone_who_cannot_upgrade_is_told_who_can(client, user_factory, journe
 
     assert response.status_code == 302
     (warning,) = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-    assert "A programme admin can upgrade them under Journeys." in warning
+    assert "A program admin can upgrade them under Journeys." in warning
     assert "template=" not in warning
 
 

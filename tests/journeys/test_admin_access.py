@@ -492,7 +492,7 @@ def test_exports_hold_only_ones_own_programs(alpha, beta, pat, url_name):
 
 def test_the_home_panel_counts_only_ones_own_programs(alpha, beta, pat):
     html = login(pat).get(ADMIN_HOME).content.decode()
-    panel = re.search(r'id="trellis-programmes-section".*?</section>', html, re.S).group(0)
+    panel = re.search(r'id="trellis-programs-section".*?</section>', html, re.S).group(0)
     waiting = Enrollment.objects.waiting().filter(program=alpha.program).count()
 
     assert "Alpha program:\n" in panel

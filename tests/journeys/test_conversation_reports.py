@@ -1,5 +1,5 @@
-"""Reporting a message: off unless the programme allows it, and then the reported message,
-and only that one, reaches the programme's admins with its author."""
+"""Reporting a message: off unless the program allows it, and then the reported message,
+and only that one, reaches the program's admins with its author."""
 
 import datetime
 import re
@@ -93,7 +93,7 @@ def listing():
     return reverse("message_reports:index")
 
 
-def test_without_the_programmes_permission_there_is_no_report_link_and_no_report_page(
+def test_without_the_programs_permission_there_is_no_report_link_and_no_report_page(
     client, journey, mentee, words
 ):
     client.force_login(mentee)
@@ -117,14 +117,14 @@ def test_a_member_reports_a_message_and_is_told_the_admins_can_now_read_it(
 
     explained = client.get(report_url(journey, words["reported"]))
     assert explained.status_code == 200
-    assert "Your programme’s admins will be able to read this message" in visible_text(explained)
+    assert "Your program’s admins will be able to read this message" in visible_text(explained)
 
     response = client.post(
         report_url(journey, words["reported"]), {"reason": "It felt like a threat."}, follow=True
     )
     text = visible_text(response)
-    assert "Your programme's admins can now read this message" in text
-    assert "You reported this message: your programme’s admins can now read it" in text
+    assert "Your program's admins can now read this message" in text
+    assert "You reported this message: your program’s admins can now read it" in text
 
     report = MessageReport.objects.get()
     assert (report.message, report.reporter.user, report.reason, report.text) == (
@@ -248,7 +248,7 @@ def not_an_admin(request, user_factory):
     return user_factory(groups=groups)
 
 
-def test_nobody_but_the_programmes_admins_reaches_reported_messages(
+def test_nobody_but_the_programs_admins_reaches_reported_messages(
     client, reporting, journey, mentee, words, not_an_admin
 ):
     report = conversation.report_message(journey, mentee, words["reported"].uuid, "")

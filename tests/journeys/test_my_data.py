@@ -286,7 +286,7 @@ def test_the_export_holds_each_kind_of_the_persons_records(scene, pair):
     assert data["settings"]["calendar_link_exists"] is True
     (journey,) = data["journeys"]
     assert journey["journey_id"] == str(scene["journey"].uuid)
-    assert journey["programme"] == "Growing leaders"
+    assert journey["program"] == "Growing leaders"
     assert journey["your_role"] == "Mentee"
     assert journey["status"] == "Active"
     assert journey["started_on"] == (TODAY() - datetime.timedelta(days=1)).isoformat()

@@ -414,7 +414,7 @@ def test_nobody_but_a_mentee_is_shown_the_suggested_mentors(client, program, sel
 # The admin ----------------------------------------------------------------------------------
 
 
-def test_a_programme_admin_sees_the_profile_on_the_enrolment(client, matched, user_factory):
+def test_a_program_admin_sees_the_profile_on_the_enrolment(client, matched, user_factory):
     profiles.save_profile(matched["mentee"].user, {"about": "Night shifts and forklifts."})
     url = reverse("matching_enrolments:inspect", args=[matched["mentee"].pk])
     client.force_login(user_factory(groups=["Program admins"]))

@@ -608,7 +608,7 @@ def test_approving_while_the_mail_server_is_down_succeeds_and_the_emails_follow_
     assert set(waiting.values_list("status", flat=True)) == {"sent"}
 
 
-def test_a_programme_title_with_a_line_break_never_breaks_an_approval(
+def test_a_program_title_with_a_line_break_never_breaks_an_approval(
     admin_client, run, cast, program, mailoutbox, django_capture_on_commit_callbacks
 ):
     program.title = "Growing\nleaders\r\nBcc: everyone@example.com"

@@ -10,7 +10,7 @@ from cms.services.erasure import erase_person, erasure_summary
 class Command(BaseCommand):
     help = (
         "Erase a person: delete their private reflections and enrolment answers, delete or "
-        "replace what they shared as each programme says, make their name 'Former "
+        "replace what they shared as each program says, make their name 'Former "
         "participant' everywhere, cancel emails to them and deactivate the account. The "
         "audit log records who erased whom, never what."
     )

@@ -58,7 +58,7 @@ def warnings_only(names):
 class Command(BaseCommand):
     help = (
         "Seed a demo organisation with people, a library, leader stories and a mentoring "
-        "programme with journeys under way. Runs only on an empty database or an existing "
+        "program with journeys under way. Runs only on an empty database or an existing "
         "demo; on an existing demo it changes nothing but the port its sites answer on "
         "(PORT, 8000 unless set)."
     )
