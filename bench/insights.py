@@ -127,9 +127,9 @@ def build_program(home, topic, blocks, template_factory, title, journeys, today,
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
+    from insights.models import ContentView
     from journeys.factories import ProgramPageFactory
     from journeys.models import (
-        ContentView,
         Goal,
         Journey,
         JourneyMember,

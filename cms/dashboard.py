@@ -36,7 +36,7 @@ from wagtail.permissions import policy_registry
 
 from content.models import LeaderStoryPage, StoriesIndexPage
 from content.permissions import COMMUNICATIONS, SENIOR_LEADERS, story_editable
-from journeys.insights.store import program_insights
+from insights.store import program_insights
 from journeys.models import Journey, JourneyMember, JourneyStatus
 from journeys.services.access import administered_programs, administers_any
 from matching.models import WAITING_STATUSES, Enrollment, MatchingRun, MatchProposal, RunLifecycle

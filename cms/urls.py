@@ -38,7 +38,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("csp-report/", views.csp_report, name="csp_report"),
     path("", include("journeys.urls")),
-    path("", include("journeys.insights.urls")),
+    path("", include("insights.urls")),
     path("", include("matching.urls")),
     path("", include("matching.selfmatch_urls")),
 ]

@@ -5,6 +5,6 @@ materials, leader stories, the shared StreamField blocks, the one path by
 which untrusted text becomes HTML (``content.markdown``), and the check that
 an image decodes before it is stored or shown (``content.images``).
 
-Depends on nothing else in Trellis. Higher apps (journeys, matching) import
+Depends on nothing else in Trellis. Higher apps (journeys, matching, insights) import
 from here; this app never imports from them.
 """

@@ -16,7 +16,7 @@ elsewhere, or worse). Rules this module enforces:
   Every admin listing in Trellis that exports uses ``ExportIndexView`` (model
   viewsets) or ``ExportSnippetIndexView`` (snippets), or a subclass; a test
   walks the registered viewsets to keep it so.
-* The insights CSVs (``journeys.insights.tables``) call ``neutralise_cell``
+* The insights CSVs (``insights.tables``) call ``neutralise_cell``
   for each cell they write.
 
 This app depends on nothing else in Trellis, so every app can import it.

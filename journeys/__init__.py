@@ -4,5 +4,5 @@ Owns the program and journey pages, journey instances and their progress,
 participants' profiles, and ``journeys.engine``, the pure function that turns a
 journey's record into its state.
 
-Depends on content; matching imports from here, never the other way.
+Depends on content; matching and insights import from here, never the other way.
 """

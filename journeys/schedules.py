@@ -25,12 +25,7 @@ SCHEDULES = [
         "schedule_type": Schedule.WEEKLY,
     },
     {
-        "name": "trellis.insights_digests",
-        "func": "journeys.tasks.send_insights_digests",
-        "schedule_type": Schedule.WEEKLY,
-    },
-    {
-        # Forgets notification history and content views after TRELLIS_RETENTION_DAYS.
+        # Forgets notification history and sent emails after TRELLIS_RETENTION_DAYS.
         "name": "trellis.retention",
         "func": "journeys.tasks.forget_old_records",
         "schedule_type": Schedule.DAILY,

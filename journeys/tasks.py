@@ -11,7 +11,6 @@ import datetime
 
 from django.utils import timezone
 
-from .insights import digest
 from .queue import enqueue
 from .services import notifications, outbox, retention
 
@@ -52,13 +51,8 @@ def send_participant_digests() -> str:
     return f"{notifications.send_participant_digests()} digests queued"
 
 
-def send_insights_digests() -> str:
-    """The weekly insights digest to program admins and sponsors; once a week each."""
-    return f"{digest.send_insights_digests()} insights digests queued"
-
-
 def forget_old_records() -> str:
-    """The daily retention sweep: notification history and content views past their time.
+    """The daily retention sweep: notification history and emails past their time.
 
     Hands over to a successor when there is more than one task's time of deleting.
     """

@@ -54,7 +54,6 @@ from .forms import (
     PulseForm,
     ReflectionForm,
 )
-from .insights.tracking import record_views
 from .meeting_rows import agenda_from_step, open_plans, plan_rows, proposal_form
 from .models import (
     Goal,
@@ -71,6 +70,7 @@ from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for
 from .services.state import journey_state, journey_states
+from .signals import content_opened
 from .templatetags.journeys_tags import state_label
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
@@ -802,8 +802,12 @@ def journey_detail(request, journey):
 def milestone_detail(request, journey, milestone_id):
     today = _today()
     context = _milestone_context(request, journey, milestone_id, today)
-    # The materials shown inline are counted for insights as opened.
-    record_views(journey.pk, request.user.pk, context["materials"].keys())
+    content_opened.send(
+        sender=Journey,
+        journey_id=journey.pk,
+        user_id=request.user.pk,
+        page_ids=tuple(context["materials"].keys()),
+    )
     return render(request, "journeys/milestone_detail.html", context)
 
 

@@ -1,6 +1,5 @@
-"""Admin registration for journeys: the journey list, the upgrade bulk action, insights
-(and My mentoring's links to the programs' pages on the site), the outbox, reported
-messages, telling whoever publishes a journey template about the journeys still on older
+"""Admin registration for journeys: the journey list, the upgrade bulk action, the outbox,
+reported messages, telling whoever publishes a journey template about the journeys still on older
 revisions, and keeping people's profile photos out of the image choosers."""
 
 from django.utils.translation import gettext as _
@@ -9,11 +8,8 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
-from .insights.site_views import program_links
-from .insights.viewsets import InsightsViewSet, insights_panel
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
 from .services.profiles import PHOTOS_COLLECTION
-from .views import PROGRAM_LINKS_HOOK
 from .viewsets import (
     REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
@@ -68,22 +64,6 @@ def register_review_action(actions):
         gettext_lazy("Review a reported message"),
         gettext_lazy("Marked the reported message as reviewed"),
     )
-
-
-@hooks.register("register_admin_viewset")
-def register_insights_viewset():
-    return InsightsViewSet()
-
-
-# My mentoring links sponsors to their programs' pages on the site.
-hooks.register(PROGRAM_LINKS_HOOK, program_links)
-
-
-@hooks.register("construct_homepage_panels")
-def add_insights_panel(request, panels):
-    panel = insights_panel(request)
-    if panel is not None:
-        panels.append(panel)
 
 
 @hooks.register("construct_image_chooser_queryset")

@@ -7,7 +7,7 @@ from wagtail import hooks
 
 from journeys.models import ProgramLogEntry
 
-from . import insights, personal_data
+from . import personal_data
 from .models import Enrollment, MatchingPolicy, MatchingRun, MatchProposal
 from .rematch_hooks import register_rematch_urls
 from .services import profiles
@@ -20,8 +20,6 @@ def register_matching_viewsets():
 
 
 hooks.register("register_admin_urls", register_rematch_urls)
-hooks.register("insights_enrolment", insights.enrolment_data)
-hooks.register("insights_enrolment_version", insights.enrolment_version)
 
 
 hooks.register("register_bulk_action", InviteEnrolledBulkAction)

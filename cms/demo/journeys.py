@@ -34,9 +34,9 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from wagtail.models import Page
 
+from insights.tracking import record_views
 from journeys.blocks import StepKind
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.insights.tracking import record_views
 from journeys.models import (
     Goal,
     GoalStatus,

@@ -30,9 +30,9 @@ from wagtail.models import Site
 
 from cms.models import HomePage
 from content.factories import LibraryIndexPageFactory, MaterialPageFactory
+from insights.tracking import record_views
 from journeys.blocks import StepKind
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.insights.tracking import record_views
 from journeys.models import Measure, Meeting, Reflection, StepCompletion
 from journeys.services.progress import complete_step, log_meeting, save_reflection
 from matching.services.approval import approve_proposals

@@ -70,7 +70,7 @@ from wagtail.search import index
 from wagtail.users.models import UserProfile
 
 from content.markdown import cache_key
-from journeys.insights.store import forget_insights
+from insights.store import forget_insights
 from journeys.models import (
     ERASED_TEXT,
     EmailStatus,

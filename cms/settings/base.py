@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "content",
     "journeys",
     "matching",
+    "insights",
     "themes",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

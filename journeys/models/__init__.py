@@ -5,7 +5,6 @@ from .conversation import (
     Message,
     MessageReport,
 )
-from .insights import ContentView, InsightsDigest
 from .journeys import (
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
@@ -62,7 +61,6 @@ __all__ = [
     "PLANNED_MINUTES_MIN",
     "REPORT_REASON_MAX_LENGTH",
     "VIDEO_LINK_MAX_LENGTH",
-    "ContentView",
     "ConversationState",
     "Delivery",
     "EmailChoice",
@@ -70,7 +68,6 @@ __all__ = [
     "ErasedSharedText",
     "Goal",
     "GoalStatus",
-    "InsightsDigest",
     "Journey",
     "JourneyMember",
     "JourneyPage",

@@ -7,8 +7,8 @@ summary of the same that needs nothing from elsewhere to open. Rules it keeps:
 * The person's own records, from every site and every journey they are or
   were in: profile, settings, journeys, step completions, reflections,
   meetings, goals, pulse ratings, messages, the reports of messages they
-  made, notifications, emails and which materials they opened. Other apps
-  add theirs (matching: enrolments and mentor requests) through the
+  made, notifications and emails. Other apps add theirs (matching: enrolments
+  and mentor requests; insights: materials opened, digests) through the
   ``personal_data`` Wagtail hook, as functions of ``user`` returning
   ``Section`` objects; journeys never imports them.
 * Nobody else's words. Another member's private reflections are not
@@ -55,10 +55,8 @@ from wagtail import hooks
 from content.models import LeaderProfile
 
 from ..models import (
-    ContentView,
     EmailChoice,
     Goal,
-    InsightsDigest,
     JourneyMember,
     Meeting,
     Message,
@@ -561,13 +559,7 @@ def _emails(user) -> list[Section]:
         .only("subject", "status", "created_at", "sent_at")
         .order_by("created_at", "pk")
     ]
-    digests = [
-        {"program": program, "week": week}
-        for program, week in InsightsDigest.objects.filter(recipient=user)
-        .order_by("created_at", "pk")
-        .values_list("program__title", "week")
-    ]
-    sections = [
+    return [
         Section(
             "emails",
             _("Emails to you"),
@@ -581,32 +573,6 @@ def _emails(user) -> list[Section]:
             ],
         )
     ]
-    if digests:
-        sections.append(
-            Section(
-                "insights_digests",
-                _("Insights digests to you"),
-                _("The weekly program insights digests you were sent."),
-                digests,
-            )
-        )
-    return sections
-
-
-def _materials_opened(user, journeys: _Journeys) -> Section:
-    rows = [
-        {**journeys.journey(journey_id), "material": title, "first_opened_at": at}
-        for journey_id, title, at in ContentView.objects.filter(user=user)
-        .order_by("first_opened_at", "pk")
-        .values_list("journey_id", "page__title", "first_opened_at")
-    ]
-    return Section(
-        "materials_opened",
-        _("Materials you opened"),
-        _("Which materials and stories you first opened on a milestone's page, and when."),
-        rows,
-        notes=[_("Program insights count these, never by name.")],
-    )
 
 
 def collect(user) -> list[Section]:
@@ -625,7 +591,6 @@ def collect(user) -> list[Section]:
         _pulses(journeys),
         _notifications(journeys),
         *_emails(user),
-        _materials_opened(user, journeys),
     ]
     for provide in hooks.get_hooks(HOOK):
         sections.extend(provide(user))

@@ -1,4 +1,4 @@
-"""Forgetting what Trellis no longer needs: old notification history and content views.
+"""Forgetting what Trellis no longer needs: old notification history and emails.
 
 ``forget_old_records(now)`` runs daily (the ``trellis.retention`` schedule) and
 deletes what is older than ``TRELLIS_RETENTION_DAYS`` days. Rules it keeps:
@@ -21,10 +21,9 @@ deletes what is older than ``TRELLIS_RETENTION_DAYS`` days. Rules it keeps:
   and goals are: nothing here deletes them. The invitations sent for planned
   meetings are outbox emails and go with them (their iCalendar text too).
   The log rows of meeting reminders follow the rule above.
-* Content views (``ContentView``, which material a person first opened when)
-  go once first opened before the cut-off. Insights then count openings within
-  the retention period; their kept figures notice the deletion
-  (``insights.store.insights_version`` counts the views).
+* Content views (which material a person first opened when) belong to
+  insights, which forget them on the same cut-off with ``delete_in_batches``
+  (``insights.tasks.forget_old_content_views``).
 * Deleting is done in batches of ``BATCH_SIZE`` rows, each in a transaction of
   its own, so no lock is held for long and a run stopped part-way keeps what
   it deleted; the next run deletes only what is left. A second run on the
@@ -44,7 +43,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import (
-    ContentView,
     Delivery,
     EmailStatus,
     JourneyStatus,
@@ -64,15 +62,11 @@ ENDED_JOURNEYS = (JourneyStatus.COMPLETED, JourneyStatus.CLOSED)
 class RetentionResult:
     notifications: int
     emails: int
-    content_views: int
     finished: bool = True
 
     def __str__(self):
         rest = "" if self.finished else "; more to delete"
-        return (
-            f"deleted {self.notifications} notifications, {self.emails} emails and "
-            f"{self.content_views} content views{rest}"
-        )
+        return f"deleted {self.notifications} notifications and {self.emails} emails{rest}"
 
 
 def cut_off(now: datetime, days: int | None = None) -> datetime:
@@ -98,11 +92,7 @@ def forgettable_emails(before: datetime):
     return OutboxEmail.objects.filter(created_at__lt=before, status__in=FINISHED_EMAILS)
 
 
-def forgettable_content_views(before: datetime):
-    return ContentView.objects.filter(first_opened_at__lt=before)
-
-
-class _Budget:
+class Budget:
     """Whether there is time left to start another batch."""
 
     def __init__(self, seconds: float | None):
@@ -122,7 +112,7 @@ def delete_in_batches(queryset, batch_size: int = BATCH_SIZE, budget=None) -> tu
     conditions as it deletes, so a row that changed since its id was read
     (an email retried) is left alone.
     """
-    budget = budget or _Budget(None)
+    budget = budget or Budget(None)
     deleted = 0
     while True:
         if budget.spent:
@@ -143,11 +133,10 @@ def forget_old_records(
     batch_size: int = BATCH_SIZE,
     seconds: float | None = None,
 ) -> RetentionResult:
-    """Delete notification history and content views older than the retention period."""
+    """Delete notification history and finished emails older than the retention period."""
     before = cut_off(now, days)
-    budget = _Budget(seconds)
+    budget = Budget(seconds)
     # Notifications first: deleting an email sets the digests' links to it to null.
     notifications, done = delete_in_batches(forgettable_notifications(before), batch_size, budget)
     emails, emails_done = delete_in_batches(forgettable_emails(before), batch_size, budget)
-    views, views_done = delete_in_batches(forgettable_content_views(before), batch_size, budget)
-    return RetentionResult(notifications, emails, views, done and emails_done and views_done)
+    return RetentionResult(notifications, emails, done and emails_done)

@@ -19,9 +19,9 @@ from wagtail.models import ModelLogEntry
 from cms.exceptions import ErasureRefused
 from cms.services import erasure
 from cms.services.erasure import erase_person
-from journeys.insights.digest import digest_context
-from journeys.insights.health import AT_RISK
-from journeys.insights.store import program_insights, program_journeys
+from insights.digest import digest_context
+from insights.health import AT_RISK
+from insights.store import program_insights, program_journeys
 from journeys.models import (
     EmailStatus,
     ErasedSharedText,

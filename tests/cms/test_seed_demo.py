@@ -34,10 +34,10 @@ from content.models import (
     MaterialPage,
     Topic,
 )
+from insights.compute import compute_insights
+from insights.models import ContentView
 from journeys.engine import MilestoneState
-from journeys.insights.compute import compute_insights
 from journeys.models import (
-    ContentView,
     Goal,
     Journey,
     JourneyPage,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from content.factories import LeaderProfileFactory
-from journeys.insights.tracking import record_views
+from insights.tracking import record_views
 from journeys.models import Measure, MemberRole
 from journeys.services import progress
 from journeys.services.starting import start_journey

@@ -16,8 +16,8 @@ from content.factories import (
     MaterialPageFactory,
     TopicFactory,
 )
+from insights.tracking import record_views
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.insights.tracking import record_views
 from journeys.models import GoalStatus, Measure, MemberRole
 from journeys.services import progress
 from journeys.services.starting import start_journey

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.utils import timezone
 
+from insights.models import ContentView
 from journeys.models import (
-    ContentView,
     Goal,
     Journey,
     JourneyMember,

@@ -1,6 +1,6 @@
 """Chart geometry: scales, bars and lines that match their figures."""
 
-from journeys.insights.charts import bar_chart, column_chart, line_chart, nice_max
+from insights.charts import bar_chart, column_chart, line_chart, nice_max
 
 
 def test_the_scale_tops_out_at_a_round_number_with_a_round_half():

@@ -8,13 +8,13 @@ from django.core.cache import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeys import engine
-from journeys.insights.compute import (
+from insights.compute import (
     compute_insights,
     funnel_pattern,
     journeys_past,
 )
-from journeys.insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK
+from insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK
+from journeys import engine
 from journeys.models import Measure
 from journeys.services.templates import clear_cache
 from tests.journeys import test_engine as engine_cases

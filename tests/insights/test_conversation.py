@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.insights.compute import compute_insights, week_start
-from journeys.insights.digest import digest_context
+from insights.compute import compute_insights, week_start
+from insights.digest import digest_context
 from journeys.services import conversation
 
 pytestmark = pytest.mark.django_db

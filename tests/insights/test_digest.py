@@ -6,17 +6,17 @@ from django.core import mail
 from django.core.management import call_command
 from django_q.models import Schedule
 
-from journeys import tasks
-from journeys.insights.digest import iso_week
-from journeys.insights.digest import send_insights_digests as write_digests
+from insights import tasks
+from insights.digest import iso_week
+from insights.digest import send_insights_digests as write_digests
+from insights.models import InsightsDigest
+from insights.schedules import SCHEDULES
 from journeys.models import (
     EmailChoice,
     EmailStatus,
-    InsightsDigest,
     OutboxEmail,
     ParticipantPreferences,
 )
-from journeys.schedules import SCHEDULES
 from journeys.services.outbox import deliver_due
 from tests.mail import SERVER_DOWN
 from tests.programs import run_by_program_admins
@@ -119,8 +119,8 @@ def test_a_program_whose_title_has_a_line_break_gets_a_one_line_subject(
 
 
 def test_one_program_that_fails_never_stops_the_others(scene, program, program_admin, monkeypatch):
+    from insights import digest
     from journeys.factories import ProgramPageFactory
-    from journeys.insights import digest
 
     other = ProgramPageFactory(
         parent=program.get_parent(), title="Another program", admins=run_by_program_admins()
@@ -162,13 +162,13 @@ def test_a_program_without_a_sponsor_goes_to_admins_only(home, program_admin):
 
 def test_the_task_sends_the_digests(scene, program, program_admin):
     assert tasks.send_insights_digests() == "2 insights digests queued"
-    assert OutboxEmail.objects.filter(template="journeys/emails/insights_digest").count() == 2
+    assert OutboxEmail.objects.filter(template="insights/emails/insights_digest").count() == 2
 
 
 def test_the_digest_is_a_weekly_schedule_synced_by_name(db):
     declared = {s["name"]: s for s in SCHEDULES}
 
-    assert declared["trellis.insights_digests"]["func"] == "journeys.tasks.send_insights_digests"
+    assert declared["trellis.insights_digests"]["func"] == "insights.tasks.send_insights_digests"
     assert declared["trellis.insights_digests"]["schedule_type"] == Schedule.WEEKLY
     call_command("sync_schedules", verbosity=0)
     assert Schedule.objects.filter(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journeys.insights.health import (
+from insights.health import (
     AT_RISK,
     NEEDS_ATTENTION,
     ON_TRACK,

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from content.factories import LeaderProfileFactory
-from journeys.insights.digest import send_insights_digests as write_digests
+from insights.digest import send_insights_digests as write_digests
 from journeys.models import OutboxEmail, Reflection
 from journeys.services.outbox import deliver_due
 from matching.models import Enrollment

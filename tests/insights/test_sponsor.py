@@ -7,9 +7,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from journeys.insights import site_charts
-from journeys.insights.compute import ContentRow, Funnel, FunnelStep, ObjectiveRow
-from journeys.insights.sponsor import (
+from insights import site_charts
+from insights.compute import ContentRow, Funnel, FunnelStep, ObjectiveRow
+from insights.sponsor import (
     BELOW_TARGET,
     NO_FIGURE,
     NO_TARGET,

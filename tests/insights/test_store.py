@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from journeys.insights import store
-from journeys.insights.store import FRESH_SECONDS, program_insights
-from journeys.models import ContentView, Journey, JourneyStatus
-from journeys.services.retention import forget_old_records
+from insights import store
+from insights.models import ContentView
+from insights.store import FRESH_SECONDS, program_insights
+from insights.tracking import forget_old_views
+from journeys.models import Journey, JourneyStatus
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_after_five_minutes_views_the_retention_task_forgot_are_worked_out_afres
     ContentView.objects.filter(pk=oldest.pk).update(
         first_opened_at=timezone.now() - datetime.timedelta(days=500)
     )
-    assert forget_old_records(timezone.now(), 400).content_views == 1
+    assert forget_old_views(timezone.now(), 400) == (1, True)
     clock[0] += FRESH_SECONDS
 
     again = program_insights(program, today)

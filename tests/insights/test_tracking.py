@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from journeys.insights.tracking import record_views
-from journeys.models import ContentView
+from insights.models import ContentView
+from insights.tracking import record_views
 from journeys.services.state import journey_state
 
 

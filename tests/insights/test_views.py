@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from insights.health import FORMULA
 from journeys.factories import ProgramPageFactory
-from journeys.insights.health import FORMULA
 from journeys.services.templates import clear_cache
 from tests.programs import run_by_program_admins
 

@@ -21,9 +21,9 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Page
 
+from insights import tables
+from insights.store import program_insights
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
-from journeys.insights import tables
-from journeys.insights.store import program_insights
 from journeys.models import Journey, JourneyPage, Message, MessageReport, OutboxEmail
 from journeys.viewsets import upgrade_template_url
 from matching.factories import EnrollmentFactory, policy_for

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.factories import TopicFactory
+from insights.models import ContentView
 from journeys.factories import JourneyPageFactory, milestone, step
 from journeys.models import (
-    ContentView,
     Delivery,
     EmailStatus,
     MemberRole,

@@ -186,6 +186,7 @@ def test_schedules_are_synced_by_name(db):
         "trellis.participant_digests",
         "trellis.insights_digests",
         "trellis.retention",
+        "trellis.insights_retention",
         "someone-elses",
     }
     assert Schedule.objects.get(name="trellis.advance_journeys").schedule_type == Schedule.HOURLY

@@ -1,4 +1,4 @@
-"""Notification history and content views are forgotten after TRELLIS_RETENTION_DAYS."""
+"""Notification history and emails are forgotten after TRELLIS_RETENTION_DAYS."""
 
 import datetime
 
@@ -7,12 +7,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
 
+from insights.models import InsightsDigest
 from journeys import tasks
 from journeys.models import (
-    ContentView,
     Delivery,
     EmailStatus,
-    InsightsDigest,
     JourneyStatus,
     MemberRole,
     Notification,
@@ -69,12 +68,6 @@ def email(user, age, now, status=EmailStatus.SENT):
     )
     OutboxEmail.objects.filter(pk=row.pk).update(created_at=now - age)
     return row.pk
-
-
-def view(journey, user, page, age, now):
-    return ContentView.objects.create(
-        journey=journey, user=user, page=page, first_opened_at=now - age
-    ).pk
 
 
 def remaining(model, ids):
@@ -159,31 +152,18 @@ def test_records_that_name_a_forgotten_email_keep_their_own_row(start, program, 
     assert insights.email_id is None
 
 
-def test_old_content_views_are_forgotten_and_recent_ones_kept(start, program, now):
-    journey = start()
-    mentor, mentee = (m.user for m in journey.memberships.order_by("role"))
-    old = view(journey, mentor, program, OLD, now)
-    recent = view(journey, mentee, program, RECENT, now)
-
-    result = retention.forget_old_records(now, DAYS)
-
-    assert result.content_views == 1
-    assert remaining(ContentView, {old, recent}) == {recent}
-
-
 def test_forgetting_twice_forgets_nothing_more(start, program, now):
     ended = start(JourneyStatus.CLOSED)
     user = ended.memberships.first().user
     for _ in range(3):
         notification(ended, OLD, now)
         email(user, OLD, now)
-    view(ended, user, program, OLD, now)
 
     first = retention.forget_old_records(now, DAYS)
     second = retention.forget_old_records(now, DAYS)
 
-    assert (first.notifications, first.emails, first.content_views) == (3, 3, 1)
-    assert (second.notifications, second.emails, second.content_views) == (0, 0, 0)
+    assert (first.notifications, first.emails) == (3, 3)
+    assert (second.notifications, second.emails) == (0, 0)
     assert second.finished
 
 
@@ -222,7 +202,7 @@ def test_the_setting_decides_how_long_records_are_kept(settings, user_factory, n
 def test_the_task_forgets_old_records(user_factory):
     old = email(user_factory(), OLD, timezone.now())
 
-    assert tasks.forget_old_records() == ("deleted 0 notifications, 1 emails and 0 content views")
+    assert tasks.forget_old_records() == "deleted 0 notifications and 1 emails"
     assert not OutboxEmail.objects.filter(pk=old).exists()
 
 

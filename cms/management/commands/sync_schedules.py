@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_q.models import Schedule
 
+from insights.schedules import SCHEDULES as INSIGHTS_SCHEDULES
 from journeys.schedules import SCHEDULES as JOURNEY_SCHEDULES
 
 PREFIX = "trellis."
 
 
 def declared_schedules():
-    return [*JOURNEY_SCHEDULES]
+    return [*JOURNEY_SCHEDULES, *INSIGHTS_SCHEDULES]
 
 
 class Command(BaseCommand):
