@@ -36,7 +36,7 @@ from wagtail.permissions import policy_registry
 
 from content.models import LeaderStoryPage, StoriesIndexPage
 from content.permissions import COMMUNICATIONS, SENIOR_LEADERS, story_editable
-from insights.store import program_insights
+from insights import snapshots
 from journeys.models import Journey, JourneyMember, JourneyStatus
 from journeys.services.access import administered_programs, administers_any
 from matching.models import WAITING_STATUSES, Enrollment, MatchingRun, MatchProposal, RunLifecycle
@@ -48,8 +48,9 @@ AT_RISK_PROGRAMS = 10
 
 
 def journeys_at_risk(program) -> int:
-    """How many of the program's active journeys insights count as at risk."""
-    return program_insights(program).health_counts.get("at_risk", 0)
+    """How many of the program's active journeys insights last counted as at risk."""
+    figures = snapshots.read(program)
+    return figures.insights.health_counts.get("at_risk", 0) if figures else 0
 
 
 def _can(user, model, action) -> bool:

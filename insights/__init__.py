@@ -3,7 +3,8 @@
 Owns the program dashboard in the admin (``views``, ``viewsets``), the sponsor's
 page on the site (``site_views`` and ``urls``, its words in ``sponsor``, its
 charts in ``site_charts``), the figures behind both (``compute``, with the health
-score in ``health``) and how long they are kept (``store``), the dashboard's
+score in ``health``) worked out by tasks into snapshots (``snapshots``, ``tasks``,
+``receivers``), the dashboard's
 charts (``charts``) and tables with their CSV exports (``tables``), who may see
 what (``permissions``), recording which materials people open (``tracking``)
 and the weekly digest (``digest``). How it all works, for people:

@@ -9,8 +9,9 @@ journeys or 20,000, and holds one journey's completions at a time.
 
 What it never reads: the text of reflections (the table is not touched at all),
 meeting notes or agreed actions, goal text, messages' text (only how many
-were posted, when, in which journey), enrolment answers. Names are read
-(for program admins' lists); views decide who sees them.
+were posted, when, in which journey), enrolment answers, or anyone's name:
+members are kept as user ids, and ``snapshots.named`` reads the names afresh
+for those who may see them.
 
 Measures, as the dashboard and ``docs/insights.md`` state them:
 
@@ -143,7 +144,9 @@ class HealthRow:
     days_since_meeting: int
     days_since_activity: int
     average_pulse: float | None
-    members: tuple[tuple[str, str], ...]  # (name, role)
+    # (user id, role) as worked out: figures keep no names. ``named`` puts each
+    # person's current name in place of the id for those who may see it.
+    members: tuple[tuple[int | str, str], ...]
     messages_last_7_days: int = 0
 
 
@@ -355,22 +358,12 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         )
     ]
     members = defaultdict(list)
-    names = {}
-    for pk, journey_id, role, user_id, first, last, email in (
+    for pk, journey_id, role, user_id in (
         JourneyMember.objects.filter(journey__program=program, left_on__isnull=True)
         .order_by("role", "pk")
-        .values_list(
-            "pk",
-            "journey_id",
-            "role",
-            "user_id",
-            "user__first_name",
-            "user__last_name",
-            "user__email",
-        )
+        .values_list("pk", "journey_id", "role", "user_id")
     ):
         members[journey_id].append(MemberRow(pk, role, user_id))
-        names[pk] = f"{first} {last}".strip() or email
     tracks = defaultdict(list)
     for journey_id, topic_id in Journey.tracks.through.objects.filter(
         journey__program=program
@@ -484,7 +477,6 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
             template,
             state,
             journey_members,
-            names,
             last_meeting.get(journey.pk),
             journey_pulse.get(journey.pk),
             opened.get(journey.pk, ()),
@@ -675,9 +667,7 @@ class _Tally:
             if start <= day <= end:
                 self.completions_in_window += 1
 
-    def journey(
-        self, journey, template, state, members, names, last_meeting, pulse, opened, messages=0
-    ):
+    def journey(self, journey, template, state, members, last_meeting, pulse, opened, messages=0):
         today = self.today
         self.status[journey.status] += 1
         complete = state.is_complete or journey.status == JourneyStatus.COMPLETED
@@ -757,7 +747,7 @@ class _Tally:
                     days_since_meeting=max(since_meeting, 0),
                     days_since_activity=state.days_since_activity,
                     average_pulse=round(float(pulse), 1) if pulse is not None else None,
-                    members=tuple((names.get(m.pk, ""), m.role) for m in members),
+                    members=tuple((m.user_id, m.role) for m in members),
                     messages_last_7_days=messages,
                 )
             )

@@ -37,10 +37,10 @@ from journeys.models import EmailChoice, ParticipantPreferences, ProgramPage
 from journeys.services import outbox
 from journeys.services.access import administrators, sponsors, with_permission
 
+from . import snapshots
 from .health import AT_RISK, BANDS
 from .models import InsightsDigest
 from .permissions import VIEW_ALL
-from .store import program_insights, program_journeys
 from .tables import BAND_LABELS, members_label
 
 logger = logging.getLogger(__name__)
@@ -173,9 +173,14 @@ def _program_digests(program, stopped, week: str, today: date) -> int:
     ]
     if not pending:
         return 0
-    insights = program_insights(program, today)
+    # A task may work figures out: it does when they are due and nobody else is at it.
+    snapshots.work_out(program.pk)
+    figures = snapshots.read(program)
+    if figures is None:
+        raise RuntimeError(f"The figures of program {program.pk} are still being worked out.")
+    insights = figures.insights
     at_risk = (
-        [row for row in program_journeys(program, today) if row.band == AT_RISK]
+        snapshots.named([row for row in snapshots.journeys(program) if row.band == AT_RISK])
         if any(for_admin for _user, for_admin in pending)
         else []
     )

@@ -66,3 +66,41 @@ class InsightsDigest(models.Model):
 
     def __str__(self):
         return f"Insights digest {self.week} for {self.recipient_id}"
+
+
+class ProgramSnapshot(models.Model):
+    """A program's figures as last worked out, for pages to read and never compute.
+
+    Written only by ``insights.snapshots.work_out`` under a lease: a worker takes
+    it with a conditional UPDATE (``lease_token``, ``lease_until``), so two
+    workers never compute the same program at once, and a worker that died
+    leaves a lease that runs out. ``summary`` and ``journeys`` are JSON with
+    counts, dates, ids and titles: no names and no HTML.
+    """
+
+    program = models.OneToOneField(
+        "journeys.ProgramPage",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    shape = models.PositiveSmallIntegerField(
+        default=0,
+        help_text=_("The layout of the figures; a release that changes it works them out again."),
+    )
+    day = models.DateField(null=True, help_text=_("The day the figures were worked out for."))
+    computed_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0, help_text=_("How long working them out took."))
+    summary = models.JSONField(null=True)
+    journeys = models.JSONField(null=True, help_text=_("Every active journey's health."))
+    changed_at = models.DateTimeField(
+        null=True,
+        help_text=_(
+            "The latest change announced since the figures were worked out; empty when none."
+        ),
+    )
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"Insights of program {self.program_id} on {self.day}"

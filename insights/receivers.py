@@ -1,15 +1,60 @@
-"""What insights do when journeys and matching announce something."""
+"""What insights do when journeys and matching announce something.
+
+Every change that moves a program's figures marks its snapshot changed once
+the change commits (``snapshots.mark_changed``); the sweep then works the
+figures out within a minute. Announced: members' activity and upgrades
+(``journeys_changed``), journeys started (``journey_started``), journeys saved
+or deleted (their status, tracks, a re-match), enrolments saved or deleted,
+a program page published, and the first opening of a material or story,
+which is recorded here.
+"""
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.signals import page_published
 
-from journeys.signals import content_opened
+from journeys.models import Journey, ProgramPage
+from journeys.signals import content_opened, journey_started, journeys_changed
+from matching.models import Enrollment
 
+from . import snapshots
 from .tracking import record_views
 
 
+def _changed(program_ids) -> None:
+    ids = frozenset(program_ids)
+    transaction.on_commit(lambda: snapshots.mark_changed(ids))
+
+
 @receiver(content_opened, dispatch_uid="insights.record_content_opened")
-def record_content_opened(sender, journey_id, user_id, page_ids, **kwargs):
-    """The materials a milestone page shows inline are counted as opened."""
-    record_views(journey_id, user_id, page_ids)
+def record_content_opened(sender, journey_id, program_id, user_id, page_ids, **kwargs):
+    """The materials a milestone page shows inline are counted as opened, once."""
+    if record_views(journey_id, user_id, page_ids):
+        _changed({program_id})
+
+
+@receiver(journeys_changed, dispatch_uid="insights.journeys_changed")
+def journeys_moved(sender, program_ids, **kwargs):
+    _changed(program_ids)
+
+
+@receiver(journey_started, dispatch_uid="insights.journey_started")
+def journey_began(sender, journey, **kwargs):
+    _changed({journey.program_id})
+
+
+@receiver(post_save, sender=Journey, dispatch_uid="insights.journey_saved")
+@receiver(post_delete, sender=Journey, dispatch_uid="insights.journey_deleted")
+@receiver(post_save, sender=Enrollment, dispatch_uid="insights.enrolment_saved")
+@receiver(post_delete, sender=Enrollment, dispatch_uid="insights.enrolment_deleted")
+def row_changed(sender, instance, **kwargs):
+    _changed({instance.program_id})
+
+
+@receiver(page_published, dispatch_uid="insights.program_published")
+def program_published(sender, instance, **kwargs):
+    if isinstance(instance, ProgramPage):
+        _changed({instance.pk})

@@ -4,6 +4,13 @@ from django_q.models import Schedule
 
 SCHEDULES = [
     {
+        # Programs' figures missing, stale (a change announced) or older than an hour.
+        "name": "trellis.insights_sweep",
+        "func": "insights.tasks.sweep_insights",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "trellis.insights_digests",
         "func": "insights.tasks.send_insights_digests",
         "schedule_type": Schedule.WEEKLY,

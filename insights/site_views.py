@@ -34,9 +34,9 @@ from wagtail.models import Site
 from journeys.models import ProgramPage
 from journeys.services.access import may_sponsor, sponsored_programs
 
+from . import snapshots
 from .permissions import may_see_program, sees_names
 from .sponsor import summarise_program
-from .store import program_insights
 
 PROGRAM_LINKS = 20  # programs listed on My mentoring
 
@@ -45,11 +45,6 @@ PROGRAM_LINKS = 20  # programs listed on My mentoring
 class Viewer:
     may_see: bool
     sees_names: bool = False
-
-
-def _figures(program):
-    """The program's figures: a ``ProgramInsights`` (``computed_at`` says when), or None."""
-    return program_insights(program)
 
 
 def _viewer(request, program) -> Viewer:
@@ -134,11 +129,12 @@ def program_insights_page(request, slug):
     viewer = _viewer(request, program)
     if not viewer.may_see:
         raise Http404
-    figures = _figures(program)
+    figures = snapshots.read(program)
     summary = None
     if figures is not None:
+        insights = figures.insights
         summary = summarise_program(
-            figures,
+            snapshots.with_names(insights) if viewer.sees_names else insights,
             timezone.now(),
             names=viewer.sees_names,
             journey_url=_journey_url(request.user) if viewer.sees_names else "",
@@ -149,6 +145,7 @@ def program_insights_page(request, slug):
         {
             "program": program,
             "summary": summary,
+            "newer_coming": figures is not None and figures.newer_coming,
             "admin_links": _admin_links(request.user, program) if viewer.sees_names else [],
         },
     )

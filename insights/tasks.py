@@ -5,7 +5,7 @@ from django.utils import timezone
 from journeys.queue import enqueue
 from journeys.services import retention
 
-from . import digest, tracking
+from . import digest, snapshots, tracking
 
 
 def send_insights_digests() -> str:
@@ -23,3 +23,13 @@ def forget_old_content_views() -> str:
     if not finished:
         enqueue("insights.tasks.forget_old_content_views", group="retention")
     return f"deleted {deleted} content views" + ("" if finished else "; more to delete")
+
+
+def sweep_insights() -> str:
+    """Every minute: queue the programs whose figures are missing, stale or old."""
+    return f"{snapshots.sweep()} programs queued"
+
+
+def work_out_program(program_id: int) -> str:
+    """Work out one program's figures into its snapshot, under its lease."""
+    return snapshots.work_out(program_id)

@@ -27,14 +27,15 @@ from .models import ContentView
 
 def record_views(
     journey_id: int, user_id: int, page_ids: Iterable[int], *, at: datetime | None = None
-) -> None:
+) -> int:
     """Record that ``user_id`` opened ``page_ids`` in a journey, once per page.
 
-    ``at`` backdates the opening (the demo seeding uses it).
+    ``at`` backdates the opening (the demo seeding uses it). Returns how many
+    pages were new to the person in this journey.
     """
     page_ids = set(page_ids)
     if not page_ids:
-        return
+        return 0
     recorded = set(
         ContentView.objects.filter(
             journey_id=journey_id, user_id=user_id, page_id__in=page_ids
@@ -42,7 +43,7 @@ def record_views(
     )
     new = sorted(page_ids - recorded)
     if not new:
-        return
+        return 0
     when = at or timezone.now()
     try:
         with transaction.atomic():
@@ -56,7 +57,8 @@ def record_views(
                 ignore_conflicts=True,
             )
     except IntegrityError:  # a page deleted in the meantime: nothing to count
-        pass
+        return 0
+    return len(new)
 
 
 def forget_old_views(

@@ -4,9 +4,10 @@ and its tables as CSV.
 Read-only: nothing here changes anything. Who sees what is ``permissions``;
 a program the viewer may not see answers 404, whether or not it exists.
 
-The figures come from ``store`` and say when they were worked out; the page
-around them (the admin's frame and menu, what the viewer may see) is rendered
-for each request, so a right given or taken away shows on the next one.
+The figures are read from the program's snapshot (``snapshots``), never worked
+out here, and say when they were worked out; the page around them (the admin's
+frame and menu, what the viewer may see) is rendered for each request, so a
+right given or taken away shows on the next one.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from wagtail.permissions import policy_registry
 
 from journeys.models import Journey
 
-from . import charts, tables
+from . import charts, snapshots, tables
 from .health import BANDS, FORMULA
 from .permissions import may_see_insights, sees_names, visible_programs
 from .site_views import sponsor_page_url
-from .store import program_insights, program_journeys
 
 
 class InsightsMixin(WagtailAdminTemplateMixin):
@@ -94,8 +94,14 @@ class ProgramInsightsView(InsightsMixin, TemplateView):
         journey_url = None
         if names and policy_registry.get_by_type(Journey).user_has_permission(user, "view"):
             journey_url = reverse("journeys_admin:inspect", args=[0])[: -len("0/")]
-        context.update(self.body_context(program_insights(self.program), names, journey_url))
+        figures = snapshots.read(self.program)
         context["sponsor_page_url"] = sponsor_page_url(self.program, self.request)
+        context["program"] = self.program
+        if figures is None:
+            return context
+        insights = snapshots.with_names(figures.insights) if names else figures.insights
+        context.update(self.body_context(insights, names, journey_url))
+        context["newer_coming"] = figures.newer_coming
         return context
 
     def body_context(self, insights, names, journey_url) -> dict:
@@ -131,11 +137,14 @@ class ExportView(InsightsMixin, View):
 
     def get(self, request, program_id, table):
         program = self.get_program()
-        insights = program_insights(program)
+        figures = snapshots.read(program)
+        if figures is None:
+            raise Http404(_("The program's figures are still being worked out."))
+        insights = figures.insights
         if table == "health":
             if not sees_names(request.user, program):
                 raise Http404
-            chosen = tables.health_table(program_journeys(program, insights.today))
+            chosen = tables.health_table(snapshots.named(snapshots.journeys(program)))
         else:
             chosen = tables.all_tables(insights).get(table)
             if chosen is None:

@@ -1,11 +1,26 @@
 """Events the journeys app announces; higher apps connect receivers to them."""
 
+from django.db import transaction
 from django.dispatch import Signal
 
 # Sent after the transaction that started a journey commits; ``journey``.
 journey_started = Signal()
 
 # Sent when a member opens a milestone page that shows materials or stories
-# inline; ``journey_id``, ``user_id`` and ``page_ids`` (the live pages shown).
+# inline; ``journey_id``, ``program_id``, ``user_id`` and ``page_ids`` (the live
+# pages shown).
 # Receivers decide what, if anything, to record: journeys keeps no log of it.
 content_opened = Signal()
+
+# Sent after the transaction that changed journeys commits: members acted (a
+# step, a reflection, a meeting, a goal, a message) or journeys moved to another
+# revision; ``program_ids``. Saving a ``Journey`` (its status or tracks edited,
+# a re-match) is announced by Django's own ``post_save``.
+journeys_changed = Signal()
+
+
+def announce_changes(program_ids) -> None:
+    """Send ``journeys_changed`` for these programs once the transaction commits."""
+    ids = frozenset(pk for pk in program_ids if pk is not None)
+    if ids:
+        transaction.on_commit(lambda: journeys_changed.send(sender=None, program_ids=ids))

@@ -805,6 +805,7 @@ def milestone_detail(request, journey, milestone_id):
     content_opened.send(
         sender=Journey,
         journey_id=journey.pk,
+        program_id=journey.program_id,
         user_id=request.user.pk,
         page_ids=tuple(context["materials"].keys()),
     )

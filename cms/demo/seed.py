@@ -49,6 +49,7 @@ from content.factories import (
     TopicFactory,
 )
 from content.models import LeaderProfile
+from insights import snapshots
 from journeys.models import Journey, ProgramPage
 from matching.models import Enrollment, MatchingRun, MatchProposal, RunStatus
 from matching.services.approval import APPROVABLE
@@ -329,6 +330,9 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
     # enrolment page fills them; then people add what only they can say.
     fill_from_enrollments(Enrollment.objects.order_by("updated_at", "pk"))
     seed_profiles(users, rng=rng)
+    # The programs' figures, as the worker's sweep would within its first minute.
+    for program_id in ProgramPage.objects.live().values_list("pk", flat=True):
+        snapshots.work_out(program_id)
     return DemoResult(
         created=True, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
     )

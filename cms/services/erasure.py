@@ -41,9 +41,10 @@ Rules enforced here, all in one transaction, after the checks:
   that held them, so no listing shows them again, and in the calendar
   invitations written for their journeys' meetings (the name by the
   placeholder, the address by the erased one).
-* Nothing keeps the old name past the commit: the programs' kept insights
-  (which list names) and the rendered markdown of removed words are dropped
-  from the cache once the transaction commits.
+* Nothing keeps the old name past the commit: insights keep user ids, never
+  names, and the programs' figures are marked changed (worked out again within
+  a minute); the rendered markdown of removed words is dropped from the cache
+  once the transaction commits.
 * Wagtail's audit log records who erased whom (the account's id) and when,
   as ``trellis.erase_person``; never a name, an address or what was erased.
 """
@@ -70,7 +71,7 @@ from wagtail.search import index
 from wagtail.users.models import UserProfile
 
 from content.markdown import cache_key
-from insights.store import forget_insights
+from insights import snapshots
 from journeys.models import (
     ERASED_TEXT,
     EmailStatus,
@@ -390,7 +391,7 @@ def _scrub_calendars(journey_ids, person, replacements) -> None:
 
 
 def _forget(program_ids, texts) -> None:
-    forget_insights(program_ids)
+    snapshots.mark_changed(program_ids)
     # An unavailable cache holds nothing to forget.
     with contextlib.suppress(Exception):
         cache.delete_many([cache_key(text) for text in texts])

@@ -56,6 +56,7 @@ from ..models import (
     Reflection,
     StepCompletion,
 )
+from ..signals import announce_changes
 from .state import journey_state
 
 
@@ -79,11 +80,13 @@ def member_of(journey: Journey, user) -> JourneyMember:
 
 
 def record_activity(journey: Journey, today: date) -> None:
-    """Record that members acted on ``today``: the tick looks at this journey again."""
+    """Record that members acted on ``today``: the tick looks at this journey again,
+    and ``journeys_changed`` says so once the transaction commits."""
     Journey.objects.filter(pk=journey.pk).update(
         changed_at=timezone.now(),
         last_activity_on=Greatest(Coalesce("last_activity_on", Value(today)), Value(today)),
     )
+    announce_changes({journey.program_id})
 
 
 def _available_step(journey, member, milestone_id, step_id, today, kinds=None):

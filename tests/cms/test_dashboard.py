@@ -25,6 +25,7 @@ from content.factories import (
     TopicFactory,
 )
 from content.permissions import COMMUNICATIONS, SENIOR_LEADERS
+from insights import snapshots
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
 from journeys.models import JourneyStatus, MemberRole
 from journeys.services.starting import start_journey
@@ -317,6 +318,7 @@ def test_a_program_admin_sees_intakes_runs_journeys_at_risk_and_who_never_signed
         member.user.last_login = signed_in
         member.user.save()
 
+    snapshots.work_out(program.pk)  # as the sweep does within a minute
     html = panel_html(home_of(client, program_admin), "programs")
     text = text_of(html)
 

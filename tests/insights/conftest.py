@@ -8,6 +8,7 @@ produce.
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from content.factories import (
@@ -16,9 +17,10 @@ from content.factories import (
     MaterialPageFactory,
     TopicFactory,
 )
+from insights import snapshots
 from insights.tracking import record_views
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.models import GoalStatus, Measure, MemberRole
+from journeys.models import GoalStatus, Measure, MemberRole, ProgramPage
 from journeys.services import progress
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
@@ -36,6 +38,33 @@ MEETING_NOTES = "MEETING-MARKER-2b9c we talked about the restructure"
 GOAL_TEXT = "GOAL-MARKER-c41d get promoted before Sam"
 PROGRAM_ADMINS = "Program admins"
 SPONSORS = "Sponsors"
+
+
+class KeptUpClient(Client):
+    """A test client whose every request finds each program's figures just worked
+    out, as a worker keeping up with the sweep leaves them."""
+
+    def request(self, **request):
+        for program_id in ProgramPage.objects.values_list("pk", flat=True):
+            snapshots.work_out(program_id, force=True)
+        return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return KeptUpClient()
+
+
+@pytest.fixture
+def plain_client():
+    """A client that works nothing out: for counting what a request itself costs."""
+    return Client()
+
+
+@pytest.fixture
+def plain_admin_client(plain_client, admin_user):
+    plain_client.force_login(admin_user)
+    return plain_client
 
 
 @pytest.fixture

@@ -125,14 +125,14 @@ def test_one_program_that_fails_never_stops_the_others(scene, program, program_a
     other = ProgramPageFactory(
         parent=program.get_parent(), title="Another program", admins=run_by_program_admins()
     )
-    real = digest.program_insights
+    real = digest.snapshots.work_out
 
-    def broken_for_the_first(chosen, today=None):
-        if chosen.pk == program.pk:
+    def broken_for_the_first(program_id, **options):
+        if program_id == program.pk:
             raise RuntimeError("These figures cannot be worked out.")
-        return real(chosen, today)
+        return real(program_id, **options)
 
-    monkeypatch.setattr(digest, "program_insights", broken_for_the_first)
+    monkeypatch.setattr(digest.snapshots, "work_out", broken_for_the_first)
 
     assert send_insights_digests() == 1
     assert [m.subject for m in mail.outbox] == ["This week in “Another program”"]

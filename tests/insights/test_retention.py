@@ -65,9 +65,10 @@ def test_the_daily_task_follows_the_setting(settings, journey, program):
     assert list(ContentView.objects.values_list("pk", flat=True)) == [kept]
 
 
-def test_both_insights_schedules_are_synced_by_name(db):
+def test_the_insights_schedules_are_synced_by_name(db):
     declared = {s["name"]: s["func"] for s in SCHEDULES}
     assert declared == {
+        "trellis.insights_sweep": "insights.tasks.sweep_insights",
         "trellis.insights_digests": "insights.tasks.send_insights_digests",
         "trellis.insights_retention": "insights.tasks.forget_old_content_views",
     }

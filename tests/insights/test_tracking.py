@@ -58,8 +58,9 @@ def test_each_person_and_page_is_recorded_once_with_the_first_opening(pair, cont
 
 
 def test_coming_back_to_a_milestone_page_writes_nothing(
-    client, pair, today, django_assert_max_num_queries
+    plain_client, pair, today, django_assert_max_num_queries
 ):
+    client = plain_client
     journey, (mentor, _mentee) = pair
     client.force_login(mentor)
     url = milestone_url(journey, 0, today)

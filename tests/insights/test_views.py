@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from insights import snapshots
 from insights.health import FORMULA
 from journeys.factories import ProgramPageFactory
 from journeys.services.templates import clear_cache
@@ -167,7 +168,7 @@ def test_names_a_spreadsheet_would_run_are_quoted_in_the_journey_list(
 
 
 def test_the_dashboard_costs_the_same_queries_for_3_or_30_journeys(
-    admin_client, program, template, today, home, django_assert_max_num_queries
+    plain_admin_client, program, template, today, home, django_assert_max_num_queries
 ):
     large = ProgramPageFactory(
         parent=home,
@@ -179,11 +180,12 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_journeys(
     bulk_journeys(large, template, 30, today, prefix="large")
     counts = []
     for chosen in (program, large):
-        dashboard(admin_client, chosen)  # parse templates once
+        snapshots.work_out(chosen.pk)
+        dashboard(plain_admin_client, chosen)  # parse templates once
         clear_cache()
         cache.clear()
-        with django_assert_max_num_queries(80) as captured:
-            html = dashboard(admin_client, chosen)
+        with django_assert_max_num_queries(40) as captured:
+            html = dashboard(plain_admin_client, chosen)
         counts.append(len(captured.captured_queries))
         assert chosen.title in html
 

@@ -21,8 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Page
 
-from insights import tables
-from insights.store import program_insights
+from insights import snapshots, tables
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
 from journeys.models import Journey, JourneyPage, Message, MessageReport, OutboxEmail
 from journeys.viewsets import upgrade_template_url
@@ -145,7 +144,8 @@ def bulk_url(app, model, action, ids, **params) -> str:
 
 
 def insights_tables(scene) -> list[str]:
-    return [*tables.all_tables(program_insights(scene.program)), "health"]
+    snapshots.work_out(scene.program.pk)
+    return [*tables.all_tables(snapshots.read(scene.program).insights), "health"]
 
 
 def program_urls(scene) -> dict[str, tuple[tuple[str, ...], str, dict]]:

@@ -187,6 +187,7 @@ def test_schedules_are_synced_by_name(db):
         "trellis.insights_digests",
         "trellis.retention",
         "trellis.insights_retention",
+        "trellis.insights_sweep",
         "someone-elses",
     }
     assert Schedule.objects.get(name="trellis.advance_journeys").schedule_type == Schedule.HOURLY
