@@ -12,26 +12,23 @@ milestones they reached, rated them and met; every person enrolled (some
 sharing opt-in attributes) and every pair was matched. Objectives name
 measures. The database is dropped at the end.
 
-Then the dashboard is requested through ``django.test.Client``, signed in as a
-program admin, with the full middleware stack and the cached template loader,
-and with the cache in Redis (``BENCH_REDIS_URL``, default
-``redis://127.0.0.1:6379/13``, which is emptied) as in production; without
-Redis, in the process, with a note on stderr:
+Then, as production runs it, with the cache in Redis (``BENCH_REDIS_URL``,
+default ``redis://127.0.0.1:6379/13``, which is emptied; without Redis, in the
+process, with a note on stderr):
 
-* new viewer: the figures kept, the page (body, admin frame and sidebar)
-  rendered for the request: what anyone opening the dashboard gets while the
-  figures are fresh (no page is kept, so every view is a new viewer's);
-* the index of programs, in the same frame;
-* cold: figures worked out afresh (the cache emptied first), and the page
-  rendered: queries for both programs (they must not grow with journeys) and
-  the time for the big one, with ``target`` null: a program's figures are
-  worked out at most once every five minutes, and only when they changed.
-
-Each page is timed in alternation with ``/healthz``, so that both see the
-same conditions, and carries its ratio to it, without a target: the insights
-pages and their targets are reworked with the insights app. Each line
-also gives ``ratio_to_healthz_alone``: the ratio to ``/healthz`` timed on its
-own, request after request, which is its best case and so the stricter ratio.
+* cold: the task working each program's figures out into its snapshot
+  (``snapshots.work_out``), timed for the big program (target 10 s, with the
+  CPU seconds beside it), and its queries for both (they must not grow);
+* the pages, requested through ``django.test.Client`` with the full
+  middleware stack and the cached template loader, each reading the
+  program's snapshot and rendering for the request (nothing of a page is
+  kept): the sponsor's page as a sponsor and as a program admin (who sees
+  names), the admin dashboard, and the index of programs. Each is timed in
+  alternation with ``/healthz``, so that both see the same conditions, with
+  its ratio to it as the value (target 60), and also
+  ``ratio_to_healthz_alone``: the ratio to ``/healthz`` timed on its own,
+  request after request, its best case and so the stricter ratio. Queries
+  for the small and big program must be the same.
 """
 
 from __future__ import annotations
@@ -364,6 +361,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--profile", action="store_true", help="Profile the big program's pages to stderr."
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -380,12 +380,14 @@ def main() -> None:
     note(f"cache: {cache_in}")
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import timezone
+
+    from insights import snapshots
 
     try:
         call_command("migrate", verbosity=0)
@@ -409,97 +411,111 @@ def main() -> None:
 
         admin = get_user_model().objects.create_user(email="admin@bench.example")
         admin.groups.add(Group.objects.get(name="Program admins"))
-        gc.collect()  # a web process does not hold what building the data left behind
-        client = Client(raise_request_exception=True)
-        client.force_login(admin)
-        meter = Meter(client, args.warmup, args.requests)
-        healthz = reverse("healthz")
-        meter.median_ms(healthz)  # warm the process before the reference is taken
+        sponsor = get_user_model().objects.create_user(email="sponsor@bench.example")
+        for program in (small, big):
+            program.sponsor_users.add(sponsor)
+            program.save()  # chosen people are kept with the page (a parental relation)
 
-        index_url = reverse("insights:index")
-        meter.get(index_url)
-        index_ms, index_healthz_ms = meter.paired(index_url, healthz)
-        urls = {p: reverse("insights:program", args=[p.pk]) for p in (small, big)}
-        for program_url in urls.values():
-            meter.get(program_url)  # parse templates, set the CSRF cookie
-        cold_queries = {p: meter.queries(u, fresh=True) for p, u in urls.items()}
-        big_url = urls[big]
-        cold = []
+        # Cold: each program's figures worked out into its snapshot, as the task does.
+        work_queries, work_seconds, work_cpu = {}, [], []
+        for program in (small, big):
+            with CaptureQueriesContext(connection) as captured:
+                snapshots.work_out(program.pk, force=True)
+            work_queries[program] = len(captured)
         for _ in range(args.cold):
-            cache.clear()
-            cold.append(meter.timed(big_url))
-        cold_ms = statistics.median(cold)
-        # A new viewer: the figures are kept, the page is rendered for the request.
-        meter.get(big_url)
-        warm_queries = meter.queries(big_url)
-        warm_ms, warm_healthz_ms = meter.paired(big_url, healthz)
-        healthz_ms = statistics.median([index_healthz_ms, warm_healthz_ms])
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            snapshots.work_out(big.pk, force=True)
+            work_seconds.append(time.perf_counter() - wall)
+            work_cpu.append(time.process_time() - cpu)
+        emit(
+            f"insights_work_out_seconds_{args.journeys}_journeys",
+            round(statistics.median(work_seconds), 2),
+            "s",
+            10,
+            cpu_seconds=round(statistics.median(work_cpu), 2),
+            runs=args.cold,
+            what="the task working one program's figures out into its snapshot, cold",
+        )
+        emit(
+            "insights_work_out_query_growth",
+            work_queries[big] - work_queries[small],
+            "queries",
+            0,
+            queries=work_queries[big],
+            compared=f"{args.journeys} vs {args.journeys // 10} journeys",
+        )
+
+        gc.collect()  # a web process does not hold what building the data left behind
+        clients = {}
+        for who, user in (("program_admin", admin), ("sponsor", sponsor)):
+            client = Client(raise_request_exception=True)
+            client.force_login(user)
+            clients[who] = Meter(client, args.warmup, args.requests)
+        healthz = reverse("healthz")
+        clients["sponsor"].median_ms(healthz)  # warm the process before the reference
+        pages_timed = [
+            (
+                "insights_sponsor_page",
+                who,
+                {p: reverse("program_insights:page", args=[p.slug]) for p in (small, big)},
+                "the program's page on the site, read from its snapshot",
+            )
+            for who in ("sponsor", "program_admin")
+        ] + [
+            (
+                "insights_dashboard",
+                "program_admin",
+                {p: reverse("insights:program", args=[p.pk]) for p in (small, big)},
+                "the program's dashboard in the admin, read from its snapshot",
+            ),
+            (
+                "insights_index",
+                "program_admin",
+                {big: reverse("insights:index")},
+                "the list of programs one may see",
+            ),
+        ]
+        rows = []
+        for metric, who, urls, what in pages_timed:
+            meter = clients[who]
+            for page_url in urls.values():
+                meter.get(page_url)  # parse templates, set the CSRF cookie
+            queries = {p: meter.queries(u, fresh=True) for p, u in urls.items()}
+            page_ms, healthz_ms = meter.paired(urls[big], healthz)
+            rows.append((metric, who, what, queries, page_ms, healthz_ms))
+            if args.profile:
+                note(f"{metric} as {who}:\n{pages.profile(meter, urls[big])}")
         # /healthz on its own, request after request: every cache of the process
         # warm for it, so its best case. Printed beside each ratio as the stricter one.
-        alone_ms = meter.median_ms(healthz, args.requests * 3)
+        alone_ms = clients["sponsor"].median_ms(healthz, args.requests * 3)
 
         def ratio(ms, reference):
             return round(ms / reference, 1)
 
-        emit(
-            f"insights_dashboard_queries_cold_{args.journeys // 10}_journeys",
-            cold_queries[small],
-            "queries",
-            60,
-        )
-        emit(
-            f"insights_dashboard_queries_cold_{args.journeys}_journeys",
-            cold_queries[big],
-            "queries",
-            60,
-        )
-        emit(
-            "insights_dashboard_query_growth",
-            cold_queries[big] - cold_queries[small],
-            "queries",
-            0,
-            compared=f"{args.journeys} vs {args.journeys // 10} journeys, worked out afresh",
-        )
-        timed = (
-            (
-                "insights_dashboard_time_ratio_new_viewer",
-                warm_ms,
-                warm_healthz_ms,
-                {"queries": warm_queries, "journeys": args.journeys},
-                "figures kept, the page rendered for the request",
-            ),
-            (
-                "insights_index_time_ratio",
-                index_ms,
-                index_healthz_ms,
-                {},
-                "the list of programs one may see",
-            ),
-        )
-        for metric, ms, paired_healthz_ms, extra, what in timed:
+        for metric, who, what, queries, page_ms, healthz_ms in rows:
+            name = f"{metric}_as_{who}"
             emit(
-                metric,
-                ratio(ms, paired_healthz_ms),
+                f"{name}_time_ratio",
+                ratio(page_ms, healthz_ms),
                 "x healthz",
-                None,  # reworked with the insights app; reported without a target until then
-                ms=round(ms, 2),
-                healthz_ms=round(paired_healthz_ms, 3),
-                ratio_to_healthz_alone=ratio(ms, alone_ms),
+                60,
+                ms=round(page_ms, 2),
+                healthz_ms=round(healthz_ms, 3),
+                ratio_to_healthz_alone=ratio(page_ms, alone_ms),
                 healthz_alone_ms=round(alone_ms, 3),
-                **extra,
-                what=what,
+                queries=queries[big],
+                journeys=args.journeys,
+                what=f"{what}, as a {who.replace('_', ' ')}; nothing of the page kept",
             )
-        emit(
-            "insights_dashboard_time_ratio_cold",
-            ratio(cold_ms, healthz_ms),
-            "x healthz",
-            None,
-            ms=round(cold_ms, 1),
-            queries=cold_queries[big],
-            healthz_ms=round(healthz_ms, 3),
-            journeys=args.journeys,
-            what="figures worked out afresh (at most once per five minutes per program)",
-        )
+            if small in queries:
+                emit(
+                    f"{name}_query_growth",
+                    queries[big] - queries[small],
+                    "queries",
+                    0,
+                    compared=f"{args.journeys} vs {args.journeys // 10} journeys",
+                )
     finally:
         from django.db import connections
 

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import types
 import typing
@@ -66,8 +67,8 @@ def encode(value):
 
 def decode(hint, value):
     """The value ``encode`` wrote, rebuilt as the type ``hint`` names."""
-    if value is None:
-        return None
+    if value is None or hint in _SCALARS:
+        return value
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in args if arg is not type(None)]
@@ -79,7 +80,7 @@ def decode(hint, value):
     if hint is date:
         return date.fromisoformat(value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         return hint(**{key: decode(hints[key], item) for key, item in value.items()})
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
@@ -90,6 +91,15 @@ def decode(hint, value):
     if origin is dict:
         return {key: decode(args[1], item) for key, item in value.items()}
     return _plain(value)
+
+
+_SCALARS = frozenset({int, float, str, bool})
+
+
+@functools.cache
+def _hints(cls) -> dict:
+    """A dataclass's field types, evaluated once per process (they never change)."""
+    return typing.get_type_hints(cls)
 
 
 def _plain(value):
