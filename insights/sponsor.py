@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 
 from journeys.models import Measure
 
-from . import site_charts
+from . import site_charts, tables
 from .compute import ProgramInsights
 from .health import AT_RISK, BANDS, NEEDS_ATTENTION, ON_TRACK
 from .tables import BAND_LABELS, KIND_LABELS, Column, Table, day, members_label, percent
@@ -366,35 +366,11 @@ def engagement_trend(insights: ProgramInsights):
     return site_charts.trend(
         "sponsor-chart-engagement",
         _("Steps completed and meetings held, by week"),
-        _(
-            "Over the last %(weeks)d weeks: %(steps)d steps completed (at most %(most_steps)d "
-            "in a week) and %(meetings)d meetings held (at most %(most_meetings)d in a week). "
-            "The last week is the current one, so far."
-        )
-        % {
-            "weeks": len(weeks),
-            "steps": sum(steps),
-            "most_steps": max(steps, default=0),
-            "meetings": sum(meetings),
-            "most_meetings": max(meetings, default=0),
-        },
+        tables.engagement_description(insights),
         _("Number in the week"),
         _("Week starting"),
         [_week(week) for week, _s, _m in weeks],
         [(_("Steps completed"), steps), (_("Meetings held"), meetings)],
-    )
-
-
-def engagement_table(insights: ProgramInsights) -> Table:
-    return Table(
-        key="engagement",
-        caption=_("Steps completed and meetings held, by week"),
-        columns=(
-            Column(_("Week starting"), day, numeric=False),
-            Column(_("Steps")),
-            Column(_("Meetings")),
-        ),
-        rows=list(insights.engagement),
     )
 
 
@@ -575,7 +551,7 @@ def summarise_program(
         enrolment_table=enrolment_table(insights),
         engagement_sentence=engagement_sentence(insights),
         engagement_trend=engagement_trend(insights),
-        engagement_table=engagement_table(insights),
+        engagement_table=tables.engagement_table(insights, short=True),
         funnels=funnel_views(insights),
         content=content_lines(insights),
         content_table=content_table(insights),

@@ -253,14 +253,33 @@ def health_table(rows: tuple[HealthRow, ...], key="health", caption=None) -> Tab
     )
 
 
-def engagement_table(insights: ProgramInsights) -> Table:
+def engagement_description(insights: ProgramInsights) -> str:
+    """The engagement chart in words, for its description and its readers."""
+    weeks = insights.engagement
+    steps = [s for _w, s, _m in weeks]
+    meetings = [m for _w, _s, m in weeks]
+    return _(
+        "Over the last %(weeks)d weeks: %(steps)d steps completed (at most %(most_steps)d "
+        "in a week) and %(meetings)d meetings held (at most %(most_meetings)d in a week). "
+        "The last week is the current one, so far."
+    ) % {
+        "weeks": len(weeks),
+        "steps": sum(steps),
+        "most_steps": max(steps, default=0),
+        "meetings": sum(meetings),
+        "most_meetings": max(meetings, default=0),
+    }
+
+
+def engagement_table(insights: ProgramInsights, *, short: bool = False) -> Table:
+    """Steps and meetings by week; ``short`` headings fit a phone's width."""
     return Table(
         key="engagement",
         caption=_("Steps completed and meetings held, by week"),
         columns=(
             Column(_("Week starting"), day, numeric=False),
-            Column(_("Steps completed")),
-            Column(_("Meetings held")),
+            Column(_("Steps") if short else _("Steps completed")),
+            Column(_("Meetings") if short else _("Meetings held")),
         ),
         rows=list(insights.engagement),
     )

@@ -214,18 +214,7 @@ def dashboard_charts(insights) -> dict:
     found["engagement"] = charts.line_chart(
         "chart-engagement",
         _("Steps completed and meetings held, by week"),
-        _(
-            "Over the last %(weeks)d weeks: %(steps)d steps completed (at most %(most_steps)d "
-            "in a week) and %(meetings)d meetings held (at most %(most_meetings)d in a week). "
-            "The last week is the current one, so far."
-        )
-        % {
-            "weeks": len(weeks),
-            "steps": sum(steps),
-            "most_steps": max(steps, default=0),
-            "meetings": sum(meetings),
-            "most_meetings": max(meetings, default=0),
-        },
+        tables.engagement_description(insights),
         [_week(week) for week, _s, _m in weeks],
         [(_("Steps completed"), steps), (_("Meetings held"), meetings)],
     )
