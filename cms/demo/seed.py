@@ -330,9 +330,10 @@ def seed_demo(seed: int, *, now: datetime | None = None, port: int = DEFAULT_POR
     # enrolment page fills them; then people add what only they can say.
     fill_from_enrollments(Enrollment.objects.order_by("updated_at", "pk"))
     seed_profiles(users, rng=rng)
-    # The programs' figures, as the worker's sweep would within its first minute.
-    for program_id in ProgramPage.objects.live().values_list("pk", flat=True):
-        snapshots.work_out(program_id)
+    # The programs' figures, as the worker's sweep would within its first minute:
+    # once the seeding commits, after the changes it announced are recorded.
+    programs = list(ProgramPage.objects.live().values_list("pk", flat=True))
+    transaction.on_commit(lambda: [snapshots.work_out(pk) for pk in programs])
     return DemoResult(
         created=True, logins=demo_logins(), notes=demo_notes(), sites=demo_sites(port)
     )
