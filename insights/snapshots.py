@@ -67,43 +67,46 @@ def encode(value):
 
 def decode(hint, value):
     """The value ``encode`` wrote, rebuilt as the type ``hint`` names."""
-    if value is None or hint in _SCALARS:
-        return value
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [arg for arg in args if arg is not type(None)]
-        if len(options) == 1:
-            return decode(options[0], value)
-        return _plain(value)
-    if hint is datetime:
-        return datetime.fromisoformat(value)
-    if hint is date:
-        return date.fromisoformat(value)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        return hint(**{key: decode(hints[key], item) for key, item in value.items()})
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(decode(args[0], item) for item in value)
-        if args:
-            return tuple(decode(arg, item) for arg, item in zip(args, value, strict=True))
-        return _plain(value)
-    if origin is dict:
-        return {key: decode(args[1], item) for key, item in value.items()}
-    return _plain(value)
-
-
-_SCALARS = frozenset({int, float, str, bool})
-
-
-@functools.cache
-def _hints(cls) -> dict:
-    """A dataclass's field types, evaluated once per process (they never change)."""
-    return typing.get_type_hints(cls)
+    return _decoder(hint)(value)
 
 
 def _plain(value):
     return tuple(_plain(item) for item in value) if isinstance(value, list) else value
+
+
+def _or_none(build):
+    return lambda value: None if value is None else build(value)
+
+
+@functools.cache
+def _decoder(hint):
+    """A function that rebuilds values of type ``hint``, made once per hint and process."""
+    if hint in _SCALARS:
+        return lambda value: value
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in args if arg is not type(None)]
+        return _decoder(options[0]) if len(options) == 1 else _plain
+    if hint is datetime:
+        return _or_none(datetime.fromisoformat)
+    if hint is date:
+        return _or_none(date.fromisoformat)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        fields = {name: _decoder(field) for name, field in typing.get_type_hints(hint).items()}
+        return _or_none(lambda value: hint(**{k: fields[k](v) for k, v in value.items()}))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+        return _or_none(lambda value: tuple(item(v) for v in value))
+    if origin is tuple and args:
+        items = [_decoder(arg) for arg in args]
+        return _or_none(lambda value: tuple(d(v) for d, v in zip(items, value, strict=True)))
+    if origin is dict:
+        item = _decoder(args[1])
+        return _or_none(lambda value: {k: item(v) for k, v in value.items()})
+    return _plain
+
+
+_SCALARS = frozenset({int, float, str, bool})
 
 
 # Working out -------------------------------------------------------------------------------
