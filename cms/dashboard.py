@@ -16,7 +16,7 @@ A panel appears only for members of its group (a superuser sees none of them, on
 Wagtail's own). Each works in a fixed number of queries, whatever the number of
 pages, stories, people or journeys: a few grouped queries, lists cut to
 ``LIST_LIMIT`` rows. Journeys at risk are what insights already works out, asked for
-at most ``AT_RISK_PROGRAMS`` programs through ``journeys_at_risk``, the one place
+at most ``AT_RISK_PROGRAMS`` programs through ``journeys_at_risk`` (one query), the one place
 this module reads insights.
 """
 
@@ -47,10 +47,9 @@ LIST_LIMIT = 10
 AT_RISK_PROGRAMS = 10
 
 
-def journeys_at_risk(program) -> int:
-    """How many of the program's active journeys insights last counted as at risk."""
-    figures = snapshots.read(program)
-    return figures.insights.health_counts.get("at_risk", 0) if figures else 0
+def journeys_at_risk(programs) -> dict[int, int]:
+    """How many of each program's active journeys insights last counted as at risk."""
+    return snapshots.at_risk_counts([program.pk for program in programs])
 
 
 def _can(user, model, action) -> bool:
@@ -325,8 +324,9 @@ class ProgramAdminPanel(RolePanel):
             .order_by("title")[:AT_RISK_PROGRAMS]
         )
         rows = []
+        counts = journeys_at_risk(programs)
         for program in programs:
-            count = journeys_at_risk(program)
+            count = counts.get(program.pk, 0)
             if count:
                 rows.append(
                     {

@@ -37,6 +37,7 @@ from journeys.models import ProgramPage
 from journeys.queue import enqueue
 
 from .compute import HealthRow, ProgramInsights, compute_insights
+from .health import AT_RISK
 from .models import ProgramSnapshot
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,19 @@ def read(program) -> Figures | None:
         program_id=row.program_id,
         newer_coming=row.changed_at is not None or row.day != timezone.localdate(),
     )
+
+
+def at_risk_counts(program_ids) -> dict[int, int]:
+    """How many active journeys each program's latest figures count as at risk (one query).
+
+    Reads the one figure out of each snapshot, without rebuilding the rest.
+    """
+    return {
+        pk: int(count or 0)
+        for pk, count in ProgramSnapshot.objects.filter(pk__in=program_ids, shape=SHAPE)
+        .exclude(computed_at__isnull=True)
+        .values_list("pk", f"summary__health_counts__{AT_RISK}")
+    }
 
 
 def journeys(program) -> tuple[HealthRow, ...]:

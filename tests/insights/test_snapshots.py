@@ -187,3 +187,16 @@ def test_the_pages_say_newer_figures_are_coming(plain_client, sponsor, scene, pr
     html = plain_client.get(page_url(program)).content.decode()
 
     assert "Newer figures are being worked out." in html
+
+
+def test_the_count_at_risk_is_read_out_of_the_snapshot_in_one_query(
+    scene, program, other_program, django_assert_num_queries
+):
+    snapshots.work_out(program.pk)
+    expected = snapshots.read(program).insights.health_counts["at_risk"]
+    assert expected, "the scene has journeys at risk"
+
+    with django_assert_num_queries(1):
+        counts = snapshots.at_risk_counts([program.pk, other_program.pk])
+
+    assert counts == {program.pk: expected}
