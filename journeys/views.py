@@ -70,7 +70,7 @@ from .models import (
 from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for
-from .services.state import journey_state, journey_states
+from .services.state import journey_state, journey_states, with_planned_activity
 from .templatetags.journeys_tags import state_label
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
@@ -118,16 +118,18 @@ def _member_journey(request, journey_uuid) -> Journey:
     if not request.user.is_authenticated:
         raise Http404
     found = list(
-        Journey.objects.filter(
-            uuid=journey_uuid,
-            memberships__user=request.user,
-            memberships__left_on__isnull=True,
-        )
-        .select_related("program", "template")
-        # The pages need the titles and the reminder setting; the streams are read
-        # from the template revision's snapshot.
-        .only(*PAGE_JOURNEY_FIELDS)
-        .order_by()[:1]
+        with_planned_activity(
+            Journey.objects.filter(
+                uuid=journey_uuid,
+                memberships__user=request.user,
+                memberships__left_on__isnull=True,
+            )
+            .select_related("program", "template")
+            # The pages need the titles and the reminder setting; the streams are read
+            # from the template revision's snapshot.
+            .only(*PAGE_JOURNEY_FIELDS)
+            .order_by()
+        )[:1]
     )
     if not found or not found[0].is_in_site(Site.find_for_request(request)):
         raise Http404
@@ -716,16 +718,21 @@ def _back(journey, form_or_data, anchor):
 def my_mentoring(request):
     """Every journey the person is in, how far along it is, and what to do next."""
     today = _today()
+    # Each journey comes with its unread messages and latest planned meeting.
     journeys = list(
-        Journey.objects.for_user(request.user)
-        .in_site(Site.find_for_request(request))
-        .select_related("program", "template")
-        .only(*PAGE_JOURNEY_FIELDS)
+        with_planned_activity(
+            conversation.with_unread_counts(
+                Journey.objects.for_user(request.user)
+                .in_site(Site.find_for_request(request))
+                .select_related("program", "template")
+                .only(*PAGE_JOURNEY_FIELDS),
+                request.user,
+            )
+        )
     )
     # One URL reversed, then each journey's id put in its place.
     journey_url = reverse("journeys:journey", args=[UUID_ID])
     conversation_url = reverse("journeys:conversation", args=[UUID_ID])
-    unread = conversation.unread_counts(request.user, [j.pk for j in journeys])
     cards = []
     for loaded in journey_states(journeys, today, profiles=True):
         member = loaded.member_for(request.user)
@@ -738,7 +745,7 @@ def my_mentoring(request):
                 "journey": loaded.journey,
                 "url": journey_url.replace(UUID_ID, str(loaded.journey.uuid)),
                 "conversation_url": conversation_url.replace(UUID_ID, str(loaded.journey.uuid)),
-                "unread": unread.get(loaded.journey.pk, 0),
+                "unread": loaded.journey.unread,
                 "member": member,
                 "others": others,
                 "people": _people(loaded.journey, others, member),
