@@ -71,7 +71,7 @@ from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for
 from .services.state import journey_state, journey_states, with_planned_activity
-from .templatetags.journeys_tags import state_label
+from .templatetags.journeys_tags import state_label, step_title
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
 # What the pages read of a goal and its owner.
@@ -224,13 +224,15 @@ def _member_url(journey_uuid, member_id=MEMBER_ID) -> str:
     return reverse("journeys:member", args=[journey_uuid, member_id])
 
 
-def _people(journey, members, viewer) -> list[profiles.ProfileCard]:
+def _people(journey, members, viewer, url=None) -> list[profiles.ProfileCard]:
     """Each member as the people list shows them: photo or initials, name, role, a link.
 
     ``members`` come with their profiles loaded (``journey_states(..., profiles=True)``).
+    ``url`` is the member URL reversed with ``UUID_ID`` for the journey, for a page
+    listing many journeys.
     """
     # One URL reversed, then each member's id put in its place.
-    url = _member_url(journey.uuid)
+    url = _member_url(journey.uuid) if url is None else url.replace(UUID_ID, str(journey.uuid))
     slot = f"/{MEMBER_ID}/"
     return [
         profiles.ProfileCard(
@@ -713,6 +715,32 @@ def _back(journey, form_or_data, anchor):
 # Pages ---------------------------------------------------------------------------------
 
 
+@dataclass
+class JourneyCard:
+    """One journey on My mentoring, as its member sees it.
+
+    Worked out here, once per card, so the template only places it: a person in
+    many journeys must not cost a round of includes, filters and URL reversing
+    per card.
+    """
+
+    journey: Journey
+    url: str
+    conversation_url: str
+    unread: int
+    people: list[profiles.ProfileCard]
+    status_label: str
+    percent: int
+    label_id: str
+    is_complete: bool
+    next_state: str = ""
+    next_label: str = ""
+    next_title: str = ""
+    next_url: str = ""
+    next_milestone_title: str = ""
+    upcoming: engine.MilestoneStatus | None = None
+
+
 @login_required
 @never_cache
 def my_mentoring(request):
@@ -730,49 +758,62 @@ def my_mentoring(request):
             )
         )
     )
-    # One URL reversed, then each journey's id put in its place.
+    # URLs reversed once, then each journey's and milestone's ids put in their places.
     journey_url = reverse("journeys:journey", args=[UUID_ID])
     conversation_url = reverse("journeys:conversation", args=[UUID_ID])
-    cards = []
+    milestone_url = reverse("journeys:milestone", args=[UUID_ID, MILESTONE_ID])
+    member_url = _member_url(UUID_ID)
+    rows = []
     for loaded in journey_states(journeys, today, profiles=True):
         member = loaded.member_for(request.user)
-        if member is None:
-            continue
-        next_step = loaded.state.next_steps.get(member.pk)
-        others = _others(loaded, member)
-        cards.append(
-            {
-                "journey": loaded.journey,
-                "url": journey_url.replace(UUID_ID, str(loaded.journey.uuid)),
-                "conversation_url": conversation_url.replace(UUID_ID, str(loaded.journey.uuid)),
-                "unread": loaded.journey.unread,
-                "member": member,
-                "others": others,
-                "people": _people(loaded.journey, others, member),
-                "next_label": str(state_label(next_step.state)) if next_step else "",
-                "state": loaded.state,
-                "next_step": next_step,
-                "next_milestone": loaded.snapshot.milestones_by_id[next_step.milestone_id]
-                if next_step
-                else None,
-                "next_step_content": loaded.snapshot.steps_by_id[next_step.step_id]
-                if next_step
-                else None,
-                "next_url": _milestone_url(
-                    loaded.journey, next_step.milestone_id, next_step.step_id
-                )
-                if next_step
-                else "",
-                "upcoming": loaded.state.upcoming.get(member.pk),
-            }
+        if member is not None:
+            rows.append((loaded, member, loaded.state.next_steps.get(member.pk)))
+    live_titles = _live_titles(
+        loaded.snapshot.steps_by_id[next_step.step_id]
+        for loaded, _member, next_step in rows
+        if next_step is not None
+    )
+    labels = {}
+    cards = []
+    for loaded, member, next_step in rows:
+        journey = loaded.journey
+        uuid = str(journey.uuid)
+        card = JourneyCard(
+            journey=journey,
+            url=journey_url.replace(UUID_ID, uuid),
+            conversation_url=conversation_url.replace(UUID_ID, uuid),
+            unread=journey.unread,
+            people=_people(journey, _others(loaded, member), member, member_url),
+            status_label=""
+            if journey.status == JourneyStatus.ACTIVE
+            else journey.get_status_display(),
+            percent=loaded.state.progress_percent,
+            label_id=f"progress-{journey.uuid.hex}",
+            is_complete=loaded.state.is_complete,
+            upcoming=loaded.state.upcoming.get(member.pk),
         )
+        if next_step is not None:
+            if next_step.state not in labels:
+                labels[next_step.state] = str(state_label(next_step.state))
+            url = milestone_url.replace(UUID_ID, uuid).replace(
+                MILESTONE_ID, next_step.milestone_id
+            )
+            card.next_state = next_step.state
+            card.next_label = labels[next_step.state]
+            card.next_title = step_title(
+                loaded.snapshot.steps_by_id[next_step.step_id], live_titles
+            )
+            card.next_url = f"{url}#step-{next_step.step_id}"
+            card.next_milestone_title = loaded.snapshot.milestones_by_id[
+                next_step.milestone_id
+            ].title
+        cards.append(card)
     return render(
         request,
         "journeys/my_mentoring.html",
         {
             "cards": cards,
             "today": today,
-            "live_titles": _live_titles(cards),
             "program_links": [
                 link
                 for provide in hooks.get_hooks(PROGRAM_LINKS_HOOK)
@@ -782,17 +823,16 @@ def my_mentoring(request):
     )
 
 
-def _live_titles(cards) -> dict[int, str]:
-    """The titles of the live pages that next steps ask people to read, by page id.
+def _live_titles(steps) -> dict[int, str]:
+    """The titles of the live pages that next ``steps`` ask people to read, by page id.
 
     A template revision names the page a read step shows; the page itself is
     renamed, republished and unpublished on its own, so its title is read
     afresh (one query for all cards), never from the parsed revision.
     """
     ids = set()
-    for card in cards:
-        step = card["next_step_content"]
-        page = step.value.get("page") if step is not None and step.kind == "read" else None
+    for step in steps:
+        page = step.value.get("page") if step.kind == "read" else None
         if page is not None:
             ids.add(page.pk)
     if not ids:
