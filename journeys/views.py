@@ -266,24 +266,39 @@ class MilestoneRow:
     label: str = ""
     when: str = ""
     steps_text: str = ""
+    # The row's classes besides "timeline__item", and what its marker shows.
+    css: str = ""
+    marker: str = ""
 
     @property
     def state(self):
         return self.status.state
 
 
-def _when(status, waits_for) -> str:
+def _sentences() -> dict[str, str]:
+    """The timeline's sentences, translated once for all its rows."""
+    return {
+        "done": _("Done on %(date)s"),
+        "waits": _("Opens once “%(titles)s” is done, not before %(date)s"),
+        "opens": _("Opens on %(date)s"),
+        "due": _("Due on %(date)s"),
+        "steps": _("%(done)s of %(total)s steps done by you"),
+    }
+
+
+def _when(status, waits_for, sentences=None) -> str:
     """When a milestone was done, opens or falls due, in a sentence."""
+    sentences = sentences or _sentences()
     if status.state == engine.MilestoneState.DONE:
-        return _("Done on %(date)s") % {"date": date_format(status.done_on, "j F Y")}
+        return sentences["done"] % {"date": date_format(status.done_on, "j F Y")}
     if status.state == engine.MilestoneState.LOCKED:
         if waits_for:
-            return _("Opens once “%(titles)s” is done, not before %(date)s") % {
+            return sentences["waits"] % {
                 "titles": "”, “".join(waits_for),
                 "date": date_format(status.opens_on, "j F"),
             }
-        return _("Opens on %(date)s") % {"date": date_format(status.opens_on, "j F Y")}
-    return _("Due on %(date)s") % {"date": date_format(status.due_on, "j F Y")}
+        return sentences["opens"] % {"date": date_format(status.opens_on, "j F Y")}
+    return sentences["due"] % {"date": date_format(status.due_on, "j F Y")}
 
 
 def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
@@ -296,6 +311,8 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
     # One URL reversed, then each milestone's id put in its place.
     url = reverse("journeys:milestone", args=[loaded.journey.uuid, MILESTONE_ID])
     labels = {}
+    sentences = _sentences()
+    notes = {}
     rows = []
     for spec, status in zip(prepared.milestones, state.milestones, strict=True):
         if status.state in engine.EXCLUDED or (only is not None and spec.id != only):
@@ -314,9 +331,11 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
         if status.state not in labels:
             labels[status.state] = str(state_label(status.state))
         if not for_me:
-            steps_text = _audience_note(loaded, content.audience)
+            if content.audience not in notes:
+                notes[content.audience] = _audience_note(loaded, content.audience)
+            steps_text = notes[content.audience]
         elif my_required and status.state != engine.MilestoneState.LOCKED:
-            steps_text = _("%(done)s of %(total)s steps done by you") % {
+            steps_text = sentences["steps"] % {
                 "done": my_done,
                 "total": my_required,
             }
@@ -333,8 +352,11 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
                 note="" if for_me else steps_text,
                 url=url.replace(MILESTONE_ID, spec.id),
                 label=labels[status.state],
-                when=_when(status, waits_for),
+                when=_when(status, waits_for, sentences),
                 steps_text=steps_text,
+                css=f"timeline__item--{status.state}"
+                + ("" if for_me else " timeline__item--others"),
+                marker="✓" if status.state == engine.MilestoneState.DONE else str(content.number),
             )
         )
     return rows
