@@ -25,6 +25,8 @@ PLAN_ID = "00000000-0000-0000-0000-000000000000"
 # How long a meeting that did not take place stays on the journey page, to be moved.
 NOT_HELD_SHOWN_FOR = timedelta(days=30)
 ACTIONS = ("accept_meeting", "suggest_times", "move_meeting", "cancel_meeting")
+# The planned meeting's own page, where its "suggest" and "move" forms are.
+PAGE = "planned_meeting"
 ANSWERS = ("meeting_held", "meeting_not_held")
 # What the pages read of a planned meeting.
 PLAN_FIELDS = (
@@ -92,16 +94,20 @@ def _name(members, member_id) -> str:
     return str(member.user) if member is not None else _("a former member")
 
 
-def plan_rows(plans, member, members, zone, now: datetime, journey, overrides=None):
+def plan_rows(
+    plans, member, members, zone, now: datetime, journey, overrides=None, *, forms=False
+):
     """Presenters for ``plans``, as ``member`` sees them; ``members`` by id, ``zone`` theirs.
 
     ``overrides`` holds forms sent back with errors, keyed by (kind, plan uuid).
+    ``forms`` builds the "suggest" and "move" forms, which only the planned
+    meeting's own page shows: the lists link there instead.
     """
     overrides = overrides or {}
     by_id = {m.pk: m for m in members}
     urls = {
         name: reverse(f"journeys:{name}", args=[journey.uuid, PLAN_ID])
-        for name in (*ACTIONS, *ANSWERS)
+        for name in (PAGE, *ACTIONS, *ANSWERS)
     }
     rows = []
     for plan in plans:
@@ -145,11 +151,11 @@ def plan_rows(plans, member, members, zone, now: datetime, journey, overrides=No
             row.label = _("Did not take place")
             row.summary = _("Move it to a new time, or say you met after all.")
             row.can_move = row.can_answer_held = True
-        if row.can_suggest:
+        if row.can_suggest and forms:
             row.suggest_form = overrides.get(("suggest", plan.uuid)) or SuggestTimesForm(
                 auto_id=f"plan-{uuid}-suggest-%s", zone=zone
             )
-        if row.can_move:
+        if row.can_move and forms:
             row.move_form = overrides.get(("move", plan.uuid)) or MoveMeetingForm(
                 initial={
                     "starts_at": plan.starts_at if not started else None,

@@ -32,6 +32,7 @@ from .forms import (
     ProposeMeetingForm,
     SuggestTimesForm,
 )
+from .meeting_rows import open_plans, plan_rows
 from .models import JourneyMember, Meeting, PlannedMeeting, PlannedMeetingStatus
 from .services import meetings, progress
 from .services.people import time_zone_for
@@ -59,6 +60,38 @@ def _plan(journey, plan_uuid) -> PlannedMeeting:
 
 def _to_plan(journey, plan):
     return redirect(_journey_url(journey, f"plan-{plan.uuid}"))
+
+
+@member_view("GET")
+def planned_meeting_detail(request, journey, plan_uuid):
+    return _render_plan(request, journey, plan_uuid)
+
+
+def _render_plan(request, journey, plan_uuid, overrides=None, status=200):
+    """A planned meeting's own page: everything the lists show, with its "suggest" and
+    "move" forms. One that is settled (held, cancelled) sends the viewer to the
+    journey's meetings."""
+    now = timezone.now()
+    found = list(open_plans(journey, now, uuid=plan_uuid))
+    if not found:
+        if not PlannedMeeting.objects.filter(journey=journey, uuid=plan_uuid).exists():
+            raise Http404
+        messages.info(request, _("This meeting is no longer being planned."))
+        return redirect(_journey_url(journey, "meetings"))
+    members = list(
+        JourneyMember.objects.filter(journey=journey, left_on__isnull=True).select_related("user")
+    )
+    member = next((m for m in members if m.user_id == request.user.pk), None)
+    if member is None:  # left between the lookup and now
+        raise Http404
+    zone = time_zone_for(request.user)
+    [row] = plan_rows(found, member, members, zone, now, journey, overrides, forms=True)
+    return render(
+        request,
+        "journeys/planned_meeting_detail.html",
+        {"journey": journey, "member": member, "plans": [row], "row": row},
+        status=status,
+    )
 
 
 @member_view("POST")
@@ -138,7 +171,7 @@ def suggest_times(request, journey, plan_uuid):
         else:
             messages.success(request, _("Your times are sent. The others choose one of them."))
             return _to_plan(journey, plan)
-    return _render_journey(request, journey, _today(), {("suggest", plan.uuid): form}, 400)
+    return _render_plan(request, journey, plan.uuid, {("suggest", plan.uuid): form}, 400)
 
 
 @member_view("POST")
@@ -169,7 +202,7 @@ def move_meeting(request, journey, plan_uuid):
                 request, _("The meeting is moved. Everyone gets the change for their calendar.")
             )
             return _to_plan(journey, plan)
-    return _render_journey(request, journey, _today(), {("move", plan.uuid): form}, 400)
+    return _render_plan(request, journey, plan.uuid, {("move", plan.uuid): form}, 400)
 
 
 @member_view("POST")

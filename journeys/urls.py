@@ -33,6 +33,7 @@ urlpatterns = [
         name="meeting_notes",
     ),
     path(journey + "planned-meetings/", meeting_views.propose_meeting, name="propose_meeting"),
+    path(plan, meeting_views.planned_meeting_detail, name="planned_meeting"),
     path(plan + "accept/", meeting_views.accept_meeting, name="accept_meeting"),
     path(plan + "suggest/", meeting_views.suggest_times, name="suggest_times"),
     path(plan + "move/", meeting_views.move_meeting, name="move_meeting"),

@@ -69,9 +69,9 @@ from .models import (
 from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for
-from .services.state import journey_state, journey_states
+from .services.state import journey_state, journey_states, with_planned_activity
 from .signals import content_opened
-from .templatetags.journeys_tags import state_label
+from .templatetags.journeys_tags import state_label, step_title
 
 ACTING_STATES = engine.ACTIONABLE | {engine.MilestoneState.DONE}
 # What the pages read of a goal and its owner.
@@ -118,16 +118,18 @@ def _member_journey(request, journey_uuid) -> Journey:
     if not request.user.is_authenticated:
         raise Http404
     found = list(
-        Journey.objects.filter(
-            uuid=journey_uuid,
-            memberships__user=request.user,
-            memberships__left_on__isnull=True,
-        )
-        .select_related("program", "template")
-        # The pages need the titles and the reminder setting; the streams are read
-        # from the template revision's snapshot.
-        .only(*PAGE_JOURNEY_FIELDS)
-        .order_by()[:1]
+        with_planned_activity(
+            Journey.objects.filter(
+                uuid=journey_uuid,
+                memberships__user=request.user,
+                memberships__left_on__isnull=True,
+            )
+            .select_related("program", "template")
+            # The pages need the titles and the reminder setting; the streams are read
+            # from the template revision's snapshot.
+            .only(*PAGE_JOURNEY_FIELDS)
+            .order_by()
+        )[:1]
     )
     if not found or not found[0].is_in_site(Site.find_for_request(request)):
         raise Http404
@@ -222,13 +224,15 @@ def _member_url(journey_uuid, member_id=MEMBER_ID) -> str:
     return reverse("journeys:member", args=[journey_uuid, member_id])
 
 
-def _people(journey, members, viewer) -> list[profiles.ProfileCard]:
+def _people(journey, members, viewer, url=None) -> list[profiles.ProfileCard]:
     """Each member as the people list shows them: photo or initials, name, role, a link.
 
     ``members`` come with their profiles loaded (``journey_states(..., profiles=True)``).
+    ``url`` is the member URL reversed with ``UUID_ID`` for the journey, for a page
+    listing many journeys.
     """
     # One URL reversed, then each member's id put in its place.
-    url = _member_url(journey.uuid)
+    url = _member_url(journey.uuid) if url is None else url.replace(UUID_ID, str(journey.uuid))
     slot = f"/{MEMBER_ID}/"
     return [
         profiles.ProfileCard(
@@ -262,24 +266,39 @@ class MilestoneRow:
     label: str = ""
     when: str = ""
     steps_text: str = ""
+    # The row's classes besides "timeline__item", and what its marker shows.
+    css: str = ""
+    marker: str = ""
 
     @property
     def state(self):
         return self.status.state
 
 
-def _when(status, waits_for) -> str:
+def _sentences() -> dict[str, str]:
+    """The timeline's sentences, translated once for all its rows."""
+    return {
+        "done": _("Done on %(date)s"),
+        "waits": _("Opens once “%(titles)s” is done, not before %(date)s"),
+        "opens": _("Opens on %(date)s"),
+        "due": _("Due on %(date)s"),
+        "steps": _("%(done)s of %(total)s steps done by you"),
+    }
+
+
+def _when(status, waits_for, sentences=None) -> str:
     """When a milestone was done, opens or falls due, in a sentence."""
+    sentences = sentences or _sentences()
     if status.state == engine.MilestoneState.DONE:
-        return _("Done on %(date)s") % {"date": date_format(status.done_on, "j F Y")}
+        return sentences["done"] % {"date": date_format(status.done_on, "j F Y")}
     if status.state == engine.MilestoneState.LOCKED:
         if waits_for:
-            return _("Opens once “%(titles)s” is done, not before %(date)s") % {
+            return sentences["waits"] % {
                 "titles": "”, “".join(waits_for),
                 "date": date_format(status.opens_on, "j F"),
             }
-        return _("Opens on %(date)s") % {"date": date_format(status.opens_on, "j F Y")}
-    return _("Due on %(date)s") % {"date": date_format(status.due_on, "j F Y")}
+        return sentences["opens"] % {"date": date_format(status.opens_on, "j F Y")}
+    return sentences["due"] % {"date": date_format(status.due_on, "j F Y")}
 
 
 def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
@@ -292,6 +311,8 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
     # One URL reversed, then each milestone's id put in its place.
     url = reverse("journeys:milestone", args=[loaded.journey.uuid, MILESTONE_ID])
     labels = {}
+    sentences = _sentences()
+    notes = {}
     rows = []
     for spec, status in zip(prepared.milestones, state.milestones, strict=True):
         if status.state in engine.EXCLUDED or (only is not None and spec.id != only):
@@ -310,9 +331,11 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
         if status.state not in labels:
             labels[status.state] = str(state_label(status.state))
         if not for_me:
-            steps_text = _audience_note(loaded, content.audience)
+            if content.audience not in notes:
+                notes[content.audience] = _audience_note(loaded, content.audience)
+            steps_text = notes[content.audience]
         elif my_required and status.state != engine.MilestoneState.LOCKED:
-            steps_text = _("%(done)s of %(total)s steps done by you") % {
+            steps_text = sentences["steps"] % {
                 "done": my_done,
                 "total": my_required,
             }
@@ -329,8 +352,11 @@ def _timeline(loaded, member, only: str | None = None) -> list[MilestoneRow]:
                 note="" if for_me else steps_text,
                 url=url.replace(MILESTONE_ID, spec.id),
                 label=labels[status.state],
-                when=_when(status, waits_for),
+                when=_when(status, waits_for, sentences),
                 steps_text=steps_text,
+                css=f"timeline__item--{status.state}"
+                + ("" if for_me else " timeline__item--others"),
+                marker="✓" if status.state == engine.MilestoneState.DONE else str(content.number),
             )
         )
     return rows
@@ -711,61 +737,105 @@ def _back(journey, form_or_data, anchor):
 # Pages ---------------------------------------------------------------------------------
 
 
+@dataclass
+class JourneyCard:
+    """One journey on My mentoring, as its member sees it.
+
+    Worked out here, once per card, so the template only places it: a person in
+    many journeys must not cost a round of includes, filters and URL reversing
+    per card.
+    """
+
+    journey: Journey
+    url: str
+    conversation_url: str
+    unread: int
+    people: list[profiles.ProfileCard]
+    status_label: str
+    percent: int
+    label_id: str
+    is_complete: bool
+    next_state: str = ""
+    next_label: str = ""
+    next_title: str = ""
+    next_url: str = ""
+    next_milestone_title: str = ""
+    upcoming: engine.MilestoneStatus | None = None
+
+
 @login_required
 @never_cache
 def my_mentoring(request):
     """Every journey the person is in, how far along it is, and what to do next."""
     today = _today()
+    # Each journey comes with its unread messages and latest planned meeting.
     journeys = list(
-        Journey.objects.for_user(request.user)
-        .in_site(Site.find_for_request(request))
-        .select_related("program", "template")
-        .only(*PAGE_JOURNEY_FIELDS)
+        with_planned_activity(
+            conversation.with_unread_counts(
+                Journey.objects.for_user(request.user)
+                .in_site(Site.find_for_request(request))
+                .select_related("program", "template")
+                .only(*PAGE_JOURNEY_FIELDS),
+                request.user,
+            )
+        )
     )
-    # One URL reversed, then each journey's id put in its place.
+    # URLs reversed once, then each journey's and milestone's ids put in their places.
     journey_url = reverse("journeys:journey", args=[UUID_ID])
     conversation_url = reverse("journeys:conversation", args=[UUID_ID])
-    unread = conversation.unread_counts(request.user, [j.pk for j in journeys])
-    cards = []
+    milestone_url = reverse("journeys:milestone", args=[UUID_ID, MILESTONE_ID])
+    member_url = _member_url(UUID_ID)
+    rows = []
     for loaded in journey_states(journeys, today, profiles=True):
         member = loaded.member_for(request.user)
-        if member is None:
-            continue
-        next_step = loaded.state.next_steps.get(member.pk)
-        others = _others(loaded, member)
-        cards.append(
-            {
-                "journey": loaded.journey,
-                "url": journey_url.replace(UUID_ID, str(loaded.journey.uuid)),
-                "conversation_url": conversation_url.replace(UUID_ID, str(loaded.journey.uuid)),
-                "unread": unread.get(loaded.journey.pk, 0),
-                "member": member,
-                "others": others,
-                "people": _people(loaded.journey, others, member),
-                "next_label": str(state_label(next_step.state)) if next_step else "",
-                "state": loaded.state,
-                "next_step": next_step,
-                "next_milestone": loaded.snapshot.milestones_by_id[next_step.milestone_id]
-                if next_step
-                else None,
-                "next_step_content": loaded.snapshot.steps_by_id[next_step.step_id]
-                if next_step
-                else None,
-                "next_url": _milestone_url(
-                    loaded.journey, next_step.milestone_id, next_step.step_id
-                )
-                if next_step
-                else "",
-                "upcoming": loaded.state.upcoming.get(member.pk),
-            }
+        if member is not None:
+            rows.append((loaded, member, loaded.state.next_steps.get(member.pk)))
+    live_titles = _live_titles(
+        loaded.snapshot.steps_by_id[next_step.step_id]
+        for loaded, _member, next_step in rows
+        if next_step is not None
+    )
+    labels = {}
+    cards = []
+    for loaded, member, next_step in rows:
+        journey = loaded.journey
+        uuid = str(journey.uuid)
+        card = JourneyCard(
+            journey=journey,
+            url=journey_url.replace(UUID_ID, uuid),
+            conversation_url=conversation_url.replace(UUID_ID, uuid),
+            unread=journey.unread,
+            people=_people(journey, _others(loaded, member), member, member_url),
+            status_label=""
+            if journey.status == JourneyStatus.ACTIVE
+            else journey.get_status_display(),
+            percent=loaded.state.progress_percent,
+            label_id=f"progress-{journey.uuid.hex}",
+            is_complete=loaded.state.is_complete,
+            upcoming=loaded.state.upcoming.get(member.pk),
         )
+        if next_step is not None:
+            if next_step.state not in labels:
+                labels[next_step.state] = str(state_label(next_step.state))
+            url = milestone_url.replace(UUID_ID, uuid).replace(
+                MILESTONE_ID, next_step.milestone_id
+            )
+            card.next_state = next_step.state
+            card.next_label = labels[next_step.state]
+            card.next_title = step_title(
+                loaded.snapshot.steps_by_id[next_step.step_id], live_titles
+            )
+            card.next_url = f"{url}#step-{next_step.step_id}"
+            card.next_milestone_title = loaded.snapshot.milestones_by_id[
+                next_step.milestone_id
+            ].title
+        cards.append(card)
     return render(
         request,
         "journeys/my_mentoring.html",
         {
             "cards": cards,
             "today": today,
-            "live_titles": _live_titles(cards),
             "program_links": [
                 link
                 for provide in hooks.get_hooks(PROGRAM_LINKS_HOOK)
@@ -775,17 +845,16 @@ def my_mentoring(request):
     )
 
 
-def _live_titles(cards) -> dict[int, str]:
-    """The titles of the live pages that next steps ask people to read, by page id.
+def _live_titles(steps) -> dict[int, str]:
+    """The titles of the live pages that next ``steps`` ask people to read, by page id.
 
     A template revision names the page a read step shows; the page itself is
     renamed, republished and unpublished on its own, so its title is read
     afresh (one query for all cards), never from the parsed revision.
     """
     ids = set()
-    for card in cards:
-        step = card["next_step_content"]
-        page = step.value.get("page") if step is not None and step.kind == "read" else None
+    for step in steps:
+        page = step.value.get("page") if step.kind == "read" else None
         if page is not None:
             ids.add(page.pk)
     if not ids:

@@ -15,7 +15,7 @@ Rules enforced here:
   place. The moment is passed in (``now``), never read inside a rule.
 * Reading: each member's place (``ConversationState.last_read_id``) moves to
   the newest message a page showed them; their own messages and deleted ones
-  are never unread. ``unread_counts`` gives every journey's count in one query.
+  are never unread. ``with_unread_counts`` counts them in the journeys' own query.
 * Telling the others, in the transaction that posts the message: each other
   current, active member is told as their email choice says. "As things
   happen": an email from the outbox, at most one per conversation per hour.
@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -366,29 +366,28 @@ def mark_read(member: JourneyMember, message_id: int, known: int | None = None) 
         pass
 
 
-def unread_counts(user, journey_ids) -> dict[int, int]:
-    """How many messages each journey holds that the user has not read: one query.
+def with_unread_counts(journeys, user):
+    """``journeys`` (a queryset) with ``unread``: how many messages each holds that the
+    user has not read, counted in the journeys' own query.
 
     Unread: by someone else, not deleted, and after the user's place in their
     current membership of that journey.
     """
-    journey_ids = list(journey_ids)
-    if not journey_ids:
-        return {}
     place = ConversationState.objects.filter(
-        member__journey_id=OuterRef("journey_id"),
+        member__journey_id=OuterRef(OuterRef("pk")),
         member__user=user,
         member__left_on__isnull=True,
     ).values("last_read_id")[:1]
-    return dict(
-        Message.objects.filter(journey_id__in=journey_ids, deleted_at__isnull=True)
+    unread = (
+        Message.objects.filter(journey_id=OuterRef("pk"), deleted_at__isnull=True)
         .exclude(author__user=user)
-        .annotate(place=Coalesce(Subquery(place), Value(0)))
-        .filter(pk__gt=F("place"))
+        .filter(pk__gt=Coalesce(Subquery(place), Value(0)))
+        .order_by()
         .values("journey_id")
         .annotate(n=Count("pk"))
-        .values_list("journey_id", "n")
+        .values("n")
     )
+    return journeys.annotate(unread=Coalesce(Subquery(unread), Value(0)))
 
 
 # Reporting -----------------------------------------------------------------------------

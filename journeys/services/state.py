@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from .. import engine
@@ -110,6 +110,22 @@ def planned_activity(journey_ids) -> dict[int, date]:
     return {journey_id: timezone.localdate(last) for journey_id, last in latest}
 
 
+# The attribute ``with_planned_activity`` gives a journey: its latest planned meeting's start.
+PLANNED_AT = "latest_planned_at"
+
+
+def with_planned_activity(journeys):
+    """``journeys`` (a queryset) with their latest planned meeting's start, in their own
+    query: ``journey_states`` then reads no planned meetings for them."""
+    latest = (
+        PlannedMeeting.objects.in_calendar()
+        .filter(journey_id=OuterRef("pk"))
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    return journeys.annotate(**{PLANNED_AT: Subquery(latest)})
+
+
 def engine_input(
     journey, snapshot, members, completions, track_ids, due_soon_days, planned_on=None
 ):
@@ -137,6 +153,7 @@ def journey_state(journey: Journey, today: date, *, profiles: bool = False) -> L
 def journey_states(journeys, today: date, *, profiles: bool = False) -> list[LoadedJourney]:
     """States of many journeys in a fixed number of queries (one per table).
 
+    Journeys read ``with_planned_activity`` bring their planned meetings along.
     ``profiles`` loads each member's profile and photo in the members' query,
     and their photos' renditions in one more when anyone has a photo.
     """
@@ -156,7 +173,14 @@ def journey_states(journeys, today: date, *, profiles: bool = False) -> list[Loa
     for member in rows:
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids, snapshots.values())
-    planned = planned_activity(ids)
+    if all(hasattr(j, PLANNED_AT) for j in journeys):
+        planned = {
+            j.pk: timezone.localdate(getattr(j, PLANNED_AT))
+            for j in journeys
+            if getattr(j, PLANNED_AT) is not None
+        }
+    else:
+        planned = planned_activity(ids)
     # Programs the caller already loaded are read as they are; others in one query.
     program_field = Journey._meta.get_field("program")
     remind_days = {

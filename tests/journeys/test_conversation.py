@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from journeys.exceptions import MessageLocked, NotAMember
 from journeys.factories import JourneyPageFactory, milestone, step
-from journeys.models import ConversationState, JourneyMember, MemberRole, Message
+from journeys.models import ConversationState, Journey, JourneyMember, MemberRole, Message
 from journeys.services import conversation
 from journeys.services.starting import start_journey
 from tests import hostile
@@ -67,6 +67,12 @@ def mentor(pair):
 @pytest.fixture
 def mentee(pair):
     return pair[1]
+
+
+def unread(user, journey):
+    return (
+        conversation.with_unread_counts(Journey.objects.filter(pk=journey.pk), user).get().unread
+    )
 
 
 def url(name, journey, *args):
@@ -219,10 +225,10 @@ def test_reading_moves_the_readers_place_and_unread_counts_show_on_my_mentoring(
     conversation.post_message(journey, mentor, "Three")
     client.force_login(mentee)
     assert "2 unread messages" not in visible_text(client.get(reverse("journeys:my_mentoring")))
-    assert conversation.unread_counts(mentee, [journey.pk]) == {journey.pk: 1}
+    assert unread(mentee, journey) == 1
 
     client.get(url("conversation", journey))
-    assert conversation.unread_counts(mentee, [journey.pk]) == {}
+    assert unread(mentee, journey) == 0
     assert "unread" not in visible_text(client.get(reverse("journeys:my_mentoring")))
 
     conversation.post_message(journey, mentor, "Four")
@@ -240,13 +246,11 @@ def test_the_journey_page_marks_read_only_when_every_unread_message_is_shown(
         conversation.post_message(journey, mentor, f"Message {n}")
     client.force_login(mentee)
     client.get(url("journey", journey))
-    assert conversation.unread_counts(mentee, [journey.pk]) == {
-        journey.pk: conversation.LATEST_ON_JOURNEY + 2
-    }
+    assert unread(mentee, journey) == conversation.LATEST_ON_JOURNEY + 2
     client.get(url("conversation", journey))
     conversation.post_message(journey, mentor, "Just one more")
     client.get(url("journey", journey))
-    assert conversation.unread_counts(mentee, [journey.pk]) == {}
+    assert unread(mentee, journey) == 0
 
 
 def test_my_mentoring_counts_unread_messages_in_one_query_for_any_number_of_journeys(

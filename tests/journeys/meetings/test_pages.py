@@ -265,6 +265,45 @@ def test_moving_on_the_page_sends_an_update(client, journey, mentor, mentee, now
     )
 
 
+def test_the_journey_page_links_to_a_planned_meetings_page_for_its_forms(
+    client, journey, mentor, mentee, now
+):
+    proposed = propose(journey, mentor, now, at(now, 3))
+    moving = agreed(journey, mentor, mentee, now, days=4)
+    client.force_login(mentee)
+    page = client.get(url("journey", journey)).content.decode()
+    for plan, kind in ((proposed, "suggest"), (moving, "move")):
+        assert (
+            f'href="{url("planned_meeting", journey, plan.uuid)}#plan-{plan.uuid}-{kind}"' in page
+        )
+        assert f'id="plan-{plan.uuid}-{kind}-' not in page
+
+    response = client.get(url("planned_meeting", journey, proposed.uuid))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose a time" in visible_text(response)
+    assert f'action="{url("suggest_times", journey, proposed.uuid)}"' in html
+    assert f'id="plan-{proposed.uuid}-suggest-option_1"' in html
+    assert f'id="plan-{moving.uuid}' not in html
+
+    response = client.get(url("planned_meeting", journey, moving.uuid))
+    html = response.content.decode()
+    assert f'action="{url("move_meeting", journey, moving.uuid)}"' in html
+    assert f'id="plan-{moving.uuid}-move-starts_at"' in html
+    assert "Cancel this meeting" in visible_text(response)
+
+
+def test_a_settled_planned_meetings_page_sends_back_to_the_journey(
+    client, journey, mentor, mentee, now
+):
+    plan = propose(journey, mentor, now, at(now, 3))
+    meetings.cancel(plan, mentor, now)
+    client.force_login(mentee)
+    response = client.get(url("planned_meeting", journey, plan.uuid), follow=True)
+    assert response.redirect_chain == [(url("journey", journey) + "#meetings", 302)]
+    assert "This meeting is no longer being planned." in visible_text(response)
+
+
 def test_a_move_without_a_time_is_refused_next_to_it(client, journey, mentor, mentee, now):
     plan = agreed(journey, mentor, mentee, now)
     client.force_login(mentee)
@@ -362,6 +401,7 @@ def every_url(journey, plan, meeting):
         ("post", url("meeting_not_held", journey, plan.uuid)),
         ("post", url("meeting_notes", journey, meeting.uuid)),
         ("get", url("meeting", journey, meeting.uuid)),
+        ("get", url("planned_meeting", journey, plan.uuid)),
     ]
 
 

@@ -360,3 +360,31 @@ def test_declining_or_withdrawing_a_proposal_tells_the_others_without_a_calendar
     assert "Morgan Reid withdrew their proposal" in to_mentee.body
     declined.refresh_from_db()
     assert (declined.status, declined.sequence, declined.starts_at) == ("cancelled", 0, None)
+
+
+def test_journeys_read_with_their_planned_activity_get_the_state_the_query_gives(
+    journey, mentor, mentee, now
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from journeys.models import Journey
+    from journeys.services.state import journey_states, with_planned_activity
+
+    Journey.objects.filter(pk=journey.pk).update(last_activity_on=timezone.localdate() - 9 * DAY)
+    propose(journey, mentor, now, at(now, 2))  # only proposed: not activity
+    agreed(journey, mentor, mentee, now, days=5)
+    later = agreed(journey, mentor, mentee, now, days=6)
+    meetings.cancel(later, mentor, now)  # cancelled: not activity
+    today = timezone.localdate()
+    plain = list(Journey.objects.filter(pk=journey.pk))
+    read = list(with_planned_activity(Journey.objects.filter(pk=journey.pk)))
+    assert read[0].latest_planned_at == at(now, 5)
+    journey_states(plain, today)  # the template's snapshot is read, and kept, once
+    with CaptureQueriesContext(connection) as queried_queries:
+        [queried] = journey_states(plain, today)
+    with CaptureQueriesContext(connection) as annotated_queries:
+        [annotated] = journey_states(read, today)
+    assert len(annotated_queries) == len(queried_queries) - 1
+    assert annotated.state == queried.state
+    assert annotated.state.days_since_activity == 0  # the agreed day counts, ahead of today
