@@ -33,7 +33,7 @@ from journeys.models import Measure
 from . import site_charts, tables
 from .compute import ProgramInsights
 from .health import AT_RISK, BANDS, NEEDS_ATTENTION, ON_TRACK
-from .tables import BAND_LABELS, KIND_LABELS, Column, Table, day, members_label, percent
+from .tables import BAND_LABELS, KIND_LABELS, Column, Table, members_label, percent
 
 NAMES_PER_BAND = 10
 CONTENT_HIGHLIGHTS = 3
@@ -324,16 +324,7 @@ def enrolment_table(insights: ProgramInsights) -> Table | None:
     enrolment = insights.enrolment
     if enrolment is None or not enrolment.total:
         return None
-    return Table(
-        key="enrolment",
-        caption=_("People enrolled, by week"),
-        columns=(
-            Column(_("Week starting"), day, numeric=False),
-            Column(_("New")),
-            Column(_("To date")),
-        ),
-        rows=list(enrolment.weeks),
-    )
+    return tables.enrolment_table(insights, short=True)
 
 
 def _count(singular: str, plural: str, count: int) -> str:

@@ -128,17 +128,18 @@ def members_label(members) -> str:
 # The tables ------------------------------------------------------------------------------
 
 
-def enrolment_table(insights: ProgramInsights) -> Table | None:
+def enrolment_table(insights: ProgramInsights, *, short: bool = False) -> Table | None:
+    """Enrolments by week; ``short`` headings fit a phone's width."""
     enrolment = insights.enrolment
     if enrolment is None:
         return None
     return Table(
         key="enrolment",
-        caption=_("Enrolments by week"),
+        caption=_("People enrolled, by week") if short else _("Enrolments by week"),
         columns=(
             Column(_("Week starting"), day, numeric=False),
-            Column(_("New enrolments")),
-            Column(_("Enrolled to date")),
+            Column(_("New") if short else _("New enrolments")),
+            Column(_("To date") if short else _("Enrolled to date")),
         ),
         rows=[(week, new, to_date) for week, new, to_date in enrolment.weeks],
     )
