@@ -3,8 +3,8 @@
 Every change that moves a program's figures marks its snapshot changed once
 the change commits (``snapshots.mark_changed``); the sweep then works the
 figures out within a minute. Announced: members' activity and upgrades
-(``journeys_changed``), journeys started (``journey_started``), journeys saved
-or deleted (their status, tracks, a re-match), enrolments saved or deleted,
+(``journeys_changed``), journeys saved or deleted (started, their status or
+tracks edited, upgraded, re-matched: Django's ``post_save``), enrolments saved or deleted,
 a program page published, and the first opening of a material or story,
 which is recorded here.
 """
@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published
 
 from journeys.models import Journey, ProgramPage
-from journeys.signals import content_opened, journey_started, journeys_changed
+from journeys.signals import content_opened, journeys_changed
 from matching.models import Enrollment
 
 from . import snapshots
@@ -39,11 +39,6 @@ def record_content_opened(sender, journey_id, program_id, user_id, page_ids, **k
 @receiver(journeys_changed, dispatch_uid="insights.journeys_changed")
 def journeys_moved(sender, program_ids, **kwargs):
     _changed(program_ids)
-
-
-@receiver(journey_started, dispatch_uid="insights.journey_started")
-def journey_began(sender, journey, **kwargs):
-    _changed({journey.program_id})
 
 
 @receiver(post_save, sender=Journey, dispatch_uid="insights.journey_saved")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 import types
 import typing
 import uuid
@@ -29,7 +28,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -39,8 +37,6 @@ from journeys.queue import enqueue
 from .compute import HealthRow, ProgramInsights, compute_insights
 from .health import AT_RISK
 from .models import ProgramSnapshot
-
-logger = logging.getLogger(__name__)
 
 # Moved on whenever ``ProgramInsights`` or ``HealthRow`` change shape: older
 # snapshots are then worked out again rather than misread.
@@ -152,19 +148,18 @@ def work_out(program_id: int, *, force: bool = False) -> str:
         mine.update(lease_token="", lease_until=None)
         raise
     insights = computed.insights
-    with transaction.atomic():
-        mine.update(
-            shape=SHAPE,
-            day=insights.today,
-            computed_at=insights.computed_at,
-            seconds=insights.seconds,
-            summary=encode(insights),
-            journeys=encode(computed.health_rows),
-            # A change announced while this ran was not seen: it stays, to be worked out.
-            changed_at=Case(When(changed_at__lte=now, then=Value(None)), default=F("changed_at")),
-            lease_token="",
-            lease_until=None,
-        )
+    mine.update(
+        shape=SHAPE,
+        day=insights.today,
+        computed_at=insights.computed_at,
+        seconds=insights.seconds,
+        summary=encode(insights),
+        journeys=encode(computed.health_rows),
+        # A change announced while this ran was not seen: it stays, to be worked out.
+        changed_at=Case(When(changed_at__lte=now, then=Value(None)), default=F("changed_at")),
+        lease_token="",
+        lease_until=None,
+    )
     return f"worked out in {insights.seconds:.1f}s"
 
 
@@ -200,7 +195,6 @@ def sweep(now: datetime | None = None) -> int:
 @dataclass(frozen=True)
 class Figures:
     insights: ProgramInsights
-    program_id: int
     newer_coming: bool  # a change was announced, or the figures are from an earlier day
 
 
@@ -217,7 +211,6 @@ def read(program) -> Figures | None:
     insights = decode(ProgramInsights, row.summary)
     return Figures(
         insights=insights,
-        program_id=row.program_id,
         newer_coming=row.changed_at is not None or row.day != timezone.localdate(),
     )
 

@@ -13,9 +13,9 @@ journey_started = Signal()
 content_opened = Signal()
 
 # Sent after the transaction that changed journeys commits: members acted (a
-# step, a reflection, a meeting, a goal, a message) or journeys moved to another
-# revision; ``program_ids``. Saving a ``Journey`` (its status or tracks edited,
-# a re-match) is announced by Django's own ``post_save``.
+# step, a reflection, a meeting, a goal, a message); ``program_ids``. Saving a
+# ``Journey`` (started, edited, upgraded, re-matched) is announced by Django's
+# own ``post_save``.
 journeys_changed = Signal()
 
 

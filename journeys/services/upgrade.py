@@ -31,7 +31,6 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Revision
 
 from ..models import Journey, JourneyPage, StepCompletion
-from ..signals import announce_changes
 from .templates import MilestoneContent, StepContent, TemplateSnapshot, snapshot_for_revision
 
 # What a milestone is, besides its title and steps, named as the preview says it.
@@ -303,5 +302,4 @@ def upgrade_journeys(journeys) -> list[UpgradePlan]:
         plan.journey.template_revision = plan.to_revision
         plan.journey.changed_at = timezone.now()
         plan.journey.save(update_fields=["template_revision", "changed_at", "updated_at"])
-    announce_changes({plan.journey.program_id for plan in plans if plan.can_upgrade})
     return plans

@@ -200,3 +200,14 @@ def test_the_count_at_risk_is_read_out_of_the_snapshot_in_one_query(
         counts = snapshots.at_risk_counts([program.pk, other_program.pk])
 
     assert counts == {program.pk: expected}
+
+
+def test_a_journey_started_marks_the_figures_changed(
+    start_pair, program, django_capture_on_commit_callbacks
+):
+    snapshots.work_out(program.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        start_pair(days_ago=1, milestones=0)
+
+    assert kept(program).changed_at is not None
