@@ -1,8 +1,9 @@
 """Chart geometry for inline SVG: numbers in, coordinates out; no JavaScript.
 
-The template ``insights/includes/chart.html`` draws what these
-functions return. Every chart carries a title and a description (the SVG's
-``<title>`` and ``<desc>``, named by ``aria-labelledby``), and the page shows
+The ``insights_chart`` template tag draws what these functions return, inside
+``insights/includes/chart.html``. Every chart carries a title and a
+description (the SVG's ``<title>`` and ``<desc>``, named by
+``aria-labelledby``), and the page shows
 the same figures as a table beside it, so nothing is conveyed by the picture
 alone. Series are told apart by dash pattern and marker as well as colour.
 """

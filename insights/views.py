@@ -165,15 +165,13 @@ def health_lists(insights, journey_url) -> list[dict]:
         lists.append(
             {
                 "band": band,
+                "heading_id": f"insights-health-{band}",
                 "label": tables.BAND_LABELS[band],
                 "count": insights.health_counts[band],
                 "table": table,
-                "rows": [
-                    {
-                        "url": f"{journey_url}{row.journey_id}/" if journey_url else "",
-                        "cells": cells,
-                    }
-                    for row, cells in zip(samples, table.display_rows(), strict=True)
+                "shown": len(samples),
+                "links": [
+                    f"{journey_url}{row.journey_id}/" if journey_url else "" for row in samples
                 ],
             }
         )
