@@ -32,8 +32,14 @@ from .forms import (
     ProposeMeetingForm,
     SuggestTimesForm,
 )
-from .meeting_rows import open_plans, plan_rows
-from .models import JourneyMember, Meeting, PlannedMeeting, PlannedMeetingStatus
+from .meeting_rows import open_plans, plan_rows, proposal_form
+from .models import (
+    JourneyMember,
+    JourneyStatus,
+    Meeting,
+    PlannedMeeting,
+    PlannedMeetingStatus,
+)
 from .services import meetings, progress
 from .services.people import time_zone_for
 from .views import (
@@ -41,6 +47,7 @@ from .views import (
     _back,
     _error_text,
     _journey_url,
+    _render_form_page,
     _render_journey,
     _render_origin,
     _today,
@@ -94,8 +101,14 @@ def _render_plan(request, journey, plan_uuid, overrides=None, status=200):
     )
 
 
-@member_view("POST")
+@member_view("GET", "POST")
 def propose_meeting(request, journey):
+    if request.method == "GET":
+        if journey.status != JourneyStatus.ACTIVE:
+            messages.error(request, _("Meetings are planned in active journeys only."))
+            return _back(journey, {}, "meetings")
+        form = proposal_form(time_zone_for(request.user))
+        return _render_form_page(request, journey, "plan", form)
     form = ProposeMeetingForm(request.POST, auto_id="plan-%s", zone=time_zone_for(request.user))
     if form.is_valid():
         data = form.cleaned_data

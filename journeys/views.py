@@ -36,6 +36,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
@@ -438,10 +439,6 @@ def _journey_context(request, journey, today, overrides=None):
         "meetings": meetings,
         "plans": plans,
         "can_plan": journey.status == JourneyStatus.ACTIVE,
-        "plan_form": proposal_form(zone, overrides),
-        "goal_form": overrides.get("goal") or GoalForm(auto_id="goal-%s"),
-        "meeting_form": overrides.get("meeting")
-        or MeetingForm(initial={"held_on": today}, auto_id="meeting-%s"),
         "conversation": journey_panel(
             journey,
             member,
@@ -722,7 +719,66 @@ def _render_origin(request, journey, form, key, today, status=400):
                 form.auto_id = f"step-{step_id}-plan-%s"
                 key = ("plan", step_id)
             return _render_milestone(request, journey, milestone_id, today, {key: form}, status)
+    if key in FORM_PAGES:
+        return _render_form_page(request, journey, key, form, status)
     return _render_journey(request, journey, today, {key: form}, status)
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """A journey's form with a page of its own, reached from the journey page."""
+
+    title: str
+    intro: str
+    template: str
+    anchor: str  # the journey page's section to go back to
+
+
+FORM_PAGES = {
+    "goal": FormPage(
+        gettext_lazy("Set a goal"),
+        gettext_lazy("Something you want to reach in this journey, and by when if you like."),
+        "journeys/includes/goal_form.html",
+        "goals",
+    ),
+    "meeting": FormPage(
+        gettext_lazy("Log our meeting"),
+        gettext_lazy(
+            "A meeting you have had. Your notes are for the people in this journey only."
+        ),
+        "journeys/includes/meeting_form.html",
+        "meetings",
+    ),
+    "plan": FormPage(
+        gettext_lazy("Plan a meeting"),
+        gettext_lazy(
+            "Propose up to three times: the others choose one, and everyone gets an "
+            "invitation for their calendar."
+        ),
+        "journeys/includes/plan_form.html",
+        "meetings",
+    ),
+}
+
+
+def _render_form_page(request, journey, key, form, status=200):
+    """One of the journey's forms on its own page: fresh, or as sent back with errors.
+
+    The journey page links here rather than carrying every form folded away:
+    a person sets a goal, logs or plans a meeting once in a while, and reads
+    the journey page every time.
+    """
+    return render(
+        request,
+        "journeys/journey_form.html",
+        {
+            "journey": journey,
+            "page": FORM_PAGES[key],
+            "form_template": FORM_PAGES[key].template,
+            f"{key}_form": form,
+        },
+        status=status,
+    )
 
 
 def _back(journey, form_or_data, anchor):
@@ -1103,9 +1159,12 @@ def record_pulse(request, journey, milestone_id, step_id):
     return _render_milestone(request, journey, milestone_id, today, overrides, 400)
 
 
-@member_view("POST")
+@member_view("GET", "POST")
 def log_meeting(request, journey):
     today = _today()
+    if request.method == "GET":
+        form = MeetingForm(initial={"held_on": today}, auto_id="meeting-%s")
+        return _render_form_page(request, journey, "meeting", form)
     form = MeetingForm(request.POST, auto_id="meeting-%s")
     if form.is_valid():
         data = form.cleaned_data
@@ -1131,9 +1190,11 @@ def log_meeting(request, journey):
     return _render_origin(request, journey, form, "meeting", today)
 
 
-@member_view("POST")
+@member_view("GET", "POST")
 def set_goal(request, journey):
     today = _today()
+    if request.method == "GET":
+        return _render_form_page(request, journey, "goal", GoalForm(auto_id="goal-%s"))
     form = GoalForm(request.POST, auto_id="goal-%s")
     if form.is_valid():
         data = form.cleaned_data

@@ -516,7 +516,49 @@ def test_a_pulse_without_a_rating_asks_for_one(client, journey, mentee):
 
 def test_a_post_only_url_answers_a_members_get_with_405(client, journey, mentee):
     client.force_login(mentee)
-    assert client.get(url("set_goal", journey)).status_code == 405
+    assert client.get(url("complete_step", journey, "m-start", "s-read")).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("name", "heading", "field_id"),
+    [
+        ("set_goal", "Set a goal", "goal-text"),
+        ("log_meeting", "Log our meeting", "meeting-held_on"),
+        ("propose_meeting", "Plan a meeting", "plan-option_1"),
+    ],
+)
+def test_the_journey_page_links_to_each_form_on_a_page_of_its_own(
+    client, journey, mentee, name, heading, field_id
+):
+    client.force_login(mentee)
+    journey_page = client.get(url("journey", journey)).content.decode()
+    form_url = url(name, journey)
+
+    assert f'href="{form_url}"' in journey_page
+    assert f'id="{field_id}"' not in journey_page
+    response = client.get(form_url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"<h1>{heading}</h1>" in html
+    assert f'id="{field_id}"' in html
+    assert f'action="{form_url}"' in html
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_refused_goal_comes_back_on_its_own_page_as_typed(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(url("set_goal", journey), {"text": "g" * 301})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<h1>Set a goal</h1>" in html
+    assert "g" * 301 in html
+
+
+def test_a_stranger_gets_404_for_a_journeys_form_pages(client, journey, user_factory):
+    client.force_login(user_factory(email="stranger@example.com"))
+    for name in ("set_goal", "log_meeting", "propose_meeting"):
+        assert client.get(url(name, journey)).status_code == 404
 
 
 # Settings ---------------------------------------------------------------------------------
