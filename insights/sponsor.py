@@ -199,6 +199,7 @@ class NamedJourney:
     members: str
     score: int
     url: str
+    score_text: str
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ def health_sentence(insights: ProgramInsights) -> str:
 def named_bands(insights: ProgramInsights, journey_url: str) -> tuple[NamedBand, ...]:
     """Who is in the journeys that need attention or are at risk, lowest score first."""
     found = []
+    score_text = _("health score %(score)d")  # translated once for every journey listed
     for band in (AT_RISK, NEEDS_ATTENTION):
         samples = insights.health_samples.get(band, ())[:NAMES_PER_BAND]
         found.append(
@@ -247,6 +249,7 @@ def named_bands(insights: ProgramInsights, journey_url: str) -> tuple[NamedBand,
                         members=members_label(row.members),
                         score=row.score,
                         url=f"{journey_url}{row.journey_id}/" if journey_url else "",
+                        score_text=score_text % {"score": row.score},
                     )
                     for row in samples
                 ),

@@ -235,3 +235,60 @@ def legend_swatch(series):
         _dash(series),
         _marker_fill(series),
     )
+
+
+def _trend_line(line) -> str:
+    dash = _dash(line)
+    segments = format_html_join(
+        "",
+        '<line x1="{}%" y1="{}" x2="{}%" y2="{}"{}></line>',
+        ((s.x1, s.y1, s.x2, s.y2, dash) for s in line.segments),
+    )
+    markers = format_html_join(
+        "",
+        '<circle class="sponsor-chart__marker sponsor-chart__marker--{}" cx="{}%" cy="{}" r="4">'
+        "<title>{}, {}: {}</title></circle>",
+        ((line.marker, m.x, m.y, line.name, m.label, m.display) for m in line.markers),
+    )
+    return format_html(
+        '<g class="sponsor-chart__line sponsor-chart__line--{}">{}{}</g>',
+        line.number,
+        segments,
+        markers,
+    )
+
+
+@register.simple_tag
+def sponsor_trend(chart):
+    """A trend on the sponsor's page as fluid SVG (``site_charts``), named by its heading.
+
+    Positions across are percentages of the width, down pixels of the fixed
+    height; labels are escaped, numbers written as Python writes them.
+    """
+    ticks = format_html_join(
+        "",
+        '<line class="sponsor-chart__grid" x1="{}%" x2="{}%" y1="{}" y2="{}"></line>'
+        '<text class="sponsor-chart__tick" x="{}%" y="{}" text-anchor="end" '
+        'dominant-baseline="middle">{}</text>',
+        (
+            (chart.left, chart.right, tick.y, tick.y, chart.tick_x, tick.y, tick.label)
+            for tick in chart.ticks
+        ),
+    )
+    x_labels = format_html_join(
+        "",
+        '<text class="sponsor-chart__tick" x="{}%" y="{}" text-anchor="{}">{}</text>',
+        ((label.x, chart.label_y, label.anchor, label.label) for label in chart.x_labels),
+    )
+    lines = format_html_join("", "{}", ((_trend_line(line),) for line in chart.lines))
+    return format_html(
+        '<svg class="sponsor-chart__plot" width="100%" height="{height}" role="img" '
+        'aria-labelledby="{id}-heading {id}-desc" focusable="false">'
+        '<desc id="{id}-desc">{description}</desc>{ticks}{x_labels}{lines}</svg>',
+        height=chart.height,
+        id=chart.id,
+        description=chart.description,
+        ticks=ticks,
+        x_labels=x_labels,
+        lines=lines,
+    )

@@ -4,7 +4,7 @@ import re
 
 from django.template import Context, Template
 
-from insights import charts
+from insights import charts, site_charts
 from tests.hostile import HOSTILE_LINE, SCRIPT
 
 TAG = Template("{% load insights_tags %}{% insights_chart chart %}")
@@ -48,3 +48,20 @@ def test_each_series_has_its_line_and_a_marker_per_point():
     assert len(re.findall(r"<circle ", html)) == 6
     assert 'stroke-dasharray="6 4"' in html
     assert "<title>Meetings, b: 1</title>" in html
+
+
+SPONSOR = Template("{% load insights_tags %}{% sponsor_trend chart %}")
+
+
+def test_a_sponsor_trend_escapes_what_people_typed_and_marks_each_week():
+    chart = site_charts.trend(
+        "t", SCRIPT, HOSTILE_LINE, "Y", "X", [HOSTILE_LINE, "9 Mar"], [(SCRIPT, [2, 4])]
+    )
+
+    html = SPONSOR.render(Context({"chart": chart}))
+
+    assert "<script>" not in html and "<img" not in html and "<a " not in html
+    assert html.startswith('<svg class="sponsor-chart__plot" width="100%"')
+    assert 'aria-labelledby="t-heading t-desc"' in html
+    assert len(re.findall(r"<circle ", html)) == 2
+    assert len(re.findall(r'<line x1="', html)) == 1
