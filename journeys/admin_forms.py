@@ -2,8 +2,10 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.widgets import AdminDateInput
 
 from content.models import Topic
@@ -48,8 +50,27 @@ class PeopleChoiceField(PersonChoiceMixin, forms.ModelMultipleChoiceField):
     pass
 
 
+# Apps above this one say who else belongs to a program through this Wagtail hook:
+# ``fn(programs) -> queryset of user ids``, e.g. the people enrolled in them.
+PROGRAM_PEOPLE_HOOK = "program_people"
+
+
 def people():
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+
+
+def people_for(user):
+    """The people ``user`` may start journeys for: everyone active for a superuser;
+    for a program admin, those who have been in a journey of, or who belong in
+    another way (such as an enrolment) to, a program they administer. Nobody else's
+    name or address is offered."""
+    if user.is_superuser:
+        return people()
+    programs = administered_programs(user)
+    belongs = Q(journey_memberships__journey__program__in=programs)
+    for provide in hooks.get_hooks(PROGRAM_PEOPLE_HOOK):
+        belongs |= Q(pk__in=provide(programs))
+    return people().filter(pk__in=get_user_model().objects.filter(belongs).values("pk"))
 
 
 class StartJourneysForm(forms.Form):
@@ -89,13 +110,19 @@ class StartJourneysForm(forms.Form):
         queryset=people(),
         required=False,
         label=_("Mentor"),
-        help_text=_("For reverse mentoring, the more junior person. Optional for a circle."),
+        help_text=_(
+            "For reverse mentoring, the more junior person. Optional for a circle. People "
+            "enrolled in, or already in a journey of, the programs you run."
+        ),
     )
     mentee = PersonChoiceField(
         queryset=people(),
         required=False,
         label=_("Mentee"),
-        help_text=_("The person being mentored in a pair or in reverse mentoring."),
+        help_text=_(
+            "The person being mentored in a pair or in reverse mentoring. Someone not "
+            "listed enrols on the program's page first."
+        ),
     )
     members = PeopleChoiceField(
         queryset=people(),
@@ -121,6 +148,9 @@ class StartJourneysForm(forms.Form):
         # Only the programs the person administers, and their journeys, can be chosen.
         self.fields["program"].queryset = administered_programs(for_user).order_by("title")
         self.fields["template"].queryset = administered_templates(for_user).live().order_by("path")
+        # Only people of those programs are offered, and only they are accepted.
+        for name in ("mentor", "mentee", "members"):
+            self.fields[name].queryset = people_for(for_user)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,10 +1,12 @@
 """Admin registration for matching: one "Matching" menu with enrolments, policies and runs,
 the re-match page's URL, the enrolment figures the program dashboard shows, the
-enrolments and requests in a person's download of their data, and what people told
-their program for their match (on the journey's first milestone)."""
+enrolments and requests in a person's download of their data, what people told their
+program for their match (on the journey's first milestone), and the people enrolled
+as those a program admin may start on a journey by hand."""
 
 from wagtail import hooks
 
+from journeys.admin_forms import PROGRAM_PEOPLE_HOOK
 from journeys.models import ProgramLogEntry
 
 from . import personal_data
@@ -25,6 +27,12 @@ hooks.register("register_admin_urls", register_rematch_urls)
 hooks.register("register_bulk_action", InviteEnrolledBulkAction)
 hooks.register("personal_data", personal_data.personal_data)
 hooks.register("match_notes", profiles.journey_match_notes)
+
+
+@hooks.register(PROGRAM_PEOPLE_HOOK)
+def enrolled_people(programs):
+    """People enrolled in ``programs`` may be started on a journey by hand."""
+    return Enrollment.objects.filter(program__in=programs).values("user_id")
 
 
 @hooks.register("register_log_actions")

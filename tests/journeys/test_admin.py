@@ -22,6 +22,7 @@ from journeys.models import Journey, JourneyStatus, MemberRole
 from journeys.services.progress import log_meeting, save_reflection, set_goal
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
+from matching.factories import EnrollmentFactory
 from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
@@ -73,11 +74,15 @@ def admin_client(client, program_admin):
 
 
 @pytest.fixture
-def people(user_factory):
-    return {
+def people(user_factory, program):
+    """A mentor and a mentee enrolled in the program, as the start view offers them."""
+    people = {
         "mentor": user_factory(email="ada@example.com", first_name="Ada", last_name="Lovelace"),
         "mentee": user_factory(email="grace@example.com", first_name="Grace", last_name="Hopper"),
     }
+    for person in people.values():
+        EnrollmentFactory(program=program, user=person)
+    return people
 
 
 @pytest.fixture
@@ -363,6 +368,8 @@ def test_starting_a_circle_makes_everyone_but_the_mentor_a_member(
     admin_client, program, journey_page, people, user_factory
 ):
     members = [user_factory(), user_factory(), user_factory()]
+    for member in members:
+        EnrollmentFactory(program=program, user=member)
     form = start_form(program, people["mentor"], shape="circle")
     form["members"] = [u.pk for u in members]
 

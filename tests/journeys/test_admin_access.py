@@ -478,6 +478,72 @@ def test_another_programs_journey_cannot_be_started_by_hand(alpha, beta, pat):
     assert Journey.objects.count() == before
 
 
+def test_the_start_views_person_pickers_offer_only_people_of_ones_own_programs(
+    alpha, beta, pat, user_factory
+):
+    html = login(pat).get(reverse("journeys_admin:start")).content.decode()
+
+    for name in ("mentor", "mentee", "members"):
+        offered = select(html, name)
+        # Alpha's enrolled people and its journey's members, and nobody of Beta alone.
+        assert alpha.enrollment.user.email in offered
+        assert alpha.mentor.user.email in offered
+        assert all(m.user.email in offered for m in alpha.journey.memberships.all())
+        assert beta.enrollment.user.email not in offered
+        assert "beta-" not in offered
+        assert "root@example.com" not in offered
+
+
+def test_a_superuser_may_start_a_journey_for_anyone(alpha, beta, superuser, user_factory):
+    newcomer = user_factory(email="newcomer@example.com")
+
+    offered = select(
+        login(superuser).get(reverse("journeys_admin:start")).content.decode(), "mentee"
+    )
+
+    assert newcomer.email in offered
+    assert alpha.enrollment.user.email in offered
+    assert beta.enrollment.user.email in offered
+
+
+def test_a_person_of_another_program_cannot_be_started_on_ones_own(alpha, beta, pat):
+    before = Journey.objects.count()
+    response = login(pat).post(
+        reverse("journeys_admin:start"),
+        {
+            "program": alpha.program.pk,
+            "template": alpha.template.pk,
+            "started_on": "2026-03-02",
+            "shape": "pair",
+            "mentor": alpha.mentor.user_id,
+            "mentee": beta.enrollment.user_id,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Journey.objects.count() == before
+
+
+def test_a_person_of_ones_own_program_can_be_started_by_hand(alpha, beta, pat):
+    response = login(pat).post(
+        reverse("journeys_admin:start"),
+        {
+            "program": alpha.program.pk,
+            "template": alpha.template.pk,
+            "started_on": "2026-03-02",
+            "shape": "pair",
+            "mentor": alpha.mentor.user_id,
+            "mentee": alpha.enrollment.user_id,
+        },
+    )
+
+    assert response.status_code == 302
+    assert Journey.objects.filter(
+        program=alpha.program, memberships__user=alpha.enrollment.user
+    ).exists()
+
+
 @pytest.mark.parametrize("url_name", ["matching_enrolments:index", "journeys_admin:index"])
 def test_exports_hold_only_ones_own_programs(alpha, beta, pat, url_name):
     response = login(pat).get(reverse(url_name), {"export": "csv"})
