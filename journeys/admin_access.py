@@ -21,6 +21,10 @@ reported messages, and matching's enrolments, policies, runs and proposals):
   page (or a page under it) count only for that program's admins. Permissions given
   higher up the tree (an editor's on the whole site) still reach every program, as
   Wagtail grants them.
+* ``PageTypesUsageReportView``: Wagtail's page types report counts and names pages
+  across the whole site, so it is for people whose page rights reach beyond the
+  programs they run; someone whose rights are all given on programs is refused it,
+  and not shown it in the Reports menu.
 """
 
 from __future__ import annotations
@@ -30,9 +34,15 @@ from operator import or_
 
 from django.db.models import Q
 from django.http import Http404
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.reports.page_types_usage import (
+    PageTypesUsageReportView as WagtailPageTypesUsageReportView,
+)
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import policy_registry
 
 from .models import JourneyPage, ProgramPage
 from .services.access import administered_program_ids, administered_programs, administers_any
@@ -170,3 +180,33 @@ class ProgramScopedPagePermissionPolicy(PagePermissionPolicy):
             if program is None or allowed is None or program in allowed:
                 kept.append(permission)
         return kept
+
+
+def page_rights_within_programs(user) -> bool:
+    """Whether every page permission ``user`` holds was given on a program page or a
+    page under one: a program admin's rights, as against a site editor's (given higher
+    up the tree) or a superuser's. False for someone with no page rights at all."""
+    if user.is_superuser:
+        return False
+    permissions = policy_registry.get_by_type(Page).get_all_permissions_for_user(user)
+    if not permissions:
+        return False
+    program_paths = set(ProgramPage.objects.values_list("path", flat=True))
+    step = ProgramPage.steplen
+    return all(
+        any(
+            permission.page.path[:end] in program_paths
+            for end in range(step, len(permission.page.path) + 1, step)
+        )
+        for permission in permissions
+    )
+
+
+class PageTypesUsageReportView(WagtailPageTypesUsageReportView):
+    """Wagtail's page types report, refused to those whose page rights stop at their
+    programs: its counts and "last edited" pages span every program."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if page_rights_within_programs(request.user):
+            return permission_denied(request)
+        return super().dispatch(request, *args, **kwargs)

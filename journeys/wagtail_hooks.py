@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.permissions import register_permission_policy
 
+from .admin_access import page_rights_within_programs
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
 from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
@@ -47,6 +48,13 @@ register_permission_policy(MessageReport, MessageReportPermissionPolicy(MessageR
 @hooks.register("register_admin_viewset")
 def register_message_report_viewset():
     return MessageReportViewSet()
+
+
+@hooks.register("construct_reports_menu")
+def hide_site_wide_reports_from_program_admins(request, menu_items):
+    """The page types report spans every program (``admin_access``)."""
+    if page_rights_within_programs(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "page-types-usage"]
 
 
 @hooks.register("register_log_actions")

@@ -734,3 +734,41 @@ def test_another_programs_history_is_not_found(alpha, beta, pat, superuser):
     assert response.status_code == 404
     response = login(superuser).get(reverse("journeys_admin:history", args=[beta.journey.pk]))
     assert "Beta journey" in response.content.decode()
+
+
+PAGE_TYPES_REPORTS = ["page_types_usage", "page_types_usage_results"]
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES_REPORTS)
+def test_the_page_types_report_is_refused_to_an_admin_of_some_programs(alpha, beta, pat, name):
+    # Beta's page becomes the program type's "last edited" page, which the report names.
+    beta.program.save_revision().publish()
+
+    response = login(pat).get(reverse(f"wagtailadmin_reports:{name}"))
+
+    assert is_refused(response)
+    assert "Beta" not in response.content.decode()
+
+
+def test_the_reports_menu_leaves_the_page_types_report_out_for_them(alpha, pat):
+    html = login(pat).get(reverse("wagtailadmin_reports:site_history")).content.decode()
+
+    assert reverse("wagtailadmin_reports:site_history") in html
+    assert reverse("wagtailadmin_reports:page_types_usage") not in html
+
+
+@pytest.mark.parametrize("who", ["superuser", "editor"])
+def test_superusers_and_site_editors_keep_the_page_types_report(
+    alpha, beta, superuser, user_factory, who
+):
+    """An editor's rights, given on the whole site, reach every program's pages anyway."""
+    beta.program.save_revision().publish()
+    person = superuser if who == "superuser" else user_factory(groups=["Editors"])
+    client = login(person)
+
+    response = client.get(reverse("wagtailadmin_reports:page_types_usage"))
+
+    assert response.status_code == 200
+    assert "Beta program" in response.content.decode()
+    menu = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+    assert reverse("wagtailadmin_reports:page_types_usage") in menu
