@@ -6,17 +6,23 @@ figures out within a minute. Announced: members' activity and upgrades
 (``journeys_changed``), journeys saved or deleted (started, their status or
 tracks edited, upgraded, re-matched: Django's ``post_save``), enrolments saved or deleted,
 a program page published, and the first opening of a material or story,
-which is recorded here.
+which is recorded here. The figures also name things: publishing a journey
+template (its title and milestones) marks its program, and publishing a material
+or story (its title) marks the programs whose templates show it, as Wagtail's
+reference index knows them.
 """
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import ReferenceIndex
 from wagtail.signals import page_published
 
-from journeys.models import Journey, ProgramPage
+from content.models import LeaderStoryPage, MaterialPage
+from journeys.models import Journey, JourneyPage, ProgramPage
 from journeys.signals import content_opened, journeys_changed
 from matching.models import Enrollment
 
@@ -50,6 +56,24 @@ def row_changed(sender, instance, **kwargs):
 
 
 @receiver(page_published, dispatch_uid="insights.program_published")
-def program_published(sender, instance, **kwargs):
+def page_published(sender, instance, **kwargs):
     if isinstance(instance, ProgramPage):
         _changed({instance.pk})
+    elif isinstance(instance, JourneyPage):
+        _changed(_programs_of([instance.path]))
+    elif isinstance(instance, MaterialPage | LeaderStoryPage):
+        templates = ReferenceIndex.get_references_to(instance).filter(
+            content_type=ContentType.objects.get_for_model(JourneyPage)
+        )
+        paths = JourneyPage.objects.filter(
+            pk__in=[int(pk) for pk in templates.values_list("object_id", flat=True)]
+        ).values_list("path", flat=True)
+        _changed(_programs_of(paths))
+
+
+def _programs_of(template_paths) -> list[int]:
+    """The programs that hold the journey templates at ``template_paths``."""
+    parents = {path[: -ProgramPage.steplen] for path in template_paths}
+    if not parents:
+        return []
+    return list(ProgramPage.objects.filter(path__in=parents).values_list("pk", flat=True))

@@ -211,3 +211,50 @@ def test_a_journey_started_marks_the_figures_changed(
         start_pair(days_ago=1, milestones=0)
 
     assert kept(program).changed_at is not None
+
+
+def test_renaming_a_material_marks_the_programs_whose_journeys_show_it(
+    scene, program, other_program, content, django_capture_on_commit_callbacks
+):
+    snapshots.work_out(program.pk)
+    snapshots.work_out(other_program.pk)
+    material = content["listening"]
+    material.title = "Listening, and hearing"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        material.save_revision().publish()
+
+    assert kept(program).changed_at is not None
+    assert kept(other_program).changed_at is None
+    snapshots.work_out(program.pk)
+    titles = {row.title for row in snapshots.read(program).insights.content}
+    assert "Listening, and hearing" in titles
+    assert "Listening well" not in titles
+
+
+def test_a_material_no_journey_shows_marks_nothing(
+    scene, program, library, django_capture_on_commit_callbacks
+):
+    from content.factories import MaterialPageFactory
+
+    unused = MaterialPageFactory(parent=library, title="Not in any journey")
+    snapshots.work_out(program.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        unused.save_revision().publish()
+
+    assert kept(program).changed_at is None
+
+
+def test_publishing_a_journey_template_marks_its_program(
+    scene, program, other_program, template, django_capture_on_commit_callbacks
+):
+    snapshots.work_out(program.pk)
+    snapshots.work_out(other_program.pk)
+    template.title = "Our first year"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        template.save_revision().publish()
+
+    assert kept(program).changed_at is not None
+    assert kept(other_program).changed_at is None
