@@ -154,19 +154,22 @@ class ProgramScopedPagePermissionPolicy(PagePermissionPolicy):
     Wagtail reads a person's page permissions once per request through
     ``get_all_permissions_for_user``; leaving out the ones on programs the person
     does not administer keeps every check Wagtail makes (the explorer, the editor,
-    publishing, choosers, reports) to their programs.
+    publishing, choosers, reports) to their programs. The list it returns says
+    besides whether every permission kept lies within a program
+    (``within_programs``), which ``page_rights_within_programs`` reads.
     """
 
     def get_all_permissions_for_user(self, user):
-        permissions = list(super().get_all_permissions_for_user(user))
+        permissions = PagePermissions(super().get_all_permissions_for_user(user))
         if not permissions:
             return permissions
         programs = dict(ProgramPage.objects.values_list("path", "pk"))
         if not programs:
+            permissions.within_programs = False
             return permissions
         allowed = administered_program_ids(user)
         step = ProgramPage.steplen
-        kept = []
+        kept = PagePermissions()
         for permission in permissions:
             path = permission.page.path
             program = next(
@@ -177,29 +180,31 @@ class ProgramScopedPagePermissionPolicy(PagePermissionPolicy):
                 ),
                 None,
             )
+            if program is None:
+                kept.within_programs = False
             if program is None or allowed is None or program in allowed:
                 kept.append(permission)
+        kept.within_programs = kept.within_programs and bool(kept)
         return kept
+
+
+class PagePermissions(list):
+    """A person's page permissions, and whether all of them were given on programs."""
+
+    within_programs = True
 
 
 def page_rights_within_programs(user) -> bool:
     """Whether every page permission ``user`` holds was given on a program page or a
     page under one: a program admin's rights, as against a site editor's (given higher
-    up the tree) or a superuser's. False for someone with no page rights at all."""
+    up the tree) or a superuser's. False for someone with no page rights at all.
+
+    Read from the permissions Wagtail keeps on the user for the request: no query
+    beyond those Wagtail makes for its own menu."""
     if user.is_superuser:
         return False
-    permissions = policy_registry.get_by_type(Page).get_all_permissions_for_user(user)
-    if not permissions:
-        return False
-    program_paths = set(ProgramPage.objects.values_list("path", flat=True))
-    step = ProgramPage.steplen
-    return all(
-        any(
-            permission.page.path[:end] in program_paths
-            for end in range(step, len(permission.page.path) + 1, step)
-        )
-        for permission in permissions
-    )
+    permissions = policy_registry.get_by_type(Page).get_cached_permissions_for_user(user)
+    return bool(permissions) and getattr(permissions, "within_programs", False)
 
 
 class PageTypesUsageReportView(WagtailPageTypesUsageReportView):

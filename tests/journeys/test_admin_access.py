@@ -772,3 +772,18 @@ def test_superusers_and_site_editors_keep_the_page_types_report(
     assert "Beta program" in response.content.decode()
     menu = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
     assert reverse("wagtailadmin_reports:page_types_usage") in menu
+
+
+def test_whether_rights_stop_at_programs_is_read_from_wagtails_kept_permissions(
+    alpha, pat, superuser, django_assert_num_queries
+):
+    from wagtail.models import Page
+    from wagtail.permissions import policy_registry
+
+    from journeys.admin_access import page_rights_within_programs
+
+    # Wagtail reads them once a request, for its menus; the check then costs nothing.
+    policy_registry.get_by_type(Page).get_cached_permissions_for_user(pat)
+    with django_assert_num_queries(0):
+        assert page_rights_within_programs(pat)
+        assert not page_rights_within_programs(superuser)
