@@ -55,8 +55,8 @@ def row_changed(sender, instance, **kwargs):
     _changed({instance.program_id})
 
 
-@receiver(page_published, dispatch_uid="insights.program_published")
-def page_published(sender, instance, **kwargs):
+@receiver(page_published, dispatch_uid="insights.page_published")
+def published(sender, instance, **kwargs):
     if isinstance(instance, ProgramPage):
         _changed({instance.pk})
     elif isinstance(instance, JourneyPage):
