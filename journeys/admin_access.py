@@ -184,7 +184,6 @@ class ProgramScopedPagePermissionPolicy(PagePermissionPolicy):
                 kept.within_programs = False
             if program is None or allowed is None or program in allowed:
                 kept.append(permission)
-        kept.within_programs = kept.within_programs and bool(kept)
         return kept
 
 

@@ -149,8 +149,9 @@ class StartJourneysForm(forms.Form):
         self.fields["program"].queryset = administered_programs(for_user).order_by("title")
         self.fields["template"].queryset = administered_templates(for_user).live().order_by("path")
         # Only people of those programs are offered, and only they are accepted.
+        offered = people_for(for_user)
         for name in ("mentor", "mentee", "members"):
-            self.fields[name].queryset = people_for(for_user)
+            self.fields[name].queryset = offered
 
     def clean(self):
         cleaned = super().clean()

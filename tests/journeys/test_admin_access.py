@@ -459,28 +459,31 @@ def test_program_and_template_choices_offer_ones_own_programs(alpha, beta, pat, 
     assert "Beta journey" not in select(html, "template")
 
 
-def test_another_programs_journey_cannot_be_started_by_hand(alpha, beta, pat):
-    before = Journey.objects.count()
-    response = login(pat).post(
+def start_by_hand(user, scene, mentor_id, mentee_id):
+    """``user`` posts the start view for a pair on ``scene``'s program and template."""
+    return login(user).post(
         reverse("journeys_admin:start"),
         {
-            "program": beta.program.pk,
-            "template": beta.template.pk,
+            "program": scene.program.pk,
+            "template": scene.template.pk,
             "started_on": "2026-03-02",
             "shape": "pair",
-            "mentor": beta.mentor.user_id,
-            "mentee": beta.enrollment.user_id,
+            "mentor": mentor_id,
+            "mentee": mentee_id,
         },
     )
+
+
+def test_another_programs_journey_cannot_be_started_by_hand(alpha, beta, pat):
+    before = Journey.objects.count()
+    response = start_by_hand(pat, beta, beta.mentor.user_id, beta.enrollment.user_id)
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert Journey.objects.count() == before
 
 
-def test_the_start_views_person_pickers_offer_only_people_of_ones_own_programs(
-    alpha, beta, pat, user_factory
-):
+def test_the_start_views_person_pickers_offer_only_people_of_ones_own_programs(alpha, beta, pat):
     html = login(pat).get(reverse("journeys_admin:start")).content.decode()
 
     for name in ("mentor", "mentee", "members"):
@@ -508,17 +511,7 @@ def test_a_superuser_may_start_a_journey_for_anyone(alpha, beta, superuser, user
 
 def test_a_person_of_another_program_cannot_be_started_on_ones_own(alpha, beta, pat):
     before = Journey.objects.count()
-    response = login(pat).post(
-        reverse("journeys_admin:start"),
-        {
-            "program": alpha.program.pk,
-            "template": alpha.template.pk,
-            "started_on": "2026-03-02",
-            "shape": "pair",
-            "mentor": alpha.mentor.user_id,
-            "mentee": beta.enrollment.user_id,
-        },
-    )
+    response = start_by_hand(pat, alpha, alpha.mentor.user_id, beta.enrollment.user_id)
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -526,17 +519,7 @@ def test_a_person_of_another_program_cannot_be_started_on_ones_own(alpha, beta, 
 
 
 def test_a_person_of_ones_own_program_can_be_started_by_hand(alpha, beta, pat):
-    response = login(pat).post(
-        reverse("journeys_admin:start"),
-        {
-            "program": alpha.program.pk,
-            "template": alpha.template.pk,
-            "started_on": "2026-03-02",
-            "shape": "pair",
-            "mentor": alpha.mentor.user_id,
-            "mentee": alpha.enrollment.user_id,
-        },
-    )
+    response = start_by_hand(pat, alpha, alpha.mentor.user_id, alpha.enrollment.user_id)
 
     assert response.status_code == 302
     assert Journey.objects.filter(
