@@ -424,6 +424,9 @@ def main() -> None:
 
     django.setup()
     logging.getLogger("wagtail").setLevel(logging.WARNING)  # one line per page built
+    # The test settings run tasks in the process: building the data queues email
+    # deliveries, and the task runner logs each one.
+    logging.getLogger("django-q").setLevel(logging.WARNING)
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
