@@ -10,6 +10,13 @@ Rules this module enforces:
   are ``title`` (required), ``slug``, ``kind``, ``audience``, ``topics``,
   ``minutes`` and ``summary``. Any other key is an error rather than being
   dropped, so a misspelt key never loses what it held.
+* Text is what an author means to type: every text in the front matter is one
+  line (``content.text.validate_line``) but the summary, which, like the body,
+  keeps tab and line breaks and no other control character (as
+  ``validate_lines``; the editor's summary box takes several lines too). A character
+  written as an escape in double quotes (``"\\0"``, ``"\\e"``) counts the
+  same as a raw one. The refusal names the character and its line, where
+  nothing else would: NUL cannot even be stored by PostgreSQL.
 * The file is the source of truth: a key left out sets the page's field to the
   default a new page would get.
 * A page is identified by its slug under the library page: the ``slug`` key,
@@ -46,10 +53,14 @@ from .exceptions import (
 )
 from .markdown import max_chars, rendering_problem
 from .models import Audience, LibraryIndexPage, MaterialKind, MaterialPage, Topic
+from .text import control_character, control_character_error, validate_line, validate_lines
 
 FENCE = "---"
 KEYS = ("title", "slug", "kind", "audience", "topics", "minutes", "summary")
 MAX_MINUTES = 32767  # the most a PositiveSmallIntegerField holds on every database
+# The most lines of one body reported for holding control characters; a file
+# with more is more likely binary than mistyped, and the rest are counted.
+MAX_CONTROL_LINES = 10
 
 
 @dataclass(frozen=True)
@@ -331,6 +342,7 @@ def _line(mark: yaml.Mark) -> int:
 
 
 def _body(lines: list[str], closing: int, problems: _Problems) -> str:
+    plain = _check_body_characters(lines, closing + 1, problems)
     start = closing + 1
     while start < len(lines) and not lines[start].strip():
         start += 1
@@ -349,7 +361,8 @@ def _body(lines: list[str], closing: int, problems: _Problems) -> str:
             f"so shorten it by {len(body) - limit:,} characters or split it into two files.",
         )
         return body
-    problem = rendering_problem(body)
+    # The guard's quote of a line could carry the control characters just reported.
+    problem = rendering_problem(body) if plain else None
     if problem is not None:
         # The body's first line is the file's line start + 1.
         problems.add(
@@ -360,6 +373,72 @@ def _body(lines: list[str], closing: int, problems: _Problems) -> str:
     return body
 
 
+def _check_body_characters(lines: list[str], start: int, problems: _Problems) -> bool:
+    """Report each line from ``start`` on that holds a control character; True if none does.
+
+    Lines are read as written, before blank lines and trailing space are
+    trimmed from the body, so no control character is dropped unseen; their
+    endings are already unified. Each line names its first such character.
+    """
+    found = []
+    for index in range(start, len(lines)):
+        char = control_character(lines[index], multiline=True)
+        if char is not None:
+            found.append((index + 1, lines[index].index(char) + 1, char))
+    for line, column, char in found[:MAX_CONTROL_LINES]:
+        problem = " ".join(control_character_error(char, multiline=True).messages)
+        problems.add(line, f"the body, at character {column} of this line: {problem}")
+    if len(found) > MAX_CONTROL_LINES:
+        rest = len(found) - MAX_CONTROL_LINES
+        problems.add(
+            found[MAX_CONTROL_LINES][0],
+            f"the body holds control characters on {rest:,} more "
+            f"{'line' if rest == 1 else 'lines'} from this one on; is it a text file?",
+        )
+    return not found
+
+
+# Front matter whose field in the editor takes several lines (a textarea).
+MULTILINE_KEYS = frozenset({"summary"})
+
+
+def _line_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` is not one line of text (``validate_line``), or None; with
+    ``multiline``, why it is not text (``validate_lines``: line breaks allowed)."""
+    try:
+        (validate_lines if multiline else validate_line)(value)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
+def _check_characters(entry: _Entry, problems: _Problems) -> bool:
+    """Report every text in ``entry`` that is not one line (or, for ``MULTILINE_KEYS``,
+    holds a control character other than tab and line breaks); True if there was none.
+
+    A value is judged without the spaces, tabs and line breaks at its ends,
+    which are trimmed when it is read (a ``>`` block ends with a line break).
+    A list's items are judged one by one, each on its own line.
+    """
+    if isinstance(entry.value, str):
+        texts = [(entry.line, entry.value)]
+    elif isinstance(entry.node, yaml.SequenceNode) and isinstance(entry.value, list):
+        texts = [
+            (_line(node.start_mark), value)
+            for node, value in zip(entry.node.value, entry.value, strict=True)
+            if isinstance(value, str)
+        ]
+    else:
+        texts = []
+    clean = True
+    for line, text in texts:
+        problem = _line_problem(text.strip(" \t\n\r"), multiline=entry.key in MULTILINE_KEYS)
+        if problem is not None:
+            problems.add(line, f"{entry.key}: {problem}")
+            clean = False
+    return clean
+
+
 def _material_source(
     entries: list[_Entry],
     path: str,
@@ -368,16 +447,20 @@ def _material_source(
     known_topics: set[str],
 ) -> MaterialSource:
     given: dict[str, _Entry] = {}
+    first_given: dict[str, int] = {}  # each known key's line, its text refused or not
     for entry in entries:
-        if entry.key is None:
+        key_problem = _line_problem(entry.key) if entry.key is not None else None
+        if entry.key is None or key_problem is not None:
             problems.add(
-                entry.line, 'each front matter key must be a plain word, such as "title".'
+                entry.line,
+                'each front matter key must be a plain word, such as "title".'
+                + (f" {key_problem}" if key_problem else ""),
             )
-        elif entry.key in given:
+        elif entry.key in first_given:
             problems.add(
                 entry.line,
                 f'the key "{entry.key}" is given twice; it was first given on line '
-                f"{given[entry.key].line}.",
+                f"{first_given[entry.key]}.",
             )
         elif entry.key not in KEYS:
             problems.add(
@@ -386,12 +469,15 @@ def _material_source(
                 f"allowed keys are {_quoted(KEYS)}.",
             )
         else:
-            given[entry.key] = entry
+            first_given[entry.key] = entry.line
+            # A key whose text is refused is left out, so nothing else reports it.
+            if _check_characters(entry, problems):
+                given[entry.key] = entry
 
+    title = ""
     if "title" in given:
         title = _text(given["title"], problems, max_length=255, required=True)
-    else:
-        title = ""
+    elif "title" not in first_given:
         problems.add(
             1, 'the front matter has no title; add a line such as "title: Giving feedback".'
         )

@@ -16,6 +16,16 @@ Rules this module enforces:
   removing whitespace, control and invisible formatting characters, so
   ``java&#9;script:``, ``&#106avascript:`` and ``javascript&amp;colon;`` all
   fail. Links get ``rel="nofollow noopener noreferrer"``.
+* An image's ``src`` must also stay on the site: it is relative to the site
+  (no scheme, and neither ``//`` nor a backslash first, as browsers read
+  ``//host`` and ``\\host`` as another host), or, when ``MEDIA_URL`` is an
+  absolute http(s) address, starts with ``MEDIA_URL``; it is judged reduced
+  as above. Any other source is removed and the image stays, inert, with its
+  alt text. Rendered text is also sent in emails (a planned meeting's
+  agenda), where the site's Content-Security-Policy does not apply and an
+  image from elsewhere would tell its host who read the email, and when.
+  Links are not limited this way: nothing is loaded until someone follows
+  one.
 * Bare ``http://``, ``https://`` and ``www.`` addresses and email addresses
   are made into links; nothing else is. The patterns that find them only start
   a match at the beginning of a word, so their cost is linear in the text.
@@ -42,10 +52,11 @@ Rules this module enforces:
   over-long text are rendered as escaped text, and logged without their
   words; so is anything the renderer fails on: a participant's words never
   cause a server error.
-* Output is cached by a hash of the (normalised) input for a week
-  (``CACHE_TIMEOUT``), so a page view renders each text once at most and
-  texts nobody reads any more leave the cache. The cache is an optimisation:
-  if it is unavailable the text is rendered anyway.
+* Output is cached by a hash of the (normalised) input and ``MEDIA_URL``
+  (which decides which images are kept) for a week (``CACHE_TIMEOUT``), so a
+  page view renders each text once at most and texts nobody reads any more
+  leave the cache. The cache is an optimisation: if it is unavailable the
+  text is rendered anyway.
 """
 
 from __future__ import annotations
@@ -78,7 +89,7 @@ logger = logging.getLogger(__name__)
 
 # Part of every cache key: raise it whenever the output for a given input may
 # change, so HTML rendered under older, looser rules is never served again.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 # How long a rendering is kept. A text's rendering never goes stale (the key
 # is its hash), but texts are edited and deleted: a week keeps the pages people
 # read warm while what nobody reads any more leaves the cache.
@@ -753,6 +764,17 @@ def validate_markdown(text: str) -> None:
         raise ValidationError(_(_LOCATED_PROBLEM), code=problem.code, params=problem.params)
 
 
+def _reduced_url(url: str) -> str:
+    """``url`` as a browser reads it, for judging: decoded, without noise, lower case."""
+    previous, decoded = None, url
+    for _round in range(5):
+        if decoded == previous:
+            break
+        previous, decoded = decoded, html.unescape(decoded)
+    decoded = "".join(ch for ch in decoded if unicodedata.category(ch) != "Cf")
+    return _URL_NOISE_RE.sub("", decoded).lower()
+
+
 def url_is_allowed(url: str) -> bool:
     """True when the URL is relative or uses an allowed scheme.
 
@@ -762,15 +784,35 @@ def url_is_allowed(url: str) -> bool:
     downstream) before its scheme is read. Whatever precedes the first colon,
     unless a slash, ``?`` or ``#`` comes first, is treated as a scheme.
     """
-    previous, decoded = None, url
-    for _round in range(5):
-        if decoded == previous:
-            break
-        previous, decoded = decoded, html.unescape(decoded)
-    decoded = "".join(ch for ch in decoded if unicodedata.category(ch) != "Cf")
-    decoded = _URL_NOISE_RE.sub("", decoded).lower()
-    match = _SCHEME_RE.match(decoded)
+    match = _SCHEME_RE.match(_reduced_url(url))
     return match is None or match.group(1) in ALLOWED_PROTOCOLS
+
+
+def _media_prefix() -> str | None:
+    """``MEDIA_URL`` when it is an absolute http(s) address (a media host), else None."""
+    media_url = _reduced_url(settings.MEDIA_URL or "")
+    if not media_url.startswith(("http://", "https://")):
+        return None
+    # Django requires the slash; without it "https://media.example" would
+    # also be the start of "https://media.example.tracker.example/".
+    return media_url if media_url.endswith("/") else media_url + "/"
+
+
+def image_src_is_allowed(src: str) -> bool:
+    """True when an image from ``src`` comes from the site, so no one else learns it was shown.
+
+    Allowed: a URL relative to the site, or one that starts with ``MEDIA_URL``
+    when that is an absolute http(s) address. Relative means no scheme, and
+    neither ``//`` nor a backslash first: browsers read ``//host`` as another
+    host, and a backslash as a slash. The URL is judged reduced as
+    ``url_is_allowed`` reduces it, so tabs and character references hide
+    nothing.
+    """
+    reduced = _reduced_url(src)
+    if _SCHEME_RE.match(reduced) is None:
+        return not reduced.startswith(("//", "/\\", "\\"))
+    media = _media_prefix()
+    return media is not None and reduced.startswith(media)
 
 
 class _SafeUrlFilter(Filter):
@@ -778,7 +820,8 @@ class _SafeUrlFilter(Filter):
 
     It runs after bleach's sanitiser and linkifier, so it sees links from the
     markdown, from raw HTML and from linkified text alike. A disallowed URL
-    attribute is removed; its element stays, inert, so the text is not lost.
+    attribute is removed, as is an image source from outside the site; its
+    element stays, inert, so the text (an image's alt) is not lost.
     """
 
     def __iter__(self):
@@ -788,6 +831,13 @@ class _SafeUrlFilter(Filter):
                 for key in [k for k in attrs if k[1] in URL_ATTRIBUTES]:
                     if not url_is_allowed(attrs[key]):
                         del attrs[key]
+                src = (None, "src")
+                if (
+                    token["name"] == "img"
+                    and src in attrs
+                    and not image_src_is_allowed(attrs[src])
+                ):
+                    del attrs[src]
                 if token["name"] == "a" and (None, "href") in attrs:
                     attrs[(None, "rel")] = LINK_REL
             yield token
@@ -892,7 +942,9 @@ def render_uncached(text: str) -> str:
 
 def cache_key(text: str) -> str:
     """The cache key under which the rendering of ``text`` is stored."""
-    digest = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    # MEDIA_URL decides which images are kept (``image_src_is_allowed``).
+    keyed = f"{settings.MEDIA_URL}\x00{normalise(text)}"
+    digest = hashlib.sha256(keyed.encode("utf-8")).hexdigest()
     return f"md:{RENDERER_VERSION}:{digest}"
 
 

@@ -176,6 +176,36 @@ class TestGoodImports:
         assert page.title == "Giving feedback that lands"
         assert "\r" not in page.body[0].value
 
+    def test_tabs_and_line_breaks_in_the_body_and_trimmed_space_in_front_matter_import(
+        self, library, topics, folder
+    ):
+        body = "## Steps\n\n\tIndented with a tab.\n\n| a\t| b |\n|---|---|\n| 1 | 2 |"
+        write(
+            folder,
+            "steps.md",
+            '---\ntitle: "Steps\\t"\nsummary: >\n  Folded over\n  two lines.\n---\n'
+            + body.replace("\n", "\r\n")
+            + "\r\n",
+        )
+
+        output = run(folder)
+
+        assert "1 created" in output
+        page = MaterialPage.objects.get(slug="steps")
+        assert page.title == "Steps"
+        assert page.summary == "Folded over two lines."
+        assert page.body[0].value == body
+
+    def test_a_summary_may_run_over_lines_as_it_may_in_the_editor(self, library, topics, folder):
+        write(
+            folder,
+            "lines.md",
+            "---\ntitle: Lines\nsummary: |\n  Line one\n  Line two\tand a tab\n---\nBody.\n",
+        )
+
+        assert "1 created" in run(folder)
+        assert MaterialPage.objects.get(slug="lines").summary == "Line one\nLine two\tand a tab"
+
     def test_parent_chooses_the_library_page_by_slug(self, home, library, topics, folder):
         toolkit = LibraryIndexPageFactory(parent=home, title="Toolkit", slug="toolkit")
         write(folder, "feedback.md", FEEDBACK)
@@ -455,6 +485,83 @@ BAD_FILES = [
         "the file is not valid UTF-8",
         id="not-utf-8",
     ),
+    # YAML refuses raw control characters in the front matter, but not the
+    # escapes of a double-quoted value; the file below holds a backslash and a
+    # letter, which YAML reads as the character.
+    pytest.param(
+        '---\ntitle: "Giving feedback\\0"\n---\nBody.\n',
+        2,
+        "title: This holds a control character (U+0000), which has no place in text",
+        id="nul-escape-in-title",
+    ),
+    pytest.param(
+        '---\ntitle: "Giving\\nfeedback"\n---\nBody.\n',
+        2,
+        "title: This must be one line of text, but it holds a line break",
+        id="line-break-escape-in-title",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\nsummary: "Line one\\eBcc: x"\n---\nBody.\n',
+        3,
+        "summary: This holds a control character (U+001B)",
+        id="escape-character-in-summary",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\nslug: "feedback\\e[31m"\n---\nBody.\n',
+        3,
+        "slug: This holds a control character (U+001B)",
+        id="escape-character-in-slug",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\nkind: "guide\\a"\n---\nBody.\n',
+        3,
+        "kind: This holds a control character (U+0007)",
+        id="bell-in-kind",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\naudience: "\\x85mentors"\n---\nBody.\n',
+        3,
+        "audience: This holds a control character (U+0085)",
+        id="c1-control-in-audience",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\ntopics:\n  - feedback\n  - "listening\\0"\n---\nBody.\n',
+        5,
+        "topics: This holds a control character (U+0000)",
+        id="nul-in-a-topic",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\nminutes: "\\e[31m5"\n---\nBody.\n',
+        3,
+        "minutes: This holds a control character (U+001B)",
+        id="escape-character-in-minutes",
+    ),
+    pytest.param(
+        '---\ntitle: Feedback\n"sum\\0mary": x\n---\nBody.\n',
+        3,
+        'each front matter key must be a plain word, such as "title". This holds a '
+        "control character (U+0000)",
+        id="nul-in-a-key",
+    ),
+    pytest.param(
+        "---\ntitle: Feedback\n---\nIntro.\n\nA NUL \x00 here.\n",
+        6,
+        "the body, at character 7 of this line: This holds a control character (U+0000), "
+        "which has no place in text; remove it.",
+        id="nul-in-body",
+    ),
+    pytest.param(
+        "---\ntitle: Feedback\n---\n\x1b[31mRed\n",
+        4,
+        "the body, at character 1 of this line: This holds a control character (U+001B)",
+        id="escape-character-in-body",
+    ),
+    pytest.param(
+        "---\ntitle: Feedback\n---\nBody.\n\n\x07\n",
+        6,
+        "the body, at character 1 of this line: This holds a control character (U+0007)",
+        id="bell-on-a-trailing-line-of-the-body",
+    ),
 ]
 
 
@@ -479,6 +586,58 @@ class TestBadFiles:
         assert problem in message
         assert counts() == before
         assert MaterialPage.objects.get(slug="first-meeting").estimated_minutes == 5
+
+    def test_control_characters_anywhere_are_each_refused_with_file_line_and_character(
+        self, library, topics, folder
+    ):
+        write(folder, "feedback.md", FEEDBACK)
+        write(
+            folder,
+            "giving.md",
+            '---\ntitle: "Giving\\nfeedback\\0 \\e[31m"\nsummary: "Line one\\0Bcc: x"\n---\n'
+            "Intro with a NUL \x00.\n\nAn escape \x1b[31m and\n\n* a bell \x07\n",
+        )
+        before = counts()
+
+        with pytest.raises(CommandError) as caught:
+            run(folder, "--publish")
+
+        path = folder / "giving.md"
+        assert str(caught.value).splitlines() == [
+            "Nothing was imported: found 5 problems in 1 file.",
+            f"{path}, line 2: title: This must be one line of text, but it holds a line break; "
+            "remove it.",
+            f"{path}, line 3: summary: This holds a control character (U+0000), which has no "
+            "place in text; remove it.",
+            f"{path}, line 5: the body, at character 18 of this line: This holds a control "
+            "character (U+0000), which has no place in text; remove it.",
+            f"{path}, line 7: the body, at character 11 of this line: This holds a control "
+            "character (U+001B), which has no place in text; remove it.",
+            f"{path}, line 9: the body, at character 10 of this line: This holds a control "
+            "character (U+0007), which has no place in text; remove it.",
+        ]
+        assert counts() == before
+        assert not MaterialPage.objects.filter(slug="feedback").exists()
+
+    def test_a_body_full_of_control_characters_is_reported_on_ten_lines_then_counted(
+        self, library, topics, folder
+    ):
+        write(folder, "binary.md", "---\ntitle: Binary\n---\n" + "x\x01\n" * 15)
+        before = counts()
+
+        with pytest.raises(CommandError) as caught:
+            run(folder)
+
+        lines = str(caught.value).splitlines()
+        assert lines[0] == "Nothing was imported: found 11 problems in 1 file."
+        assert [line.split(": ", 1)[0] for line in lines[1:]] == [
+            f"{folder / 'binary.md'}, line {number}" for number in range(4, 15)
+        ]
+        assert lines[-1].endswith(
+            "the body holds control characters on 5 more lines from this one on; "
+            "is it a text file?"
+        )
+        assert counts() == before
 
     def test_a_body_over_the_markdown_size_cap_is_refused_with_the_line_it_starts_on(
         self, library, topics, folder, settings

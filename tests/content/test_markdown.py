@@ -6,7 +6,9 @@ would, foreign svg/math content included) and by the standard library's
 ``html.parser`` (a second opinion that does not share bleach's code). The
 checks are structural: every element is on the allowlist, no attribute is an
 event handler or ``style``, and every URL, decoded as a browser would (and
-then once more, for safety), is relative or http, https or mailto.
+then once more, for safety), is relative or http, https or mailto; an image's
+source is on the site (relative, and not ``//`` or a backslash first), so an
+email carrying rendered text loads nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bleach._vendor import html5lib
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -30,6 +33,7 @@ from content.markdown import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     cache_key,
+    image_src_is_allowed,
     is_pathological,
     max_chars,
     render_markdown,
@@ -45,11 +49,19 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f-\x9f\s]+")
 
 
+def _decoded(value: str) -> str:
+    return _URL_NOISE.sub("", html.unescape(html.unescape(value))).lower()
+
+
 def _scheme_is_safe(value: str) -> bool:
-    decoded = html.unescape(html.unescape(value))
-    decoded = _URL_NOISE.sub("", decoded).lower()
-    match = _SCHEME.match(decoded)
+    match = _SCHEME.match(_decoded(value))
     return match is None or match.group(1) in SAFE_SCHEMES
+
+
+def _image_is_on_the_site(value: str) -> bool:
+    """Only relative sources may remain: the test settings' MEDIA_URL is relative."""
+    decoded = _decoded(value)
+    return not (_SCHEME.match(decoded) or decoded.startswith(("//", "\\", "/\\")))
 
 
 def _attribute_problems(tag: str, name: str, value: str) -> list[str]:
@@ -60,6 +72,8 @@ def _attribute_problems(tag: str, name: str, value: str) -> list[str]:
         problems.append(f"<{tag}> has an attribute {name} outside the allowlist")
     if name in URL_ATTRIBUTES and not _scheme_is_safe(value):
         problems.append(f"<{tag} {name}={value!r}> has an unsafe scheme")
+    if tag == "img" and name == "src" and not _image_is_on_the_site(value):
+        problems.append(f"<img src={value!r}> loads an image from another site")
     return problems
 
 
@@ -277,6 +291,17 @@ HOSTILE_INPUTS = [
     pytest.param("    <script>alert(1)</script>", id="script in an indented code block"),
     pytest.param("<div>\n<script>alert(1)</script>\n</div>", id="html block"),
     pytest.param("<p\n>x</p\n><img src=x onerror=alert(1)//", id="tags split across lines"),
+    # Images from other sites, which would tell them who read an email, and when.
+    pytest.param("![](https://tracker.example/p.png)", id="remote image, https"),
+    pytest.param("![](http://tracker.example/p.png)", id="remote image, http"),
+    pytest.param("![](//tracker.example/p.png)", id="remote image, protocol relative"),
+    pytest.param("![x][r]\n\n[r]: https://tracker.example/p.png", id="remote reference image"),
+    pytest.param('<img src="https://tracker.example/p.png">', id="remote image in html"),
+    pytest.param('<img src="/\\tracker.example/p.png">', id="remote image, slash backslash"),
+    pytest.param('<img src="\\\\tracker.example/p.png">', id="remote image, backslashes"),
+    pytest.param('<img src="/&#9;/tracker.example/p.png">', id="remote image, hidden tab"),
+    pytest.param('<img src="&#47;&#47;tracker.example/p.png">', id="remote image, encoded"),
+    pytest.param('<img src=" https://tracker.example/p.png">', id="remote image, leading space"),
 ]
 
 
@@ -406,6 +431,100 @@ def test_addresses_inside_code_are_not_linkified():
     output = render_markdown("`https://example.com`\n\n```\nwww.example.com\n```")
 
     assert "<a" not in output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://tracker.example/p.png",
+        "http://tracker.example/p.png",
+        "HTTPS://TRACKER.EXAMPLE/P.PNG",
+        "//tracker.example/p.png",
+        "/\\tracker.example/p.png",
+        "\\\\tracker.example/p.png",
+        "\\tracker.example/p.png",
+        "/\t/tracker.example/p.png",
+        "&#47;&#47;tracker.example/p.png",
+        " //tracker.example/p.png",
+        "mailto:someone@example.com",
+        "javascript:alert(1)",
+    ],
+)
+def test_images_from_other_sites_lose_their_source_but_keep_their_alt_text(url):
+    output = render_markdown(f'<img src="{url}" alt="Team photo">')
+
+    assert output == '<p><img alt="Team photo"></p>'
+    assert not image_src_is_allowed(url)
+
+
+def test_markdown_images_from_other_sites_lose_their_source():
+    output = render_markdown(
+        "![Pixel](https://tracker.example/p.png) ![Plain](http://tracker.example/p.png) "
+        "![Relative](//tracker.example/p.png)"
+    )
+
+    assert output == '<p><img alt="Pixel"> <img alt="Plain"> <img alt="Relative"></p>'
+
+
+@pytest.mark.parametrize(
+    "url", ["/media/x.png", "/media/images/team.2e16d0ba.fill-800x600.png", "x.png", "?v=2"]
+)
+def test_images_on_the_site_keep_their_source(url):
+    output = render_markdown(f"![Team]({url})")
+
+    assert output == f'<p><img alt="Team" src="{html.escape(url)}"></p>'
+
+
+@override_settings(MEDIA_URL="https://media.trellis.example/uploads/")
+def test_images_from_an_absolute_media_url_keep_their_source():
+    output = render_markdown(
+        "![Kept](https://media.trellis.example/uploads/x.png) "
+        "![Relative](/media/x.png) "
+        "![Other path](https://media.trellis.example/other/x.png) "
+        "![Look-alike](https://media.trellis.example.tracker.example/uploads/x.png) "
+        "![User info](https://media.trellis.example@tracker.example/uploads/x.png) "
+        "![Plain http](http://media.trellis.example/uploads/x.png) "
+        "![Elsewhere](https://tracker.example/p.png)"
+    )
+
+    assert output == (
+        '<p><img alt="Kept" src="https://media.trellis.example/uploads/x.png"> '
+        '<img alt="Relative" src="/media/x.png"> <img alt="Other path"> '
+        '<img alt="Look-alike"> <img alt="User info"> <img alt="Plain http"> '
+        '<img alt="Elsewhere"></p>'
+    )
+
+
+@override_settings(MEDIA_URL="//media.trellis.example/uploads/")
+def test_a_protocol_relative_media_url_allows_no_remote_images():
+    assert render_markdown("![x](//media.trellis.example/uploads/x.png)") == '<p><img alt="x"></p>'
+
+
+def test_links_to_other_sites_are_not_limited_like_images():
+    output = render_markdown(
+        "[photo](https://tracker.example/p.png) [other](//example.com/a) "
+        "[![Badge](/media/badge.png)](https://example.org/)"
+    )
+
+    assert '<a href="https://tracker.example/p.png" rel="nofollow noopener noreferrer">' in output
+    assert '<a href="//example.com/a" rel="nofollow noopener noreferrer">' in output
+    assert (
+        '<a href="https://example.org/" rel="nofollow noopener noreferrer">'
+        '<img alt="Badge" src="/media/badge.png"></a>'
+    ) in output
+
+
+def test_the_cache_keeps_renderings_under_different_media_urls_apart():
+    text = "![x](https://media.trellis.example/x.png)"
+
+    relative = render_markdown(text)
+    with override_settings(MEDIA_URL="https://media.trellis.example/"):
+        absolute = render_markdown(text)
+        absolute_key = cache_key(text)
+
+    assert relative == '<p><img alt="x"></p>'
+    assert absolute == '<p><img alt="x" src="https://media.trellis.example/x.png"></p>'
+    assert absolute_key != cache_key(text)
 
 
 def test_a_rendering_is_stored_in_the_cache():
