@@ -80,6 +80,7 @@ class HomePage(BasePage):
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link"],
+        max_length=1000,
         help_text=_("A short welcome shown under the page title."),
     )
 

@@ -22,6 +22,11 @@ RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "documen
 class ParagraphBlock(blocks.RichTextBlock):
     def __init__(self, **kwargs):
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        kwargs.setdefault("max_length", 10_000)
+        kwargs.setdefault(
+            "help_text",
+            _("Up to 10,000 characters; for a longer piece, add another paragraph block."),
+        )
         super().__init__(**kwargs)
 
     class Meta:
@@ -36,6 +41,17 @@ class ParagraphBlock(blocks.RichTextBlock):
 
 class MarkdownBlock(blocks.TextBlock):
     """Text written in markdown, rendered through the shared sanitiser."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Markdown: ## headings, * lists, tables and [links](https://…). Text longer "
+                "than the site allows, or that could not be shown in full, is refused when "
+                "saved, with the line to look at."
+            ),
+        )
+        super().__init__(**kwargs)
 
     def clean(self, value):
         value = super().clean(value)
@@ -108,6 +124,7 @@ class VideoBlock(blocks.StructBlock):
     )
     transcript = blocks.TextBlock(
         required=False,
+        max_length=50_000,
         help_text=_("A transcript for people who prefer to read, or cannot listen."),
     )
 
@@ -119,7 +136,7 @@ class VideoBlock(blocks.StructBlock):
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = blocks.TextBlock(help_text=_("The words quoted."))
+    text = blocks.TextBlock(max_length=600, help_text=_("The words quoted."))
     attribution = blocks.CharBlock(
         required=False, max_length=120, help_text=_("Who said it, e.g. 'A mentee in Finance'.")
     )
@@ -138,7 +155,7 @@ class LeaderQuoteBlock(blocks.StructBlock):
     leader = SnippetChooserBlock(
         "content.LeaderProfile", help_text=_("The leader whose words these are.")
     )
-    text = blocks.TextBlock(help_text=_("What the leader said."))
+    text = blocks.TextBlock(max_length=600, help_text=_("What the leader said."))
 
     class Meta:
         icon = "user"
@@ -155,7 +172,9 @@ class CalloutBlock(blocks.StructBlock):
     )
     title = blocks.CharBlock(required=False, max_length=120, help_text=_("A short heading."))
     body = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "ul", "ol"], help_text=_("The callout's text.")
+        features=["bold", "italic", "link", "ul", "ol"],
+        max_length=1_500,
+        help_text=_("The callout's text: a few sentences."),
     )
 
     class Meta:
@@ -172,7 +191,9 @@ class CalloutBlock(blocks.StructBlock):
 class ReflectionPromptBlock(blocks.StructBlock):
     prompt = blocks.CharBlock(max_length=300, help_text=_("The question to reflect on."))
     guidance = blocks.TextBlock(
-        required=False, help_text=_("A sentence or two to help people get started.")
+        required=False,
+        max_length=1_000,
+        help_text=_("A sentence or two to help people get started."),
     )
 
     class Meta:

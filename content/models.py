@@ -3,7 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -16,6 +18,9 @@ from wagtail.search import index
 from .blocks import BodyBlock
 from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
+from .text import validate_line, validate_lines
+
+SEARCH_DESCRIPTION_MAX_LENGTH = 400
 
 
 class BasePage(Page):
@@ -28,6 +33,7 @@ class BasePage(Page):
     summary = models.TextField(
         blank=True,
         max_length=400,
+        validators=[MaxLengthValidator(400)],
         help_text=_(
             "One or two sentences shown in listings and search results. Leave blank "
             "to use the search description."
@@ -43,6 +49,24 @@ class BasePage(Page):
     @property
     def listing_summary(self):
         return self.summary or self.search_description
+
+    def clean(self):
+        """Titles are one line: they end up in email subjects and listings. The search
+        description (a Wagtail field with no limit of its own) is as short as a summary."""
+        super().clean()
+        errors = {}
+        for name in ("title", "seo_title"):
+            try:
+                validate_line(getattr(self, name) or "")
+            except ValidationError as error:
+                errors[name] = error
+        try:
+            validate_lines(self.search_description or "")
+            MaxLengthValidator(SEARCH_DESCRIPTION_MAX_LENGTH)(self.search_description or "")
+        except ValidationError as error:
+            errors["search_description"] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class TopicKind(models.TextChoices):
@@ -70,7 +94,10 @@ class Topic(index.Indexed, models.Model):
         help_text=_("The family this topic belongs to."),
     )
     description = models.TextField(
-        blank=True, help_text=_("What the topic covers, in a sentence or two.")
+        blank=True,
+        max_length=400,
+        validators=[MaxLengthValidator(400)],
+        help_text=_("What the topic covers, in a sentence or two."),
     )
 
     panels = [
@@ -92,9 +119,15 @@ class Topic(index.Indexed, models.Model):
 class LeaderProfile(PreviewableMixin, DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     """A senior leader whose stories and quotes appear in the library."""
 
-    name = models.CharField(max_length=120, help_text=_("Full name as it should appear."))
+    name = models.CharField(
+        max_length=120,
+        validators=[validate_line],
+        help_text=_("Full name as it should appear."),
+    )
     title = models.CharField(
-        max_length=160, help_text=_("Role and team, e.g. 'Chief Operating Officer'.")
+        max_length=160,
+        validators=[validate_line],
+        help_text=_("Role and team, e.g. 'Chief Operating Officer'."),
     )
     portrait = models.ForeignKey(
         "wagtailimages.Image",
@@ -107,6 +140,7 @@ class LeaderProfile(PreviewableMixin, DraftStateMixin, RevisionMixin, index.Inde
     bio = models.TextField(
         blank=True,
         max_length=1200,
+        validators=[MaxLengthValidator(1200), validate_lines],
         help_text=_("A short, personal introduction: a paragraph or two."),
     )
     user = models.OneToOneField(
@@ -215,7 +249,12 @@ class FilteredListingMixin:
 class LibraryIndexPage(FilteredListingMixin, BasePage):
     """The library: every material, filterable by topic, kind and audience."""
 
-    intro = models.TextField(blank=True, help_text=_("A sentence or two above the listing."))
+    intro = models.TextField(
+        blank=True,
+        max_length=600,
+        validators=[MaxLengthValidator(600)],
+        help_text=_("A sentence or two above the listing."),
+    )
 
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
     subpage_types = ["content.MaterialPage"]
@@ -292,7 +331,12 @@ class MaterialPage(BasePage):
 class StoriesIndexPage(FilteredListingMixin, BasePage):
     """Role-model stories from the organisation's leaders."""
 
-    intro = models.TextField(blank=True, help_text=_("A sentence or two above the listing."))
+    intro = models.TextField(
+        blank=True,
+        max_length=600,
+        validators=[MaxLengthValidator(600)],
+        help_text=_("A sentence or two above the listing."),
+    )
 
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
     subpage_types = ["content.LeaderStoryPage"]

@@ -45,7 +45,9 @@ class ReadStepBlock(blocks.StructBlock):
 class ReflectStepBlock(blocks.StructBlock):
     prompt = blocks.CharBlock(max_length=300, help_text=_("The question to reflect on."))
     guidance = blocks.TextBlock(
-        required=False, help_text=_("A sentence or two to help people start writing.")
+        required=False,
+        max_length=1_000,
+        help_text=_("A sentence or two to help people start writing."),
     )
 
     class Meta:
@@ -163,6 +165,7 @@ class MilestoneBlock(blocks.StructBlock):
     intro = blocks.RichTextBlock(
         required=False,
         features=["bold", "italic", "link", "ul"],
+        max_length=3_000,
         help_text=_("A few warm sentences on what this milestone is about."),
     )
     opens_after_days = blocks.IntegerBlock(

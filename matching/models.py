@@ -71,6 +71,8 @@ class ProgramQuestion(Orderable):
     )
     choices = models.TextField(
         blank=True,
+        max_length=2000,
+        validators=[MaxLengthValidator(2000), validate_lines],
         help_text=_("For single and multiple choice: one choice per line."),
     )
     scale_min = models.SmallIntegerField(default=1, help_text=_("For a scale: the lowest answer."))

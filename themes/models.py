@@ -15,7 +15,7 @@ import logging
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
@@ -135,6 +135,7 @@ class ThemeSettings(BaseSiteSetting):
         _("email footer"),
         blank=True,
         max_length=600,
+        validators=[MaxLengthValidator(600)],
         help_text=_(
             "Words at the foot of every email, above the unsubscribe links: who sends "
             "it and who to ask. Plain text; line breaks are kept."

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from content.markdown import validate_markdown
 from content.text import validate_line, validate_lines
 
 from .scoping import ProgramScopedQuerySet
@@ -192,7 +193,8 @@ class Reflection(models.Model):
     milestone_id = models.CharField(max_length=64)
     step_id = models.CharField(max_length=64)
     author = models.ForeignKey(JourneyMember, on_delete=models.CASCADE, related_name="+")
-    text = models.TextField(blank=True)
+    # Capped, and refused when it could not be shown in full, by the sanitiser's rules.
+    text = models.TextField(blank=True, validators=[validate_markdown])
     shared = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -216,7 +218,7 @@ class Meeting(models.Model):
     step_id = models.CharField(max_length=64, blank=True)
     held_on = models.DateField()
     duration_minutes = models.PositiveSmallIntegerField(default=60)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[validate_markdown])
     agreed_actions = models.TextField(
         blank=True,
         max_length=AGREED_ACTIONS_MAX_LENGTH,

@@ -5,6 +5,7 @@ from functools import cached_property
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -60,7 +61,7 @@ class ObjectiveBlock(blocks.StructBlock):
         max_length=160, help_text=_("One thing the program sets out to achieve.")
     )
     description = blocks.TextBlock(
-        required=False, help_text=_("How you will know it is happening.")
+        required=False, max_length=600, help_text=_("How you will know it is happening.")
     )
     measure = blocks.ChoiceBlock(
         choices=Measure.CHOICES,
@@ -146,7 +147,10 @@ class ProgramPage(BasePage):
     """A mentoring program: its purpose, cohort, sponsor and default journeys."""
 
     intro = models.TextField(
-        blank=True, help_text=_("A warm paragraph on why the program exists and who it is for.")
+        blank=True,
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text=_("A warm paragraph on why the program exists and who it is for."),
     )
     objectives = StreamField(
         [("objective", ObjectiveBlock())],
@@ -382,7 +386,10 @@ class JourneyPage(BasePage):
     """
 
     intro = models.TextField(
-        blank=True, help_text=_("What this journey is like, for the people who will walk it.")
+        blank=True,
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text=_("What this journey is like, for the people who will walk it."),
     )
     milestones = StreamField(
         MilestonesBlock(),

@@ -16,6 +16,7 @@ from journeys.models import (
     EmailStatus,
     OutboxEmail,
     ParticipantPreferences,
+    ProgramPage,
 )
 from journeys.services.outbox import deliver_due
 from tests.mail import SERVER_DOWN
@@ -107,8 +108,10 @@ def test_a_mail_server_that_is_down_delays_the_digest_and_loses_nothing(
 def test_a_program_whose_title_has_a_line_break_gets_a_one_line_subject(
     scene, program, program_admin
 ):
-    program.title = "Growing\nleaders\r\nBcc: someone@example.com"
-    program.save_revision().publish()
+    # Stored before the editor refused such titles (BasePage.clean); emails still cope.
+    ProgramPage.objects.filter(pk=program.pk).update(
+        title="Growing\nleaders\r\nBcc: someone@example.com"
+    )
 
     assert send_insights_digests() == 2
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from content.factories import TopicFactory
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
-from journeys.models import Journey, OutboxEmail
+from journeys.models import Journey, OutboxEmail, ProgramPage
 from journeys.services.outbox import deliver_due
 from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
@@ -611,8 +611,10 @@ def test_approving_while_the_mail_server_is_down_succeeds_and_the_emails_follow_
 def test_a_program_title_with_a_line_break_never_breaks_an_approval(
     admin_client, run, cast, program, mailoutbox, django_capture_on_commit_callbacks
 ):
-    program.title = "Growing\nleaders\r\nBcc: everyone@example.com"
-    program.save_revision().publish()
+    # Stored before the editor refused such titles (BasePage.clean); emails still cope.
+    ProgramPage.objects.filter(pk=program.pk).update(
+        title="Growing\nleaders\r\nBcc: everyone@example.com"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = approve_all(admin_client, run)
