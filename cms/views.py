@@ -19,6 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Page, Site
 
+from content.text import without_control_characters
+
 from .readiness import readiness
 
 SEARCH_PAGE_SIZE = 10
@@ -63,7 +65,7 @@ def readyz(request):
 @require_GET
 def search(request):
     """Searches the live, public pages of the site the request came to."""
-    query = request.GET.get("q", "").strip()[:200]
+    query = without_control_characters(request.GET.get("q", "")).strip()[:200]
     results = Page.objects.none()
     if query:
         pages = Page.objects.live().public().specific()

@@ -52,6 +52,15 @@ def control_character_error(char: str, *, multiline: bool) -> ValidationError:
     return ValidationError(message, code="control_character")
 
 
+def without_control_characters(text: str) -> str:
+    """``text`` with each control character (line breaks too) made a space.
+
+    For text that is read and never kept, such as a search query: refusing it
+    would help nobody, and a NUL must not reach the database.
+    """
+    return _CONTROL.sub(" ", text)
+
+
 def validate_line(value: str) -> None:
     """Refuse a single line of text holding a control character, tab or line break."""
     char = control_character(value)

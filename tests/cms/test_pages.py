@@ -83,6 +83,18 @@ class TestSearch:
         assert result_titles(response) == ["Giving generous feedback"]
         assert "Kindly." in response.content.decode()
 
+    @pytest.mark.parametrize("query", ["\x00generous", "generous\x00\x00", "\x1b\ngenerous\r"])
+    def test_control_characters_in_a_query_are_ignored_not_a_server_error(
+        self, client, library, query
+    ):
+        MaterialPageFactory(parent=library, title="Giving generous feedback")
+
+        response = client.get(reverse("search"), {"q": query})
+
+        assert response.status_code == 200
+        assert result_titles(response) == ["Giving generous feedback"]
+        assert "\x00" not in response.content.decode()
+
     def test_search_finds_a_material_by_a_word_in_its_markdown_body(self, client, library):
         MaterialPageFactory(
             parent=library,
