@@ -292,7 +292,6 @@ class ProfileForm(forms.Form):
         self.fields["photo"].help_text = _("Shown cropped to a square. %(formats)s") % {
             "formats": self.fields["photo"].help_text
         }
-        self.fields["time_zone"].widget.choices = time_zone_choices(_("Choose your time zone"))
         for name in ("offers", "seeks"):
             self.fields[name].queryset = Topic.objects.order_by("name")
         if profile is None or profile.photo_id is None:
@@ -316,6 +315,10 @@ class ProfileForm(forms.Form):
             if profile.pk:
                 self.initial["offers"] = list(profile.offers.values_list("pk", flat=True))
                 self.initial["seeks"] = list(profile.seeks.values_list("pk", flat=True))
+        # After the initial values: a zone the list does not offer is kept for its holder.
+        self.fields["time_zone"].widget.choices = time_zone_choices(
+            _("Choose your time zone"), self["time_zone"].value()
+        )
 
     def clean_time_zone(self):
         return clean_time_zone(self.cleaned_data.get("time_zone"))

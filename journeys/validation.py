@@ -10,6 +10,10 @@ importing a file, meet the same rules:
 * A time zone is a name from ``zoneinfo.available_timezones()`` (any letter case;
   stored as the database spells it), or blank. The server's own ``localtime`` and
   ``posixrules`` files are not time zones anyone lives in, so they are refused.
+  Lists to choose from offer the region/city names and UTC (``offered_time_zones``),
+  not the database's older aliases (``GB-Eire``, ``US/Pacific``) or fixed offsets
+  (``Etc/GMT-8``), which are still accepted when typed or imported, and still
+  offered to the person who has one.
 * A refusal is a sentence that quotes what was typed and, where one is close, the
   value that was probably meant.
 """
@@ -27,6 +31,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 NOT_TIME_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+TIME_ZONE_REGIONS = frozenset(
+    {
+        "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia",
+        "Europe", "Indian", "Pacific",
+    }
+)  # fmt: skip
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 LIST_SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -94,13 +104,27 @@ def time_zone_names() -> tuple[str, ...]:
 
 
 @cache
+def offered_time_zones() -> tuple[str, ...]:
+    """The zones a list offers, sorted: every region/city name (``Europe/Paris``), and UTC."""
+    return tuple(
+        name
+        for name in time_zone_names()
+        if name == "UTC" or ("/" in name and name.split("/", 1)[0] in TIME_ZONE_REGIONS)
+    )
+
+
+@cache
 def _time_zones_by_folded_name() -> dict[str, str]:
     return {name.casefold(): name for name in time_zone_names()}
 
 
-def time_zone_choices(empty_label: str) -> list[tuple[str, str]]:
-    """The choices of a time zone select: ``empty_label`` first, then every zone by name."""
-    return [("", empty_label), *((name, name.replace("_", " ")) for name in time_zone_names())]
+def time_zone_choices(empty_label: str, current: str | None = "") -> list[tuple[str, str]]:
+    """The choices of a time zone select: ``empty_label`` first, then the offered zones
+    by name, with ``current`` among them when it is a zone the list does not offer."""
+    names = offered_time_zones()
+    if current and current not in names and current in time_zone_names():
+        names = tuple(sorted((*names, current)))
+    return [("", empty_label), *((name, name.replace("_", " ")) for name in names)]
 
 
 def clean_time_zone(value: str | None) -> str:

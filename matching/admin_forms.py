@@ -379,7 +379,9 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
-        self.fields["time_zone"].choices = time_zone_choices(_("Not given"))
+        self.fields["time_zone"].choices = time_zone_choices(
+            _("Not given"), self["time_zone"].value()
+        )
         self.initial["languages"] = ", ".join(self.instance.languages or [])
         self.initial["reports_to"] = (
             self.instance.reports_to.email if self.instance.reports_to_id else ""

@@ -579,7 +579,9 @@ class EnrollmentForm(forms.ModelForm):
             self.initial["role"] = None  # make people choose rather than take a default
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
-        self.fields["time_zone"].widget.choices = time_zone_choices(_("Choose your time zone"))
+        self.fields["time_zone"].widget.choices = time_zone_choices(
+            _("Choose your time zone"), self["time_zone"].value()
+        )
         self.fields["languages"].initial = ", ".join(enrollment.languages or [])
         if enrollment.reports_to_id:
             self.fields["reports_to"].initial = enrollment.reports_to.email

@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from cms import sso
+from journeys.validation import offered_time_zones
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cms"
@@ -347,6 +348,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # nobody's email address (hashed or not) leaves the site.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# The account page's time zones: the list participants choose from (region/city
+# names and UTC). Wagtail's default, every file of the zone database, includes
+# the server's "localtime", which browsers refuse.
+WAGTAIL_USER_TIME_ZONES = list(offered_time_zones())
 # Wagtail's responsive wrapper sizes embeds with an inline style attribute,
 # which the Content Security Policy blocks; cms/css/site.css sizes them instead.
 WAGTAILEMBEDS_RESPONSIVE_HTML = False

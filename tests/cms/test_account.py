@@ -1,6 +1,7 @@
 """The admin's account page: a damaged profile picture is a form error, a sound one still saves."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -56,6 +57,15 @@ def test_the_account_page_is_still_wagtails(client, person):
     response = client.get(reverse("wagtailadmin_account"))
     assert response.status_code == 200
     assert "Upload a profile picture" in response.content.decode()
+
+
+def test_the_account_page_offers_only_time_zones_a_browser_knows(client, person):
+    """Wagtail's own list held the server's "localtime", which the page's script refuses."""
+    html = client.get(reverse("wagtailadmin_account")).content.decode()
+    select = re.search(r'<select name="locale-current_time_zone".*?</select>', html, re.S)
+    offered = set(re.findall(r'<option value="([^"]*)"', select.group(0)))
+    assert {"Europe/London", "America/New_York", "UTC"} <= offered
+    assert not offered & {"localtime", "posixrules", "Factory", "GB-Eire", "Etc/GMT-8"}
 
 
 NOT_AN_IMAGE = "Upload a valid image."

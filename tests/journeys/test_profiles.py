@@ -144,6 +144,31 @@ def test_a_person_edits_their_profile_and_sees_it_saved(client, pair, topics):
     assert "Europe/Amsterdam" in page and "Forklift safety" in page
 
 
+def time_zone_options(response) -> tuple[set[str], list[str]]:
+    """The time zones the profile page offers, and the one it shows chosen."""
+    html = response.content.decode()
+    select = re.search(r'<select name="time_zone".*?</select>', html, re.S).group(0)
+    offered = set(re.findall(r'<option value="([^"]*)"', select))
+    chosen = re.findall(r'<option value="([^"]*)" selected', select)
+    return offered, chosen
+
+
+def test_the_time_zone_list_offers_places_and_keeps_a_persons_older_name(client, pair):
+    mentee, mentor = pair[1], pair[0]
+    Profile.objects.create(user=mentee, time_zone="GB-Eire")  # an older alias, still valid
+    client.force_login(mentee)
+
+    offered, chosen = time_zone_options(client.get(PROFILE_URL))
+
+    assert {"Europe/London", "Asia/Kolkata", "UTC", "GB-Eire"} <= offered
+    assert chosen == ["GB-Eire"]
+    assert not offered & {"localtime", "posixrules", "Etc/GMT-8", "W-SU", "US/Pacific"}
+
+    client.force_login(mentor)
+    offered, chosen = time_zone_options(client.get(PROFILE_URL))
+    assert "GB-Eire" not in offered and chosen == [""]  # "Choose your time zone"
+
+
 def test_saving_an_unchanged_field_does_not_make_it_the_persons_own(client, pair, topics):
     mentee = pair[1]
     Profile.objects.create(user=mentee, department="Operations")
