@@ -3,18 +3,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
-
-from journeys.admin_access import PageTypesUsageReportView
 
 from . import account_views, views
 from .account import account_view
+from .admin_exports import neutralised_export_urlpatterns
 from .review import ReviewActionView
 
 urlpatterns = [
@@ -35,16 +32,11 @@ urlpatterns = [
         "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
         ReviewActionView.as_view(),
     ),
-    # Wagtail's page types report, refused to admins whose page rights stop at their
-    # programs (journeys.admin_access): it names pages of every program.
-    path(
-        "admin/reports/page-types-usage/",
-        require_admin_access(never_cache(PageTypesUsageReportView.as_view())),
-    ),
-    path(
-        "admin/reports/page-types-usage/results/",
-        require_admin_access(never_cache(PageTypesUsageReportView.as_view(results_only=True))),
-    ),
+    # Wagtail's exporting admin views (reports, redirects), at their own addresses but
+    # writing no cell as a formula (cms.admin_exports). Among them the page types
+    # report, refused to admins whose page rights stop at their programs
+    # (journeys.admin_access): it names pages of every program.
+    *neutralised_export_urlpatterns(),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/invitation/<str:token>/", account_views.invitation, name="invitation"),

@@ -4,16 +4,24 @@ import csv
 import io
 
 import pytest
-from django.urls import reverse
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLResolver, get_resolver, include, path, re_path, resolve, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.views import home
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
+from wagtail.admin.views.reports.aging_pages import AgingPagesView
 from wagtail.admin.viewsets import viewsets
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.contrib.forms.models import FormMixin
+from wagtail.models import get_page_models
 from wagtail.snippets.models import get_snippet_models
 
+from cms.admin_exports import exports, neutralised_export_urlpatterns
 from content.exports import FORMULA_STARTS, NeutralisedExportMixin, neutralise_cell
-from content.factories import LeaderProfileFactory, TopicFactory
+from content.factories import LeaderProfileFactory, MaterialPageFactory, TopicFactory
+from journeys.admin_access import PageTypesUsageReportView as TrellisPageTypesUsageReportView
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
 from journeys.models import MemberRole
 from journeys.services.starting import start_journey
@@ -184,3 +192,127 @@ def test_every_trellis_listing_that_exports_neutralises_its_cells():
         "content.LeaderProfile",
         "content.Topic",
     }
+
+
+# Wagtail's own exports (cms.admin_exports)
+
+
+def exporting_url_names(patterns=None, namespace="", kwargs=None):
+    """(full name, kwargs) of each named pattern the site serves whose view exports;
+    each keyword argument of its address is given as 1."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        found = {**(kwargs or {}), **dict.fromkeys(pattern.pattern.regex.groupindex, 1)}
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from exporting_url_names(pattern.url_patterns, inner, found)
+            continue
+        if pattern.name and exports(pattern.callback):
+            yield namespace + pattern.name, found
+
+
+WAGTAIL_EXPORTS = [
+    f"{namespace}:{name}{results}"
+    for namespace, names in (
+        (
+            "wagtailadmin_reports",
+            [
+                "locked_pages",
+                "workflow",
+                "workflow_tasks",
+                "site_history",
+                "aging_pages",
+                "page_types_usage",
+            ],
+        ),
+        ("wagtailredirects", ["index"]),
+    )
+    for name in names
+    for results in ("", "_results")
+]
+
+
+def test_every_export_the_admin_serves_neutralises_its_cells():
+    """Wagtail's exporting views answer, at their own addresses, with a class that
+    quotes formulas; and each takes over only an address Wagtail serves with it."""
+    page_types = {
+        "wagtailadmin_reports:page_types_usage",
+        "wagtailadmin_reports:page_types_usage_results",
+    }
+    served = {}
+    for name, kwargs in exporting_url_names():
+        url = reverse(name, kwargs=kwargs)
+        view_class = resolve(url).func.view_class
+        wagtails = resolve(url.removeprefix("/admin"), urlconf=wagtailadmin_urls).func.view_class
+        assert issubclass(view_class, NeutralisedExportMixin), f"{name} ({url})"
+        assert issubclass(view_class, wagtails), f"{name} ({url})"
+        served[name] = view_class
+    assert set(WAGTAIL_EXPORTS) - page_types <= set(served)
+    for name in page_types:
+        url = reverse(name)
+        view_class = resolve(url).func.view_class
+        assert issubclass(view_class, TrellisPageTypesUsageReportView), url
+        assert issubclass(view_class, NeutralisedExportMixin), url
+
+
+def test_listings_that_export_nothing_keep_wagtails_own_patterns():
+    for name in (
+        "wagtailadmin_collections:index",
+        "wagtailimages:index",
+        "wagtailusers_users:index",
+    ):
+        assert resolve(reverse(name)).url_name == name.split(":")[1], name
+
+
+def test_an_export_under_a_regular_expression_is_refused_by_name():
+    aging = AgingPagesView.as_view()
+    # A view that does not export may sit under one.
+    assert not list(
+        neutralised_export_urlpatterns([re_path(r"^old/", include([path("x/", home.default)]))])
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"AgingPagesView.*'\^old/'"):
+        list(neutralised_export_urlpatterns([re_path(r"^old/", include([path("x/", aging)]))]))
+    with pytest.raises(ImproperlyConfigured, match=r"'\^aging-\$'"):
+        list(neutralised_export_urlpatterns([re_path(r"^aging-$", aging)]))
+
+
+def test_a_form_pages_submissions_would_be_exported_neutralised():
+    """The walk cannot reach a form page's submissions (each page names its view
+    class): a form page must name one that quotes formulas."""
+    for model in get_page_models():
+        if issubclass(model, FormMixin):
+            view_class = model.submissions_list_view_class
+            assert view_class and issubclass(view_class, NeutralisedExportMixin), model
+
+
+# A page title is one line of text: it cannot start with a tab or a return.
+TITLES = [value for value in HOSTILE if not value[0].isspace()]
+
+
+@pytest.fixture
+def hostile_pages(library, user_factory):
+    """Pages titled like formulas, each published by a person whose name starts like one."""
+    person = user_factory(first_name="=Eve", last_name="=Mallory")
+    for value in TITLES:
+        page = MaterialPageFactory(parent=library, title=value, live=False)
+        page.save_revision(user=person).publish(user=person, skip_permission_checks=True)
+    MaterialPageFactory(parent=library, title=ORDINARY)
+    return person
+
+
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_the_aging_pages_report_quotes_formulas_in_titles(
+    admin_client, hostile_pages, export_format
+):
+    cells = exported_cells(admin_client, "wagtailadmin_reports:aging_pages", export_format)
+
+    assert_neutralised(cells, hostile=TITLES)
+    assert hostile_pages.email in cells  # the report names the publisher by address
+
+
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_the_site_history_quotes_formulas_in_titles_and_names(
+    admin_client, hostile_pages, export_format
+):
+    cells = exported_cells(admin_client, "wagtailadmin_reports:site_history", export_format)
+
+    assert_neutralised(cells, hostile=[*TITLES, "=Eve =Mallory"])
