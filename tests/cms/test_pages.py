@@ -32,12 +32,16 @@ class TestSkeleton:
         assert f'href="{library.url}"' in html
         assert f'href="{stories.url}"' in html
 
-    def test_every_page_has_a_language_a_viewport_a_title_and_one_main_heading(self, client, home):
+    def test_every_page_has_a_language_a_viewport_a_title_and_one_main_heading(
+        self, client, home, library
+    ):
         html = client.get("/").content.decode()
 
         assert '<html lang="en-gb">' in html
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
-        assert "<title>Acme mentoring · " in html
+        assert re.search(r"<title>[^<>·]+</title>", html)  # the home page: the site's name once
+        assert "<title>Acme mentoring · Acme mentoring</title>" not in html
+        assert "<title>Library · " in client.get(library.url).content.decode()
         assert html.count("<h1") == 1
         assert 'href="#main"' in html
         assert '<main id="main"' in html
