@@ -242,6 +242,10 @@ class TestInvitations:
 
         assert "Priya Shah invited you to Growing leaders." in message.body
         assert "Growing leaders" in message.subject and "\n" not in message.subject
+        expires = Invitation.objects.get(user=invited).expires_at.date()
+        written_out = f"until {expires.day} {expires:%B %Y}."
+        assert written_out in message.body
+        assert written_out in message.alternatives[0][0]
         page = client.get(invitation_link(message))
         assert page.status_code == 200
         assert "Priya Shah invited you to Growing leaders." in page.content.decode()
