@@ -52,15 +52,20 @@ def test_every_text_column_has_a_limit_the_model_checks():
     assert unlimited == []
 
 
-def text_blocks(block, path=""):
-    """Every block under ``block`` that holds text a person types, with its path."""
-    if isinstance(block, (blocks.CharBlock, blocks.TextBlock, blocks.RichTextBlock)):
-        yield path, block
+def stream_blocks(block, path=""):
+    """Every block under ``block``, through structs, streams and lists, with its path."""
+    yield path, block
     children = dict(getattr(block, "child_blocks", {}))
     if isinstance(block, blocks.ListBlock):
         children["item"] = block.child_block
     for name, child in children.items():
-        yield from text_blocks(child, f"{path}.{name}")
+        yield from stream_blocks(child, f"{path}.{name}")
+
+
+def text_blocks(block):
+    """Every block under ``block`` that holds text a person types, with its path."""
+    text_kinds = (blocks.CharBlock, blocks.TextBlock, blocks.RichTextBlock)
+    return [(path, b) for path, b in stream_blocks(block) if isinstance(b, text_kinds)]
 
 
 def test_every_text_block_in_every_stream_has_a_limit():
@@ -103,24 +108,15 @@ def test_blocks_refuse_text_past_their_limit_and_say_so():
         intro.clean(intro.to_python("<p>" + "x" * 3_001 + "</p>"))
 
 
-def field_blocks(block, path=""):
-    if isinstance(block, blocks.FieldBlock):
-        yield path, block
-    children = dict(getattr(block, "child_blocks", {}))
-    if isinstance(block, blocks.ListBlock):
-        children["item"] = block.child_block
-    for name, child in children.items():
-        yield from field_blocks(child, f"{path}.{name}")
-
-
 def test_every_field_in_every_stream_tells_the_editor_what_it_is_for():
     silent = [
         f"{model._meta.label}.{field.name}{path}"
         for model in trellis_models()
         for field in model._meta.get_fields()
         if isinstance(field, StreamField)
-        for path, block in field_blocks(field.stream_block)
-        if not (block.field.help_text or getattr(block.meta, "help_text", None))
+        for path, block in stream_blocks(field.stream_block)
+        if isinstance(block, blocks.FieldBlock)
+        and not (block.field.help_text or getattr(block.meta, "help_text", None))
         and not path.endswith(".item")  # a list's items share the list's help
     ]
     assert silent == []
