@@ -206,6 +206,32 @@ class TestPasswordReset:
         user.refresh_from_db()
         assert user.check_password("a brand new secret 42")
 
+    def test_each_step_of_a_reset_says_what_to_do_next_in_plain_words(
+        self, client, home, user_factory
+    ):
+        user_factory(email="ada@example.com")
+        asked = client.get(reverse("account_reset_password")).content.decode()
+        assert "<title>Forgotten your password? · " in asked
+        assert "Email me a link" in asked and "Reset My Password" not in asked
+
+        sent = client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+        done = client.get(sent["Location"]).content.decode()
+        assert "Look in your inbox" in done and "spam folder" in done
+
+        link = re.search(
+            r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body
+        )
+        page = client.get(link.group(1), follow=True)
+        chosen = client.post(
+            page.redirect_chain[-1][0],
+            {"password1": "a brand new secret 42", "password2": "a brand new secret 42"},
+        )
+        assert chosen.status_code == 302
+        client.logout()
+        used = client.get(link.group(1), follow=True).content.decode()
+        assert "This link has been used" in used and "Bad Token" not in used
+        assert f'href="{reverse("account_reset_password")}"' in used
+
     def test_an_account_without_a_password_gets_an_invitation_not_silence(self, client, invited):
         response = client.post(reverse("account_reset_password"), {"email": invited.email})
 
