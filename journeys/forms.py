@@ -11,7 +11,7 @@ no control characters (``content.text``).
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,11 +53,21 @@ PULSE_CHOICES = [
 ]
 
 
+# A milestone's key or a block's id: what a milestone's address and a step's anchor hold.
+BLOCK_ID = RegexValidator(
+    r"\A[A-Za-z0-9_-]+\Z", _("This is not a milestone or step of the journey.")
+)
+
+
 class StepOriginForm(forms.Form):
     """Remembers which step a form was sent from, so an error re-renders that page."""
 
-    milestone_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    step_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    milestone_id = forms.CharField(
+        required=False, max_length=64, validators=[BLOCK_ID], widget=forms.HiddenInput
+    )
+    step_id = forms.CharField(
+        required=False, max_length=64, validators=[BLOCK_ID], widget=forms.HiddenInput
+    )
 
 
 class ReflectionForm(forms.Form):

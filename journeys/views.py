@@ -30,7 +30,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
@@ -786,7 +786,10 @@ def _back(journey, form_or_data, anchor):
     milestone_id = data.get("milestone_id")
     step_id = data.get("step_id")
     if milestone_id and step_id:
-        return redirect(_milestone_url(journey, milestone_id, step_id))
+        try:
+            return redirect(_milestone_url(journey, milestone_id, step_id))
+        except NoReverseMatch:  # ids no page of the journey has: back to the journey
+            pass
     return redirect(_journey_url(journey, anchor))
 
 

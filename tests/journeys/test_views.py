@@ -488,6 +488,29 @@ def test_setting_and_updating_a_goal(client, journey, mentee):
     assert goal.status == GoalStatus.ACHIEVED
 
 
+@pytest.mark.parametrize("milestone_id", ["a/b", '=HYPERLINK("http://x")', "m1?x=1"])
+def test_a_tampered_step_origin_is_refused_and_nothing_is_half_written(
+    client, journey, mentee, milestone_id
+):
+    """The hidden ids a form is sent from build the address to go back to: ids no
+    milestone could have are refused before anything is saved, never a server error."""
+    client.force_login(mentee)
+    origin = {"milestone_id": milestone_id, "step_id": "x"}
+
+    response = client.post(url("set_goal", journey), {"text": "Chair a meeting", **origin})
+
+    assert response.status_code == 400
+    assert not Goal.objects.exists()
+    client.post(url("set_goal", journey), {"text": "Chair a meeting"})
+    goal = Goal.objects.get()
+    response = client.post(
+        url("update_goal", journey, goal.uuid), {"status": GoalStatus.ACHIEVED, **origin}
+    )
+    assert response.status_code == 400
+    goal.refresh_from_db()
+    assert goal.status != GoalStatus.ACHIEVED
+
+
 def test_an_empty_goal_is_refused_with_a_sentence(client, journey, mentee):
     client.force_login(mentee)
     response = client.post(url("set_goal", journey), {"text": "", "target_date": ""})
