@@ -35,6 +35,9 @@ class TopicViewSet(SnippetViewSet):
     index_view_class = ExportSnippetIndexView
     filterset_class = TopicFilterSet
     search_fields = ["name", "description"]
+    # Searched in the table itself: the full-text index cannot narrow to these fields
+    # on every database (SQLite's refuses), and a list of topics is short.
+    search_backend_name = None
     ordering = ["name"]
 
 
@@ -102,6 +105,9 @@ class LeaderProfileViewSet(SnippetViewSet):
     list_display = ["name", "title", "user", "live"]
     list_export = ["name", "title", "bio"]
     search_fields = ["name", "title", "bio"]
+    # In the table itself, as for topics: the listing is narrowed to the profiles one
+    # may edit first, a filter the full-text index does not hold.
+    search_backend_name = None
     ordering = ["name"]
 
     index_view_class = LeaderProfileIndexView

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.models import Collection
 from wagtail.permissions import register_permission_policy
 
 from .admin_access import page_rights_within_programs
@@ -77,7 +78,10 @@ def register_review_action(actions):
 @hooks.register("construct_image_chooser_queryset")
 def leave_out_profile_photos(images, request):
     """People's photos are for their profiles: an editor never picks one for a page."""
-    return images.exclude(collection__name=PHOTOS_COLLECTION)
+    # By the collection itself, which the search index can filter on (not by its name):
+    # the chooser searches what this returns.
+    photos = Collection.objects.filter(name=PHOTOS_COLLECTION).values_list("pk", flat=True)
+    return images.exclude(collection__in=list(photos))
 
 
 @hooks.register("after_publish_page")

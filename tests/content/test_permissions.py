@@ -22,6 +22,7 @@ from content.factories import (
     LeaderStoryPageFactory,
     MaterialPageFactory,
     StoriesIndexPageFactory,
+    TopicFactory,
 )
 from content.models import LeaderProfile
 from content.permissions import (
@@ -129,6 +130,32 @@ def test_the_profile_listing_shows_a_leader_only_their_own_profile(leader_client
     assert response.status_code == 200
     assert "Ada Lovelace" in response.content.decode()
     assert "Grace Hopper" not in response.content.decode()
+
+
+def test_searching_the_profiles_finds_only_ones_own(leader_client, leader):
+    LeaderProfileFactory(user=leader, name="Ada Lovelace", title="Chief Engineer")
+    LeaderProfileFactory(name="Grace Hopper", title="Chief Engineer")
+
+    for name in ("list", "list_results"):
+        response = leader_client.get(
+            reverse(f"wagtailsnippets_content_leaderprofile:{name}"), {"q": "engineer"}
+        )
+        assert response.status_code == 200, name
+        assert "Ada Lovelace" in response.content.decode()
+        assert "Grace Hopper" not in response.content.decode()
+
+
+def test_searching_the_topics_finds_them_by_name_or_description(admin_client):
+    TopicFactory(name="Giving feedback", description="Kind and clear.")
+    TopicFactory(name="Negotiation", description="Getting to yes.")
+
+    for query, shown, hidden in (
+        ("feedback", "Giving feedback", "Negotiation"),
+        ("yes", "Negotiation", "Giving feedback"),
+    ):
+        response = admin_client.get(reverse("wagtailsnippets_content_topic:list"), {"q": query})
+        assert response.status_code == 200, query
+        assert shown in response.content.decode() and hidden not in response.content.decode()
 
 
 def test_a_leader_cannot_move_their_profile_to_another_account(leader_client, leader):

@@ -327,6 +327,13 @@ def test_an_image_chooser_leaves_profile_photos_out(client, pair, topics, user_f
     chooser = client.get(reverse("wagtailimages_chooser:choose")).content.decode()
     assert reverse("wagtailimages_chooser:chosen", args=[harbour.pk]) in chooser
     assert reverse("wagtailimages_chooser:chosen", args=[photo.pk]) not in chooser
+    # Searching in the chooser, as an editor picking an image for a page does.
+    for name in ("wagtailimages_chooser:choose", "wagtailimages_chooser:choose_results"):
+        found = client.get(reverse(name), {"q": "harbour"})
+        assert found.status_code == 200, name
+        html = found.content.decode()
+        assert reverse("wagtailimages_chooser:chosen", args=[harbour.pk]) in html
+        assert reverse("wagtailimages_chooser:chosen", args=[photo.pk]) not in html
 
 
 # Who sees a profile -------------------------------------------------------------------------
