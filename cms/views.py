@@ -67,7 +67,7 @@ def search(request):
     """Searches the live, public pages of the site the request came to."""
     query = without_control_characters(request.GET.get("q", "")).strip()[:200]
     results = Page.objects.none()
-    if query:
+    if any(char.isalnum() for char in query):  # punctuation alone finds nothing
         pages = Page.objects.live().public().specific()
         site = Site.find_for_request(request)
         if site is not None:

@@ -34,7 +34,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Tasks run inline in tests, except in the real workers the worker tests start.
 Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("TEST_Q_SYNC", True)}
 WAGTAILADMIN_BASE_URL = "http://testserver"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Static files come from the apps' folders directly, not from a collected copy.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]

@@ -99,6 +99,18 @@ class TestSearch:
         assert result_titles(response) == ["Giving generous feedback"]
         assert "\x00" not in response.content.decode()
 
+    @pytest.mark.parametrize(
+        "query", ['"', 'generous"', '"generous', '=HYPERLINK("http://x") generous']
+    )
+    def test_a_double_quote_in_a_query_is_no_server_error(self, client, library, query):
+        MaterialPageFactory(parent=library, title="Giving generous feedback")
+
+        response = client.get(reverse("search"), {"q": query})
+
+        assert response.status_code == 200
+        if "generous" in query and "HYPERLINK" not in query:
+            assert result_titles(response) == ["Giving generous feedback"]
+
     def test_search_finds_a_material_by_a_word_in_its_markdown_body(self, client, library):
         MaterialPageFactory(
             parent=library,
