@@ -18,7 +18,7 @@ from wagtail.search import index
 from .blocks import BodyBlock
 from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
-from .text import validate_line, validate_lines
+from .text import as_id, validate_line, validate_lines
 
 SEARCH_DESCRIPTION_MAX_LENGTH = 400
 
@@ -354,8 +354,8 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
     def filter_listing(self, request, queryset):
         leader = request.GET.get("leader", "").strip()
         active = {}
-        if leader.isdigit():
-            queryset = queryset.filter(leader_id=int(leader))
+        if as_id(leader) is not None:
+            queryset = queryset.filter(leader_id=as_id(leader))
             active["leader"] = leader
         topic = request.GET.get("topic", "").strip()
         if topic:

@@ -52,6 +52,24 @@ def control_character_error(char: str, *, multiline: bool) -> ValidationError:
     return ValidationError(message, code="control_character")
 
 
+# The largest id a database's big integer column holds.
+MAX_ID = 2**63 - 1
+
+
+def as_id(value) -> int | None:
+    """``value`` (a query or form value) as a row's id, or None when it cannot be one.
+
+    An id is ASCII digits within a big integer's range: ``str.isdigit`` also
+    takes "²" and other digits ``int`` refuses, and a number past the range
+    fails in the database (SQLite raises an error) rather than finding nothing.
+    """
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def without_control_characters(text: str) -> str:
     """``text`` with each control character (line breaks too) made a space.
 

@@ -45,6 +45,7 @@ from wagtail.permissions import policy_registry
 
 from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
+from content.text import as_id
 
 from . import engine
 from .admin_access import (
@@ -558,7 +559,7 @@ class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
     @classmethod
     def get_queryset(cls, model, object_ids):
         return list(
-            model.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()])
+            model.objects.filter(pk__in=[i for i in map(as_id, object_ids) if i is not None])
             .select_related("program", "template")
             .prefetch_related(
                 Prefetch(
@@ -576,9 +577,11 @@ class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
     def get_all_objects_in_listing_query(self, parent_id):
         """``id=all`` with ``template=<id>``: that template's journeys under way that
         follow an older revision (the link the template's publishing message gives)."""
-        raw = self.request.GET.get("template", "")
-        if raw.isdigit():
-            journeys = Journey.objects.under_way().behind_template().filter(template_id=int(raw))
+        template_id = as_id(self.request.GET.get("template", ""))
+        if template_id is not None:
+            journeys = (
+                Journey.objects.under_way().behind_template().filter(template_id=template_id)
+            )
             return journeys.order_by("pk").values_list("pk", flat=True)
         return super().get_all_objects_in_listing_query(parent_id)
 

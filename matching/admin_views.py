@@ -40,6 +40,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permissions import policy_registry
 
+from content.text import as_id
 from journeys.models import ProgramPage
 from journeys.services.access import administered_programs
 
@@ -89,9 +90,9 @@ def chosen_program(request, raw: str) -> ProgramPage | None:
     """The program whose id was sent, if one was; 404 unless the person administers it."""
     if not raw:
         return None
-    if not raw.isdigit():
+    if as_id(raw) is None:
         raise Http404
-    return get_object_or_404(administered_programs(request.user), pk=int(raw))
+    return get_object_or_404(administered_programs(request.user), pk=as_id(raw))
 
 
 def administered_run(request, pk):
@@ -648,7 +649,7 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
         if action == "approve_all":
             # Approving everything asks first: the confirmation page says what it does.
             return redirect(self.approve_all_url_name, run.pk)
-        ids = {int(i) for i in request.POST.getlist("proposal") if i.isdigit()}
+        ids = {as_id(i) for i in request.POST.getlist("proposal")} - {None}
         chosen = list(run.proposals.filter(pk__in=ids))
         if len(chosen) != len(ids):
             messages.error(request, _("Some of these proposals are not in this run; reload it."))
@@ -858,11 +859,11 @@ class MoveProposalView(
     def post(self, request, *args, **kwargs):
         raw = request.POST.get("mentor", "")
         mentor = (
-            Enrollment.objects.filter(pk=int(raw), program_id=self.run.program_id)
+            Enrollment.objects.filter(pk=as_id(raw), program_id=self.run.program_id)
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .select_related("user")
             .first()
-            if raw.isdigit()
+            if as_id(raw) is not None
             else None
         )
         if mentor is None:

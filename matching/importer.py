@@ -57,7 +57,7 @@ from django.db import transaction
 
 from cms import invitations
 from content.models import Topic
-from content.text import control_character
+from content.text import as_id, control_character
 from journeys.models import ProgramPage
 
 from .exceptions import MatchingError
@@ -216,8 +216,8 @@ def find_program(identifier: str | int) -> ProgramPage:
     """The program page with this id, or else this slug."""
     text = str(identifier).strip()
     programs = ProgramPage.objects.order_by("path")
-    if text.isdigit():
-        program = programs.filter(pk=int(text)).first()
+    if as_id(text) is not None:
+        program = programs.filter(pk=as_id(text)).first()
         if program is not None:
             return program
     matches = list(programs.filter(slug=text))

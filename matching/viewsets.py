@@ -38,6 +38,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 from content.models import Topic
+from content.text import as_id
 from journeys.admin_access import (
     ProgramScopedBulkActionMixin,
     ProgramScopedViewSetMixin,
@@ -179,7 +180,7 @@ class InviteEnrolledBulkAction(ProgramScopedBulkActionMixin, ResendInvitationsBu
     @classmethod
     def get_queryset(cls, model, object_ids):
         return model.objects.filter(
-            pk__in=[i for i in object_ids if str(i).isdigit()]
+            pk__in=[i for i in map(as_id, object_ids) if i is not None]
         ).select_related("user", "program")
 
     @classmethod

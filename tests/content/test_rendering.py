@@ -277,6 +277,15 @@ class TestStories:
             response.content.decode()
         )
 
+    @pytest.mark.parametrize("leader", ["²", "9" * 30, "-1", "x"])
+    def test_a_leader_that_cannot_be_an_id_lists_every_story(self, client, stories, leader):
+        LeaderStoryPageFactory(parent=stories, title="Told")
+
+        response = client.get(stories.url, {"leader": leader})
+
+        assert response.status_code == 200
+        assert card_titles(response) == ["Told"]
+
     def test_draft_stories_do_not_appear_in_the_listing(self, client, stories):
         LeaderStoryPageFactory(parent=stories, title="Told")
         LeaderStoryPageFactory(parent=stories, title="Not yet told", live=False)

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from content.text import PlainTextField, check_text, control_character
+from content.text import PlainTextField, as_id, check_text, control_character
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f"])
@@ -39,3 +39,16 @@ def test_the_form_field_gives_one_message_for_a_nul():
         "This holds a control character (U+0000), which has no place in text; remove it."
     ]
     assert PlainTextField(multiline=True).clean(" a\n\tb ") == "a\n\tb"
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("42", 42), (" 7 ", 7), (3, 3), ("0", 0), (str(2**63 - 1), 2**63 - 1)],
+)
+def test_an_id_is_ascii_digits_within_a_big_integers_range(value, found):
+    assert as_id(value) == found
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1.5", "-1", "", "abc", str(2**63), "9" * 30])
+def test_what_cannot_be_an_id_is_none_not_an_error(value):
+    assert as_id(value) is None

@@ -337,6 +337,11 @@ def test_the_enrolment_list_filters_and_searches(admin_client, cast, query, show
         assert name not in text
 
 
+@pytest.mark.parametrize("value", ["²", "9" * 30])
+def test_ids_no_row_could_have_are_refused_not_a_server_error(admin_client, program, value):
+    assert admin_client.post(reverse(START), {"program": value}).status_code == 404
+
+
 def test_the_enrolment_list_filters_by_program(admin_client, cast, home, user_factory):
     other = ProgramPageFactory(
         parent=home, title="Reverse mentoring pilot", admins=run_by_program_admins()
