@@ -416,6 +416,14 @@ def test_every_account_page_of_a_signed_in_person_renders_in_the_sites_frame(
     html = response.content.decode()
     assert '<main id="main"' in html and html.count("<h1") == 1
     assert "&lt;" not in html
+    assert_in_the_account_column(html)
+
+
+def assert_in_the_account_column(html):
+    """The page's heading sits in the narrow column account pages share, inside main."""
+    main = html[html.index('<main id="main"') : html.index("</main>")]
+    column = main.index('class="container container--narrow account-page"')
+    assert column < main.index("<h1")
 
 
 @pytest.mark.parametrize(
@@ -427,6 +435,7 @@ def test_every_account_page_of_a_signed_out_person_renders_in_the_sites_frame(cl
     assert response.status_code == 200
     html = response.content.decode()
     assert '<main id="main"' in html and html.count("<h1") == 1
+    assert_in_the_account_column(html)
 
 
 def test_an_invitation_on_a_single_sign_on_domain_points_there_and_sets_no_password(
