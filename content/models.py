@@ -353,9 +353,10 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
 
     def filter_listing(self, request, queryset):
         leader = request.GET.get("leader", "").strip()
+        leader_id = as_id(leader)
         active = {}
-        if as_id(leader) is not None:
-            queryset = queryset.filter(leader_id=as_id(leader))
+        if leader_id is not None:
+            queryset = queryset.filter(leader_id=leader_id)
             active["leader"] = leader
         topic = request.GET.get("topic", "").strip()
         if topic:

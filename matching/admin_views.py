@@ -90,9 +90,10 @@ def chosen_program(request, raw: str) -> ProgramPage | None:
     """The program whose id was sent, if one was; 404 unless the person administers it."""
     if not raw:
         return None
-    if as_id(raw) is None:
+    program_id = as_id(raw)
+    if program_id is None:
         raise Http404
-    return get_object_or_404(administered_programs(request.user), pk=as_id(raw))
+    return get_object_or_404(administered_programs(request.user), pk=program_id)
 
 
 def administered_run(request, pk):
@@ -857,13 +858,13 @@ class MoveProposalView(
         return context
 
     def post(self, request, *args, **kwargs):
-        raw = request.POST.get("mentor", "")
+        mentor_id = as_id(request.POST.get("mentor", ""))
         mentor = (
-            Enrollment.objects.filter(pk=as_id(raw), program_id=self.run.program_id)
+            Enrollment.objects.filter(pk=mentor_id, program_id=self.run.program_id)
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .select_related("user")
             .first()
-            if as_id(raw) is not None
+            if mentor_id is not None
             else None
         )
         if mentor is None:

@@ -216,8 +216,9 @@ def find_program(identifier: str | int) -> ProgramPage:
     """The program page with this id, or else this slug."""
     text = str(identifier).strip()
     programs = ProgramPage.objects.order_by("path")
-    if as_id(text) is not None:
-        program = programs.filter(pk=as_id(text)).first()
+    program_id = as_id(text)
+    if program_id is not None:
+        program = programs.filter(pk=program_id).first()
         if program is not None:
             return program
     matches = list(programs.filter(slug=text))
