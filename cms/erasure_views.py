@@ -82,4 +82,4 @@ class ErasePersonView(WagtailAdminTemplateMixin, TemplateView):
 
 def admin_urls():
     """The erase page's URL, for a ``register_admin_urls`` hook."""
-    return [path("people/<int:pk>/erase/", ErasePersonView.as_view(), name="cms_erase_person")]
+    return [path("people/<id:pk>/erase/", ErasePersonView.as_view(), name="cms_erase_person")]

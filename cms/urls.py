@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     # Wagtail's review action on a page, ending with a message of what it did (cms.review).
     path(
-        "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
+        "admin/pages/workflow/action/<id:page_id>/<slug:action_name>/<id:task_state_id>/",
         ReviewActionView.as_view(),
     ),
     # Wagtail's exporting admin views (reports, redirects), at their own addresses but

@@ -7,4 +7,6 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import converters, signals  # noqa: F401
+
+        converters.register()

@@ -31,8 +31,8 @@ class InsightsViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", InsightsIndexView.as_view(), name="index"),
-            path("<int:program_id>/", ProgramInsightsView.as_view(), name="program"),
-            path("<int:program_id>/export/<slug:table>.csv", ExportView.as_view(), name="export"),
+            path("<id:program_id>/", ProgramInsightsView.as_view(), name="program"),
+            path("<id:program_id>/export/<slug:table>.csv", ExportView.as_view(), name="export"),
         ]
 
 

@@ -24,7 +24,7 @@ urlpatterns = [
     path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
     path(journey, views.journey_detail, name="journey"),
     path(journey + "calendar.ics", views.journey_calendar, name="journey_calendar"),
-    path(journey + "people/<int:member_id>/", views.member_profile, name="member"),
+    path(journey + "people/<id:member_id>/", views.member_profile, name="member"),
     path(journey + "meetings/", views.log_meeting, name="log_meeting"),
     path(journey + "meetings/<uuid:meeting_uuid>/", meeting_views.meeting_detail, name="meeting"),
     path(

@@ -911,5 +911,5 @@ class MessageReportViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("review/<int:pk>/", self.review_view, name="review"),
+            path("review/<id:pk>/", self.review_view, name="review"),
         ]

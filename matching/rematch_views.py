@@ -325,7 +325,7 @@ def admin_urls():
     """The re-match page's URL, for a ``register_admin_urls`` hook."""
     return [
         path(
-            "matching/proposals/<int:pk>/rematch/",
+            "matching/proposals/<id:pk>/rematch/",
             RematchView.as_view(),
             name="matching_rematch",
         )

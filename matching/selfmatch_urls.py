@@ -6,7 +6,7 @@ from . import selfmatch_views as views
 
 app_name = "selfmatch"
 
-mentors = "my/programs/<int:program_id>/mentors/"
+mentors = "my/programs/<id:program_id>/mentors/"
 request = "my/mentoring-requests/<uuid:request_uuid>/"
 
 urlpatterns = [

@@ -6,7 +6,7 @@ from . import views
 
 app_name = "matching"
 
-program = "my/programs/<int:program_id>/"
+program = "my/programs/<id:program_id>/"
 
 urlpatterns = [
     path(program + "enrol/", views.enrol, name="enrol"),
