@@ -7,6 +7,7 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import converters, signals  # noqa: F401
+        from . import converters, lookups, signals  # noqa: F401
 
         converters.register()
+        lookups.register()
