@@ -296,7 +296,7 @@ def _when(status, waits_for, sentences=None) -> str:
         if waits_for:
             return sentences["waits"] % {
                 "titles": "”, “".join(waits_for),
-                "date": date_format(status.opens_on, "j F"),
+                "date": date_format(status.opens_on, "j F Y"),
             }
         return sentences["opens"] % {"date": date_format(status.opens_on, "j F Y")}
     return sentences["due"] % {"date": date_format(status.due_on, "j F Y")}

@@ -220,6 +220,28 @@ def test_the_journey_page_shows_the_timeline_with_states_and_dates(client, journ
     assert '<ol class="timeline">' in response.content.decode()
 
 
+def test_a_milestone_waiting_on_another_says_when_it_may_open_with_the_year(client, program, pair):
+    page = JourneyPageFactory(
+        parent=program,
+        milestones=[
+            milestone("Getting started", "start", [step("checklist")], due=300),
+            milestone("A year on", "later", [step("checklist")], opens=330, prerequisites="start"),
+        ],
+    )
+    mentor, mentee = pair
+    started = datetime.date(2026, 3, 2)
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started,
+        template=page,
+    )
+    client.force_login(mentee)
+    text = visible_text(client.get(url("journey", journey)))
+    # 330 days after 2 March 2026 falls in the next year: the date says which.
+    assert "Opens once “Getting started” is done, not before 26 January 2027" in text
+
+
 def test_the_journey_page_leaves_out_milestones_outside_the_journeys_track(client, program, pair):
     from content.factories import TopicFactory
 
