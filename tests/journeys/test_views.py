@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from content.factories import LeaderStoryPageFactory, MaterialPageFactory, markdown_body
 from journeys.factories import JourneyPageFactory, milestone, simple_milestones, step
@@ -173,7 +174,8 @@ def test_my_mentoring_says_when_the_next_milestone_opens_once_nothing_is_open(
     client.force_login(mentee)
     text = visible_text(client.get(reverse("journeys:my_mentoring")))
     assert "Nothing to do right now" in text
-    assert "“Getting to know each other” opens on" in text
+    opens = date_format(TODAY() + datetime.timedelta(days=5), "j F Y")
+    assert f"“Getting to know each other” opens on {opens}." in text
 
 
 def test_my_mentoring_uses_the_same_number_of_queries_for_one_journey_or_five(
@@ -226,20 +228,24 @@ def test_a_milestone_waiting_on_another_says_when_it_may_open_with_the_year(clie
         milestones=[
             milestone("Getting started", "start", [step("checklist")], due=300),
             milestone("A year on", "later", [step("checklist")], opens=330, prerequisites="start"),
+            milestone("Looking back", "back", [step("checklist")], opens=330, block_id="back"),
         ],
     )
     mentor, mentee = pair
-    started = datetime.date(2026, 3, 2)
     journey = start_journey(
         program,
         [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
-        started,
+        TODAY(),
         template=page,
     )
+    # Most of the year round, 330 days on falls in the next year: the date says which.
+    opens = date_format(TODAY() + datetime.timedelta(days=330), "j F Y")
     client.force_login(mentee)
     text = visible_text(client.get(url("journey", journey)))
-    # 330 days after 2 March 2026 falls in the next year: the date says which.
-    assert "Opens once “Getting started” is done, not before 26 January 2027" in text
+    assert f"Opens once “Getting started” is done, not before {opens}" in text
+    assert f"Opens on {opens}" in text
+    milestone_page = visible_text(client.get(url("milestone", journey, "back")))
+    assert f"This milestone opens on {opens}. You can read ahead now." in milestone_page
 
 
 def test_the_journey_page_leaves_out_milestones_outside_the_journeys_track(client, program, pair):

@@ -6,6 +6,8 @@ from html import unescape
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from content.factories import TopicFactory
 from journeys.models import OutboxEmail
@@ -371,12 +373,15 @@ def test_asking_from_the_page_leads_to_the_request_with_a_way_to_withdraw(
     text = visible_text(response)
     assert "We have asked Olu Mentor" in text
     assert "Could we talk about feedback?" in text
+    asked_on = date_format(timezone.localtime(request.created_at), "j F Y")
+    assert f"You asked on {asked_on}." in text
     assert "Withdraw my request" in text
     assert "submit" not in text.lower()
     assert [m.to for m in mailoutbox] == [[mentor.user.email]]
 
     again = visible_text(client.get(mentors_url(program)))
     assert "You asked Olu Mentor" in again and "Withdraw my request" in again
+    assert f"You asked on {asked_on}." in again
     assert "to mentor me" not in again
 
     client.post(reverse("selfmatch:withdraw", args=[request.uuid]))
