@@ -11,7 +11,8 @@ no control characters (``content.text``).
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.validators import RegexValidator, URLValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -397,7 +398,6 @@ class _MeetingWhereForm(forms.Form):
         required=False,
         max_length=VIDEO_LINK_MAX_LENGTH,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("The address of the video call, starting https://."),
     )
 
@@ -405,9 +405,21 @@ class _MeetingWhereForm(forms.Form):
         super().__init__(*args, **kwargs)
         _zoned(self, zone)
 
+    def clean_video_link(self):
+        link = self.cleaned_data["video_link"]
+        if link and not link.lower().startswith("https://"):
+            raise ValidationError(_("Give the video link as a web address starting https://."))
+        return link
+
     def clean(self):
         data = super().clean()
-        somewhere = data.get("place") or data.get("video_link") or self.has_error("video_link")
+        # A place or link given but refused has its own error already.
+        somewhere = (
+            data.get("place")
+            or data.get("video_link")
+            or self.has_error("place")
+            or self.has_error("video_link")
+        )
         if not somewhere:
             self.add_error("place", _("Say where you will meet, or give a video link (or both)."))
         return data

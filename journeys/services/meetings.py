@@ -5,7 +5,7 @@ Rules enforced here:
 * Only current members of a journey plan its meetings (``NotAMember``).
 * A proposal offers one to three distinct times, each from now on and within
   a year (``MAX_AHEAD``), a length of 10 to 480 minutes, a place (one line,
-  up to 200 characters) or a video link (http or https, up to 500) or both,
+  up to 200 characters) or a video link (https, up to 500) or both,
   and an agenda (markdown, up to 2,000 characters, shown through the one
   sanitiser). Everything is checked before anything is written; a refusal is
   a ``ValidationError`` keyed by the field.
@@ -147,7 +147,7 @@ class Logistics:
     agenda: str = ""
 
 
-_VIDEO_LINK = URLValidator(schemes=["http", "https"])
+_VIDEO_LINK = URLValidator(schemes=["https"])
 
 
 def check_logistics(

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from content.markdown import validate_markdown
@@ -58,6 +59,9 @@ from ..models import (
 )
 from ..signals import announce_changes
 from .state import journey_state
+
+# How far ahead a goal's target date may lie.
+GOAL_YEARS_AHEAD = 5
 
 
 def _check_markdown(text: str, field: str) -> None:
@@ -239,6 +243,15 @@ def log_meeting(
         raise ValidationError(
             {"held_on": _("A meeting can be logged once it has happened; this date is ahead.")}
         )
+    if held_on < journey.started_on:
+        raise ValidationError(
+            {
+                "held_on": _(
+                    "The journey started on %(date)s: give the day of a meeting since then."
+                )
+                % {"date": date_format(journey.started_on, "j F Y")}
+            }
+        )
     if not 5 <= duration_minutes <= 600:
         raise ValidationError(
             {"duration_minutes": _("Give the meeting's length in minutes, from 5 to 600.")}
@@ -303,10 +316,24 @@ def set_goal(journey, user, text: str, target_date: date | None, today: date) ->
     check_text(text, field="text", label=_("The goal"), limit=GOAL_MAX_LENGTH, multiline=False)
     if target_date is not None and target_date < today:
         raise ValidationError({"target_date": _("Choose a target date from today onwards.")})
+    if target_date is not None and target_date > _years_after(today, GOAL_YEARS_AHEAD):
+        raise ValidationError(
+            {
+                "target_date": _("Choose a target date within %(years)d years.")
+                % {"years": GOAL_YEARS_AHEAD}
+            }
+        )
     member = member_of(journey, user)
     goal = Goal.objects.create(journey=journey, owner=member, text=text, target_date=target_date)
     record_activity(journey, today)
     return goal
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
 
 
 @transaction.atomic

@@ -503,6 +503,40 @@ def test_a_meeting_in_the_future_is_refused_and_what_was_typed_kept(client, jour
     assert not Meeting.objects.exists()
 
 
+def test_a_meeting_before_the_journey_began_is_refused_next_to_the_date(client, journey, mentee):
+    client.force_login(mentee)
+    response = client.post(
+        url("log_meeting", journey),
+        {"held_on": "1900-01-01", "duration_minutes": 30, "notes": "Long ago"},
+    )
+    assert response.status_code == 400
+    started = date_format(journey.started_on, "j F Y")
+    assert f"The journey started on {started}: give the day of a meeting since then." in (
+        visible_text(response)
+    )
+    assert "Long ago" in visible_text(response)
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("target_date", "words"),
+    [
+        ("9999-12-31", "Choose a target date within 5 years."),
+        ("2001-01-01", "Choose a target date from today onwards."),
+    ],
+)
+def test_a_goal_date_out_of_reach_is_refused_next_to_it(
+    client, journey, mentee, target_date, words
+):
+    client.force_login(mentee)
+    response = client.post(
+        url("set_goal", journey), {"text": "Chair a meeting", "target_date": target_date}
+    )
+    assert response.status_code == 400
+    assert words in visible_text(response)
+    assert not Goal.objects.exists()
+
+
 def test_setting_and_updating_a_goal(client, journey, mentee):
     client.force_login(mentee)
     response = client.post(

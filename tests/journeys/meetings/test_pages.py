@@ -83,7 +83,10 @@ def test_proposing_from_the_meet_step_links_the_step_and_returns_there(
         ({"option_1": "2020-01-01T10:00"}, "plan-option_1", "This time has passed"),
         ({"option_1": "not a time"}, "plan-option_1", "Enter a valid date/time"),
         ({"place": "", "video_link": ""}, "plan-place", "or give a video link"),
-        ({"video_link": "ftp://example.com/x"}, "plan-video_link", "Enter a valid URL"),
+        ({"video_link": "ftp://example.com/x"}, "plan-video_link", "starting https://"),
+        ({"video_link": "http://meet.example/abc"}, "plan-video_link", "starting https://"),
+        ({"video_link": "javascript:alert(1)"}, "plan-video_link", "Enter a valid URL"),
+        ({"place": "Room " * 60}, "plan-place", "at most 200 characters"),
         ({"duration_minutes": "2"}, "plan-duration_minutes", "greater than or equal to 10"),
         ({"agenda": "a" * 2001}, "plan-agenda", "at most 2000"),
     ],
@@ -94,8 +97,10 @@ def test_a_proposal_that_cannot_be_kept_says_why_next_to_the_field(
     client.force_login(mentor)
     response = client.post(url("propose_meeting", journey), form_data(now, **changes))
     assert response.status_code == 400
-    assert words in errors_next_to(response, field_id)
-    assert 'value="Room 4"' in response.content.decode() or changes.get("place") == ""
+    errors = errors_next_to(response, field_id)
+    assert words in errors
+    assert errors.count("<li") == 1  # the one thing wrong, said once
+    assert 'value="Room 4"' in response.content.decode() or "place" in changes
     assert not PlannedMeeting.objects.exists()
 
 
