@@ -34,6 +34,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import redirect
+from wagtail.models import Site
 
 from . import invitations, sso
 
@@ -45,6 +46,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # The emails wear the theme of the site the person asked on (``email_theme``).
+        request = context.get("request") or getattr(self, "request", None)
+        if request is not None:
+            context.setdefault("site", Site.find_for_request(request))
         try:
             super().send_mail(template_prefix, email, context)
         except (smtplib.SMTPException, OSError) as error:

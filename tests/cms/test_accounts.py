@@ -253,6 +253,49 @@ class TestPasswordReset:
         assert known_page == unknown_page
 
 
+class TestAccountEmails:
+    """What allauth sends on a person's request reads like the rest of the site's emails."""
+
+    def brand(self):
+        from themes.templatetags.themes_tags import email_theme
+
+        return email_theme({})["brand_name"]
+
+    def test_a_reset_email_greets_the_person_in_the_sites_name(self, client, home, user_factory):
+        user_factory(email="ada@example.com", first_name="Ada")
+
+        client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+
+        (message,) = mail.outbox
+        assert message.subject == "Choose a new password"
+        assert message.body.startswith(f"{self.brand()}\n\nHello Ada,\n")
+        assert "Open this link to choose one:" in message.body
+        assert "Hello from" not in message.body and "Thank you for using" not in message.body
+
+    def test_a_sign_in_code_says_what_to_do_with_it(self, client, home, user_factory):
+        user_factory(email="ada@example.com", first_name="Ada")
+
+        client.post(reverse("account_request_login_code"), {"email": "ada@example.com"})
+
+        (message,) = mail.outbox
+        assert message.subject == "Your sign-in code"
+        assert message.body.startswith(f"{self.brand()}\n\nHello,\n")
+        assert "Type it on the page" in message.body
+
+    def test_an_unknown_address_is_told_to_ask_for_an_invitation_not_to_sign_up(
+        self, client, home
+    ):
+        client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+
+        assert len(mail.outbox) == 1
+        for message in mail.outbox:
+            assert message.to == ["nobody@example.com"]
+            assert message.subject == "No account for this address"
+            assert "ask them for an invitation" in message.body
+            assert "sign up" not in message.body.lower()
+            assert "Hello,\n" in message.body
+
+
 class TestInvitations:
     def invite(self, person, **options):
         invitations.invite([person], **options)
