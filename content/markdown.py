@@ -89,7 +89,7 @@ logger = logging.getLogger(__name__)
 
 # Part of every cache key: raise it whenever the output for a given input may
 # change, so HTML rendered under older, looser rules is never served again.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 # How long a rendering is kept. A text's rendering never goes stale (the key
 # is its hash), but texts are edited and deleted: a week keeps the pages people
 # read warm while what nobody reads any more leaves the cache.
@@ -206,7 +206,13 @@ _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECAS
 
 _SCHEME_RE = re.compile(r"^([^/?#]*?):")
 _URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f-\xa0\s`\ufffd]+")
-_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Control characters, lone surrogates, and the bidirectional embeddings, overrides
+# and isolates (U+202A-U+202E, U+2066-U+2069): these last make a browser show the
+# words after them in another order than they were written, which can disguise
+# them (a link's text, a file name). Right-to-left scripts are laid out without them.
+_CONTROL_CHARS_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def max_chars() -> int:

@@ -609,6 +609,18 @@ def test_control_characters_and_lone_surrogates_are_dropped():
     output.encode("utf-8")
 
 
+def test_bidirectional_overrides_are_dropped_and_right_to_left_words_kept():
+    # U+202E would show "gpj.exe" as "exe.jpg"; the isolates and embeddings likewise.
+    output = render_markdown(
+        "[invoice\u202egpj.exe](https://files.example/x) \u2066a\u2069 \u202ab\u202c"
+        " שלום مرحبا \u200fmark"
+    )
+    assert "\u202e" not in output and "\u2066" not in output and "\u202a" not in output
+    assert ">invoicegpj.exe</a>" in output
+    # Right-to-left words, and the marks people do type, stay.
+    assert "שלום مرحبا \u200fmark" in output
+
+
 def _nested_list(depth: int) -> str:
     return "".join("    " * level + "- item\n" for level in range(depth))
 
