@@ -425,6 +425,18 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
                     "wait to be matched again. Close their journey first."
                 )
             )
+        if (
+            was == EnrollmentStatus.MATCHED
+            and status == EnrollmentStatus.WITHDRAWN
+            and _has_running_match(self.instance)
+        ):
+            # Withdrawn, they could not be put back: matched is set by approvals only.
+            raise forms.ValidationError(
+                _(
+                    "They have an approved match that is still running, so they cannot "
+                    "be withdrawn while their journey goes on. End the match first."
+                )
+            )
         return status
 
     def save(self, commit=True):

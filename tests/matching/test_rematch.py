@@ -446,6 +446,26 @@ def test_a_refused_rematch_shows_the_reason(client, admin, match, new_mentor):
     assert "did not offer to mentor in this program" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [("Stefan moved\tteam", "it holds a tab"), ("r" * 256, "at most 255 characters")],
+)
+def test_a_refused_rematch_reason_is_told_next_to_the_field(
+    client, admin, match, new_mentor, reason, words
+):
+    client.force_login(admin)
+    response = client.post(
+        rematch_url(match),
+        {"action": "rematch", "leaving": "mentor", "new_partner": new_mentor.pk, "reason": reason},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    start = html.index('id="id_reason_error"')
+    assert words in html[start : html.index("</div>", start)]
+    match.refresh_from_db()
+    assert match.status == ProposalStatus.APPROVED
+
+
 def test_the_page_ends_a_match_with_a_reason(client, admin, match):
     client.force_login(admin)
     missing = client.post(rematch_url(match), {"action": "end", "end-reason": ""})
@@ -498,3 +518,57 @@ def test_only_people_who_may_change_matches_reach_the_page(client, match, user_f
     client.force_login(user_factory())
     response = client.get(rematch_url(match))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("withdrawn", "cannot be withdrawn while their journey goes on"),
+        ("enrolled", "cannot wait to be matched again"),
+    ],
+)
+def test_someone_in_a_running_match_keeps_their_enrolment_until_it_ends(
+    client, admin, match, status, words
+):
+    """Withdrawn by hand, they could never be put back: matched comes from approvals only."""
+    enrollment = match.mentee
+    client.force_login(admin)
+    response = client.post(
+        reverse("matching_enrolments:edit", args=[enrollment.pk]),
+        {
+            "role": "mentee",
+            "capacity": "1",
+            "status": status,
+            "department": "",
+            "location": "",
+            "time_zone": "UTC",
+            "seniority": "3",
+            "languages": "en",
+            "reports_to": "",
+            "goals": "",
+        },
+    )
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == "matched"
+
+    rematch_service.end_match(match, "They moved team", by=admin)
+    response = client.post(
+        reverse("matching_enrolments:edit", args=[enrollment.pk]),
+        {
+            "role": "mentee",
+            "capacity": "1",
+            "status": "withdrawn",
+            "department": "",
+            "location": "",
+            "time_zone": "UTC",
+            "seniority": "3",
+            "languages": "en",
+            "reports_to": "",
+            "goals": "",
+        },
+    )
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.status == "withdrawn"
