@@ -1,9 +1,12 @@
 """Forms for the journeys admin views that are not a model's own edit form."""
 
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import AdminDateInput
@@ -36,10 +39,14 @@ class JourneyPageChoiceField(forms.ModelChoiceField):
         return f"{program} › {obj.title}" if program else obj.title
 
 
+def person_label(person) -> str:
+    name = person.get_full_name()
+    return f"{name} <{person.email}>" if name else person.email
+
+
 class PersonChoiceMixin:
     def label_from_instance(self, obj):
-        name = obj.get_full_name()
-        return f"{name} <{obj.email}>" if name else obj.email
+        return person_label(obj)
 
 
 class PersonChoiceField(PersonChoiceMixin, forms.ModelChoiceField):
@@ -66,11 +73,21 @@ def people_for(user):
     name or address is offered."""
     if user.is_superuser:
         return people()
-    programs = administered_programs(user)
+    return people_of(administered_programs(user))
+
+
+def people_of(programs):
+    """The active people who belong to ``programs`` (a queryset of programs): in a
+    journey of one, or announced by an app above (matching: enrolled in one)."""
     belongs = Q(journey_memberships__journey__program__in=programs)
     for provide in hooks.get_hooks(PROGRAM_PEOPLE_HOOK):
         belongs |= Q(pk__in=provide(programs))
     return people().filter(pk__in=get_user_model().objects.filter(belongs).values("pk"))
+
+
+# How far from today a journey started by hand may begin.
+STARTED_ON_DAYS_BACK = 366
+STARTED_ON_DAYS_AHEAD = 366
 
 
 class StartJourneysForm(forms.Form):
@@ -97,7 +114,9 @@ class StartJourneysForm(forms.Form):
     started_on = forms.DateField(
         label=_("Starts on"),
         widget=AdminDateInput,
-        help_text=_("Milestones open counting from this day; it may be in the past."),
+        help_text=_(
+            "Milestones open counting from this day; it may be up to a year before or after today."
+        ),
     )
     shape = forms.ChoiceField(
         choices=Shape.CHOICES,
@@ -152,6 +171,23 @@ class StartJourneysForm(forms.Form):
         offered = people_for(for_user)
         for name in ("mentor", "mentee", "members"):
             self.fields[name].queryset = offered
+        # A program admin starts journeys for the chosen program's own people only.
+        self.checks_program_people = not for_user.is_superuser
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        today = timezone.localdate()
+        earliest = today - datetime.timedelta(days=STARTED_ON_DAYS_BACK)
+        latest = today + datetime.timedelta(days=STARTED_ON_DAYS_AHEAD)
+        if not earliest <= started_on <= latest:
+            raise forms.ValidationError(
+                _("Choose a day from %(earliest)s to %(latest)s.")
+                % {
+                    "earliest": date_format(earliest, "j F Y"),
+                    "latest": date_format(latest, "j F Y"),
+                }
+            )
+        return started_on
 
     def clean(self):
         cleaned = super().clean()
@@ -173,7 +209,32 @@ class StartJourneysForm(forms.Form):
                     self.add_error(name, message)
         elif shape == Shape.CIRCLE and len(cleaned.get("members") or ()) < 2:
             self.add_error("members", _("A circle needs at least two members besides its mentor."))
+        if program and self.checks_program_people:
+            self._check_program_people(program, cleaned)
         return cleaned
+
+    def _check_program_people(self, program, cleaned) -> None:
+        names = ("mentor", "mentee") if cleaned.get("shape") != Shape.CIRCLE else ("mentor",)
+        chosen = {name: [cleaned[name]] for name in names if cleaned.get(name)}
+        if cleaned.get("shape") == Shape.CIRCLE and cleaned.get("members"):
+            chosen["members"] = list(cleaned["members"])
+        ids = {person.pk for people in chosen.values() for person in people}
+        belong = set(
+            people_of(ProgramPage.objects.filter(pk=program.pk))
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        for name, people in chosen.items():
+            for person in people:
+                if person.pk not in belong:
+                    self.add_error(
+                        name,
+                        _(
+                            "%(person)s is not enrolled in “%(program)s”: they enrol on "
+                            "its page first."
+                        )
+                        % {"person": person_label(person), "program": program.title},
+                    )
 
     def members_with_roles(self):
         """The (user, role) pairs ``start_journey`` expects, in the order chosen."""

@@ -15,10 +15,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidJourney
-from ..models import Journey, JourneyMember, JourneyPage, MemberRole, ProgramPage
+from ..models import (
+    Journey,
+    JourneyMember,
+    JourneyPage,
+    JourneyStatus,
+    MemberRole,
+    ProgramPage,
+)
 from ..signals import journey_started
 
 
@@ -37,6 +45,32 @@ def _check_members(members):
         raise InvalidJourney(_("A journey has at most one mentor."))
     if len(members) == 2 and MemberRole.MEMBER not in roles and mentors != 1:
         raise InvalidJourney(_("A pair needs one mentor and one mentee."))
+
+
+def _check_not_walking_already(program, template, members) -> None:
+    """Refuse a second journey under way on the same template for the very same people."""
+    user_ids = {user.pk for user, _role in members}
+    under_way = (
+        Journey.objects.filter(
+            program=program,
+            template=template,
+            status__in=(JourneyStatus.ACTIVE, JourneyStatus.PAUSED),
+            memberships__user_id=next(iter(user_ids)),
+            memberships__left_on__isnull=True,
+        )
+        .order_by("started_on")
+        .prefetch_related("memberships")
+    )
+    for journey in under_way:
+        current = {m.user_id for m in journey.memberships.all() if m.left_on is None}
+        if current == user_ids:
+            raise InvalidJourney(
+                _(
+                    "These people already walk “%(journey)s” together, since %(date)s; "
+                    "a second journey would only repeat it."
+                )
+                % {"journey": template.title, "date": date_format(journey.started_on, "j F Y")}
+            )
 
 
 @transaction.atomic
@@ -78,6 +112,7 @@ def start_journey(
         raise InvalidJourney(
             _("“%(journey)s” has never been published.") % {"journey": template.title}
         )
+    _check_not_walking_already(program, template, members)
     journey = Journey.objects.create(
         program=program,
         template=template,

@@ -12,6 +12,8 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from wagtail.models import GroupPagePermission
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -332,11 +334,15 @@ def test_a_program_admin_can_pause_a_journey_from_its_edit_form(admin_client, jo
 # Starting journeys
 
 
+# A day the start view accepts whenever the tests run: within a year of today.
+START_DAY = timezone.localdate() - datetime.timedelta(days=30)
+
+
 def start_form(program, mentor, mentee=None, **extra):
     return {
         "program": program.pk,
         "template": "",
-        "started_on": "2026-04-01",
+        "started_on": START_DAY.isoformat(),
         "shape": "pair",
         "mentor": mentor.pk,
         "mentee": mentee.pk if mentee else "",
@@ -355,7 +361,7 @@ def test_starting_a_pair_creates_the_journey_and_returns_to_the_list(
     assert response["Location"] == reverse(LIST_URL)
     journey = Journey.objects.get()
     assert journey.template == journey_page
-    assert journey.started_on == datetime.date(2026, 4, 1)
+    assert journey.started_on == START_DAY
     assert {(m.user, m.role) for m in journey.memberships.all()} == {
         (people["mentor"], MemberRole.MENTOR),
         (people["mentee"], MemberRole.MENTEE),
@@ -432,8 +438,58 @@ def test_a_journey_from_another_program_is_refused(
     assert not Journey.objects.exists()
 
 
+def test_a_pair_already_walking_the_journey_is_not_started_again(
+    admin_client, program, journey_page, people
+):
+    form = start_form(program, people["mentor"], people["mentee"])
+    assert admin_client.post(reverse(START_URL), form).status_code == 302
+
+    response = admin_client.post(reverse(START_URL), form)
+
+    assert response.status_code == 200
+    assert (
+        "These people already walk “First year together” together, since "
+        f"{date_format(START_DAY, 'j F Y')}" in unescape(response.content.decode())
+    )
+    assert Journey.objects.count() == 1
+
+
+def test_someone_of_another_program_is_refused_even_to_an_admin_of_both(
+    admin_client, program, journey_page, home, people, user_factory
+):
+    elsewhere = ProgramPageFactory(parent=home, title="Elsewhere", admins=run_by_program_admins())
+    stranger = user_factory(email="elin@example.com", first_name="Elin", last_name="Sundberg")
+    EnrollmentFactory(program=elsewhere, user=stranger)
+
+    response = admin_client.post(
+        reverse(START_URL), start_form(program, people["mentor"], stranger)
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Elin Sundberg <elin@example.com> is not enrolled in “Growing leaders”: they enrol on "
+        "its page first."
+    ) in unescape(response.content.decode())
+    assert not Journey.objects.exists()
+
+
+@pytest.mark.parametrize("started_on", ["1900-01-01", "2999-01-01"])
+def test_a_start_day_far_from_today_is_refused(
+    admin_client, program, journey_page, people, started_on
+):
+    form = start_form(program, people["mentor"], people["mentee"], started_on=started_on)
+
+    response = admin_client.post(reverse(START_URL), form)
+
+    assert response.status_code == 200
+    assert "Choose a day from " in response.content.decode()
+    assert not Journey.objects.exists()
+
+
 def test_a_program_without_a_default_journey_says_so(admin_client, home, people):
     bare = ProgramPageFactory(parent=home, title="Just started", admins=run_by_program_admins())
+    for person in people.values():
+        EnrollmentFactory(program=bare, user=person)
 
     response = admin_client.post(
         reverse(START_URL), start_form(bare, people["mentor"], people["mentee"])
@@ -539,11 +595,11 @@ def publish_form(page, title):
 
 
 def test_publishing_a_template_says_how_many_journeys_follow_older_revisions(
-    admin_client, journey, journey_page, program, people, today
+    admin_client, journey, journey_page, program, people, today, user_factory
 ):
     closed = start_journey(
         program,
-        [(people["mentor"], MemberRole.MENTOR), (people["mentee"], MemberRole.MENTEE)],
+        [(people["mentor"], MemberRole.MENTOR), (user_factory(), MemberRole.MENTEE)],
         started_on=today,
     )
     Journey.objects.filter(pk=closed.pk).update(status=JourneyStatus.CLOSED)

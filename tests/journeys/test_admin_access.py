@@ -19,6 +19,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Page
 
 from insights import snapshots, tables
@@ -466,7 +467,7 @@ def start_by_hand(user, scene, mentor_id, mentee_id):
         {
             "program": scene.program.pk,
             "template": scene.template.pk,
-            "started_on": "2026-03-02",
+            "started_on": timezone.localdate().isoformat(),
             "shape": "pair",
             "mentor": mentor_id,
             "mentee": mentee_id,
