@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from content.exports import neutralise_cell
 from journeys.models import GoalStatus, JourneyStatus, Measure, MemberRole
@@ -260,14 +260,15 @@ def engagement_description(insights: ProgramInsights) -> str:
     steps = [s for _w, s, _m in weeks]
     meetings = [m for _w, _s, m in weeks]
     return _(
-        "Over the last %(weeks)d weeks: %(steps)d steps completed (at most %(most_steps)d "
-        "in a week) and %(meetings)d meetings held (at most %(most_meetings)d in a week). "
+        "Over the last %(weeks)d weeks: %(steps)s completed (at most %(most_steps)d "
+        "in a week) and %(meetings)s held (at most %(most_meetings)d in a week). "
         "The last week is the current one, so far."
     ) % {
         "weeks": len(weeks),
-        "steps": sum(steps),
+        "steps": ngettext("%(count)d step", "%(count)d steps", sum(steps)) % {"count": sum(steps)},
         "most_steps": max(steps, default=0),
-        "meetings": sum(meetings),
+        "meetings": ngettext("%(count)d meeting", "%(count)d meetings", sum(meetings))
+        % {"count": sum(meetings)},
         "most_meetings": max(meetings, default=0),
     }
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import policy_registry
@@ -30,6 +30,7 @@ from . import charts, snapshots, tables
 from .health import BANDS, FORMULA
 from .permissions import may_see_insights, sees_names, visible_programs
 from .site_views import sponsor_page_url
+from .sponsor import health_sentence
 
 
 class InsightsMixin(WagtailAdminTemplateMixin):
@@ -218,34 +219,33 @@ def dashboard_charts(insights) -> dict:
     )
     conversation = insights.conversation
     per_journey = [round(w.per_journey or 0, 1) for w in conversation]
+    most = max((w.per_journey or 0 for w in conversation), default=0)
+    messages = sum(w.messages for w in conversation)
     found["conversation"] = charts.line_chart(
         "chart-conversation",
         _("Messages per journey, by week"),
-        _(
+        ngettext(
+            "Over the last %(weeks)d weeks: %(messages)d message in conversations, at most "
+            "%(most)s per journey in a week. Only the number of messages is counted, never "
+            "what they say. The last week is the current one, so far.",
             "Over the last %(weeks)d weeks: %(messages)d messages in conversations, at most "
             "%(most)s per journey in a week. Only the number of messages is counted, never "
-            "what they say. The last week is the current one, so far."
+            "what they say. The last week is the current one, so far.",
+            messages,
         )
         % {
             "weeks": len(conversation),
-            "messages": sum(w.messages for w in conversation),
-            "most": max(per_journey, default=0),
+            "messages": messages,
+            # A few messages among many journeys round to 0.0, which reads as none.
+            "most": _("under 0.1") if 0 < most < 0.05 else f"{most:.1f}".removesuffix(".0"),
         },
         [_week(w.start) for w in conversation],
         [(_("Messages per journey"), per_journey)],
     )
-    active = insights.active_total
     found["health"] = charts.column_chart(
         "chart-health",
         _("Active journeys by health"),
-        _("Of %(active)d active journeys: %(parts)s.")
-        % {
-            "active": active,
-            "parts": ", ".join(
-                f"{insights.health_counts[band]} {tables.BAND_LABELS[band].lower()}"
-                for band in BANDS
-            ),
-        },
+        health_sentence(insights),
         [(str(tables.BAND_LABELS[band]), insights.health_counts[band]) for band in BANDS],
     )
     found["funnels"] = [
@@ -253,7 +253,11 @@ def dashboard_charts(insights) -> dict:
             f"chart-funnel-{funnel.template_id}",
             _("Each milestone done, as a share of the journeys it belongs to: %(template)s")
             % {"template": funnel.title},
-            _("%(journeys)d journeys follow this template. %(first)s; %(last)s.")
+            ngettext(
+                "%(journeys)d journey follows this template. %(first)s; %(last)s.",
+                "%(journeys)d journeys follow this template. %(first)s; %(last)s.",
+                funnel.journeys,
+            )
             % {
                 "journeys": funnel.journeys,
                 "first": _funnel_phrase(funnel.steps[0]) if funnel.steps else "",

@@ -79,3 +79,26 @@ def test_the_insights_digest_gives_the_weeks_messages_without_words(program, tod
     context = digest_context(program, computed.insights, computed.health_rows, for_admin=True)
     assert ("Messages in conversations", 4) in [(str(k), v) for k, v in context["week"]]
     assert "MESSAGE-MARKER" not in repr(context)
+
+
+def test_the_dashboards_sentences_count_in_singular_and_plural(program, today, scene):
+    import dataclasses
+
+    from insights.views import dashboard_charts
+
+    insights = compute_insights(program, today).insights
+    one_message = [
+        dataclasses.replace(week, messages=0, journeys_under_way=40)
+        for week in insights.conversation
+    ]
+    one_message[-1] = dataclasses.replace(one_message[-1], messages=1)
+    insights.conversation = tuple(one_message)
+    insights.funnels = tuple(dataclasses.replace(f, journeys=1) for f in insights.funnels[:1])
+
+    charts = dashboard_charts(insights)
+
+    conversation = charts["conversation"].description
+    assert "1 message in conversations, at most under 0.1 per journey in a week" in conversation
+    assert "1 journey follows this template." in charts["funnels"][0].description
+    assert "needing attention" in charts["health"].description
+    assert "needs attention" not in charts["health"].description
