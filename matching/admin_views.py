@@ -660,7 +660,10 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
                 self.approved(review.approve(run, chosen, by=request.user), chosen)
             elif action in self.STATUS_ACTIONS:
                 changed = review.set_status(chosen, self.STATUS_ACTIONS[action], by=request.user)
-                messages.success(request, self.status_message(action, changed))
+                if changed:
+                    messages.success(request, self.status_message(action, changed))
+                else:
+                    messages.warning(request, self.unchanged_message(action))
             else:
                 messages.error(request, _("Choose what to do with the chosen proposals."))
         except MatchingError as error:
@@ -686,6 +689,14 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
             ),
         }
         return messages_by_action[action] % {"count": count}
+
+    @staticmethod
+    def unchanged_message(action) -> str:
+        return {
+            "lock": _("The chosen proposals were locked already."),
+            "unlock": _("None of the chosen proposals was locked."),
+            "reject": _("The chosen proposals were rejected already."),
+        }[action]
 
 
 class ApproveAllView(

@@ -21,6 +21,7 @@ from matching.models import (
     MatchProposal,
     MentorRequest,
     ProgramQuestion,
+    ProposalStatus,
     RunStatus,
 )
 from matching.services import review
@@ -442,6 +443,18 @@ def test_locked_proposals_are_kept_when_the_rest_is_run_again(
     assert run.proposals.count() == 3  # the earlier run is as it was
     text = text_of(admin_client.get(run_url(rerun)))
     assert "Based on the run of" in text
+
+
+def test_unlocking_a_proposal_that_is_not_locked_says_so(admin_client, run, cast):
+    proposal = run.proposals.filter(status=ProposalStatus.PROPOSED).first()
+
+    response = post_action(admin_client, run, "unlock", proposal)
+
+    text = text_of(response)
+    assert "None of the chosen proposals was locked." in text
+    assert "Unlocked 0" not in text
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PROPOSED
 
 
 def test_unlocking_makes_a_proposal_movable_again(admin_client, run, cast):
