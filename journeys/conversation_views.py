@@ -13,6 +13,7 @@ browser.
 from __future__ import annotations
 
 import uuid
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from .conversation_rows import message_rows, render_rows
 from .exceptions import JourneyError
 from .forms import MessageForm, ReportForm
 from .services import conversation
+from .services.people import time_zone_for
 from .services.progress import member_of
 from .views import _add_error, _error_text, _render_journey, _today, _wants_json, member_view
 
@@ -84,7 +86,19 @@ def _render_conversation(request, journey, member, form=None, status=200):
     )
 
 
+def in_own_time_zone(view):
+    """Show (and say) the times of messages in the viewer's own time zone."""
+
+    @wraps(view)
+    def wrapped(request, journey, *args, **kwargs):
+        with timezone.override(time_zone_for(request.user)):
+            return view(request, journey, *args, **kwargs)
+
+    return wrapped
+
+
 @member_view("GET", "POST")
+@in_own_time_zone
 def conversation_page(request, journey):
     """The whole conversation, newest last (GET); a new message (POST)."""
     member = _member(request, journey)
@@ -128,6 +142,7 @@ def conversation_page(request, journey):
 
 
 @member_view("GET")
+@in_own_time_zone
 def conversation_messages(request, journey):
     """New messages as JSON for the page's script: those after ``?after=<uuid>``.
 
@@ -155,6 +170,7 @@ def conversation_messages(request, journey):
 
 
 @member_view("GET", "POST")
+@in_own_time_zone
 def edit_message(request, journey, message_uuid):
     """Change one's own message (GET shows the form; POST saves), within 15 minutes."""
     member = _member(request, journey)

@@ -10,8 +10,9 @@ Rules the views keep (the services keep the rest):
 * Every action is a POST that redirects back with a message (post/redirect/get),
   so the pages work without JavaScript. A form that cannot be saved re-renders
   the page it came from with what was typed and the reason, with status 400.
-* The date is ``timezone.localdate()``, read once per request and handed to the
-  services, which never read the clock themselves.
+* The date is the site's (``settings.TIME_ZONE``), read once per request and
+  handed to the services, which never read the clock themselves; times on a
+  page (a message's) are shown in the member's own time zone.
 * Every page is rendered from the database on each request, and nothing of it
   is kept: a change made anywhere (the admin, the partner, an editor) shows on
   the next view. What the pages may take from the cache is listed in
@@ -164,7 +165,9 @@ def member_view(*methods):
 
 
 def _today():
-    return timezone.localdate()
+    # The site's day, even where a page shows times in the viewer's own zone: the
+    # engine opens milestones on the same day for every member.
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def _milestone_url(journey, milestone_id, step_id=None):
@@ -446,12 +449,15 @@ def _journey_context(request, journey, today, overrides=None):
             or MessageForm(initial={"origin": "journey"}, auto_id="message-%s"),
         ),
         "today": today,
+        "zone": zone,
     }
 
 
 def _render_journey(request, journey, today, overrides=None, status=200):
     context = _journey_context(request, journey, today, overrides)
-    return render(request, "journeys/journey_detail.html", context, status=status)
+    # Times on the page (a message's) read in the member's own time zone.
+    with timezone.override(context["zone"]):
+        return render(request, "journeys/journey_detail.html", context, status=status)
 
 
 @dataclass

@@ -103,6 +103,24 @@ def test_a_member_posts_a_message_and_both_read_it_newest_last(client, journey, 
     assert page["Cache-Control"].startswith("max-age=0")
 
 
+def test_message_times_read_in_each_persons_own_time_zone(client, journey, mentor, mentee):
+    from journeys.models import Profile
+
+    Profile.objects.update_or_create(user=mentee, defaults={"time_zone": "Europe/Amsterdam"})
+    Profile.objects.update_or_create(user=mentor, defaults={"time_zone": "America/New_York"})
+    sent = datetime.datetime(2026, 12, 7, 2, 4, tzinfo=datetime.UTC)
+    conversation.post_message(journey, mentor, "Morning!", now=sent)
+
+    client.force_login(mentee)
+    for page in (url("conversation", journey), url("journey", journey)):
+        assert "7 December, 03:04" in visible_text(client.get(page)), page
+    rows = client.get(url("conversation_messages", journey)).json()["messages"]
+    assert "7 December, 03:04" in rows[0]["html"]
+
+    client.force_login(mentor)
+    assert "6 December, 21:04" in visible_text(client.get(url("conversation", journey)))
+
+
 def test_the_journey_page_shows_the_latest_messages_and_posts_back_to_itself(
     client, journey, mentee
 ):
