@@ -39,4 +39,10 @@ def unsubscribe(request, token):
             user=user, defaults={"emails": EmailChoice.NONE}
         )
         done = True
-    return TemplateResponse(request, TEMPLATE, {"person": user, "done": done})
+    # Opened again after stopping them, the link says so rather than asking again.
+    stopped = not done and (
+        ParticipantPreferences.objects.filter(user=user, emails=EmailChoice.NONE).exists()
+    )
+    return TemplateResponse(
+        request, TEMPLATE, {"person": user, "done": done, "already_stopped": stopped}
+    )

@@ -158,6 +158,10 @@ def test_the_unsubscribe_link_works_without_signing_in(client, journey, pair, to
     assert ParticipantPreferences.objects.get(user=mentee).emails == EmailChoice.NONE
     notifications.advance_journeys(today)
     assert [m.to for m in mail.outbox] == [[pair[0].email]]
+    # Opened again, the link says the emails are stopped rather than asking again.
+    again = client.get(url).content.decode()
+    assert "are stopped already" in again
+    assert "Stop these emails" not in again
 
 
 def test_the_command_runs_the_tick_for_a_given_day(journey, today, capsys):
