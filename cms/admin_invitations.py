@@ -72,7 +72,10 @@ class ResendInvitationsBulkAction(BulkAction):
     def get_success_message(self, num_parent_objects, num_child_objects):
         if not num_parent_objects:
             return str(
-                gettext_lazy("Nobody was invited: everyone selected can already sign in, or has.")
+                gettext_lazy(
+                    "Nobody was invited: everyone chosen can already sign in, or their "
+                    "account is deactivated."
+                )
             )
         return ngettext(
             "%(count)d person was sent a fresh invitation.",

@@ -88,6 +88,14 @@ def test_resending_from_a_listing_invites_only_who_still_needs_it(admin, people,
     assert OutboxEmail.objects.filter(recipient=people["newcomer"]).count() == 1
     assert not OutboxEmail.objects.filter(recipient=people["regular"]).exists()
 
+    # Asked again, nobody needs one any more (the invitation is sent): the page says so.
+    people["newcomer"].last_login = people["newcomer"].date_joined
+    people["newcomer"].save()
+    again = admin.get(url).content.decode()
+    assert "Nobody here needs an invitation" in again
+    assert "0 people will get" not in again
+    assert "Yes, send the invitations" not in again
+
 
 def test_a_participant_cannot_resend_invitations(client, people):
     client.force_login(people["regular"])
