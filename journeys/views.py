@@ -95,6 +95,9 @@ MEMBER_ID = 0
 # ``fn(request) -> [{"title": …, "url": …}]``, e.g. the programs whose insights the
 # person may read.
 PROGRAM_LINKS_HOOK = "my_mentoring_program_links"
+# Apps above say what waits for the person elsewhere (matching: requests to mentor them):
+# ``fn(request) -> [{"text", "url"}]``, shown at the top of My mentoring.
+NOTICES_HOOK = "my_mentoring_notices"
 # What the member pages read of a journey, its program and its template.
 PAGE_JOURNEY_FIELDS = (
     "uuid",
@@ -905,6 +908,9 @@ def my_mentoring(request):
                 link
                 for provide in hooks.get_hooks(PROGRAM_LINKS_HOOK)
                 for link in provide(request)
+            ],
+            "notices": [
+                notice for provide in hooks.get_hooks(NOTICES_HOOK) for notice in provide(request)
             ],
         },
     )

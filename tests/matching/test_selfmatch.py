@@ -389,6 +389,23 @@ def test_asking_from_the_page_leads_to_the_request_with_a_way_to_withdraw(
     assert request.status == RequestStatus.WITHDRAWN
 
 
+def test_my_mentoring_tells_a_mentor_that_someone_asked_them(client, program, mentee, mentor):
+    client.force_login(mentor.user)
+    assert "asks you to mentor them" not in visible_text(
+        client.get(reverse("journeys:my_mentoring"))
+    )
+
+    selfmatch.request_mentor(mentee, mentor)
+
+    response = client.get(reverse("journeys:my_mentoring"))
+    assert "1 person asks you to mentor them: answer their request" in visible_text(response)
+    assert f'href="{reverse("selfmatch:requests")}"' in response.content.decode()
+    client.force_login(mentee.user)
+    assert "asks you to mentor them" not in visible_text(
+        client.get(reverse("journeys:my_mentoring"))
+    )
+
+
 def test_a_refused_request_comes_back_as_a_message(client, program, mentee, mentor):
     mentor.capacity = 0
     mentor.save()
