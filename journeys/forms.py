@@ -354,7 +354,7 @@ class ZonedDateTimeField(forms.DateTimeField):
 
     A browser's ``datetime-local`` input sends a time without a zone: it is the
     person's own. A time that does not exist there, or exists twice (when the
-    clocks change), is refused with Django's own message.
+    clocks change), is refused in plain words.
     """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -369,7 +369,19 @@ class ZonedDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         with timezone.override(self.zone):
-            return super().to_python(value)
+            try:
+                return super().to_python(value)
+            except ValidationError as error:
+                if error.code != "ambiguous_timezone":
+                    raise
+                raise ValidationError(
+                    _(
+                        "The clocks change around then in %(zone)s, so that time does not "
+                        "exist there or happens twice; choose another time."
+                    )
+                    % {"zone": self.zone.key},
+                    code="ambiguous_timezone",
+                ) from error
 
 
 def _zoned(form, zone) -> None:

@@ -116,6 +116,31 @@ def test_a_refused_proposal_on_the_meet_step_comes_back_to_the_milestone(
     assert "This time has passed" in errors_next_to(response, "step-s-meet-plan-option_1")
 
 
+def test_a_time_the_clocks_skip_is_refused_in_plain_words(journey, mentor, client):
+    """Half past two on the night the clocks go forward does not exist in Amsterdam."""
+    import datetime
+
+    from journeys.models import Profile
+
+    Profile.objects.create(user=mentor, time_zone="Europe/Amsterdam")
+    today = timezone.localdate()
+    for year in (today.year, today.year + 1):
+        march_31 = datetime.date(year, 3, 31)
+        change = march_31 - datetime.timedelta(days=(march_31.weekday() + 1) % 7)
+        if change > today:
+            break
+    client.force_login(mentor)
+    response = client.post(
+        url("propose_meeting", journey),
+        {"option_1": f"{change.isoformat()}T02:30", "duration_minutes": "30", "place": "Room 4"},
+    )
+    assert response.status_code == 400
+    errors = errors_next_to(response, "plan-option_1")
+    assert "The clocks change around then in Europe/Amsterdam" in errors
+    assert "couldn’t be interpreted" not in errors
+    assert not PlannedMeeting.objects.exists()
+
+
 def test_times_are_read_and_shown_in_each_persons_own_time_zone(
     journey, mentor, mentee, now, client
 ):
