@@ -520,6 +520,22 @@ def test_only_people_who_may_change_matches_reach_the_page(client, match, user_f
     assert response.status_code == 302 and "login" in response["Location"]
 
 
+def enrolment_form(status):
+    """The enrolment edit form for a mentee, with ``status`` chosen."""
+    return {
+        "role": "mentee",
+        "capacity": "1",
+        "status": status,
+        "department": "",
+        "location": "",
+        "time_zone": "UTC",
+        "seniority": "3",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+    }
+
+
 @pytest.mark.parametrize(
     ("status", "words"),
     [
@@ -532,43 +548,17 @@ def test_someone_in_a_running_match_keeps_their_enrolment_until_it_ends(
 ):
     """Withdrawn by hand, they could never be put back: matched comes from approvals only."""
     enrollment = match.mentee
+    edit = reverse("matching_enrolments:edit", args=[enrollment.pk])
     client.force_login(admin)
-    response = client.post(
-        reverse("matching_enrolments:edit", args=[enrollment.pk]),
-        {
-            "role": "mentee",
-            "capacity": "1",
-            "status": status,
-            "department": "",
-            "location": "",
-            "time_zone": "UTC",
-            "seniority": "3",
-            "languages": "en",
-            "reports_to": "",
-            "goals": "",
-        },
-    )
+
+    response = client.post(edit, enrolment_form(status))
+
     assert response.status_code == 200
     assert words in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == "matched"
 
     rematch_service.end_match(match, "They moved team", by=admin)
-    response = client.post(
-        reverse("matching_enrolments:edit", args=[enrollment.pk]),
-        {
-            "role": "mentee",
-            "capacity": "1",
-            "status": "withdrawn",
-            "department": "",
-            "location": "",
-            "time_zone": "UTC",
-            "seniority": "3",
-            "languages": "en",
-            "reports_to": "",
-            "goals": "",
-        },
-    )
-    assert response.status_code == 302
+    assert client.post(edit, enrolment_form("withdrawn")).status_code == 302
     enrollment.refresh_from_db()
     assert enrollment.status == "withdrawn"
