@@ -104,9 +104,14 @@ class TickResult:
     emailed: int
 
     def __str__(self):
+        def counted(count, one, many):
+            return f"{count} {one if count == 1 else many}"
+
         return (
-            f"{self.journeys} journeys in {self.batches} batches: "
-            f"{self.recorded} notifications recorded, {self.emailed} emails sent"
+            f"{counted(self.journeys, 'journey', 'journeys')} in "
+            f"{counted(self.batches, 'batch', 'batches')}: "
+            f"{counted(self.recorded, 'notification', 'notifications')} recorded, "
+            f"{counted(self.emailed, 'email', 'emails')} sent"
         )
 
 

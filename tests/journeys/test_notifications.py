@@ -166,7 +166,7 @@ def test_the_unsubscribe_link_works_without_signing_in(client, journey, pair, to
 
 def test_the_command_runs_the_tick_for_a_given_day(journey, today, capsys):
     call_command("advance_journeys", today=today.isoformat(), batch_size=1)
-    assert "1 journeys in 1 batches: 2 notifications recorded, 2 emails sent" in (
+    assert "1 journey in 1 batch: 2 notifications recorded, 2 emails sent" in (
         capsys.readouterr().out
     )
 
