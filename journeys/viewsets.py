@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -495,7 +496,10 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         messages.success(
             self.request,
             _("Started “%(journey)s” on %(date)s.")
-            % {"journey": journey.template.title, "date": journey.started_on.strftime("%d %b %Y")},
+            % {
+                "journey": journey.template.title,
+                "date": date_format(journey.started_on, "j M Y"),
+            },
         )
         return redirect(self.index_url_name)
 
@@ -767,7 +771,8 @@ class MessageReportRow:
         self.reporter = str(report.reporter.user)
         self.program = report.message.journey.program.title
         self.reviewed = (
-            _("Reviewed on %(date)s") % {"date": report.reviewed_at.strftime("%d %b %Y")}
+            _("Reviewed on %(date)s")
+            % {"date": date_format(timezone.localtime(report.reviewed_at), "j M Y")}
             if report.reviewed_at
             else _("Waiting for review")
         )

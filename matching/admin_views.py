@@ -29,6 +29,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -106,7 +107,7 @@ def administered_run(request, pk):
 def run_label(run: MatchingRun) -> str:
     return _("%(program)s, %(when)s") % {
         "program": run.program.title,
-        "when": timezone.localtime(run.created_at).strftime("%d %b %Y %H:%M"),
+        "when": date_format(timezone.localtime(run.created_at), "j M Y H:i"),
     }
 
 

@@ -241,7 +241,7 @@ def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> l
             if key == "topics_offered" and sought:
                 sentence += " (" + ", ".join(sought) + ")"
         else:
-            sentence = _("you answered “%(question)s” in a way that fits") % {
+            sentence = _("your answers to “%(question)s” fit together") % {
                 "question": criterion_label(key, snapshot)
             }
         sentences.append(sentence[0].upper() + sentence[1:] + ".")

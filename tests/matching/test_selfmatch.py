@@ -161,6 +161,13 @@ def test_the_reasons_name_what_counted_in_words(program, mentee, mentor):
     assert candidate.reasons(snapshot)[0][0] == "Mentor offers what the mentee seeks"
 
 
+def test_a_question_that_counted_reads_right_to_either_person(mentee, mentor):
+    snapshot = {"questions": {"meet": {"label": "How do you like to meet?"}}}
+    words = selfmatch.reasons(mentee, mentor, {"q:meet": 0.4}, snapshot)
+    # Mentee and mentor both read it: neither is told they answered the other's way.
+    assert words == ["Your answers to “How do you like to meet?” fit together."]
+
+
 # Asking ------------------------------------------------------------------------------------
 
 
