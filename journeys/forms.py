@@ -417,12 +417,6 @@ class _MeetingWhereForm(forms.Form):
         super().__init__(*args, **kwargs)
         _zoned(self, zone)
 
-    def clean_video_link(self):
-        link = self.cleaned_data["video_link"]
-        if link and not link.lower().startswith("https://"):
-            raise ValidationError(_("Give the video link as a web address starting https://."))
-        return link
-
     def clean(self):
         data = super().clean()
         # A place or link given but refused has its own error already.
