@@ -24,8 +24,9 @@ page and size, how many queries the bigger case adds (target 0: queries must
 not grow with milestones, steps, completions or journeys), and each page's
 median time with its ratio to ``/healthz`` requested in turn with it (targets:
 the journey page 40x at 6 milestones and 60x at 60, the milestone page 40x,
-My mentoring 40x). ``--profile`` writes the top cProfile costs of the
-60-milestone journey page to stderr.
+My mentoring 40x). ``--profile [PAGE:SIZE]`` writes the top cProfile costs of
+one page to stderr: the 60-milestone journey page unless another is named, as
+in ``--profile my_mentoring:10``.
 """
 
 from __future__ import annotations
@@ -378,7 +379,7 @@ def cache_kinds() -> list[str]:
     return sorted({re.split(r":\d", key.split(":", 2)[-1], maxsplit=1)[0] for key in keys})
 
 
-def profile(meter: Meter, url: str, top: int = 20) -> str:
+def profile(meter: Meter, url: str, top: int = 30) -> str:
     meter.get(url)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -405,7 +406,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="Timed requests per page.")
     parser.add_argument("--warmup", type=int, default=5, help="Untimed requests first.")
-    parser.add_argument("--profile", action="store_true", help="Profile the big journey page.")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="journey_page:60",
+        metavar="PAGE:SIZE",
+        help="The page to profile: journey_page:60 unless named (my_mentoring:10 …).",
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
     args = parser.parse_args()
 
@@ -504,9 +511,12 @@ def main() -> None:
             )
 
         if args.profile:
-            client.force_login(mentee)
-            url = next(u for p, size, _, u in pages if (p, size) == ("journey_page", 60))
-            note(f"journey page, 60 milestones, {args.requests} requests under cProfile:")
+            name, _, size = args.profile.partition(":")
+            person, url = next(
+                (who, u) for p, n, who, u in pages if (p, str(n)) == (name, size)
+            )
+            client.force_login(person)
+            note(f"{name} at {size}, {args.requests} requests under cProfile:")
             print(profile(meter, url), file=sys.stderr)
     finally:
         from django.db import connections
