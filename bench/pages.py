@@ -512,9 +512,7 @@ def main() -> None:
 
         if args.profile:
             name, _, size = args.profile.partition(":")
-            person, url = next(
-                (who, u) for p, n, who, u in pages if (p, str(n)) == (name, size)
-            )
+            person, url = next((who, u) for p, n, who, u in pages if (p, str(n)) == (name, size))
             client.force_login(person)
             note(f"{name} at {size}, {args.requests} requests under cProfile:")
             print(profile(meter, url), file=sys.stderr)

@@ -3,8 +3,12 @@
 from django.db import transaction
 from django.dispatch import Signal
 
-# Sent after the transaction that started a journey commits; ``journey``.
-journey_started = Signal()
+# Sent inside the transaction in which an admin starts a journey by hand (the
+# admin's "Start a journey", not a match approved in matching), once its
+# members are written; ``journey`` and ``started_by``. Apps above record what
+# the journey means to them; a receiver that raises ``InvalidJourney`` undoes
+# the start, and its message is shown on the form.
+journey_started_by_hand = Signal()
 
 # Sent when a member opens a milestone page that shows materials or stories
 # inline; ``journey_id``, ``program_id``, ``user_id`` and ``page_ids`` (the live

@@ -20,6 +20,7 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -77,6 +78,7 @@ from .models import (
 from .services.starting import start_journey
 from .services.state import journey_state, journey_states
 from .services.upgrade import plan_upgrade, plan_upgrades, upgrade_journeys
+from .signals import journey_started_by_hand
 
 EXPORT_CHUNK = 500
 
@@ -482,17 +484,22 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            journey = start_journey(
-                data["program"],
-                form.members_with_roles(),
-                started_on=data["started_on"],
-                template=data.get("template"),
-                tracks=data.get("tracks") or (),
-            )
+            # The journey, what the apps above record of it and the log entry: all or nothing.
+            with transaction.atomic():
+                journey = start_journey(
+                    data["program"],
+                    form.members_with_roles(),
+                    started_on=data["started_on"],
+                    template=data.get("template"),
+                    tracks=data.get("tracks") or (),
+                )
+                journey_started_by_hand.send(
+                    sender=Journey, journey=journey, started_by=self.request.user
+                )
+                log(instance=journey, action="wagtail.create", user=self.request.user)
         except InvalidJourney as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        log(instance=journey, action="wagtail.create", user=self.request.user)
         messages.success(
             self.request,
             _("Started “%(journey)s” on %(date)s.")

@@ -27,7 +27,6 @@ from ..models import (
     MemberRole,
     ProgramPage,
 )
-from ..signals import journey_started
 
 
 def _check_members(members):
@@ -125,5 +124,4 @@ def start_journey(
     )
     if tracks:
         journey.tracks.set(tracks)
-    transaction.on_commit(lambda: journey_started.send(sender=Journey, journey=journey))
     return journey

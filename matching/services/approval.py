@@ -46,6 +46,7 @@ from ..models import (
     MatchingPolicy,
     MatchProposal,
     ProposalStatus,
+    RoleWanted,
     Strategy,
 )
 from .criteria import CRITERIA, criterion_label
@@ -93,6 +94,81 @@ def approve_proposals(
         if introduce:
             queue_introductions(rows, invited_by=by)
     return journeys
+
+
+def record_started_by_hand(journey, by=None) -> list[MatchProposal]:
+    """Record a journey an admin started by hand as the match it is.
+
+    Called inside the transaction that starts the journey. Its members' enrolments
+    in the journey's program count as matched from now on, so a later run does not
+    propose them again, and the mentor's places are taken as approval takes them:
+    one approved proposal per mentee or circle member, with the mentor, linked to
+    the journey (a circle takes one place whatever its size). People without an
+    active enrolment in the program are left alone, and a peer circle, having no
+    mentor, records no proposal. Refuses, with ``InvalidJourney``, a mentor whose
+    enrolment has no place left: raise their capacity first.
+    """
+    members = list(journey.memberships.filter(left_on__isnull=True).order_by("pk"))
+    enrolments = {
+        enrolment.user_id: enrolment
+        for enrolment in Enrollment.objects.select_for_update()
+        .filter(program_id=journey.program_id, user_id__in=[m.user_id for m in members])
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .select_related("user")
+        .order_by("pk")
+    }
+    if not enrolments:
+        return []
+    mentor = next(
+        (enrolments.get(m.user_id) for m in members if m.role == MemberRole.MENTOR), None
+    )
+    walking_with = [
+        enrolments[m.user_id]
+        for m in members
+        if m.role != MemberRole.MENTOR and m.user_id in enrolments
+    ]
+    created = []
+    if mentor is not None and walking_with:
+        already = commitments(journey.program_id, mentors=[mentor.pk]).get(mentor.pk, 0)
+        # Only an offer to mentor has places to count; someone enrolled to be mentored
+        # and asked to mentor by hand (reverse mentoring) has none to run out of.
+        offers = mentor.role in (RoleWanted.MENTOR, RoleWanted.EITHER)
+        if offers and already >= mentor.capacity:
+            places = ngettext(
+                "%(mentor)s has %(places)s place to mentor in this program",
+                "%(mentor)s has %(places)s places to mentor in this program",
+                mentor.capacity,
+            ) % {"mentor": mentor.user, "places": mentor.capacity}
+            taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
+                "already": already
+            }
+            raise InvalidJourney(
+                _(
+                    "%(places)s and %(taken)s. Raise their capacity on their enrolment "
+                    "before starting another journey they lead."
+                )
+                % {"places": places, "taken": taken}
+            )
+        now = timezone.now()
+        created = MatchProposal.objects.bulk_create(
+            MatchProposal(
+                run=None,
+                program_id=journey.program_id,
+                mentee=enrolment,
+                mentor=mentor,
+                status=ProposalStatus.APPROVED,
+                journey=journey,
+                decided_by=by,
+                decided_at=now,
+            )
+            for enrolment in walking_with
+        )
+    ids = [enrolment.pk for enrolment in enrolments.values()]
+    Enrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ENROLLED).update(
+        status=EnrollmentStatus.MATCHED
+    )
+    fill_from_enrollments(Enrollment.objects.filter(pk__in=ids).order_by("updated_at"))
+    return created
 
 
 @dataclass(frozen=True)

@@ -153,13 +153,14 @@ def commitments(program=None, mentors=None) -> dict[int, int]:
     if mentors is not None:
         approved = approved.filter(mentor__in=mentors)
         requests = requests.filter(mentor__in=mentors)
-    in_circles = Q(run__policy_snapshot__strategy=Strategy.CIRCLES.value)
+    # A pair's journey has one running match; a circle's, one per member: counting
+    # journeys gives a place to each pair and each circle, however it was started.
     taken: dict[int, int] = {}
     for query in (
-        approved.exclude(in_circles).values_list("mentor_id").annotate(n=Count("pk")),
-        approved.filter(in_circles)
+        approved.filter(journey__isnull=False)
         .values_list("mentor_id")
         .annotate(n=Count("journey_id", distinct=True)),
+        approved.filter(journey__isnull=True).values_list("mentor_id").annotate(n=Count("pk")),
         requests.values_list("mentor_id").annotate(n=Count("pk")),
     ):
         for mentor_id, n in query.order_by():

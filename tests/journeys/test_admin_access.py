@@ -61,17 +61,23 @@ def build(home, title, user_factory, superuser, admins=()) -> Scene:
     program.default_circle_journey = template
     program.save_revision().publish()
 
-    def enrol(n, role, seniority, department):
+    def enrol(n, role, seniority, department, capacity=1):
         user = user_factory(
             email=f"{title.lower()}-{role}-{n}@example.com",
             first_name=f"{title}{role.capitalize()}{n}",
             last_name="Person",
         )
         return EnrollmentFactory(
-            program=program, user=user, role=role, seniority=seniority, department=department
+            program=program,
+            user=user,
+            role=role,
+            seniority=seniority,
+            department=department,
+            capacity=capacity,
         )
 
-    mentors = [enrol(n, "mentor", 6, f"Dept {n}") for n in range(3)]
+    # Two places each: whoever the run leaves spare can still start a journey by hand.
+    mentors = [enrol(n, "mentor", 6, f"Dept {n}", capacity=2) for n in range(3)]
     mentees = [enrol(n, "mentee", 3, f"Unit {n}") for n in range(3)]
     waiting = enrol(9, "mentee", 3, "Elsewhere")
     policy = policy_for(program, "knowledge")
