@@ -209,6 +209,7 @@ CONSTRAINT_LABELS = {
     "seniority_gap": _("seniority gap outside the policy's limits"),
     "time_zone_gap": _("time zones too far apart"),
     "avoid": _("one of them asked not to be matched with the other"),
+    "tried_before": _("tried before: an admin rejected the pair, or ended their match"),
 }
 
 

@@ -279,8 +279,14 @@ class Problem:
         return [name for name, mask in self.masks.items() if not mask[mentee, mentor]]
 
 
-def build_problem(snapshot: dict, mentees: Side, mentors: Side, places: np.ndarray) -> Problem:
-    """Score every mentee x mentor pair and build the hard constraints' masks."""
+def build_problem(
+    snapshot: dict, mentees: Side, mentors: Side, places: np.ndarray, tried=frozenset()
+) -> Problem:
+    """Score every mentee x mentor pair and build the hard constraints' masks.
+
+    ``tried`` holds (mentee, mentor) enrolment ids of pairs not to propose again
+    (``runs.tried_pairs``): they are ruled out as "tried before".
+    """
     shape = (len(mentees), len(mentors))
     notes: list[str] = []
     departments, locations = _Codes(), _Codes()
@@ -346,11 +352,24 @@ def build_problem(snapshot: dict, mentees: Side, mentors: Side, places: np.ndarr
 
     scores = combine(criteria, weights_of(snapshot), shape)
     masks = _masks(snapshot["constraints"], mentees, mentors, dept, languages, shape)
+    if tried:
+        masks["tried_before"] = _untried(tried, mentees, mentors, shape)
     allowed = np.ones(shape, dtype=bool)
     for mask in masks.values():
         allowed &= mask
     goals = sought[0].astype(np.float32)
     return Problem(snapshot, mentees, mentors, places, scores, masks, allowed, goals, notes)
+
+
+def _untried(tried, mentees: Side, mentors: Side, shape) -> np.ndarray:
+    """False where the pair of enrolments is among ``tried``."""
+    mask = np.ones(shape, dtype=bool)
+    row = {pk: i for i, pk in enumerate(mentees.ids.tolist())}
+    column = {pk: j for j, pk in enumerate(mentors.ids.tolist())}
+    for mentee_id, mentor_id in tried:
+        if mentee_id in row and mentor_id in column:
+            mask[row[mentee_id], column[mentor_id]] = False
+    return mask
 
 
 def _columns(sets: list[set[int]], column: dict[int, int]) -> np.ndarray:

@@ -230,7 +230,7 @@ def _execute(run: MatchingRun) -> str:
         20,
         ngettext("Scoring %(n)s pair", "Scoring %(n)s pairs", pairs) % {"n": f"{pairs:,}"},
     )
-    problem = build_problem(snapshot, mentees, mentors, places)
+    problem = build_problem(snapshot, mentees, mentors, places, tried_pairs(run.program_id))
     if not problem.allowed.any():
         raise MatchingError(every_pair_ruled_out(problem))
     _progress(run, 50, _("Finding the best matches"))
@@ -269,6 +269,20 @@ def _execute(run: MatchingRun) -> str:
             finished_at=timezone.now(),
         )
     return f"run {run.pk}: {len(proposals)} proposals, {len(unmatched)} unmatched"
+
+
+def tried_pairs(program_id) -> set[tuple[int, int]]:
+    """The (mentee, mentor) enrolment pairs of the program a run must not propose again:
+    those an admin rejected, and matches that were ended or re-matched."""
+    return set(
+        MatchProposal.objects.filter(program_id=program_id)
+        .filter(
+            Q(status=ProposalStatus.REJECTED)
+            | Q(status=ProposalStatus.APPROVED, ended_on__isnull=False)
+        )
+        .values_list("mentee_id", "mentor_id")
+        .order_by()
+    )
 
 
 def solve(problem: Problem) -> np.ndarray:

@@ -445,6 +445,33 @@ def test_locked_proposals_are_kept_when_the_rest_is_run_again(
     assert "Based on the run of" in text
 
 
+def test_a_rejected_pair_is_not_proposed_again_by_a_later_run(
+    admin_client, run, cast, django_capture_on_commit_callbacks
+):
+    rejected = proposal_of(run, cast["grace"])
+    post_action(admin_client, run, "reject", rejected)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("matching_runs:rerun", args=[run.pk]))
+    rerun = MatchingRun.objects.latest("pk")
+    rerun.refresh_from_db()
+
+    assert rerun.status == RunStatus.DONE, rerun.error
+    again = rerun.proposals.filter(mentee=cast["grace"]).first()
+    assert again is None or again.mentor_id != rejected.mentor_id
+    # A fresh run, not based on that one, keeps to it too.
+    later = finish(start_run(run.program, None))
+    assert not later.proposals.filter(mentee=cast["grace"], mentor=rejected.mentor).exists()
+    # Who is ruled out, and why, is said where the admin reviews.
+    ruled_out = [
+        entry
+        for proposal in later.proposals.filter(mentee=cast["grace"])
+        for entry in proposal.passed_over
+    ] + [entry for entry in later.unmatched if entry.get("enrollment") == cast["grace"].pk]
+    assert ruled_out, "Grace's better mentor shows as ruled out, or why she waits is said"
+    assert "tried before: an admin rejected the pair, or ended their match" in str(ruled_out)
+
+
 def test_unlocking_a_proposal_that_is_not_locked_says_so(admin_client, run, cast):
     proposal = run.proposals.filter(status=ProposalStatus.PROPOSED).first()
 
