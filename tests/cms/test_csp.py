@@ -210,5 +210,5 @@ class TestViolationReports:
         response = strict.post(self.url, "{}", content_type="application/csp-report")
         assert response.status_code == 204
 
-    def test_only_posts_are_accepted(self, client):
+    def test_only_posts_are_accepted(self, client, db):
         assert client.get(self.url).status_code == 405

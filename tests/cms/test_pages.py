@@ -159,6 +159,37 @@ class TestErrorPages:
         assert "404.html" in [template.name for template in response.templates]
         assert "find that page" in response.content.decode()
 
+    @pytest.mark.parametrize(
+        ("url_name", "signed_in"), [("csp_report", False), ("journeys:reset_calendar", True)]
+    )
+    def test_an_address_for_forms_only_explains_itself_when_opened(
+        self, client, home, user_factory, url_name, signed_in
+    ):
+        if signed_in:
+            client.force_login(user_factory())
+
+        response = client.get(reverse(url_name))
+
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        html = response.content.decode()
+        assert "Nothing to show at this address" in html
+        assert ("My mentoring" in html) is signed_in
+        assert "<title>" in html
+
+    def test_an_answer_with_a_body_of_its_own_keeps_it(self, rf):
+        from django.http import HttpResponseNotAllowed, JsonResponse
+
+        from cms.method_not_allowed import MethodNotAllowedPageMiddleware
+
+        def view(request):
+            return JsonResponse({"error": "POST only"}, status=405)
+
+        response = MethodNotAllowedPageMiddleware(view)(rf.get("/api/"))
+        assert response.content == b'{"error": "POST only"}'
+        empty = MethodNotAllowedPageMiddleware(lambda r: HttpResponseNotAllowed(["POST"]))
+        assert b"Nothing to show" in empty(rf.get("/x/")).content
+
     def test_the_server_error_page_renders_on_its_own(self, rf):
         response = server_error(rf.get("/broken/"))
 
