@@ -204,8 +204,10 @@ class EmailPreferenceForm(forms.ModelForm):
         labels = {"emails": _("Emails about your mentoring")}
         help_texts = {
             "emails": _(
-                "Reminders when a milestone opens or is nearly due. Your journeys work the same "
-                "whichever you choose."
+                "Reminders when a milestone opens or is nearly due, and news from your "
+                "journeys. Emails that ask something of you (a meeting invitation, an "
+                "introduction, a request) come whatever you choose. Your journeys work the "
+                "same either way."
             )
         }
         widgets = {"emails": forms.RadioSelect}

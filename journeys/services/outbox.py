@@ -18,7 +18,10 @@ Rules enforced here:
 * What is decided is stored; what belongs to the moment of sending is added
   then: the site's address and theme, the greeting, and a freshly signed
   unsubscribe link (valid for ``UNSUBSCRIBE_MAX_AGE``) in the body and in the
-  ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers (RFC 8058).
+  ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers (RFC 8058). An
+  email that goes whatever the person chose (``honours_choice`` off: an
+  introduction, a request, a meeting invitation, a report to admins) offers
+  no way to stop it that would not work: its footer says why it comes.
 * Nothing goes to an account that is inactive or has no address, to someone
   who has left the journey the email is about, or (for notifications, not
   for introductions and requests) to someone who chose no emails: those rows
@@ -305,19 +308,25 @@ def render_email(email: OutboxEmail, sites: Sites, connection=None) -> EmailMult
         "site_root": root,
         "settings_url": root + reverse("journeys:email_settings"),
         "unsubscribe_url": unsubscribe_url,
+        "honours_choice": email.honours_choice,
     }
     with translation.override(email.language or settings.LANGUAGE_CODE):
         text = render_to_string(f"{email.template}.txt", context)
         html = render_to_string(f"{email.template}.html", context)
+    # Only an email that stopping emails stops offers a one-click stop (RFC 8058);
+    # one that comes whatever the choice says so in its footer instead.
+    headers = {}
+    if email.honours_choice:
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     message = EmailMultiAlternatives(
         subject=one_line(email.subject),
         body=text,
         to=[user.email],
         connection=connection,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     if email.calendar:

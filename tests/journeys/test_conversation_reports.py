@@ -20,7 +20,7 @@ from journeys.models import (
     OutboxEmail,
     ProgramLogEntry,
 )
-from journeys.services import conversation
+from journeys.services import conversation, outbox
 from journeys.services.starting import start_journey
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +138,13 @@ def test_a_member_reports_a_message_and_is_told_the_admins_can_now_read_it(
     assert email.recipient == program_admin
     assert REPORTED not in repr(email.context) + email.subject
     assert "Sam" not in repr(email.context) + email.subject
+    # It is written to an admin as an admin: no participant's footer, no way to stop it.
+    sent = outbox.render_email(email, outbox.Sites())
+    for body in (sent.body, sent.alternatives[0][0]):
+        assert f"You get this email as an admin of {journey.program.title}." in unescape(body)
+        assert "Stop these emails" not in body
+        assert "how often we write to you" not in body
+    assert "List-Unsubscribe" not in sent.extra_headers
 
     # The author is not told, and sees no notice.
     client.force_login(mentor)

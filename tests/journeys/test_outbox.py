@@ -256,7 +256,7 @@ def test_a_long_subject_is_shortened_to_one_line(person):
     assert len(email.subject) == outbox.SUBJECT_MAX and email.subject.endswith("…")
 
 
-def test_every_email_offers_one_click_unsubscribe(person, server):
+def test_every_email_the_choice_stops_offers_one_click_unsubscribe(person, server):
     queue(person)
     outbox.deliver_due()
 
@@ -266,6 +266,21 @@ def test_every_email_offers_one_click_unsubscribe(person, server):
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert link[1:-1] in message.body
     assert link[1:-1] in message.alternatives[0][0]
+
+
+def test_an_email_that_comes_whatever_the_choice_offers_no_stop_and_says_why(person, server):
+    queue(person, honours_choice=False)
+    outbox.deliver_due()
+
+    (message,) = server.sent
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert "List-Unsubscribe-Post" not in message.extra_headers
+    html = message.alternatives[0][0]
+    for body in (message.body, html):
+        assert "/my/unsubscribe/" not in body
+        assert "Stop these emails" not in body
+        assert "This email comes whatever you choose for your emails" in body
+        assert "/my/settings/" in body
 
 
 def test_a_mail_clients_one_click_post_unsubscribes_without_a_session(person, server):
