@@ -32,6 +32,10 @@ from wagtail.images.forms import BaseImageForm
 from wagtail.images.models import SourceImageIOError
 
 DAMAGED_MESSAGE = _("This image file is incomplete or damaged; upload it again.")
+TOO_MANY_PIXELS_MESSAGE = _(
+    "This picture has too many pixels: up to %(millions)s million fit. Save a smaller "
+    "copy of it (2,000 pixels across is plenty) and upload that."
+)
 
 
 def decoding_error(source) -> Exception | None:
@@ -81,13 +85,28 @@ class CompleteImageField(WagtailImageField):
         return ValidationError(self.error_messages["damaged_image"], code="damaged_image")
 
     def check_image_pixel_size(self, f):
-        """Wagtail's check decodes the first frame; a decoding error becomes a form error."""
+        """Wagtail's check decodes the first frame; a decoding error becomes a form error.
+
+        An image over the pixel limit is refused in plain words, with the limit in
+        millions of pixels: Wagtail's own message gives the count as "unknown
+        number" when Pillow refuses to open the file at all.
+        """
         try:
             super().check_image_pixel_size(f)
-        except ValidationError:
-            raise
+        except ValidationError as error:
+            if error.code != "file_too_many_pixels":
+                raise
+            raise ValidationError(
+                TOO_MANY_PIXELS_MESSAGE % {"millions": self._millions_of_pixels()},
+                code="file_too_many_pixels",
+            ) from None
         except Exception as error:
             raise self.damaged() from error
+
+    def _millions_of_pixels(self) -> str:
+        # Wagtail's limit (WAGTAILIMAGES_MAX_IMAGE_PIXELS), or where Pillow refuses to open.
+        limit = self.max_image_pixels or 2 * PILImage.MAX_IMAGE_PIXELS
+        return f"{limit / 1_000_000:,.0f}"
 
     def check_image_is_complete(self, f):
         if f.image.format_name == "svg":

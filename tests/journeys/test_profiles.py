@@ -40,6 +40,16 @@ PNG = picture()
 JPEG = picture("JPEG")
 
 
+def blank_png(size):
+    """A small file of a great many pixels: one bit each, all alike."""
+    buffer = io.BytesIO()
+    PILImage.new("1", size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+TOO_MANY_PIXELS = "This picture has too many pixels: up to 128 million fit."
+
+
 def upload(name, content):
     return SimpleUploadedFile(name, content)
 
@@ -275,8 +285,11 @@ def test_a_photos_camera_metadata_is_not_kept(client, pair, topics):
         ("half.jpg", JPEG[: len(JPEG) // 2], DAMAGED),
         ("notes.png", b"Dear diary, this is not a picture.", "Upload a valid image"),
         ("me.txt", PNG, "Not a supported image format"),
+        # Over Wagtail's limit; then over the point where Pillow will not open it.
+        ("wide.png", blank_png((12_000, 12_000)), TOO_MANY_PIXELS),
+        ("vast.png", blank_png((20_000, 10_000)), TOO_MANY_PIXELS),
     ],
-    ids=["cut-png", "half-jpeg", "not-an-image", "wrong-extension"],
+    ids=["cut-png", "half-jpeg", "not-an-image", "wrong-extension", "144-mpx", "200-mpx"],
 )
 def test_a_bad_photo_is_a_form_error_and_nothing_is_saved(
     client, pair, topics, name, content, error
