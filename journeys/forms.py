@@ -25,10 +25,10 @@ from .models import (
     AGENDA_MAX_LENGTH,
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
+    MEETING_MINUTES_MAX,
+    MEETING_MINUTES_MIN,
     MESSAGE_MAX_LENGTH,
     PLACE_MAX_LENGTH,
-    PLANNED_MINUTES_MAX,
-    PLANNED_MINUTES_MIN,
     REPORT_REASON_MAX_LENGTH,
     VIDEO_LINK_MAX_LENGTH,
     GoalStatus,
@@ -104,8 +104,8 @@ class MeetingForm(StepOriginForm):
     duration_minutes = forms.IntegerField(
         label=_("How long, in minutes?"),
         initial=60,
-        min_value=5,
-        max_value=600,
+        min_value=MEETING_MINUTES_MIN,
+        max_value=MEETING_MINUTES_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("A rough figure is fine."),
     )
@@ -396,8 +396,8 @@ class _MeetingWhereForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label=_("Length of the meeting, in minutes"),
         initial=60,
-        min_value=PLANNED_MINUTES_MIN,
-        max_value=PLANNED_MINUTES_MAX,
+        min_value=MEETING_MINUTES_MIN,
+        max_value=MEETING_MINUTES_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("From 10 minutes to 8 hours."),
     )

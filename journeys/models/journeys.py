@@ -16,6 +16,9 @@ from .scoping import ProgramScopedQuerySet
 # Limits on what members type (docs/architecture.md, "Text limits"). Reflections
 # and meeting notes are markdown, capped by TRELLIS_MARKDOWN_MAX_CHARS.
 AGREED_ACTIONS_MAX_LENGTH = 2000
+# How long a meeting may last, in minutes: one logged, and one planned.
+MEETING_MINUTES_MIN = 5
+MEETING_MINUTES_MAX = 600
 GOAL_MAX_LENGTH = 300
 
 

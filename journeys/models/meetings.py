@@ -23,15 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from content.markdown import validate_markdown
 from content.text import validate_line
 
-from .journeys import Journey, JourneyMember, Meeting
+from .journeys import MEETING_MINUTES_MAX, MEETING_MINUTES_MIN, Journey, JourneyMember, Meeting
 
 # Limits on what members type (docs/architecture.md, "Text limits").
 PLACE_MAX_LENGTH = 200
 VIDEO_LINK_MAX_LENGTH = 500
 AGENDA_MAX_LENGTH = 2000
-# How long a planned meeting may last, in minutes.
-PLANNED_MINUTES_MIN = 10
-PLANNED_MINUTES_MAX = 480
 # How many times a proposal may offer.
 MAX_OPTIONS = 3
 
@@ -93,8 +90,8 @@ class PlannedMeeting(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(
         default=60,
         validators=[
-            MinValueValidator(PLANNED_MINUTES_MIN),
-            MaxValueValidator(PLANNED_MINUTES_MAX),
+            MinValueValidator(MEETING_MINUTES_MIN),
+            MaxValueValidator(MEETING_MINUTES_MAX),
         ],
     )
     place = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True, validators=[validate_line])
@@ -136,8 +133,8 @@ class PlannedMeeting(models.Model):
         indexes = [models.Index(fields=["status", "starts_at"], name="planned_meeting_due")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__gte=PLANNED_MINUTES_MIN)
-                & Q(duration_minutes__lte=PLANNED_MINUTES_MAX),
+                condition=Q(duration_minutes__gte=MEETING_MINUTES_MIN)
+                & Q(duration_minutes__lte=MEETING_MINUTES_MAX),
                 name="planned_meeting_duration",
             ),
             models.CheckConstraint(

@@ -4,10 +4,11 @@ Rules enforced here:
 
 * Only current members of a journey plan its meetings (``NotAMember``).
 * A proposal offers one to three distinct times, each from now on and within
-  a year (``MAX_AHEAD``), a length of 10 to 480 minutes, a place (one line,
-  up to 200 characters) or a video link (https, up to 500) or both,
-  and an agenda (markdown, up to 2,000 characters, shown through the one
-  sanitiser). Everything is checked before anything is written; a refusal is
+  a year (``MAX_AHEAD``), a length of 5 to 600 minutes as for a meeting
+  logged (``MEETING_MINUTES_MIN`` and ``_MAX``), a place (one line, up to 200
+  characters) or a video link (https, up to 500) or both, and an agenda
+  (markdown, up to 2,000 characters, shown through the one sanitiser).
+  Everything is checked before anything is written; a refusal is
   a ``ValidationError`` keyed by the field.
 * While it is proposed, any other member accepts one of the times on offer,
   or any member suggests other times, which become the times on offer, for
@@ -65,9 +66,9 @@ from ..exceptions import JourneyError, NotAMember, StepNotAvailable, UnknownStep
 from ..models import (
     AGENDA_MAX_LENGTH,
     MAX_OPTIONS,
+    MEETING_MINUTES_MAX,
+    MEETING_MINUTES_MIN,
     PLACE_MAX_LENGTH,
-    PLANNED_MINUTES_MAX,
-    PLANNED_MINUTES_MIN,
     VIDEO_LINK_MAX_LENGTH,
     JourneyMember,
     JourneyStatus,
@@ -171,12 +172,12 @@ def check_logistics(
             errors.setdefault(field, []).append(ValidationError(error))
 
     if not isinstance(duration_minutes, int) or not (
-        PLANNED_MINUTES_MIN <= duration_minutes <= PLANNED_MINUTES_MAX
+        MEETING_MINUTES_MIN <= duration_minutes <= MEETING_MINUTES_MAX
     ):
         add(
             "duration_minutes",
             _("Give the meeting's length in minutes, from %(min)s to %(max)s.")
-            % {"min": PLANNED_MINUTES_MIN, "max": PLANNED_MINUTES_MAX},
+            % {"min": MEETING_MINUTES_MIN, "max": MEETING_MINUTES_MAX},
         )
     try:
         check_text(

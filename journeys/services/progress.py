@@ -48,6 +48,8 @@ from ..exceptions import (
 from ..models import (
     AGREED_ACTIONS_MAX_LENGTH,
     GOAL_MAX_LENGTH,
+    MEETING_MINUTES_MAX,
+    MEETING_MINUTES_MIN,
     Goal,
     GoalStatus,
     Journey,
@@ -252,9 +254,14 @@ def log_meeting(
                 % {"date": date_format(journey.started_on, "j F Y")}
             }
         )
-    if not 5 <= duration_minutes <= 600:
+    if not MEETING_MINUTES_MIN <= duration_minutes <= MEETING_MINUTES_MAX:
         raise ValidationError(
-            {"duration_minutes": _("Give the meeting's length in minutes, from 5 to 600.")}
+            {
+                "duration_minutes": _(
+                    "Give the meeting's length in minutes, from %(min)s to %(max)s."
+                )
+                % {"min": MEETING_MINUTES_MIN, "max": MEETING_MINUTES_MAX}
+            }
         )
     _check_markdown(notes, "notes")
     check_text(

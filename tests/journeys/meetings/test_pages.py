@@ -87,7 +87,7 @@ def test_proposing_from_the_meet_step_links_the_step_and_returns_there(
         ({"video_link": "http://meet.example/abc"}, "plan-video_link", "starting https://"),
         ({"video_link": "javascript:alert(1)"}, "plan-video_link", "Enter a valid URL"),
         ({"place": "Room " * 60}, "plan-place", "at most 200 characters"),
-        ({"duration_minutes": "2"}, "plan-duration_minutes", "greater than or equal to 10"),
+        ({"duration_minutes": "2"}, "plan-duration_minutes", "greater than or equal to 5"),
         ({"agenda": "a" * 2001}, "plan-agenda", "at most 2000"),
     ],
 )

@@ -187,8 +187,8 @@ def test_times_out_of_bounds_are_refused_by_field(journey, mentor, now, times, f
 @pytest.mark.parametrize(
     ("details", "field", "words"),
     [
-        ({"duration_minutes": 5}, "duration_minutes", "from 10 to 480"),
-        ({"duration_minutes": 481}, "duration_minutes", "from 10 to 480"),
+        ({"duration_minutes": 4}, "duration_minutes", "from 5 to 600"),
+        ({"duration_minutes": 601}, "duration_minutes", "from 5 to 600"),
         ({"place": "", "video_link": ""}, "place", "or give a video link"),
         ({"place": "Room\n4"}, "place", "one line"),
         ({"place": "x" * 201}, "place", "at most 200"),
