@@ -90,8 +90,15 @@
             var status = form.querySelector("[data-message-status]");
             var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
 
+            // One message per press: a second press while the first is sending is ignored.
+            var sending = false;
+
             form.addEventListener("submit", function (event) {
                 event.preventDefault();
+                if (sending) {
+                    return;
+                }
+                sending = true;
                 status.textContent = form.dataset.labelSending;
                 fetch(form.action, {
                     method: "POST",
@@ -112,6 +119,9 @@
                     })
                     .catch(function () {
                         status.textContent = form.dataset.labelFailed;
+                    })
+                    .then(function () {
+                        sending = false;
                     });
             });
         }
