@@ -79,3 +79,16 @@ def user_factory(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture
+def journey_page(program):
+    """A published journey, the default for pairs and circles of ``program`` (the
+    program fixture of the test's own directory)."""
+    from journeys.factories import JourneyPageFactory
+
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    return page

@@ -134,20 +134,12 @@ def record_started_by_hand(journey, by=None) -> list[MatchProposal]:
         # and asked to mentor by hand (reverse mentoring) has none to run out of.
         offers = mentor.role in (RoleWanted.MENTOR, RoleWanted.EITHER)
         if offers and already >= mentor.capacity:
-            places = ngettext(
-                "%(mentor)s has %(places)s place to mentor in this program",
-                "%(mentor)s has %(places)s places to mentor in this program",
-                mentor.capacity,
-            ) % {"mentor": mentor.user, "places": mentor.capacity}
-            taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
-                "already": already
-            }
             raise InvalidJourney(
                 _(
-                    "%(places)s and %(taken)s. Raise their capacity on their enrolment "
-                    "before starting another journey they lead."
+                    "%(places)s. Raise their capacity on their enrolment before starting "
+                    "another journey they lead."
                 )
-                % {"places": places, "taken": taken}
+                % {"places": places_taken_in_words(mentor, already)}
             )
         now = timezone.now()
         created = MatchProposal.objects.bulk_create(
@@ -247,18 +239,21 @@ def _check_places(rows) -> None:
                 % {"mentor": mentor.user, "size": circle, "count": by_mentor[mentor.pk]}
             )
         if already + wanted > mentor.capacity:
-            places = ngettext(
-                "%(mentor)s has %(places)s place",
-                "%(mentor)s has %(places)s places",
-                mentor.capacity,
-            ) % {"mentor": mentor.user, "places": mentor.capacity}
-            taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
-                "already": already
-            }
             raise MatchingError(
-                _("%(places)s and %(taken)s, so %(count)s more cannot be approved.")
-                % {"places": places, "taken": taken, "count": wanted}
+                _("%(places)s, so %(count)s more cannot be approved.")
+                % {"places": places_taken_in_words(mentor, already), "count": wanted}
             )
+
+
+def places_taken_in_words(mentor: Enrollment, already: int) -> str:
+    """The words "Ada Lovelace has 2 places and 1 is taken", in singular and plural."""
+    places = ngettext(
+        "%(mentor)s has %(places)s place", "%(mentor)s has %(places)s places", mentor.capacity
+    ) % {"mentor": mentor.user, "places": mentor.capacity}
+    taken = ngettext("%(already)s is taken", "%(already)s are taken", already) % {
+        "already": already
+    }
+    return _("%(places)s and %(taken)s") % {"places": places, "taken": taken}
 
 
 def _circle_size(rows, mentor_id) -> int | None:

@@ -2,22 +2,13 @@ import datetime
 
 import pytest
 
-from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from journeys.factories import ProgramPageFactory
 from tests.programs import run_by_program_admins
 
 
 @pytest.fixture
 def program(home):
     return ProgramPageFactory(parent=home, title="Growing leaders", admins=run_by_program_admins())
-
-
-@pytest.fixture
-def journey_page(program):
-    page = JourneyPageFactory(parent=program, title="First year together")
-    program.default_pair_journey = page
-    program.default_circle_journey = page
-    program.save_revision().publish()
-    return page
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.factories import JourneyPageFactory
 from journeys.models import Journey, MemberRole
 from journeys.services.starting import start_journey
 from matching.factories import EnrollmentFactory
@@ -24,15 +23,6 @@ from matching.services.runs import candidate_pool, commitments
 
 START_URL = "journeys_admin:start"
 START_DAY = timezone.localdate() - datetime.timedelta(days=7)
-
-
-@pytest.fixture
-def journey_page(program):
-    page = JourneyPageFactory(parent=program, title="First year together")
-    program.default_pair_journey = page
-    program.default_circle_journey = page
-    program.save_revision().publish()
-    return page
 
 
 @pytest.fixture
@@ -106,7 +96,7 @@ def test_a_mentor_with_no_place_left_is_refused_and_nothing_starts(
     assert response.status_code == 200
     page = unescape(response.content.decode())
     assert (
-        "Ada Lovelace has 1 place to mentor in this program and 1 is taken. Raise their "
+        "Ada Lovelace has 1 place and 1 is taken. Raise their "
         "capacity on their enrolment before starting another journey they lead."
     ) in page
     assert Journey.objects.count() == 1
