@@ -12,7 +12,13 @@ from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import DraftStateMixin, Page, PreviewableMixin, RevisionMixin
+from wagtail.models import (
+    DraftStateMixin,
+    Page,
+    PagePermissionTester,
+    PreviewableMixin,
+    RevisionMixin,
+)
 from wagtail.search import index
 
 from .blocks import BodyBlock
@@ -21,6 +27,19 @@ from .permissions import is_story_author_only
 from .text import as_id, validate_line, validate_lines
 
 SEARCH_DESCRIPTION_MAX_LENGTH = 400
+
+
+class TrellisPagePermissionTester(PagePermissionTester):
+    """Wagtail's page permissions, offering a page's history only to who may open it.
+
+    Wagtail shows the History link and action on every page but the root, and
+    its history view then refuses anyone who cannot edit the page: a senior
+    leader browsing the stories, or a program admin the home page above their
+    program, was offered a link that answered "no permission".
+    """
+
+    def can_view_revisions(self):
+        return super().can_view_revisions() and self.can_edit()
 
 
 class BasePage(Page):
@@ -49,6 +68,9 @@ class BasePage(Page):
     @property
     def listing_summary(self):
         return self.summary or self.search_description
+
+    def permissions_for_user(self, user):
+        return TrellisPagePermissionTester(user, self)
 
     def clean(self):
         """Titles are one line: they end up in email subjects and listings. The search

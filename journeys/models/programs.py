@@ -143,6 +143,21 @@ ERASED_TEXT = _("Removed at the request of its author.")
 CHOOSE_PEOPLE = "journeys.choose_program_people"
 
 
+class SponsorPanel(FieldPanel):
+    """The sponsor's chooser, offering "Edit this leader profile" only to who may edit
+    leader profiles: a program admin who may not was offered a link that was refused."""
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            user = getattr(self.request, "user", None)
+            if self.bound_field is not None and not (
+                user is not None and user.has_perm("content.change_leaderprofile")
+            ):
+                # The form's own copy of the widget: other forms keep theirs.
+                self.bound_field.field.widget.show_edit_link = False
+
+
 class ProgramPage(BasePage):
     """A mentoring program: its purpose, cohort, sponsor and default journeys."""
 
@@ -275,7 +290,7 @@ class ProgramPage(BasePage):
         *BasePage.content_panels,
         FieldPanel("intro"),
         FieldPanel("objectives"),
-        FieldPanel("sponsor"),
+        SponsorPanel("sponsor"),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("cohort_start"), FieldPanel("cohort_end")]),

@@ -167,6 +167,23 @@ def test_a_leader_cannot_save_over_another_leaders_story(
     assert draft.get_latest_revision_as_object().title == "My first manager"
 
 
+def test_a_pages_history_is_offered_only_to_who_may_open_it(
+    client, stories, user_factory, leader, draft
+):
+    history = reverse("wagtailadmin_pages:history", args=[draft.pk])
+    listing = reverse("wagtailadmin_explore", args=[stories.pk])
+    intruder = user_factory(groups=[SENIOR_LEADERS])
+    LeaderProfileFactory(user=intruder)
+
+    client.force_login(intruder)
+    assert history not in client.get(listing).content.decode()
+    assert_refused(client.get(history))
+
+    client.force_login(leader)
+    assert history in client.get(listing).content.decode()
+    assert client.get(history).status_code == 200
+
+
 def test_a_leader_is_offered_submit_for_review_but_not_publish(client, leader, draft):
     client.force_login(leader)
 

@@ -691,6 +691,23 @@ def test_a_program_admin_edits_their_program_but_not_who_runs_it(alpha, pat, use
     assert not alpha.program.sponsor_users.exists()
 
 
+def test_the_sponsor_chooser_links_to_the_profile_only_for_who_may_edit_it(alpha, pat, superuser):
+    from content.factories import LeaderProfileFactory
+
+    sponsor = LeaderProfileFactory(name="Grace Sponsor")
+    alpha.program.sponsor = sponsor
+    alpha.program.save_revision().publish()
+    url = reverse("wagtailadmin_pages:edit", args=[alpha.program.pk])
+    profile_url = reverse("wagtailsnippets_content_leaderprofile:edit", args=[sponsor.pk])
+
+    as_admin = login(pat).get(url).content.decode()
+    as_superuser = login(superuser).get(url).content.decode()
+
+    assert "Grace Sponsor" in as_admin
+    assert profile_url not in as_admin
+    assert profile_url in as_superuser
+
+
 # The audit log -------------------------------------------------------------------------------
 
 
