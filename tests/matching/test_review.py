@@ -595,6 +595,28 @@ def test_approving_selected_proposals_starts_journeys_and_introduces_both_sides(
     assert cast["grace"].status == "matched"
 
 
+@pytest.mark.parametrize("reasons", [[], ["You share a language."]])
+def test_an_introduction_says_why_only_when_a_reason_counted(db, reasons):
+    """A match can have nothing that scored (a re-match with a partner no criterion
+    favours): its introduction then offers no heading over an empty list."""
+    from django.template.loader import render_to_string
+
+    context = {
+        "recipient_name": "Grace",
+        "partner_name": "Ada Lovelace",
+        "partner_role": "mentor",
+        "program_title": "Growing leaders",
+        "reasons": reasons,
+        "journey_uuid": "6f1c1f2e-8f4b-4f59-9c8e-0a4f3c1d2b3a",
+        "site_root": "http://testserver",
+    }
+    for ending in ("txt", "html"):
+        body = render_to_string(f"matching/emails/introduction.{ending}", context)
+        assert ("Why we matched you:" in body) is bool(reasons)
+        assert ("You share a language." in body) is bool(reasons)
+        assert "Meet Ada Lovelace, your mentor in Growing leaders." in body
+
+
 def test_approving_all_proposed_approves_locked_ones_too(
     admin_client, run, cast, mailoutbox, django_capture_on_commit_callbacks
 ):
