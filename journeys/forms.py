@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from content.images import CompleteImageField
@@ -399,7 +400,11 @@ class _MeetingWhereForm(forms.Form):
         min_value=MEETING_MINUTES_MIN,
         max_value=MEETING_MINUTES_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text=_("From 10 minutes to 8 hours."),
+        help_text=format_lazy(
+            _("From {minutes} minutes to {hours} hours."),
+            minutes=MEETING_MINUTES_MIN,
+            hours=MEETING_MINUTES_MAX // 60,
+        ),
     )
     place = PlainTextField(
         label=_("Where"),

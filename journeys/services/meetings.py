@@ -66,8 +66,6 @@ from ..exceptions import JourneyError, NotAMember, StepNotAvailable, UnknownStep
 from ..models import (
     AGENDA_MAX_LENGTH,
     MAX_OPTIONS,
-    MEETING_MINUTES_MAX,
-    MEETING_MINUTES_MIN,
     PLACE_MAX_LENGTH,
     VIDEO_LINK_MAX_LENGTH,
     JourneyMember,
@@ -171,14 +169,8 @@ def check_logistics(
         else:
             errors.setdefault(field, []).append(ValidationError(error))
 
-    if not isinstance(duration_minutes, int) or not (
-        MEETING_MINUTES_MIN <= duration_minutes <= MEETING_MINUTES_MAX
-    ):
-        add(
-            "duration_minutes",
-            _("Give the meeting's length in minutes, from %(min)s to %(max)s.")
-            % {"min": MEETING_MINUTES_MIN, "max": MEETING_MINUTES_MAX},
-        )
+    if error := progress.meeting_length_error(duration_minutes):
+        add("duration_minutes", error)
     try:
         check_text(
             place, field="place", label=_("The place"), limit=PLACE_MAX_LENGTH, multiline=False

@@ -229,6 +229,16 @@ def visible_reflections(journey, user, member: JourneyMember | None = None):
 
 
 @transaction.atomic
+def meeting_length_error(minutes) -> str | None:
+    """Why ``minutes`` cannot be a meeting's length, logged or planned; None if it can."""
+    if isinstance(minutes, int) and MEETING_MINUTES_MIN <= minutes <= MEETING_MINUTES_MAX:
+        return None
+    return _("Give the meeting's length in minutes, from %(min)s to %(max)s.") % {
+        "min": MEETING_MINUTES_MIN,
+        "max": MEETING_MINUTES_MAX,
+    }
+
+
 def log_meeting(
     journey,
     user,
@@ -254,15 +264,8 @@ def log_meeting(
                 % {"date": date_format(journey.started_on, "j F Y")}
             }
         )
-    if not MEETING_MINUTES_MIN <= duration_minutes <= MEETING_MINUTES_MAX:
-        raise ValidationError(
-            {
-                "duration_minutes": _(
-                    "Give the meeting's length in minutes, from %(min)s to %(max)s."
-                )
-                % {"min": MEETING_MINUTES_MIN, "max": MEETING_MINUTES_MAX}
-            }
-        )
+    if error := meeting_length_error(duration_minutes):
+        raise ValidationError({"duration_minutes": error})
     _check_markdown(notes, "notes")
     check_text(
         agreed_actions,

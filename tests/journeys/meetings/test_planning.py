@@ -388,3 +388,13 @@ def test_journeys_read_with_their_planned_activity_get_the_state_the_query_gives
     assert len(annotated_queries) == len(queried_queries) - 1
     assert annotated.state == queried.state
     assert annotated.state.days_since_activity == 0  # the agreed day counts, ahead of today
+
+
+def test_the_planning_forms_help_names_the_lengths_the_service_takes():
+    from journeys.forms import MoveMeetingForm
+    from journeys.models import MEETING_MINUTES_MAX, MEETING_MINUTES_MIN
+
+    field = MoveMeetingForm(zone=timezone.get_default_timezone()).fields["duration_minutes"]
+
+    assert (field.min_value, field.max_value) == (MEETING_MINUTES_MIN, MEETING_MINUTES_MAX)
+    assert str(field.help_text) == "From 5 minutes to 10 hours."
