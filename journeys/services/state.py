@@ -40,6 +40,8 @@ MEMBER_FIELDS = (
     "user__email",
     "user__is_active",
     "user__last_login",
+    # The zone a member reads times in (``people.time_zone_for``).
+    "user__profile__time_zone",
 )
 # What the participant pages read of members' profiles besides: role and photo.
 PROFILE_MEMBER_FIELDS = ("user__profile__job_title", "user__profile__photo")
@@ -169,7 +171,7 @@ def journey_states(journeys, today: date, *, profiles: bool = False) -> list[Loa
     if profiles:
         rows = with_profiles(rows).only(*MEMBER_FIELDS, *PROFILE_MEMBER_FIELDS)
     else:
-        rows = rows.select_related("user").only(*MEMBER_FIELDS)
+        rows = rows.select_related("user__profile").only(*MEMBER_FIELDS)
     for member in rows:
         members[member.journey_id].append(member)
     completions, tracks = _completions_and_tracks(ids, snapshots.values())

@@ -605,3 +605,33 @@ def test_the_journey_page_costs_the_same_queries_for_a_pair_or_a_circle_with_pho
         django_assert_max_num_queries,
     )
     assert pair == five
+
+
+@pytest.mark.parametrize("page", ["journey", "milestone"])
+def test_the_pages_read_the_viewers_time_zone_with_the_members_not_on_its_own(
+    client, program, journey_page, user_factory, page
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from journeys.services.state import journey_state
+
+    mentor, mentee = user_factory(), user_factory()
+    Profile.objects.create(user=mentee, time_zone="Pacific/Auckland")
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        TODAY(),
+        template=journey_page,
+    )
+    args = [journey.uuid]
+    if page == "milestone":
+        args.append(journey_state(journey, TODAY()).snapshot.milestones[0].id)
+    target = reverse(f"journeys:{page}", args=args)
+    client.force_login(mentee)
+    client.get(target)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(target).status_code == 200
+
+    assert not [q for q in captured.captured_queries if 'FROM "journeys_profile"' in q["sql"]]
