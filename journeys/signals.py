@@ -7,7 +7,8 @@ from django.dispatch import Signal
 # admin's "Start a journey", not a match approved in matching), once its
 # members are written; ``journey`` and ``started_by``. Apps above record what
 # the journey means to them; a receiver that raises ``InvalidJourney`` undoes
-# the start, and its message is shown on the form.
+# the start, and its message is shown on the form. A receiver may return a
+# sentence for the admin (what it queued, say), added to the page's message.
 journey_started_by_hand = Signal()
 
 # Sent when a member opens a milestone page that shows materials or stories

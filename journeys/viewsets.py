@@ -493,21 +493,19 @@ class StartJourneysView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
                     template=data.get("template"),
                     tracks=data.get("tracks") or (),
                 )
-                journey_started_by_hand.send(
+                told = journey_started_by_hand.send(
                     sender=Journey, journey=journey, started_by=self.request.user
                 )
                 log(instance=journey, action="wagtail.create", user=self.request.user)
         except InvalidJourney as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Started “%(journey)s” on %(date)s.")
-            % {
-                "journey": journey.template.title,
-                "date": date_format(journey.started_on, "j M Y"),
-            },
-        )
+        started = _("Started “%(journey)s” on %(date)s.") % {
+            "journey": journey.template.title,
+            "date": date_format(journey.started_on, "j M Y"),
+        }
+        sentences = [str(sentence) for _receiver, sentence in told if sentence]
+        messages.success(self.request, " ".join([started, *sentences]))
         return redirect(self.index_url_name)
 
     def form_invalid(self, form):

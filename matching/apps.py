@@ -21,13 +21,23 @@ class MatchingConfig(AppConfig):
             register_permission_policy(model, ProgramScopedPermissionPolicy(model))
 
         # A journey an admin starts by hand is a match like any other: its people stop
-        # waiting, and its mentor's place is taken.
+        # waiting, its mentor's place is taken, and both sides are introduced.
         journey_started_by_hand.connect(
             _record_started_by_hand, dispatch_uid="matching.record_started_by_hand"
         )
 
 
 def _record_started_by_hand(sender, journey, started_by=None, **kwargs):
-    from .services.approval import record_started_by_hand
+    from django.utils.translation import ngettext
 
-    record_started_by_hand(journey, by=started_by)
+    from .services.approval import queue_introductions, record_started_by_hand
+
+    matches = record_started_by_hand(journey, by=started_by)
+    if not matches:
+        return None
+    emails = queue_introductions(matches, invited_by=started_by)
+    return ngettext(
+        "An introduction is queued and will be emailed shortly.",
+        "%(count)d introductions are queued and will be emailed shortly.",
+        emails,
+    ) % {"count": emails}

@@ -143,3 +143,53 @@ def test_people_without_an_active_enrolment_are_left_alone(
 
     assert not MatchProposal.objects.exists()
     assert program.enrollments.get(user=mentees[0]).status == EnrollmentStatus.WITHDRAWN
+
+
+def test_both_sides_of_a_pair_started_by_hand_are_introduced(
+    admin_client,
+    program,
+    journey_page,
+    mentor,
+    mentees,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from django.contrib.messages import get_messages
+
+    mentees[0].set_unusable_password()  # never signed in: invited as well
+    mentees[0].save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse(START_URL), pair_form(program, mentor, mentees[0]))
+
+    (message,) = [str(m).strip() for m in get_messages(response.wsgi_request)]
+    assert message.endswith("2 introductions are queued and will be emailed shortly.")
+    (to_mentor,) = [m for m in mailoutbox if m.to == [mentor.email]]
+    assert to_mentor.subject == f"Meet your mentee in {program.title}"
+    assert "Meet Grace Tester, your mentee" in to_mentor.body
+    to_mentee = [m for m in mailoutbox if m.to == [mentees[0].email]]
+    introduction = next(m for m in to_mentee if m.subject.startswith("Meet your mentor"))
+    assert "Meet Ada Lovelace, your mentor" in introduction.body
+    assert "a separate email invites you" in introduction.body
+    # An admin's choice carries no scores: no reasons are made up for it.
+    assert "Why we matched you" not in introduction.body + to_mentor.body
+    assert len(to_mentee) == 2  # the introduction and the invitation to sign in
+
+
+def test_a_start_refused_for_want_of_a_place_introduces_nobody(
+    admin_client,
+    program,
+    journey_page,
+    mentor,
+    mentees,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse(START_URL), pair_form(program, mentor, mentees[0]))
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse(START_URL), pair_form(program, mentor, mentees[1]))
+
+    assert mailoutbox == []
