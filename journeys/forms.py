@@ -21,6 +21,7 @@ from content.images import CompleteImageField
 from content.markdown import validate_markdown
 from content.models import Topic
 from content.text import PlainTextField
+from content.widgets import LongSelect
 
 from .models import (
     AGENDA_MAX_LENGTH,
@@ -260,7 +261,7 @@ class ProfileForm(forms.Form):
         label=_("Your time zone"),
         required=False,
         max_length=64,
-        widget=forms.Select,
+        widget=LongSelect,
         help_text=_("So the people you meet know when your working day is."),
     )
     languages = forms.CharField(

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from content.models import Topic
 from content.text import control_character, control_character_error
+from content.widgets import LongSelect
 from journeys.validation import (
     clean_languages,
     clean_time_zone,
@@ -459,7 +460,7 @@ class EnrollmentForm(forms.ModelForm):
     time_zone = forms.CharField(
         label=gettext_lazy("Your time zone"),
         required=False,
-        widget=forms.Select,
+        widget=LongSelect,
         help_text=gettext_lazy(
             "So we can pair you with someone whose working hours overlap yours."
         ),
