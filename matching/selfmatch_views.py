@@ -180,7 +180,9 @@ def _cards(enrollment, snapshot, bound=None) -> list[MentorCard]:
                 enrollment=mentor,
                 profile=ProfileCard(user=mentor.user, profile=profiles.get(mentor.user_id)),
                 score=candidate.score,
-                reasons=selfmatch.reasons(enrollment, mentor, candidate.explanation, snapshot),
+                reasons=selfmatch.reasons(
+                    enrollment, mentor, candidate.explanation, snapshot, "mentee"
+                ),
                 form=form,
             )
         )
@@ -288,16 +290,20 @@ def requests(request):
         request,
         "matching/selfmatch/requests.html",
         {
-            "incoming": [(r, _request_reasons(r)) for r in incoming],
+            "incoming": [(r, _request_reasons(r, "mentor")) for r in incoming],
             "outgoing": outgoing,
             "answered": answered,
         },
     )
 
 
-def _request_reasons(found: MentorRequest) -> list[str]:
+def _request_reasons(found: MentorRequest, reader: str) -> list[str]:
     return selfmatch.reasons(
-        found.mentee, found.mentor, found.explanation, selfmatch.snapshot_for(found.program)
+        found.mentee,
+        found.mentor,
+        found.explanation,
+        selfmatch.snapshot_for(found.program),
+        reader,
     )
 
 
@@ -311,7 +317,7 @@ def request_detail(request, found):
         {
             "found": found,
             "as_mentor": as_mentor,
-            "reasons": _request_reasons(found),
+            "reasons": _request_reasons(found, "mentor" if as_mentor else "mentee"),
             "pending": found.status == RequestStatus.PENDING,
         },
     )

@@ -295,7 +295,9 @@ def _start(group, today):
     return journey
 
 
-def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> list[str]:
+def reasons_in_words(
+    proposal: MatchProposal, snapshot: dict | None = None, reader: str | None = None
+) -> list[str]:
     """Why the pair was matched, as sentences: the criteria that counted most first."""
     snapshot = snapshot if snapshot is not None else _snapshot(proposal)
     parts = sorted(
@@ -308,7 +310,7 @@ def reasons_in_words(proposal: MatchProposal, snapshot: dict | None = None) -> l
     sentences = []
     for _value, key in parts:
         if key in CRITERIA:
-            sentence = str(CRITERIA[key].because)
+            sentence = str(CRITERIA[key].because_to(reader))
             if key == "topics_offered" and sought:
                 sentence += " (" + ", ".join(sought) + ")"
         else:
@@ -360,11 +362,11 @@ def queue_introductions(proposals, invited_by=None) -> int:
         key = proposal.run_id or f"program:{proposal.program_id}"
         if key not in policies:
             policies[key] = _snapshot(proposal)
-        reasons = reasons_in_words(proposal, policies[key])
-        for person, partner_enrollment, role in (
-            (proposal.mentee.user, proposal.mentor, _("mentor")),
-            (proposal.mentor.user, proposal.mentee, _("mentee")),
+        for person, partner_enrollment, role, reader in (
+            (proposal.mentee.user, proposal.mentor, _("mentor"), "mentee"),
+            (proposal.mentor.user, proposal.mentee, _("mentee"), "mentor"),
         ):
+            reasons = reasons_in_words(proposal, policies[key], reader)
             partner = partner_enrollment.user
             note = notes[partner_enrollment.pk]
             member_id = members.get((proposal.journey_id, partner.pk))

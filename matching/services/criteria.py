@@ -22,6 +22,14 @@ class Criterion:
     help_text: str
     # How the introduction email says it, completed with the pair's details.
     because: str
+    # The same, said to the mentee or to the mentor, where it has a direction.
+    to_mentee: str | None = None
+    to_mentor: str | None = None
+
+    def because_to(self, reader: str | None) -> str:
+        """The reason as ``reader`` ("mentee", "mentor" or None for either) reads it."""
+        said = {"mentee": self.to_mentee, "mentor": self.to_mentor}.get(reader)
+        return said or self.because
 
 
 CRITERIA = {
@@ -32,6 +40,8 @@ CRITERIA = {
             _("Mentor offers what the mentee seeks"),
             _("The share of the mentee's topics the mentor says they can help with."),
             _("the mentor can help with what the mentee wants to grow in"),
+            to_mentee=_("they can help with what you want to grow in"),
+            to_mentor=_("you can help with what they want to grow in"),
         ),
         Criterion(
             "complementary",

@@ -114,15 +114,16 @@ def suggestions(
 
 
 def reasons(
-    mentee: Enrollment, mentor: Enrollment, explanation: dict, snapshot: dict
+    mentee: Enrollment, mentor: Enrollment, explanation: dict, snapshot: dict, reader: str
 ) -> list[str]:
     """Why this mentor suits this mentee, as sentences: the criteria that counted most first.
 
     The same sentences the introduction email gives, so what a mentee reads when
-    choosing is what both read once matched.
+    choosing is what they read once matched; ``reader`` ("mentee" or "mentor")
+    says whose side a reason with a direction is told from.
     """
     unsaved = MatchProposal(mentee=mentee, mentor=mentor, explanation=explanation or {})
-    return reasons_in_words(unsaved, snapshot)
+    return reasons_in_words(unsaved, snapshot, reader)
 
 
 def snapshot_for(program) -> dict:
@@ -341,7 +342,11 @@ def queue_request_email(request: MentorRequest, event: str) -> None:
                 "program_title": program.title,
                 "message": request.message,
                 "reasons": reasons(
-                    request.mentee, request.mentor, request.explanation, snapshot_for(program)
+                    request.mentee,
+                    request.mentor,
+                    request.explanation,
+                    snapshot_for(program),
+                    "mentor",
                 ),
             },
             program_id=request.program_id,

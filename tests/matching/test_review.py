@@ -585,10 +585,13 @@ def test_approving_selected_proposals_starts_journeys_and_introduces_both_sides(
         assert members == {proposal.mentee.user_id, proposal.mentor.user_id}
     assert proposal_of(run, cast["mary"]).status == "proposed"
     assert len(mailoutbox) == 4
-    for email in ("grace@example.com", "ada@example.com"):
+    for email, reason in (
+        ("grace@example.com", "They can help with what you want to grow in (Feedback)."),
+        ("ada@example.com", "You can help with what they want to grow in (Feedback)."),
+    ):
         (mail,) = emails_to(mailoutbox, email)
         assert "Why we matched you:" in mail.body
-        assert "The mentor can help with what the mentee wants to grow in (Feedback)." in mail.body
+        assert reason in mail.body
     (to_grace,) = emails_to(mailoutbox, "grace@example.com")
     assert "Meet Ada Lovelace, your mentor in Growing leaders." in to_grace.body
     cast["grace"].refresh_from_db()

@@ -241,9 +241,12 @@ def test_approval_starts_journeys_and_introduces_both_sides(
     mentee.refresh_from_db()
     assert mentee.status == "matched"
     assert sorted(m.to[0] for m in mailoutbox) == sorted([mentor.user.email, mentee.user.email])
-    body = mailoutbox[0].body
-    assert "The mentor can help with what the mentee wants to grow in (Feedback)." in body
-    assert str(journey.uuid) in body
+    (to_mentee,) = [m for m in mailoutbox if m.to == [mentee.user.email]]
+    (to_mentor,) = [m for m in mailoutbox if m.to == [mentor.user.email]]
+    # Each is told the reason from their own side.
+    assert "They can help with what you want to grow in (Feedback)." in to_mentee.body
+    assert "You can help with what they want to grow in (Feedback)." in to_mentor.body
+    assert str(journey.uuid) in to_mentee.body
 
 
 def test_approval_refuses_a_mentor_over_capacity_and_changes_nothing(

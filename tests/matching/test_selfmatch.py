@@ -155,17 +155,18 @@ def test_a_mentor_who_declined_is_not_suggested_to_that_mentee_again(
 def test_the_reasons_name_what_counted_in_words(program, mentee, mentor):
     snapshot = selfmatch.current_snapshot(program)
     (candidate,) = selfmatch.suggestions(mentee)
-    words = selfmatch.reasons(mentee, mentor, candidate.explanation, snapshot)
-    assert words[0].startswith("The mentor can help with what the mentee wants to grow in (")
+    words = selfmatch.reasons(mentee, mentor, candidate.explanation, snapshot, "mentee")
+    assert words[0].startswith("They can help with what you want to grow in (")
     assert "Delegation" in words[0] and "Feedback" in words[0]
     assert candidate.reasons(snapshot)[0][0] == "Mentor offers what the mentee seeks"
 
 
 def test_a_question_that_counted_reads_right_to_either_person(mentee, mentor):
     snapshot = {"questions": {"meet": {"label": "How do you like to meet?"}}}
-    words = selfmatch.reasons(mentee, mentor, {"q:meet": 0.4}, snapshot)
     # Mentee and mentor both read it: neither is told they answered the other's way.
-    assert words == ["Your answers to “How do you like to meet?” fit together."]
+    for reader in ("mentee", "mentor"):
+        words = selfmatch.reasons(mentee, mentor, {"q:meet": 0.4}, snapshot, reader)
+        assert words == ["Your answers to “How do you like to meet?” fit together."]
 
 
 # Asking ------------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_asking_holds_a_place_records_the_score_and_emails_the_mentor(
     assert "Mia Mentee would like you as their mentor" in email.subject
     assert "I admire how you run reviews." in email.body
     assert "/my/mentoring-requests/" in email.body
-    assert "The mentor can help with what the mentee wants to grow in" in email.body
+    assert "You can help with what they want to grow in" in email.body
     html = email.alternatives[0][0]
     assert "Answer the request" in html
 
@@ -357,7 +358,7 @@ def test_the_mentors_page_shows_the_top_five_with_why_and_a_way_to_ask(
     assert "Ask Olu Mentor to mentor me" in text
     assert "Finance · Lagos" in text
     assert "What I can offer Delegation Feedback" in text
-    assert "The mentor can help with what the mentee wants to grow in (" in text
+    assert "They can help with what you want to grow in (" in text
     assert "A note to them (optional)" in text
     assert "submit" not in text.lower()
     html = response.content.decode()
