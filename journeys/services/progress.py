@@ -228,7 +228,6 @@ def visible_reflections(journey, user, member: JourneyMember | None = None):
     ).select_related("author__user")
 
 
-@transaction.atomic
 def meeting_length_error(minutes) -> str | None:
     """Why ``minutes`` cannot be a meeting's length, logged or planned; None if it can."""
     if isinstance(minutes, int) and MEETING_MINUTES_MIN <= minutes <= MEETING_MINUTES_MAX:
@@ -239,6 +238,7 @@ def meeting_length_error(minutes) -> str | None:
     }
 
 
+@transaction.atomic
 def log_meeting(
     journey,
     user,

@@ -152,3 +152,19 @@ def test_services_refuse_text_past_its_limit_naming_the_field_and_the_limit(
     assert not Meeting.objects.exists()
     assert not Reflection.objects.exists()
     assert not Goal.objects.exists()
+
+
+def test_a_meeting_whose_logging_fails_part_way_leaves_nothing_behind(
+    journey, pair, today, monkeypatch
+):
+    from journeys.services import progress
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(progress, "record_activity", fail)
+
+    with pytest.raises(RuntimeError):
+        log_meeting(journey, pair[1], today, 30, "We talked.", "", today)
+
+    assert not Meeting.objects.exists()
