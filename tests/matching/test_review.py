@@ -618,6 +618,8 @@ def test_an_introduction_says_why_only_when_a_reason_counted(db, reasons):
         assert ("Why we matched you:" in body) is bool(reasons)
         assert ("You share a language." in body) is bool(reasons)
         assert "Meet Ada Lovelace, your mentor in Growing leaders." in body
+    # Without reasons the plain text keeps one blank line between its paragraphs.
+    assert "\n\n\n" not in render_to_string("matching/emails/introduction.txt", context)
 
 
 def test_approving_all_proposed_approves_locked_ones_too(
