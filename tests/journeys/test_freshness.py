@@ -473,6 +473,18 @@ def test_an_upgraded_journey_shows_the_new_revision_at_once(
     assert mentees_browser.get(milestone_url(journey, "m-fresh")).status_code == 200
 
 
+def test_a_renamed_journey_template_shows_its_new_name_at_once(mentees_browser, journey, template):
+    urls = pages(journey)
+    assert all("Growing together" in text for text in seen(mentees_browser, *urls))
+
+    template.title = "Growing side by side"
+    template.save_revision().publish()
+
+    for url in urls:
+        text = view(mentees_browser, url)[1]
+        assert "Growing side by side" in text and "Growing together" not in text, url
+
+
 # The library changes --------------------------------------------------------------------
 
 

@@ -198,6 +198,26 @@ def test_my_mentoring_uses_the_same_number_of_queries_for_one_journey_or_five(
     assert visible_text(response).count("See the whole journey") == 5
 
 
+@pytest.mark.parametrize("page", ["my_mentoring", "journey", "milestone"])
+def test_the_member_pages_read_the_template_title_without_joining_its_page(
+    client, journey, mentee, page
+):
+    """Joined, the template's and the program's pages make a query PostgreSQL plans slowly."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    args = {"my_mentoring": [], "journey": [journey.uuid], "milestone": [journey.uuid, "m-start"]}
+    target = reverse(f"journeys:{page}", args=args[page])
+    client.force_login(mentee)
+    client.get(target)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(target)
+
+    assert response.status_code == 200 and "Growing together" in visible_text(response)
+    assert not [q for q in captured.captured_queries if 'JOIN "journeys_journeypage"' in q["sql"]]
+
+
 def test_my_mentoring_asks_a_visitor_to_sign_in(client):
     response = client.get(reverse("journeys:my_mentoring"))
     assert response.status_code == 302
