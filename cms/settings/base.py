@@ -138,6 +138,24 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements bound on the server and prepared after a few runs on a
+    # connection, so PostgreSQL plans a page's queries once per connection
+    # rather than on every request (cms.postgresql). "off" binds every
+    # statement on the client and prepares none, for a pooler that cannot
+    # keep prepared statements (PgBouncer before 1.21, or without
+    # max_prepared_statements, in transaction mode).
+    _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip().lower() or "5"
+    if _prepare != "off":
+        if not _prepare.isdigit():
+            raise ImproperlyConfigured(
+                "DATABASE_PREPARE_THRESHOLD must be a number of runs (0 or more) after which "
+                f"a statement is prepared, or off, not {_prepare!r}."
+            )
+        DATABASES["default"]["ENGINE"] = "cms.postgresql"
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=int(_prepare)
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded database has several writers (the site and each worker): a
     # transaction takes the write lock when it starts, so two never deadlock

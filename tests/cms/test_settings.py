@@ -27,6 +27,7 @@ def run_python(code, **env):
         "EMAIL_BACKEND",
         "EMAIL_FILE_PATH",
         "DJANGO_SETTINGS_MODULE",
+        "DATABASE_PREPARE_THRESHOLD",
     }
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
@@ -203,7 +204,24 @@ def test_database_url_chooses_the_database():
         "import cms.settings.base as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'])",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/trellis_example",
     )
-    assert result.stdout.split() == ["django.db.backends.postgresql", "trellis_example"]
+    assert result.stdout.split() == ["cms.postgresql", "trellis_example"]
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them():
+    code = (
+        "import cms.settings.base as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d.get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/trellis_example"
+
+    prepared = run_python(code, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="2")
+    off = run_python(code, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="off")
+    wrong = run_python(code, DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="sometimes")
+
+    assert prepared.stdout.split() == ["cms.postgresql", "2"]
+    assert off.stdout.split() == ["django.db.backends.postgresql", "None"]
+    assert wrong.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a number" in wrong.stderr
 
 
 def test_a_malformed_boolean_setting_is_refused_with_its_name():
