@@ -17,7 +17,10 @@ stack, the cached template loader and ``DEBUG`` off, as in production. No page
 or fragment of a page is kept anywhere: each request reads the database and
 renders the templates. What the cache may hold (rendered markdown keyed by
 its text, a theme's tokens keyed by its version, Wagtail's site root paths)
-is listed in each line's ``cache`` field as read after the run.
+is listed in each line's ``cache`` field as read after the run. The
+``database`` field says how the database binds values: on PostgreSQL it
+keeps the plan of a statement run a few times on a connection
+(``DATABASE_PREPARE_THRESHOLD``, as in production), never its rows.
 
 Printed, as JSON lines naming what they timed: queries per request for each
 page and size, how many queries the bigger case adds (target 0: queries must
@@ -369,6 +372,22 @@ class Meter:
         return statistics.median(timed_pages), statistics.median(references)
 
 
+def database_in_words() -> str:
+    """The database the pages read, and how it binds and prepares statements."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"{connection.display_name} {connection.Database.sqlite_version}"
+    version = connection.pg_version // 10000
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    if threshold is None:
+        return f"PostgreSQL {version}, values bound on the client, nothing prepared"
+    return (
+        f"PostgreSQL {version}, values bound on the server, each statement prepared "
+        f"after {threshold} runs on the connection (its plan, never its rows)"
+    )
+
+
 def cache_kinds() -> list[str]:
     """The kinds of entry the (local-memory) cache holds: each key up to its first number."""
     import re
@@ -482,6 +501,7 @@ def main() -> None:
             page_ms, healthz_ms = meter.paired(url, healthz)
             results[(page, size)] = (queries, page_ms, healthz_ms)
         cached = cache_kinds()
+        database = database_in_words()
 
         for page in ("journey_page", "milestone_page", "my_mentoring"):
             sizes = sorted(size for p, size in results if p == page)
@@ -500,6 +520,7 @@ def main() -> None:
                     ms=round(page_ms, 2),
                     healthz_ms=round(healthz_ms, 3),
                     cache=cached,
+                    database=database,
                 )
             small, large = sizes[0], sizes[-1]
             emit(
