@@ -300,6 +300,10 @@ class LibraryIndexPage(FilteredListingMixin, BasePage):
 class MaterialPage(BasePage):
     """A guide, worksheet, video or other material in the library."""
 
+    # Templates that show a material or a leader story ask this before reading
+    # what only a story has (its leader, quote and video).
+    is_story = False
+
     kind = models.CharField(
         max_length=20,
         choices=MaterialKind.choices,
@@ -424,6 +428,8 @@ class LeaderStoryPageForm(WagtailAdminPageForm):
 
 class LeaderStoryPage(BasePage):
     """A senior leader's story, published through the leader story review."""
+
+    is_story = True
 
     base_form_class = LeaderStoryPageForm
 

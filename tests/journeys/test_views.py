@@ -306,6 +306,28 @@ def test_the_milestone_page_shows_the_material_and_the_guide_inline(client, jour
     assert "Share with my mentor" in text
 
 
+def test_a_story_shown_inline_says_whose_it_is_with_its_quote_and_video(
+    client, journey, mentor, mentee, story
+):
+    story.video = "https://video.example.com/watch/amara"
+    story.save_revision().publish()
+    client.force_login(mentor)
+    response = client.get(url("milestone", journey, "m-mentors"))
+    html = response.content.decode()
+    text = visible_text(response)
+    assert f"A story from {story.leader.name}" in text
+    assert '<blockquote class="pull-quote"><p>Someone believed in me before I did.</p>' in html
+    assert 'href="https://video.example.com/watch/amara"' in html
+    assert f"Watch {story.leader.name}’s video message" in text
+
+    # A library material says what kind it is and how long it takes, and has none of these.
+    client.force_login(mentee)
+    text = visible_text(client.get(url("milestone", journey, "m-start")))
+    assert "Guide · 10 minutes" in text
+    assert "A story from" not in text
+    assert "video message" not in text
+
+
 def test_the_material_shown_is_the_live_one_not_a_cached_copy(client, journey, mentee, material):
     client.force_login(mentee)
     client.get(url("milestone", journey, "m-start"))
