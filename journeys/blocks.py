@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from .engine import MilestoneSpec, StepSpec, find_cycle
+from .engine import MAX_DAYS, MilestoneSpec, StepSpec, find_cycle
 
 
 class StepKind:
@@ -170,13 +170,15 @@ class MilestoneBlock(blocks.StructBlock):
     )
     opens_after_days = blocks.IntegerBlock(
         min_value=0,
+        max_value=MAX_DAYS,
         default=0,
-        help_text=_("Opens this many days after the journey starts."),
+        help_text=_("Opens this many days after the journey starts (at most ten years, 3650)."),
     )
     due_after_days = blocks.IntegerBlock(
         min_value=0,
+        max_value=MAX_DAYS,
         default=14,
-        help_text=_("Due this many days after it opens."),
+        help_text=_("Due this many days after it opens (at most ten years, 3650)."),
     )
     audience = blocks.ChoiceBlock(
         choices=Audience.CHOICES,

@@ -57,6 +57,7 @@ __all__ = [
     "ACTIONABLE",
     "AUDIENCES",
     "EXCLUDED",
+    "MAX_DAYS",
     "ROLES",
     "Completion",
     "JourneyInput",
@@ -76,6 +77,10 @@ __all__ = [
 
 AUDIENCES = ("everyone", "mentors", "mentees")
 ROLES = ("mentor", "mentee", "member")
+# The most days a milestone may open after the journey starts, or be due after it
+# opens: ten years, longer than any mentoring journey, and far inside the dates
+# Python can count to.
+MAX_DAYS = 3650
 
 # The audiences each role belongs to: a circle member is mentored, so counts as a mentee.
 _AUDIENCES_OF_ROLE: Mapping[str, frozenset[str]] = {
@@ -271,7 +276,8 @@ def prepare(milestones: Sequence[MilestoneSpec] | PreparedTemplate) -> PreparedT
     """Prepare a template once for many journeys; templates seen recently are reused.
 
     Raises ValueError for a template no journey could follow: duplicate milestone or
-    step ids (progress is keyed by them), an unknown audience, negative timings.
+    step ids (progress is keyed by them), an unknown audience, negative timings or
+    timings over ``MAX_DAYS``.
     """
     if isinstance(milestones, PreparedTemplate):
         return milestones
@@ -295,6 +301,10 @@ def _prepare(milestones: tuple[MilestoneSpec, ...]) -> PreparedTemplate:
             )
         if spec.opens_after_days < 0 or spec.due_after_days < 0:
             raise ValueError(f"Milestone {spec.id!r} cannot open or be due before it starts.")
+        if spec.opens_after_days > MAX_DAYS or spec.due_after_days > MAX_DAYS:
+            raise ValueError(
+                f"Milestone {spec.id!r} opens or is due more than {MAX_DAYS} days on."
+            )
         positions[spec.id] = position
         first_slot.append(len(slot_audience))
         for step in spec.steps:

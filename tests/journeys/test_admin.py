@@ -770,6 +770,22 @@ def test_an_unknown_prerequisite_is_refused(admin_client, journey_page):
     assert journey_page.get_latest_revision().pk == before
 
 
+@pytest.mark.parametrize("field", ["opens_after_days", "due_after_days"])
+def test_a_milestone_timed_beyond_ten_years_is_refused_at_its_field(
+    admin_client, journey_page, field
+):
+    before = journey_page.get_latest_revision().pk
+    name, milestone = milestone_form("Far away", "far")
+    milestone[field] = "99999999999"
+    form = journey_form("Too far", [(name, milestone)])
+
+    response = admin_client.post(page_edit_url(journey_page), form)
+
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 3650." in response.content.decode()
+    assert journey_page.get_latest_revision().pk == before
+
+
 def test_an_editor_can_preview_a_journey_as_a_timeline(admin_client, journey_page):
     url = reverse("wagtailadmin_pages:preview_on_edit", args=[journey_page.pk])
     form = journey_form(

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from journeys.engine import (
     AUDIENCES,
+    MAX_DAYS,
     ROLES,
     Completion,
     JourneyInput,
@@ -464,8 +465,17 @@ def test_statuses_follow_the_template_order_and_can_be_looked_up_by_id():
         [milestone("a", steps=(step("x"), step("x")))],
         [milestone("a", audience="sponsors")],
         [milestone("a", opens=-1)],
+        [milestone("a", opens=MAX_DAYS + 1)],
+        [milestone("a", due=99_999_999_999)],
     ],
-    ids=["duplicate milestone", "duplicate step", "unknown audience", "negative timing"],
+    ids=[
+        "duplicate milestone",
+        "duplicate step",
+        "unknown audience",
+        "negative timing",
+        "opening over ten years on",
+        "due beyond the calendar",
+    ],
 )
 def test_a_template_no_journey_could_follow_is_refused(template):
     with pytest.raises(ValueError, match=r"\.$"):
