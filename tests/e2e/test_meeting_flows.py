@@ -109,6 +109,12 @@ def test_a_meeting_is_proposed_on_the_meet_step_and_accepted_on_a_phone(
     # The mentor's journey page shows it agreed, and passes at desktop width too.
     page.goto(journey_path)
     expect(page.locator(f"#plan-{plan.uuid}").get_by_text("Agreed", exact=True)).to_be_visible()
+    # Cancelling is a button, and reads as a link like "Move this meeting" beside it.
+    row = page.locator(f"#plan-{plan.uuid}")
+    cancel = row.get_by_role("button", name="Cancel this meeting")
+    move = row.get_by_role("link", name="Move this meeting")
+    looks = "el => [getComputedStyle(el).color, getComputedStyle(el).textDecorationLine]"
+    assert cancel.evaluate(looks) == move.evaluate(looks) == [move.evaluate(looks)[0], "underline"]
     problems = check(page, axe)
     assert not problems, "\n".join(problems)
     page.locator(f"#plan-{plan.uuid}").get_by_role("link", name="Move this meeting").click()
