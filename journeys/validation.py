@@ -4,9 +4,11 @@ Profiles (``journeys``) and enrolments (``matching``, which imports these from
 here) take the same values, so a person typing into either page, and an admin
 importing a file, meet the same rules:
 
-* Languages are two- or three-letter codes (``en``, ``fr``, ``yue``), stored lower
-  case, each once, in the order given; typed separated by commas, semicolons or
-  spaces.
+* Languages are ISO 639 codes (``en``, ``fr``, ``yue``), stored lower case, each
+  once, in the order given; typed separated by commas, semicolons or spaces. A code
+  must name a language (``xx`` does not), and a three-letter code of a language
+  that has a two-letter one is stored as that (``eng`` as ``en``), so matching
+  compares like with like.
 * A time zone is a name from ``zoneinfo.available_timezones()`` (any letter case;
   stored as the database spells it), or blank. The server's own ``localtime`` and
   ``posixrules`` files are not time zones anyone lives in, so they are refused.
@@ -26,6 +28,7 @@ from collections.abc import Iterable
 from functools import cache
 from zoneinfo import available_timezones
 
+import pycountry
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -63,13 +66,27 @@ def suggestion(value: str, options: Iterable[str]) -> str:
     return _(" (did you mean '%(option)s'?)") % {"option": close[0]} if close else ""
 
 
+@cache
+def _language_codes() -> dict[str, str]:
+    """Every ISO 639 code of a language, to the code stored for it: its two-letter
+    code (ISO 639-1) where it has one, else its three-letter code (ISO 639-3)."""
+    codes: dict[str, str] = {}
+    for language in pycountry.languages:
+        stored = getattr(language, "alpha_2", None) or language.alpha_3
+        for code in (language.alpha_3, getattr(language, "bibliographic", None), stored):
+            if code:
+                codes[code] = stored
+    return codes
+
+
 def clean_languages(value: str | Iterable[str] | None) -> list[str]:
     """Language codes from "en, fr" (commas, semicolons or spaces), lower case, each once."""
     codes: list[str] = []
     bad: list[str] = []
     for item in split_list(value):
-        code = item.lower()
-        if not LANGUAGE_CODE.fullmatch(code):
+        lowered = item.lower()
+        code = _language_codes().get(lowered) if LANGUAGE_CODE.fullmatch(lowered) else None
+        if code is None:
             bad.append(item)
         elif code not in codes:
             codes.append(code)
@@ -92,9 +109,14 @@ def clean_languages(value: str | Iterable[str] | None) -> list[str]:
 
 
 def language_name(code: str) -> str:
-    """A language's English name for a code Django knows ("fr": "French"), else the code."""
+    """A language's English name ("fr": "French"), as Django names it where Django knows
+    the language, else as ISO 639 does; the code itself for one neither knows."""
     info = LANG_INFO.get(code)
-    return info["name"] if info and "name" in info else code
+    if info and "name" in info:
+        return info["name"]
+    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    language = language or pycountry.languages.get(alpha_3=code)
+    return language.name if language is not None else code
 
 
 @cache

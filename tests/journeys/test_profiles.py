@@ -154,6 +154,16 @@ def test_a_person_edits_their_profile_and_sees_it_saved(client, pair, topics):
     assert "Europe/Amsterdam" in page and "Forklift safety" in page
 
 
+def test_a_language_is_stored_by_its_shortest_code_and_named_in_full(client, pair, topics):
+    mentee = pair[1]
+    client.force_login(mentee)
+
+    client.post(PROFILE_URL, form_data(topics, languages="eng, haw, ger"))
+
+    assert Profile.objects.get(user=mentee).languages == ["en", "haw", "de"]
+    assert "English, Hawaiian, German" in visible_text(client.get(PROFILE_URL))
+
+
 def time_zone_options(response) -> tuple[set[str], list[str]]:
     """The time zones the profile page offers, and the one it shows chosen."""
     html = response.content.decode()
@@ -209,6 +219,7 @@ def test_the_profile_page_asks_a_visitor_to_sign_in(client):
         ("how_to_meet", "Mornings\nor evenings", "must be one line of text"),
         ("time_zone", "Europe/Londn", "did you mean 'Europe/London'"),
         ("languages", "english", "'english' is not a language code"),
+        ("languages", "en, xx, qq", "'xx' and 'qq' are not language codes"),
         ("first_name", "", "your first name is needed"),
     ],
 )

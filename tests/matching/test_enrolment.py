@@ -701,6 +701,10 @@ def test_the_editors_preview_of_an_unsaved_program_shows_no_enrolment_panel(rf, 
 def test_languages_are_lower_case_codes_each_once():
     assert clean_languages("EN, fr; en  yue") == ["en", "fr", "yue"]
     assert clean_languages("") == []
+    # ISO 639-2 and 639-3 codes of a language with a two-letter code are stored as that.
+    assert clean_languages("eng, fre, ger, de") == ["en", "fr", "de"]
+    with pytest.raises(ValidationError, match="'xx' and 'qq' are not language codes"):
+        clean_languages("en, xx, qq")
     with pytest.raises(ValidationError, match="'english' is not a language code"):
         clean_languages("english")
 
