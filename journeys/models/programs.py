@@ -17,6 +17,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
+    TitleFieldPanel,
 )
 from wagtail.fields import StreamField
 from wagtail.search import index
@@ -414,7 +415,19 @@ class JourneyPage(BasePage):
         ),
     )
 
-    content_panels = [*BasePage.content_panels, FieldPanel("intro"), FieldPanel("milestones")]
+    content_panels = [
+        # The title names every journey on this template, not only this page.
+        TitleFieldPanel(
+            "title",
+            help_text=_(
+                "The journey's name: on this page, and on the pages and in the emails of "
+                "everyone walking it."
+            ),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("intro"),
+        FieldPanel("milestones"),
+    ]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["journeys.ProgramPage"]
     subpage_types = []
