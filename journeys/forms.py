@@ -45,7 +45,7 @@ from .models.profiles import (
     LOCATION_MAX_LENGTH,
 )
 from .services.profiles import NAME_MAX_LENGTH
-from .validation import clean_languages, clean_time_zone, time_zone_choices
+from .validation import clean_languages, clean_time_zone, time_zone_choices, zone_label
 
 PULSE_CHOICES = [
     (1, _("1 – not at all")),
@@ -97,6 +97,19 @@ class ReflectionForm(forms.Form):
             self.fields["shared"].label = share_label
 
 
+# A meeting's length refused in the words of its help text, not Django's "Ensure this value".
+MEETING_LENGTH_ERRORS = {
+    "min_value": format_lazy(
+        _("A meeting lasts at least {minutes} minutes."), minutes=MEETING_MINUTES_MIN
+    ),
+    "max_value": format_lazy(
+        _("A meeting lasts at most {hours} hours ({minutes} minutes)."),
+        hours=MEETING_MINUTES_MAX // 60,
+        minutes=MEETING_MINUTES_MAX,
+    ),
+}
+
+
 class MeetingForm(StepOriginForm):
     held_on = forms.DateField(
         label=_("When did you meet?"),
@@ -108,6 +121,7 @@ class MeetingForm(StepOriginForm):
         initial=60,
         min_value=MEETING_MINUTES_MIN,
         max_value=MEETING_MINUTES_MAX,
+        error_messages=MEETING_LENGTH_ERRORS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("A rough figure is fine."),
     )
@@ -383,7 +397,7 @@ class ZonedDateTimeField(forms.DateTimeField):
                         "The clocks change around then in %(zone)s, so that time does not "
                         "exist there or happens twice; choose another time."
                     )
-                    % {"zone": self.zone.key},
+                    % {"zone": zone_label(self.zone.key)},
                     code="ambiguous_timezone",
                 ) from error
 
@@ -392,6 +406,10 @@ def _zoned(form, zone) -> None:
     for field in form.fields.values():
         if isinstance(field, ZonedDateTimeField):
             field.zone = zone
+            if field.help_text == IN_YOUR_ZONE and zone is not None:
+                field.help_text = _("In your time zone, %(zone)s.") % {
+                    "zone": zone_label(zone.key)
+                }
 
 
 class _MeetingWhereForm(forms.Form):
@@ -400,6 +418,7 @@ class _MeetingWhereForm(forms.Form):
         initial=60,
         min_value=MEETING_MINUTES_MIN,
         max_value=MEETING_MINUTES_MAX,
+        error_messages=MEETING_LENGTH_ERRORS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=format_lazy(
             _("From {minutes} minutes to {hours} hours."),
@@ -439,14 +458,15 @@ class _MeetingWhereForm(forms.Form):
         return data
 
 
+IN_YOUR_ZONE = _("In your time zone.")
+
+
 def _time_field(label, required=False, help_text=""):
     return ZonedDateTimeField(label=label, required=required, help_text=help_text)
 
 
 class ProposeMeetingForm(StepOriginForm, _MeetingWhereForm):
-    option_1 = _time_field(
-        _("First choice of time"), required=True, help_text=_("In your time zone.")
-    )
+    option_1 = _time_field(_("First choice of time"), required=True, help_text=IN_YOUR_ZONE)
     option_2 = _time_field(_("Another time (optional)"))
     option_3 = _time_field(_("A third time (optional)"))
     agenda = forms.CharField(
@@ -482,7 +502,7 @@ class SuggestTimesForm(forms.Form):
 
 
 class MoveMeetingForm(_MeetingWhereForm):
-    starts_at = _time_field(_("New time"), required=True, help_text=_("In your time zone."))
+    starts_at = _time_field(_("New time"), required=True, help_text=IN_YOUR_ZONE)
     field_order = ["starts_at", "duration_minutes", "place", "video_link"]
 
 

@@ -140,13 +140,18 @@ def _time_zones_by_folded_name() -> dict[str, str]:
     return {name.casefold(): name for name in time_zone_names()}
 
 
+def zone_label(name: str) -> str:
+    """A time zone's name as people read it: ``America/New York``, not ``New_York``."""
+    return name.replace("_", " ")
+
+
 def time_zone_choices(empty_label: str, current: str | None = "") -> list[tuple[str, str]]:
     """The choices of a time zone select: ``empty_label`` first, then the offered zones
     by name, with ``current`` among them when it is a zone the list does not offer."""
     names = offered_time_zones()
     if current and current not in names and current in time_zone_names():
         names = tuple(sorted((*names, current)))
-    return [("", empty_label), *((name, name.replace("_", " ")) for name in names)]
+    return [("", empty_label), *((name, zone_label(name)) for name in names)]
 
 
 def clean_time_zone(value: str | None) -> str:

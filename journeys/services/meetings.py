@@ -74,6 +74,7 @@ from ..models import (
     PlannedMeeting,
     PlannedMeetingStatus,
 )
+from ..validation import zone_label
 from . import outbox, progress
 from .calendar import (
     CANCEL,
@@ -240,7 +241,7 @@ def when_text(moment: datetime, zone) -> str:
     return _("%(day)s at %(time)s (%(zone)s)") % {
         "day": date_format(local, "l j F Y"),
         "time": time_format(local, "H:i"),
-        "zone": zone.key,
+        "zone": zone_label(zone.key),
     }
 
 

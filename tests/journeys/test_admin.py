@@ -728,6 +728,13 @@ def page_edit_url(page):
     return reverse("wagtailadmin_pages:edit", args=[page.pk])
 
 
+def test_a_journey_templates_title_says_where_its_name_is_read(admin_client, journey_page):
+    html = admin_client.get(page_edit_url(journey_page)).content.decode()
+
+    assert "on the pages and in the emails of everyone walking it" in html
+    assert "seen by the public" not in html
+
+
 def test_a_program_admin_can_save_a_journey_template(admin_client, journey_page):
     form = journey_form(
         "First year, revised",

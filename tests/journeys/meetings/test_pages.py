@@ -87,7 +87,16 @@ def test_proposing_from_the_meet_step_links_the_step_and_returns_there(
         ({"video_link": "http://meet.example/abc"}, "plan-video_link", "starting https://"),
         ({"video_link": "javascript:alert(1)"}, "plan-video_link", "Enter a valid URL"),
         ({"place": "Room " * 60}, "plan-place", "at most 200 characters"),
-        ({"duration_minutes": "2"}, "plan-duration_minutes", "greater than or equal to 5"),
+        (
+            {"duration_minutes": "2"},
+            "plan-duration_minutes",
+            "A meeting lasts at least 5 minutes.",
+        ),
+        (
+            {"duration_minutes": "601"},
+            "plan-duration_minutes",
+            "A meeting lasts at most 10 hours (600 minutes).",
+        ),
         ({"agenda": "a" * 2001}, "plan-agenda", "at most 2000"),
     ],
 )
@@ -168,6 +177,21 @@ def test_times_are_read_and_shown_in_each_persons_own_time_zone(
     page = client.get(url("journey", journey)).content.decode()
     assert meetings.when_text(moment, site_zone) in page
     assert meetings.when_text(moment, tokyo) not in page
+
+
+def test_the_time_fields_name_the_zone_they_are_read_in_as_people_write_it(
+    journey, mentor, now, client
+):
+    from journeys.models import Profile
+
+    Profile.objects.create(user=mentor, time_zone="America/New_York")
+    client.force_login(mentor)
+
+    text = visible_text(client.get(url("propose_meeting", journey)))
+
+    assert "In your time zone, America/New York." in text
+    moment = at(now, 3, 9)
+    assert meetings.when_text(moment, ZoneInfo("America/New_York")).endswith("(America/New York)")
 
 
 def test_a_zone_the_machine_no_longer_knows_falls_back_to_the_sites(mentor, settings):
