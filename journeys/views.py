@@ -72,7 +72,7 @@ from .models import (
 )
 from .services import conversation, export, profiles, progress
 from .services.calendar import build_calendar, participant_events
-from .services.people import time_zone_for
+from .services.people import time_zone_for, today_for
 from .services.state import journey_state, journey_states, with_planned_activity
 from .signals import content_opened
 from .templatetags.journeys_tags import state_label, step_title
@@ -194,7 +194,8 @@ def member_view(*methods):
 
 def _today():
     # The site's day, even where a page shows times in the viewer's own zone: the
-    # engine opens milestones on the same day for every member.
+    # engine opens milestones on the same day for every member. The days a person
+    # types are checked against their own day instead (people.today_for).
     return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
@@ -545,7 +546,7 @@ def _materials(milestone):
     }
 
 
-def _step_form(step, reflection, share_label, today, overrides):
+def _step_form(step, reflection, share_label, person_today, overrides):
     bound = overrides.get((step.kind, step.id))
     if bound is not None:
         return bound
@@ -557,7 +558,11 @@ def _step_form(step, reflection, share_label, today, overrides):
         return ReflectionForm(initial=initial, share_label=share_label, auto_id=auto_id)
     if step.kind == "meet":
         return MeetingForm(
-            initial={"held_on": today, "milestone_id": step.milestone_id, "step_id": step.id},
+            initial={
+                "held_on": person_today,
+                "milestone_id": step.milestone_id,
+                "step_id": step.id,
+            },
             auto_id=auto_id,
         )
     if step.kind == "set_goals":
@@ -633,6 +638,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
     share_label = _share_label(loaded, member)
     materials = _materials(milestone)
     zone = time_zone_for(member.user)
+    person_today = today_for(member.user)
     now = timezone.now()
     plans = (
         plan_rows(
@@ -662,7 +668,9 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
                 if for_me
                 else bool(status.steps_done[step.id]),
                 done_by_me=step.id in mine,
-                form=_step_form(step, own, share_label, today, overrides) if can_act else None,
+                form=_step_form(step, own, share_label, person_today, overrides)
+                if can_act
+                else None,
                 reflection=own,
                 shared_reflections=[
                     r
@@ -1200,7 +1208,7 @@ def record_pulse(request, journey, milestone_id, step_id):
 def log_meeting(request, journey):
     today = _today()
     if request.method == "GET":
-        form = MeetingForm(initial={"held_on": today}, auto_id="meeting-%s")
+        form = MeetingForm(initial={"held_on": today_for(request.user)}, auto_id="meeting-%s")
         return _render_form_page(request, journey, "meeting", form)
     form = MeetingForm(request.POST, auto_id="meeting-%s")
     if form.is_valid():
@@ -1216,6 +1224,7 @@ def log_meeting(request, journey):
                 today,
                 milestone_id=data["milestone_id"] if data["step_id"] else "",
                 step_id=data["step_id"],
+                person_today=today_for(request.user),
             )
         except ValidationError as error:
             _add_error(form, error)
@@ -1236,7 +1245,14 @@ def set_goal(request, journey):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            progress.set_goal(journey, request.user, data["text"], data["target_date"], today)
+            progress.set_goal(
+                journey,
+                request.user,
+                data["text"],
+                data["target_date"],
+                today,
+                person_today=today_for(request.user),
+            )
         except ValidationError as error:
             _add_error(form, error)
         except JourneyError as error:

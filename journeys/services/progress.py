@@ -13,6 +13,11 @@ Rules enforced here:
 * Logging a meeting completes the milestone's meet step for the whole pair.
   Its notes and agreed actions are the words of the member who logged it:
   only they may write them afterwards (``write_meeting_notes``).
+* The days a person types are days in their own time zone: a meeting is
+  logged for a day from the journey's start up to their today, and a goal's
+  target lies from their today to ``GOAL_YEARS_AHEAD`` years on. Callers pass
+  that day as ``person_today`` (``people.today_for``); ``today``, the site's
+  day, stays what the engine opens milestones by and activity is recorded on.
 * Text is checked before anything is written, whoever calls: reflections and
   meeting notes against ``TRELLIS_MARKDOWN_MAX_CHARS``, agreed actions and
   goals against their models' limits and for control characters
@@ -249,9 +254,15 @@ def log_meeting(
     today: date,
     milestone_id: str = "",
     step_id: str = "",
+    *,
+    person_today: date | None = None,
 ) -> Meeting:
-    """Record a meeting; on a meet step it completes the step for the pair."""
-    if held_on > today:
+    """Record a meeting; on a meet step it completes the step for the pair.
+
+    ``held_on`` may be no later than ``person_today``, the day it is for the
+    person logging it (the site's ``today`` when not given).
+    """
+    if held_on > (person_today or today):
         raise ValidationError(
             {"held_on": _("A meeting can be logged once it has happened; this date is ahead.")}
         )
@@ -319,14 +330,25 @@ def write_meeting_notes(meeting: Meeting, user, notes: str, agreed_actions: str,
 
 
 @transaction.atomic
-def set_goal(journey, user, text: str, target_date: date | None, today: date) -> Goal:
+def set_goal(
+    journey,
+    user,
+    text: str,
+    target_date: date | None,
+    today: date,
+    *,
+    person_today: date | None = None,
+) -> Goal:
+    """Set a goal; its target date is checked against ``person_today``, the day it
+    is for the person setting it (the site's ``today`` when not given)."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the goal in a few words.")})
     check_text(text, field="text", label=_("The goal"), limit=GOAL_MAX_LENGTH, multiline=False)
-    if target_date is not None and target_date < today:
+    person_today = person_today or today
+    if target_date is not None and target_date < person_today:
         raise ValidationError({"target_date": _("Choose a target date from today onwards.")})
-    if target_date is not None and target_date > _years_after(today, GOAL_YEARS_AHEAD):
+    if target_date is not None and target_date > _years_after(person_today, GOAL_YEARS_AHEAD):
         raise ValidationError(
             {
                 "target_date": _("Choose a target date within %(years)d years.")

@@ -168,3 +168,31 @@ def test_a_meeting_whose_logging_fails_part_way_leaves_nothing_behind(
         log_meeting(journey, pair[1], today, 30, "We talked.", "", today)
 
     assert not Meeting.objects.exists()
+
+
+def test_typed_days_are_checked_against_the_persons_today_and_activity_keeps_the_sites(
+    journey, pair, today
+):
+    """A person whose zone is already in tomorrow types their own day; the engine
+    and the journey's activity stay on the site's."""
+    mentor, mentee = pair
+    theirs = today + datetime.timedelta(days=1)
+    their_tomorrow = theirs + datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        log_meeting(journey, mentee, their_tomorrow, 30, "", "", today, person_today=theirs)
+    assert refused.value.message_dict == {
+        "held_on": ["A meeting can be logged once it has happened; this date is ahead."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        set_goal(journey, mentor, "Lead well", today, today, person_today=theirs)
+    assert refused.value.message_dict == {
+        "target_date": ["Choose a target date from today onwards."]
+    }
+
+    meeting = log_meeting(journey, mentee, theirs, 30, "", "", today, person_today=theirs)
+    goal = set_goal(journey, mentor, "Lead well", theirs, today, person_today=theirs)
+
+    assert (meeting.held_on, goal.target_date) == (theirs, theirs)
+    journey.refresh_from_db()
+    assert journey.last_activity_on == today

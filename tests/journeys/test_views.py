@@ -3,6 +3,7 @@
 import datetime
 import re
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -18,6 +19,7 @@ from journeys.models import (
     Meeting,
     MemberRole,
     ParticipantPreferences,
+    Profile,
     PulseResponse,
     Reflection,
     StepCompletion,
@@ -577,6 +579,84 @@ def test_a_goal_date_out_of_reach_is_refused_next_to_it(
     assert response.status_code == 400
     assert words in visible_text(response)
     assert not Goal.objects.exists()
+
+
+# Kiritimati (UTC+14) is 25 hours ahead of Pago Pago (UTC-11): whatever the hour, a
+# person there is already in a later day than a site there.
+SITE_ZONE, AHEAD_ZONE = "Pacific/Pago_Pago", "Pacific/Kiritimati"
+
+
+@pytest.fixture
+def mentees_today(settings, mentee):
+    """The mentee's own today, in a zone whose day is ahead of the site's."""
+    settings.TIME_ZONE = SITE_ZONE
+    Profile.objects.create(user=mentee, time_zone=AHEAD_ZONE)
+    theirs = timezone.localdate(timezone=ZoneInfo(AHEAD_ZONE))
+    assert theirs > TODAY()
+    return theirs
+
+
+def date_offered(response, field_id):
+    """The value the page's date input ``field_id`` starts with."""
+    found = re.search(
+        rf'<input type="date"[^>]*\bid="{field_id}"[^>]*>', response.content.decode()
+    )
+    assert found, f"no date input {field_id}"
+    return re.search(r'\bvalue="([^"]*)"', found.group(0)).group(1)
+
+
+def test_a_person_ahead_of_the_site_logs_a_meeting_held_on_their_own_today(
+    client, journey, mentee, mentees_today
+):
+    client.force_login(mentee)
+    tomorrow = mentees_today + datetime.timedelta(days=1)
+
+    response = client.post(url("log_meeting", journey), meeting_data(held_on=tomorrow.isoformat()))
+    assert response.status_code == 400
+    assert errors_next_to(response, "meeting-held_on") == (
+        "A meeting can be logged once it has happened; this date is ahead."
+    )
+    assert not Meeting.objects.exists()
+
+    response = client.post(
+        url("log_meeting", journey), meeting_data(held_on=mentees_today.isoformat())
+    )
+    assert response.status_code == 302
+    assert Meeting.objects.get().held_on == mentees_today
+
+
+def test_a_goal_target_runs_from_the_persons_own_today(client, journey, mentee, mentees_today):
+    client.force_login(mentee)
+    yesterday = mentees_today - datetime.timedelta(days=1)
+
+    response = client.post(
+        url("set_goal", journey), {"text": "Chair a meeting", "target_date": yesterday.isoformat()}
+    )
+    assert response.status_code == 400
+    assert errors_next_to(response, "goal-target_date") == (
+        "Choose a target date from today onwards."
+    )
+    assert not Goal.objects.exists()
+
+    response = client.post(
+        url("set_goal", journey),
+        {"text": "Chair a meeting", "target_date": mentees_today.isoformat()},
+    )
+    assert response.status_code == 302
+    assert Goal.objects.get().target_date == mentees_today
+
+
+def test_the_meeting_forms_start_from_the_persons_own_today(
+    client, journey, mentee, mentees_today
+):
+    client.force_login(mentee)
+    meet = step_id(journey, "m-start", "meet")
+
+    form_page = client.get(url("log_meeting", journey))
+    milestone_page = client.get(url("milestone", journey, "m-start"))
+
+    assert date_offered(form_page, "meeting-held_on") == mentees_today.isoformat()
+    assert date_offered(milestone_page, f"step-{meet}-held_on") == mentees_today.isoformat()
 
 
 def test_setting_and_updating_a_goal(client, journey, mentee):
