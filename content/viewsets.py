@@ -32,6 +32,7 @@ class TopicViewSet(SnippetViewSet):
     add_to_admin_menu = False
     list_display = ["name", "kind", "slug"]
     list_export = ["name", "slug", "kind", "description"]
+    export_filename = "topics"
     index_view_class = ExportSnippetIndexView
     filterset_class = TopicFilterSet
     search_fields = ["name", "description"]
@@ -104,6 +105,7 @@ class LeaderProfileViewSet(SnippetViewSet):
     menu_label = _("Leader profiles")
     list_display = ["name", "title", "user", "live"]
     list_export = ["name", "title", "bio"]
+    export_filename = "leader-profiles"
     search_fields = ["name", "title", "bio"]
     # In the table itself, as for topics: the listing is narrowed to the profiles one
     # may edit first, a filter the full-text index does not hold.

@@ -200,7 +200,6 @@ class JourneyFilterSet(WagtailFilterSet):
 
 class JourneyIndexView(ExportIndexView):
     template_name = "cms/admin/index_with_bulk_actions.html"
-    export_filename = "journeys"
     list_export = [
         "admin_row.members",
         "program.title",
@@ -632,6 +631,9 @@ class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     menu_order = 250
     add_to_admin_menu = True
     index_view_class = JourneyIndexView
+    # The export's file name. Set here, not on the view: Wagtail hands the viewset's
+    # (the table's name unless set) to the view, over the view's own.
+    export_filename = "journeys"
     inspect_view_class = JourneyInspectView
     inspect_view_enabled = True
     copy_view_enabled = False

@@ -101,7 +101,6 @@ class SignedInColumn(Column):
 
 class EnrollmentIndexView(ExportIndexView):
     template_name = "cms/admin/index_with_bulk_actions.html"
-    export_filename = "enrolments"
     list_export = [
         "user.get_full_name",
         "user.email",
@@ -274,6 +273,9 @@ class EnrollmentViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     add_to_admin_menu = False
     add_to_reference_index = False
     index_view_class = EnrollmentIndexView
+    # The export's file name. Set here, not on the view: Wagtail hands the viewset's
+    # (the table's name unless set) to the view, over the view's own.
+    export_filename = "enrolments"
     inspect_view_class = EnrollmentInspectView
     inspect_view_enabled = True
     copy_view_enabled = False

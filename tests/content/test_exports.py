@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLResolver, get_resolver, include, path, re_path, resolve, reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from openpyxl import load_workbook
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.views import home
@@ -165,11 +166,11 @@ def test_neutralising_quotes_only_text_that_would_run():
         assert neutralise_cell(value) == value
 
 
-def test_every_trellis_listing_that_exports_neutralises_its_cells():
-    """A new viewset with ``list_export`` must use ``ExportIndexView`` or its snippet twin."""
+def trellis_exporting_viewsets() -> list:
+    """Every registered viewset of a Trellis model whose listing exports."""
     trellis = ("cms", "content", "journeys", "matching", "themes")
     reverse("wagtailadmin_home")  # loading the admin's URLs registers every viewset
-    exporting = set()
+    exporting = []
     for viewset in viewsets.viewsets:
         view_class = getattr(viewset, "index_view_class", None)
         if view_class is None or not issubclass(view_class, SpreadsheetExportMixin):
@@ -178,11 +179,17 @@ def test_every_trellis_listing_that_exports_neutralises_its_cells():
         if listed is ViewSet.UNDEFINED:
             listed = view_class.list_export
         model = getattr(viewset, "model", None)
-        if not listed or model is None or model._meta.app_label not in trellis:
-            continue
-        exporting.add(model._meta.label)
-        assert issubclass(view_class, NeutralisedExportMixin), model._meta.label
-    assert sorted(exporting) == [
+        if listed and model is not None and model._meta.app_label in trellis:
+            exporting.append(viewset)
+    return exporting
+
+
+def test_every_trellis_listing_that_exports_neutralises_its_cells():
+    """A new viewset with ``list_export`` must use ``ExportIndexView`` or its snippet twin."""
+    exporting = trellis_exporting_viewsets()
+    for viewset in exporting:
+        assert issubclass(viewset.index_view_class, NeutralisedExportMixin), viewset.model
+    assert sorted(viewset.model._meta.label for viewset in exporting) == [
         "content.LeaderProfile",
         "content.Topic",
         "journeys.Journey",
@@ -192,6 +199,34 @@ def test_every_trellis_listing_that_exports_neutralises_its_cells():
         "content.LeaderProfile",
         "content.Topic",
     }
+
+
+def test_every_trellis_export_is_named_after_its_listing():
+    """Not the model's table (``matching_enrollment``), which Wagtail names it otherwise."""
+    for viewset in trellis_exporting_viewsets():
+        file_name = viewset.get_index_view_kwargs()["export_filename"]
+        assert file_name == slugify(str(viewset.menu_label)), viewset.model
+
+
+@pytest.mark.parametrize("export_format", FORMATS)
+@pytest.mark.parametrize(
+    ("url_name", "file_name"),
+    [
+        ("matching_enrolments:index", "enrolments"),
+        ("journeys_admin:index", "journeys"),
+        ("wagtailsnippets_content_topic:list", "topics"),
+        ("wagtailsnippets_content_leaderprofile:list", "leader-profiles"),
+    ],
+)
+def test_each_export_downloads_under_its_listings_name(
+    admin_client, url_name, file_name, export_format
+):
+    response = admin_client.get(reverse(url_name), {"export": export_format})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{file_name}.{export_format}"'
+    )
 
 
 # Wagtail's own exports (cms.admin_exports)
