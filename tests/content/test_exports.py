@@ -20,7 +20,12 @@ from wagtail.models import get_page_models
 from wagtail.snippets.models import get_snippet_models
 
 from cms.admin_exports import exports, neutralised_export_urlpatterns
-from content.exports import FORMULA_STARTS, NeutralisedExportMixin, neutralise_cell
+from content.exports import (
+    FORMULA_STARTS,
+    LocalTimeExportMixin,
+    NeutralisedExportMixin,
+    neutralise_cell,
+)
 from content.factories import LeaderProfileFactory, MaterialPageFactory, TopicFactory
 from journeys.admin_access import PageTypesUsageReportView as TrellisPageTypesUsageReportView
 from journeys.factories import JourneyPageFactory, ProgramPageFactory
@@ -199,6 +204,12 @@ def test_every_trellis_listing_that_exports_neutralises_its_cells():
         "content.LeaderProfile",
         "content.Topic",
     }
+
+
+def test_every_trellis_listing_that_exports_writes_times_as_its_listing_reads_them():
+    """In the admin's time zone, to the second (``matching`` tests the enrolments' times)."""
+    for viewset in trellis_exporting_viewsets():
+        assert issubclass(viewset.index_view_class, LocalTimeExportMixin), viewset.model
 
 
 def test_every_trellis_export_is_named_after_its_listing():

@@ -1,12 +1,17 @@
 """The matching admin: who may enter, enrolments, each program's policy, and running
 matching, including the bad inputs that must explain themselves and change nothing."""
 
+import csv
+import datetime
+import io
 import re
 from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import NoReverseMatch, reverse
+from openpyxl import load_workbook
+from wagtail.users.models import UserProfile
 
 from content.factories import TopicFactory
 from content.permissions import SENIOR_LEADERS
@@ -352,6 +357,71 @@ def test_the_enrolment_list_filters_by_program(admin_client, cast, home, user_fa
 
     assert "Mary Jackson" in text
     assert "Ada Lovelace" not in text
+
+
+# A sign-in at 14:05:22.030728 UTC on 7 December 2026: 8 December in Auckland.
+SIGNED_IN = datetime.datetime(2026, 12, 7, 14, 5, 22, 30728, tzinfo=datetime.UTC)
+ADA_ROW = (
+    "Ada Lovelace (Edit Inspect )?Growing leaders Mentor Waiting to be matched Engineering 6 1"
+)
+
+
+def exported_rows(client, export_format, **query) -> list[list]:
+    response = client.get(reverse(ENROLMENTS), {"export": export_format, **query})
+    content = b"".join(response.streaming_content)
+    if export_format == "csv":
+        return list(csv.reader(io.StringIO(content.decode(), newline="")))
+    return [
+        list(row) for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+    ]
+
+
+def last_signed_in(rows, name):
+    column = rows[0].index("Last signed in")
+    return next(row for row in rows if row[0] == name)[column]
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "shown", "exported"),
+    [
+        ("UTC", "7 Dec 2026", "2026-12-07T14:05:22+00:00"),
+        ("Europe/Paris", "7 Dec 2026", "2026-12-07T15:05:22+01:00"),
+    ],
+)
+def test_the_enrolment_export_says_when_someone_last_signed_in_in_the_sites_time_zone(
+    admin_client, cast, django_user_model, settings, time_zone, shown, exported
+):
+    settings.TIME_ZONE = time_zone
+    django_user_model.objects.filter(pk=cast["ada"].user_id).update(last_login=SIGNED_IN)
+
+    text = text_of(admin_client.get(reverse(ENROLMENTS)))
+    rows = exported_rows(admin_client, "csv")
+
+    assert re.search(f"{ADA_ROW} {shown}", text), text
+    assert last_signed_in(rows, "Ada Lovelace") == exported
+    assert last_signed_in(rows, "Grace Hopper") == ""
+
+
+@pytest.mark.parametrize(
+    ("export_format", "exported"),
+    [
+        ("csv", "2026-12-08T03:05:22+13:00"),
+        ("xlsx", datetime.datetime(2026, 12, 8, 3, 5, 22)),
+    ],
+)
+def test_the_enrolment_export_says_when_in_the_admins_own_time_zone_as_the_listing_does(
+    admin_client, program_admin, cast, django_user_model, export_format, exported
+):
+    profile = UserProfile.get_for_user(program_admin)
+    profile.current_time_zone = "Pacific/Auckland"
+    profile.save()
+    django_user_model.objects.filter(pk=cast["ada"].user_id).update(last_login=SIGNED_IN)
+
+    text = text_of(admin_client.get(reverse(ENROLMENTS)))
+    rows = exported_rows(admin_client, export_format)
+
+    assert re.search(f"{ADA_ROW} 8 Dec 2026", text), text
+    assert last_signed_in(rows, "Ada Lovelace") == exported
 
 
 def test_the_inspect_page_shows_answers_by_question_and_never_the_avoid_list(
