@@ -245,17 +245,25 @@ class JourneyIndexView(ExportIndexView):
         )
 
     def search_queryset(self, queryset):
-        """Journeys with a member whose name or email matches every word searched for."""
+        """Journeys that every word searched for matches: by a member's name or email, or
+        by the program's or the journey template's title, as the listing shows them.
+
+        Only narrows ``queryset``, which holds the admin's programs' journeys alone.
+        """
         if not self.is_searching:
             return queryset
-        members = JourneyMember.objects.all()
         for word in self.search_query.split():
-            members = members.filter(
+            members = JourneyMember.objects.filter(
                 Q(user__email__icontains=word)
                 | Q(user__first_name__icontains=word)
                 | Q(user__last_name__icontains=word)
             )
-        return queryset.filter(pk__in=members.values("journey_id"))
+            queryset = queryset.filter(
+                Q(pk__in=members.values("journey_id"))
+                | Q(program__title__icontains=word)
+                | Q(template__title__icontains=word)
+            )
+        return queryset
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
@@ -638,6 +646,7 @@ class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     filterset_class = JourneyFilterSet
+    # Makes the listing searchable; JourneyIndexView.search_queryset says what matches.
     search_fields = ["memberships__user__email"]
     ordering = ["-started_on", "pk"]
     list_per_page = 25

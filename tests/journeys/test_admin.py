@@ -245,6 +245,54 @@ def test_the_list_finds_journeys_by_a_members_name_or_email(
     assert "someone@example.com" not in html
 
 
+@pytest.fixture
+def pilot(home, user_factory, today):
+    """A journey of another program the admin runs, and one of a program they do not, each
+    with a program and a template named like the ``journey`` fixture's."""
+    elsewhere = ProgramPageFactory(
+        parent=home, title="Reverse mentoring pilot", admins=run_by_program_admins()
+    )
+    start_journey(
+        elsewhere,
+        [(user_factory(email="pilot@example.com"), MemberRole.MENTOR), (user_factory(), "mentee")],
+        started_on=today,
+        template=JourneyPageFactory(parent=elsewhere, title="Learning from each other"),
+    )
+    unrun = ProgramPageFactory(parent=home, title="Growing leaders abroad")
+    start_journey(
+        unrun,
+        [
+            (user_factory(email="abroad@example.com"), MemberRole.MENTOR),
+            (user_factory(), "mentee"),
+        ],
+        started_on=today,
+        template=JourneyPageFactory(parent=unrun, title="First year together"),
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["Growing", "growing LEADERS", "year together", "FIRST", "hopper together"]
+)
+def test_the_list_finds_journeys_by_the_program_and_template_it_shows(
+    admin_client, journey, pilot, query
+):
+    html = admin_client.get(reverse(LIST_URL), {"q": query}).content.decode()
+
+    assert "Grace Hopper (Mentee)" in html
+    assert "pilot@example.com" not in html
+    assert "abroad@example.com" not in html
+
+
+@pytest.mark.parametrize("query", ["Mentoring", "each other", "reverse learning"])
+def test_the_list_finds_another_programs_journeys_by_its_titles(
+    admin_client, journey, pilot, query
+):
+    html = admin_client.get(reverse(LIST_URL), {"q": query}).content.decode()
+
+    assert "pilot@example.com" in html
+    assert "Grace Hopper (Mentee)" not in html
+
+
 def test_the_export_has_the_lists_columns(admin_client, journey):
     response = admin_client.get(reverse(LIST_URL), {"export": "csv"})
     rows = b"".join(response.streaming_content).decode().splitlines()
