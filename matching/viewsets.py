@@ -134,7 +134,11 @@ class EnrollmentIndexView(ExportIndexView):
         return super().get_base_queryset().select_related("user", "program")
 
     def search_queryset(self, queryset):
-        """Enrolments whose person or department matches every word searched for."""
+        """Enrolments that every word searched for matches: by the person's name or
+        email, the program's title or the department, as the listing shows them.
+
+        Only narrows ``queryset``, which holds the admin's programs' enrolments alone.
+        """
         if not self.is_searching:
             return queryset
         for word in self.search_query.split():
@@ -142,6 +146,7 @@ class EnrollmentIndexView(ExportIndexView):
                 Q(user__email__icontains=word)
                 | Q(user__first_name__icontains=word)
                 | Q(user__last_name__icontains=word)
+                | Q(program__title__icontains=word)
                 | Q(department__icontains=word)
             )
         return queryset

@@ -359,6 +359,35 @@ def test_the_enrolment_list_filters_by_program(admin_client, cast, home, user_fa
     assert "Ada Lovelace" not in text
 
 
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("growing", ["Ada Lovelace", "Grace Hopper"], ["Mary Jackson", "Dorothy Vaughan"]),
+        ("Growing LEADERS", ["Ada Lovelace"], ["Mary Jackson", "Dorothy Vaughan"]),
+        ("mentoring pilot", ["Mary Jackson"], ["Ada Lovelace", "Dorothy Vaughan"]),
+        ("hopper growing", ["Grace Hopper"], ["Ada Lovelace", "Mary Jackson"]),
+        ("jackson reverse", ["Mary Jackson"], ["Ada Lovelace", "Grace Hopper"]),
+        ("grace@example", ["Grace Hopper"], ["Ada Lovelace", "Mary Jackson"]),
+    ],
+)
+def test_the_enrolment_list_searches_the_name_email_and_program_it_shows(
+    admin_client, cast, home, user_factory, query, shown, hidden
+):
+    pilot = ProgramPageFactory(
+        parent=home, title="Reverse mentoring pilot", admins=run_by_program_admins()
+    )
+    EnrollmentFactory(program=pilot, user=person(user_factory, "Mary Jackson"))
+    unrun = ProgramPageFactory(parent=home, title="Growing leaders abroad")
+    EnrollmentFactory(program=unrun, user=person(user_factory, "Dorothy Vaughan"))
+
+    text = text_of(admin_client.get(reverse(ENROLMENTS), {"q": query}))
+
+    for name in shown:
+        assert name in text
+    for name in hidden:
+        assert name not in text
+
+
 # A sign-in at 14:05:22.030728 UTC on 7 December 2026: 8 December in Auckland.
 SIGNED_IN = datetime.datetime(2026, 12, 7, 14, 5, 22, 30728, tzinfo=datetime.UTC)
 ADA_ROW = (
