@@ -141,7 +141,7 @@ class HealthRow:
     score: int
     band: str
     overdue_days: int
-    days_since_meeting: int
+    days_since_meeting: int | None  # None until the journey's first meeting
     days_since_activity: int
     average_pulse: float | None
     # (user id, role) as worked out: figures keep no names. ``named`` puts each
@@ -725,11 +725,14 @@ class _Tally:
 
         band = None
         if journey.status == JourneyStatus.ACTIVE:
-            since_meeting = (today - (last_meeting or journey.started_on)).days
+            # The score counts a journey that has not met yet from its start, so one
+            # started long ago and never met still falls; its row says it has not met.
+            since_meeting = None if last_meeting is None else max((today - last_meeting).days, 0)
+            since_meeting_or_start = max((today - (last_meeting or journey.started_on)).days, 0)
             result = health(
                 HealthInput(
                     overdue_days=overdue,
-                    days_since_meeting=max(since_meeting, 0),
+                    days_since_meeting=since_meeting_or_start,
                     days_since_activity=state.days_since_activity,
                     average_pulse=float(pulse) if pulse is not None else None,
                 )
@@ -744,7 +747,7 @@ class _Tally:
                     score=result.score,
                     band=band,
                     overdue_days=overdue,
-                    days_since_meeting=max(since_meeting, 0),
+                    days_since_meeting=since_meeting,
                     days_since_activity=state.days_since_activity,
                     average_pulse=round(float(pulse), 1) if pulse is not None else None,
                     members=tuple((m.user_id, m.role) for m in members),

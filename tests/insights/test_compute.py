@@ -13,7 +13,7 @@ from insights.compute import (
     funnel_pattern,
     journeys_past,
 )
-from insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK
+from insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK, HealthInput, health
 from journeys import engine
 from journeys.models import Measure
 from journeys.services.templates import clear_cache
@@ -282,3 +282,41 @@ def test_planned_meetings_are_counted_and_an_agreed_one_counts_as_activity(scene
     }
     rows = {r.journey_id: r for rows in after.health_samples.values() for r in rows}
     assert rows[journey.pk].days_since_activity == 0
+
+
+def test_a_journey_that_has_not_met_yet_has_no_days_since_a_meeting(insights, scene):
+    rows = {row.journey_id: row for band in insights.health_samples.values() for row in band}
+
+    # Each pair met two days after its second milestone opened (day 14), if it got there.
+    assert rows[scene["thriving"][0].pk].days_since_meeting == 20 - 16
+    assert rows[scene["steady"][0].pk].days_since_meeting == 40 - 16
+    for name in ("stalled", "slow", "more0", "more1", "more2", "more3"):
+        assert rows[scene[name][0].pk].days_since_meeting is None
+
+
+def test_a_journey_started_today_that_has_not_met_says_so_rather_than_0_days(
+    scene, program, today, start_pair
+):
+    journey, _people = start_pair(days_ago=0, milestones=0)
+
+    computed = compute_insights(program, today)
+
+    (row,) = [r for r in computed.health_rows if r.journey_id == journey.pk]
+    assert row.days_since_meeting is None
+
+
+def test_a_journey_that_never_met_is_scored_from_its_start_as_before(insights, scene):
+    rows = {row.journey_id: row for band in insights.health_samples.values() for row in band}
+    slow = rows[scene["slow"][0].pk]  # started 70 days ago, never met
+
+    def scored(days_since_meeting):
+        return health(
+            HealthInput(
+                slow.overdue_days, days_since_meeting, slow.days_since_activity, slow.average_pulse
+            )
+        ).score
+
+    assert slow.days_since_meeting is None
+    assert slow.score == scored(70)
+    assert slow.score != scored(0)  # not having met never reads as having just met
+    assert slow.band == AT_RISK

@@ -216,3 +216,34 @@ def test_the_dashboard_shows_planned_meetings_held_and_not_held(admin_client, sc
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["State", "Meetings"]
     assert [row[0] for row in rows[1:]][:2] == ["Time agreed, still to come", "Held"]
+
+
+def test_the_journey_list_leaves_days_since_a_meeting_empty_for_journeys_that_have_not_met(
+    admin_client, scene, program
+):
+    response = admin_client.get(reverse("insights:export", args=[program.pk, "health"]))
+    heading, *rows = csv.reader(io.StringIO(response.content.decode()))
+    column = heading.index("Days since last meeting")
+
+    def days_since_meeting(mentor):
+        (row,) = [row for row in rows if f"{mentor} (Mentor)" in row[0]]
+        return row[column]
+
+    # Pairs are numbered as the scene starts them: 0 thriving, 1 steady, 2 stalled, 3 slow.
+    assert days_since_meeting("Mentor 0") == "4"
+    assert days_since_meeting("Mentor 2") == ""
+    assert days_since_meeting("Mentor 3") == ""
+
+
+def test_the_dashboard_shows_a_dash_for_a_journey_that_has_not_met(admin_client, scene, program):
+    from insights.tables import health_table
+
+    html = dashboard(admin_client, program)
+    insights = snapshots.read(program).insights
+    table = health_table(insights.health_samples["at_risk"])
+    column = [c.heading for c in table.columns].index("Days since last meeting")
+
+    cells = [row[column][0] for row in table.display_rows()]
+
+    assert cells == ["–", "–"]  # "stalled" and "slow" are at risk and never met
+    assert "A dash means nothing to count yet: no meeting held" in html
