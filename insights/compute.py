@@ -147,6 +147,8 @@ class HealthRow:
     # (user id, role) as worked out: figures keep no names. ``named`` puts each
     # person's current name in place of the id for those who may see it.
     members: tuple[tuple[int | str, str], ...]
+    # Over ``ProgramInsights.week``: the seven whole days before ``today``, as the
+    # week's other figures, so the journeys' messages add up to the week's.
     messages_last_7_days: int = 0
 
 
@@ -378,6 +380,8 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
     )
     planned_on, planned_counts = _planned_meetings(program, today)
     engagement_from = week_start(today) - timedelta(weeks=ENGAGEMENT_WEEKS - 1)
+    # The week is the seven whole days before today: no figure of it counts a day still
+    # under way, so the digest and every page agree on it all day long.
     window_start, window_end = today - timedelta(days=7), today - timedelta(days=1)
     meetings_by_day = dict(
         Meeting.objects.filter(

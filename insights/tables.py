@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from content.exports import neutralise_cell
 from journeys.models import GoalStatus, JourneyStatus, Measure, MemberRole
 
-from .compute import MIN_GROUP, HealthRow, ProgramInsights
+from .compute import MIN_GROUP, HealthRow, ProgramInsights, WeekNumbers
 from .health import AT_RISK, BANDS, NEEDS_ATTENTION, ON_TRACK
 
 BAND_LABELS = {
@@ -219,8 +219,17 @@ def health_counts_table(insights: ProgramInsights) -> Table:
     )
 
 
-def health_table(rows: tuple[HealthRow, ...], key="health", caption=None) -> Table:
-    """Journeys with their members' names: for program admins only."""
+def health_table(
+    rows: tuple[HealthRow, ...], week: WeekNumbers, key="health", caption=None
+) -> Table:
+    """Journeys with their members' names: for program admins only.
+
+    A journey that has not met yet has no days since its last meeting (a dash,
+    an empty CSV cell), though its score counts them from its start. Its
+    messages are those of ``week``, the seven whole days before the figures'
+    day, and the heading names its last day: "the last 7 days" would leave
+    today out unsaid.
+    """
     return Table(
         key=key,
         caption=caption or _("Active journeys by health, lowest score first"),
@@ -234,7 +243,7 @@ def health_table(rows: tuple[HealthRow, ...], key="health", caption=None) -> Tab
             Column(_("Days since last meeting")),
             Column(_("Days since anyone did something")),
             Column(_("Average pulse"), one_decimal),
-            Column(_("Messages in the last 7 days")),
+            Column(_("Messages in the 7 days to %(end)s") % {"end": date_format(week.end, "j M")}),
         ),
         rows=[
             (
@@ -472,5 +481,5 @@ def all_tables(insights: ProgramInsights, journeys: tuple[HealthRow, ...] | None
         planned_meetings_table(insights),
     ]
     if journeys is not None:
-        tables.append(health_table(journeys))
+        tables.append(health_table(journeys, insights.week))
     return {t.key: t for t in tables if t is not None}

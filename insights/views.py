@@ -145,7 +145,9 @@ class ExportView(InsightsMixin, View):
         if table == "health":
             if not sees_names(request.user, program):
                 raise Http404
-            chosen = tables.health_table(snapshots.named(snapshots.journeys(program)))
+            chosen = tables.health_table(
+                snapshots.named(snapshots.journeys(program)), insights.week
+            )
         else:
             chosen = tables.all_tables(insights).get(table)
             if chosen is None:
@@ -161,7 +163,7 @@ def health_lists(insights, journey_url) -> list[dict]:
     for band in BANDS:
         samples = insights.health_samples[band]
         table = tables.health_table(
-            samples, key=f"health_{band}", caption=tables.BAND_LABELS[band]
+            samples, insights.week, key=f"health_{band}", caption=tables.BAND_LABELS[band]
         )
         lists.append(
             {

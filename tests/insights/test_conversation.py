@@ -102,3 +102,43 @@ def test_the_dashboards_sentences_count_in_singular_and_plural(program, today, s
     assert "1 journey follows this template." in charts["funnels"][0].description
     assert "needing attention" in charts["health"].description
     assert "needs attention" not in charts["health"].description
+
+
+def test_the_journey_list_names_the_last_day_its_messages_count_and_today_is_not_one(
+    program, today, scene, talking
+):
+    from django.utils.formats import date_format
+
+    from insights.tables import health_table
+
+    (journey, (_mentor, mentee)) = scene["thriving"]
+    conversation.post_message(journey, mentee, WORDS)
+    computed = compute_insights(program, today)
+    table = health_table(computed.health_rows, computed.insights.week)
+
+    yesterday = today - datetime.timedelta(days=1)
+    assert computed.insights.week.end == yesterday
+    assert table.columns[-1].heading == (
+        f"Messages in the 7 days to {date_format(yesterday, 'j M')}"
+    )
+    by_journey = {row.journey_id: row.messages_last_7_days for row in computed.health_rows}
+    assert by_journey[journey.pk] == 4  # today's message waits for tomorrow's seven days
+    assert computed.insights.week.messages == 4
+    # The conversation's current week, so far, counts it already.
+    this_week = {w.start: w.messages for w in computed.insights.conversation}[week_start(today)]
+    assert this_week == 1 + (4 if week_start(yesterday) == week_start(today) else 0)
+
+
+def test_the_journey_list_csv_heads_its_messages_with_their_last_day(
+    client, program_admin, program, talking, today
+):
+    from django.utils.formats import date_format
+
+    client.force_login(program_admin)
+    body = client.get(reverse("insights:export", args=[program.pk, "health"])).content.decode()
+    heading = body.splitlines()[0]
+
+    yesterday = today - datetime.timedelta(days=1)
+    assert heading.endswith(f"Messages in the 7 days to {date_format(yesterday, 'j M')}")
+    assert "last 7 days" not in heading
+    assert "MESSAGE-MARKER" not in body

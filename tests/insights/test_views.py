@@ -240,7 +240,7 @@ def test_the_dashboard_shows_a_dash_for_a_journey_that_has_not_met(admin_client,
 
     html = dashboard(admin_client, program)
     insights = snapshots.read(program).insights
-    table = health_table(insights.health_samples["at_risk"])
+    table = health_table(insights.health_samples["at_risk"], insights.week)
     column = [c.heading for c in table.columns].index("Days since last meeting")
 
     cells = [row[column][0] for row in table.display_rows()]
