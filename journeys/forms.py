@@ -377,9 +377,13 @@ class ZonedDateTimeField(forms.DateTimeField):
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
-    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
+    def __init__(self, *args, zone: ZoneInfo | None = None, names_zone=False, **kwargs):
+        if names_zone:
+            kwargs["help_text"] = _("In your time zone.")
         super().__init__(*args, **kwargs)
         self.zone = zone or timezone.get_default_timezone()
+        # Whether the help text names ``zone`` once a form knows it (``_zoned``).
+        self.names_zone = names_zone
 
     def prepare_value(self, value):
         with timezone.override(self.zone):
@@ -406,7 +410,7 @@ def _zoned(form, zone) -> None:
     for field in form.fields.values():
         if isinstance(field, ZonedDateTimeField):
             field.zone = zone
-            if field.help_text == IN_YOUR_ZONE and zone is not None:
+            if field.names_zone and zone is not None:
                 field.help_text = _("In your time zone, %(zone)s.") % {
                     "zone": zone_label(zone.key)
                 }
@@ -458,15 +462,12 @@ class _MeetingWhereForm(forms.Form):
         return data
 
 
-IN_YOUR_ZONE = _("In your time zone.")
-
-
-def _time_field(label, required=False, help_text=""):
-    return ZonedDateTimeField(label=label, required=required, help_text=help_text)
+def _time_field(label, required=False, names_zone=False):
+    return ZonedDateTimeField(label=label, required=required, names_zone=names_zone)
 
 
 class ProposeMeetingForm(StepOriginForm, _MeetingWhereForm):
-    option_1 = _time_field(_("First choice of time"), required=True, help_text=IN_YOUR_ZONE)
+    option_1 = _time_field(_("First choice of time"), required=True, names_zone=True)
     option_2 = _time_field(_("Another time (optional)"))
     option_3 = _time_field(_("A third time (optional)"))
     agenda = forms.CharField(
@@ -502,7 +503,7 @@ class SuggestTimesForm(forms.Form):
 
 
 class MoveMeetingForm(_MeetingWhereForm):
-    starts_at = _time_field(_("New time"), required=True, help_text=IN_YOUR_ZONE)
+    starts_at = _time_field(_("New time"), required=True, names_zone=True)
     field_order = ["starts_at", "duration_minutes", "place", "video_link"]
 
 

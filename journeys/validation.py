@@ -40,7 +40,6 @@ TIME_ZONE_REGIONS = frozenset(
         "Europe", "Indian", "Pacific",
     }
 )  # fmt: skip
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 LIST_SEPARATORS = re.compile(r"[,;\s]+")
 
 
@@ -84,8 +83,7 @@ def clean_languages(value: str | Iterable[str] | None) -> list[str]:
     codes: list[str] = []
     bad: list[str] = []
     for item in split_list(value):
-        lowered = item.lower()
-        code = _language_codes().get(lowered) if LANGUAGE_CODE.fullmatch(lowered) else None
+        code = _language_codes().get(item.lower())
         if code is None:
             bad.append(item)
         elif code not in codes:
@@ -114,8 +112,7 @@ def language_name(code: str) -> str:
     info = LANG_INFO.get(code)
     if info and "name" in info:
         return info["name"]
-    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
-    language = language or pycountry.languages.get(alpha_3=code)
+    language = pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
     return language.name if language is not None else code
 
 
