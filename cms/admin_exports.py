@@ -1,11 +1,14 @@
-"""Wagtail's own spreadsheet exports, made to write what people typed as text.
+"""Wagtail's own spreadsheet exports, made to write what people typed as text,
+and times as the admin reads them.
 
 Trellis's listings quote any exported cell a spreadsheet would take for a
 formula (``content.exports``). Wagtail's own exports do not: the admin reports
 (locked pages, workflows, workflow tasks, site history, aging pages, page
 types) and the redirects listing. Their cells hold page titles, people's
 names and other typed text, so a page titled ``=HYPERLINK(...)`` would run in
-the sheet of whoever opened the export.
+the sheet of whoever opened the export. Their times are written in UTC, with
+their microseconds, while the report's page shows them in the admin's own
+time zone.
 
 Wagtail builds these views itself, so Trellis cannot change their classes;
 it takes over their addresses instead. ``neutralised_export_urlpatterns``
@@ -13,10 +16,11 @@ walks the admin's URL patterns (``wagtail.admin.urls``, which already holds
 the ones apps add through the ``register_admin_urls`` hook) and, for every
 view that exports (a ``SpreadsheetExportMixin`` given a ``list_export``) and
 does not already neutralise its cells, yields a pattern for the same path
-serving the same view with ``NeutralisedExportMixin`` in front, built with
-the arguments Wagtail gave it. Listings that could export but export nothing
-(collections, documents, images, users, Trellis's own outbox and runs) keep
-Wagtail's patterns untouched; the walk runs as the URLs load, so one given a
+serving the same view with ``NeutralisedExportMixin`` and
+``LocalTimeExportMixin`` in front, built with the arguments Wagtail gave it.
+Listings that could export but export nothing (collections, documents,
+images, users, Trellis's own outbox and runs) keep Wagtail's patterns
+untouched; the walk runs as the URLs load, so one given a
 ``list_export`` is taken over from then on.
 
 ``cms.urls`` mounts these patterns before the admin's, so they answer first.
@@ -58,7 +62,7 @@ from wagtail.admin.views.reports.page_types_usage import (
     PageTypesUsageReportView as WagtailPageTypesUsageReportView,
 )
 
-from content.exports import NeutralisedExportMixin
+from content.exports import LocalTimeExportMixin, NeutralisedExportMixin
 from journeys.admin_access import PageTypesUsageReportView
 
 # Wagtail's view class -> the Trellis one served in its place.
@@ -69,18 +73,19 @@ _neutralised: dict[type, type] = {}
 
 def neutralised_view_class(view_class: type) -> type:
     """The class served in place of ``view_class``: its replacement, if Trellis has one,
-    with ``NeutralisedExportMixin`` first. The same class each time for the same view."""
+    with ``NeutralisedExportMixin`` and ``LocalTimeExportMixin`` first. The same class
+    each time for the same view."""
     view_class = REPLACEMENTS.get(view_class, view_class)
     if issubclass(view_class, NeutralisedExportMixin):
         return view_class
     if view_class not in _neutralised:
         _neutralised[view_class] = type(
             view_class.__name__,
-            (NeutralisedExportMixin, view_class),
+            (NeutralisedExportMixin, LocalTimeExportMixin, view_class),
             {
                 "__module__": __name__,
                 "__doc__": f"{view_class.__module__}.{view_class.__qualname__}, "
-                "exporting no cell as a formula.",
+                "exporting no cell as a formula and times in the admin's zone.",
             },
         )
     return _neutralised[view_class]

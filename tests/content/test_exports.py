@@ -1,6 +1,7 @@
 """Every admin export, CSV and XLSX alike, writes what people typed as text, never a formula."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -16,8 +17,9 @@ from wagtail.admin.views.reports.aging_pages import AgingPagesView
 from wagtail.admin.viewsets import viewsets
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.contrib.forms.models import FormMixin
-from wagtail.models import get_page_models
+from wagtail.models import PageLogEntry, get_page_models
 from wagtail.snippets.models import get_snippet_models
+from wagtail.users.models import UserProfile
 
 from cms.admin_exports import exports, neutralised_export_urlpatterns
 from content.exports import (
@@ -279,7 +281,8 @@ WAGTAIL_EXPORTS = [
 
 def test_every_export_the_admin_serves_neutralises_its_cells():
     """Wagtail's exporting views answer, at their own addresses, with a class that
-    quotes formulas; and each takes over only an address Wagtail serves with it."""
+    quotes formulas and writes local times; and each takes over only an address
+    Wagtail serves with it."""
     page_types = {
         "wagtailadmin_reports:page_types_usage",
         "wagtailadmin_reports:page_types_usage_results",
@@ -290,6 +293,7 @@ def test_every_export_the_admin_serves_neutralises_its_cells():
         view_class = resolve(url).func.view_class
         wagtails = resolve(url.removeprefix("/admin"), urlconf=wagtailadmin_urls).func.view_class
         assert issubclass(view_class, NeutralisedExportMixin), f"{name} ({url})"
+        assert issubclass(view_class, LocalTimeExportMixin), f"{name} ({url})"
         assert issubclass(view_class, wagtails), f"{name} ({url})"
         served[name] = view_class
     assert set(WAGTAIL_EXPORTS) - page_types <= set(served)
@@ -362,3 +366,33 @@ def test_the_site_history_quotes_formulas_in_titles_and_names(
     cells = exported_cells(admin_client, "wagtailadmin_reports:site_history", export_format)
 
     assert_neutralised(cells, hostile=[*TITLES, "=Eve =Mallory"])
+
+
+# Published at 14:05:22.030728 UTC on 7 December 2026: 8 December in Auckland.
+PUBLISHED = datetime.datetime(2026, 12, 7, 14, 5, 22, 30728, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("export_format", "exported"),
+    [
+        ("csv", "2026-12-08T03:05:22+13:00"),
+        ("xlsx", datetime.datetime(2026, 12, 8, 3, 5, 22)),
+    ],
+)
+def test_wagtails_own_exports_say_when_in_the_admins_time_zone(
+    client, library, user_factory, export_format, exported
+):
+    """As the report's page reads it, to the second: not UTC with its microseconds."""
+    admin = user_factory(is_superuser=True, is_staff=True)
+    profile = UserProfile.get_for_user(admin)
+    profile.current_time_zone = "Pacific/Auckland"
+    profile.save()
+    client.force_login(admin)
+    page = MaterialPageFactory(parent=library, title=ORDINARY)
+    PageLogEntry.objects.filter(page=page).update(timestamp=PUBLISHED)
+    AgingPagesView.model.objects.filter(pk=page.pk).update(last_published_at=PUBLISHED)
+
+    for url_name in ("wagtailadmin_reports:site_history", "wagtailadmin_reports:aging_pages"):
+        cells = exported_cells(client, url_name, export_format)
+
+        assert exported in cells, (url_name, cells)
