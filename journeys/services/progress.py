@@ -260,19 +260,23 @@ def log_meeting(
     """Record a meeting; on a meet step it completes the step for the pair.
 
     ``held_on`` may be no later than ``person_today``, the day it is for the
-    person logging it (the site's ``today`` when not given).
+    person logging it (the site's ``today`` when not given), and no earlier
+    than the journey's start in that person's calendar: for someone whose day
+    is behind the site's, the journey began on an earlier day of theirs.
     """
-    if held_on > (person_today or today):
+    person_today = person_today or today
+    if held_on > person_today:
         raise ValidationError(
             {"held_on": _("A meeting can be logged once it has happened; this date is ahead.")}
         )
-    if held_on < journey.started_on:
+    started_on = journey.started_on + min(person_today - today, datetime.timedelta(0))
+    if held_on < started_on:
         raise ValidationError(
             {
                 "held_on": _(
                     "The journey started on %(date)s: give the day of a meeting since then."
                 )
-                % {"date": date_format(journey.started_on, "j F Y")}
+                % {"date": date_format(started_on, "j F Y")}
             }
         )
     if error := meeting_length_error(duration_minutes):

@@ -646,6 +646,38 @@ def test_a_goal_target_runs_from_the_persons_own_today(client, journey, mentee, 
     assert Goal.objects.get().target_date == mentees_today
 
 
+def test_a_person_behind_the_site_logs_a_meeting_on_the_day_their_journey_started(
+    client, program, template, pair, settings
+):
+    """Started on the site's today, the journey began on an earlier day of the
+    mentee's calendar: a meeting held that day, their today, is theirs to log."""
+    settings.TIME_ZONE = AHEAD_ZONE
+    mentor, mentee = pair
+    Profile.objects.create(user=mentee, time_zone=SITE_ZONE)
+    journey = start_journey(
+        program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started_on=TODAY(),
+        template=template,
+    )
+    theirs = timezone.localdate(timezone=ZoneInfo(SITE_ZONE))
+    assert theirs < journey.started_on
+    client.force_login(mentee)
+    before = theirs - datetime.timedelta(days=1)
+
+    response = client.post(url("log_meeting", journey), meeting_data(held_on=before.isoformat()))
+    assert response.status_code == 400
+    assert errors_next_to(response, "meeting-held_on") == (
+        f"The journey started on {date_format(theirs, 'j F Y')}: "
+        "give the day of a meeting since then."
+    )
+    assert not Meeting.objects.exists()
+
+    response = client.post(url("log_meeting", journey), meeting_data(held_on=theirs.isoformat()))
+    assert response.status_code == 302
+    assert Meeting.objects.get().held_on == theirs
+
+
 def test_the_meeting_forms_start_from_the_persons_own_today(
     client, journey, mentee, mentees_today
 ):
