@@ -10,6 +10,9 @@ Rules this module enforces:
   own questions. A column the import does not know, a column given twice, or no
   ``email`` column stops the import before any row is read, even with
   ``skip_invalid``, since every row would be misread.
+* Values are quoted as spreadsheets write them. A quote never closed, or text after
+  a closing quote, stops the import, naming its row and column: read leniently, an
+  open quote would take every later row into one value.
 * Lists in a cell are separated by ";": topics (by slug or name), languages,
   people to avoid, attributes (by label), and the choices of a multiple-choice or
   topic question.
@@ -274,7 +277,86 @@ def _read_rows(text: str) -> list[list[str]]:
             "The file's first row must name the columns, such as "
             "“email,first_name,last_name,role”; it is empty."
         )
+    _check_quotes(text, rows[0])
     return rows
+
+
+OPEN_QUOTE = "open"
+STRAY_QUOTE = "stray"
+
+
+class _Lines:
+    """The lines of a text for the CSV reader, noting whether it has read them all."""
+
+    def __init__(self, text: str):
+        self._lines = iter(io.StringIO(text))
+        self.read_all = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._lines)
+        except StopIteration:
+            self.read_all = True
+            raise
+
+
+def _quote_problem(text: str) -> tuple[str, int, int] | None:
+    """The first misplaced quote in ``text``: its kind, and the row and line it starts on.
+
+    A quote never closed runs to the end of the text (``OPEN_QUOTE``); a closing
+    quote followed by more than a comma or a line break is ``STRAY_QUOTE``.
+    """
+    lines = _Lines(text)
+    reader = csv.reader(lines, strict=True)
+    row, line = 1, 1
+    try:
+        for _cells in reader:
+            row, line = row + 1, reader.line_num + 1
+    except csv.Error:
+        return (OPEN_QUOTE if lines.read_all else STRAY_QUOTE), row, line
+    return None
+
+
+def _stray_quote(text: str) -> bool:
+    problem = _quote_problem(text)
+    return problem is not None and problem[0] == STRAY_QUOTE
+
+
+def _check_quotes(text: str, header: list[str]) -> None:
+    """Refuse a misplaced quote, naming its row and column.
+
+    Read leniently, a quote never closed would take every later row of the file
+    into one value (a goal can hold line breaks), and text after a closing quote
+    would be joined to the value without its quotes.
+    """
+    problem = _quote_problem(text)
+    if problem is None:
+        return
+    kind, row, line = problem
+    record = "".join(io.StringIO(text).readlines()[line - 1 :])
+    if kind == OPEN_QUOTE:
+        cells = next(csv.reader(io.StringIO(record)))
+        message = (
+            'the value opens a quote (") that is never closed, so every line after it would '
+            "be read into that one value. Close the quote, or remove it."
+        )
+    else:
+        # The first stretch of the row, up to a comma, that has the stray quote ends
+        # with the value at fault. (A stretch cut inside a quoted value only opens it.)
+        ends = [match.start() for match in re.finditer(",", record)] + [len(record)]
+        end = next(end for end in ends if _stray_quote(record[:end]))
+        cells = next(csv.reader(io.StringIO(record[:end])))
+        message = (
+            "the value's closing quote (\") is followed by more text. Put the whole value in "
+            'quotes and double each quote inside it, e.g. "Say ""hello"" first".'
+        )
+    index = len(cells) - 1
+    name = header[index].strip() if index < len(header) else ""
+    column = f"column '{name}'" if name else f"column {index + 1}"
+    raise EnrolmentImportError(f"Nothing was imported. Row {row}, {column}: {message}")
 
 
 def _known_columns(questions: Sequence[ProgramQuestion]) -> list[str]:

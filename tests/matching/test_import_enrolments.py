@@ -573,6 +573,56 @@ def test_empty_or_unreadable_files_are_refused(program, content, message):
         import_enrolments(program, BytesIO(content))
 
 
+def test_a_quote_never_closed_is_refused_naming_its_row_and_column(program):
+    """Read leniently, the open quote would swallow every later row into one goal."""
+    text = (
+        "email,goals,department\n"
+        "ana@example.com,Listen more,Sales\n"
+        'raj@example.com,"Speak up, mostly\n'
+        "lea@example.com,Lead,Finance\n"
+        "tom@example.com,Delegate,Finance\n"
+    )
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        run_import(program, text)
+
+    assert str(excinfo.value) == (
+        "Nothing was imported. Row 3, column 'goals': the value opens a quote (\") that is "
+        "never closed, so every line after it would be read into that one value. Close the "
+        "quote, or remove it."
+    )
+    assert counts() == (0, 0)
+
+
+def test_text_after_a_closing_quote_is_refused_naming_its_row_and_column(program):
+    text = 'email,last_name,department\nana@example.com,"Silva" Costa,Sales\n'
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        run_import(program, text)
+
+    assert str(excinfo.value) == (
+        "Nothing was imported. Row 2, column 'last_name': the value's closing quote (\") is "
+        "followed by more text. Put the whole value in quotes and double each quote inside "
+        'it, e.g. "Say ""hello"" first".'
+    )
+    assert counts() == (0, 0)
+
+
+def test_quoted_values_with_commas_quotes_and_line_breaks_are_read(program):
+    text = (
+        "email,goals,department\n"
+        'ana@example.com,"Speak up, ""gently""\nthen lead",Sales\n'
+        'raj@example.com,He said "hi",Finance\n'
+    )
+
+    run_import(program, text)
+
+    assert Enrollment.objects.get(user__email="ana@example.com").goals == (
+        'Speak up, "gently"\nthen lead'
+    )
+    assert Enrollment.objects.get(user__email="raj@example.com").goals == 'He said "hi"'
+
+
 def test_an_unnamed_empty_column_is_ignored(program):
     result = run_import(program, "email,,department\nana@example.com,,Sales\n")
 

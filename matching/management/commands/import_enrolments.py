@@ -54,7 +54,9 @@ and a blank cell clears it.
 Every row is checked first. If any row has a problem, every problem is listed
 with its row and column, nothing is written, and the command fails, unless
 --skip-invalid is given. No cell may hold a control character (NUL included);
-only goals and free-text answers may hold tabs and line breaks.
+only goals and free-text answers may hold tabs and line breaks. A value that
+holds a comma, a quote or a line break goes in quotes, each quote inside it
+doubled; a quote never closed stops the import.
 """
 
 
