@@ -10,6 +10,9 @@ Rules this module enforces:
   own questions. A column the import does not know, a column given twice, or no
   ``email`` column stops the import before any row is read, even with
   ``skip_invalid``, since every row would be misread.
+* The file is UTF-8 text, with or without a byte order mark. Any other encoding
+  is refused, naming the row and column of the first character that cannot be
+  read (or, for UTF-16, saying so).
 * Values are quoted as spreadsheets write them. A quote never closed, or text after
   a closing quote, stops the import, naming its row and column: read leniently, an
   open quote would take every later row into one value.
@@ -46,6 +49,7 @@ Rules this module enforces:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -57,6 +61,7 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import Truncator
 
 from cms import invitations
 from content.models import Topic
@@ -251,17 +256,51 @@ class _Column:
     question: ProgramQuestion | None = None
 
 
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+UNREADABLE_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape keeps a bad byte
+
+
 def _read_text(file_obj: IO) -> str:
     data = file_obj.read()
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
+    if data.startswith(UTF16_MARKS):
+        raise EnrolmentImportError(
+            "The file is UTF-16 text, not UTF-8. Save it as “CSV UTF-8” and import it again."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise EnrolmentImportError(
-            f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read). Save it as "
-            "“CSV UTF-8” and import it again."
-        ) from exc
+        raise EnrolmentImportError(_not_utf8(data, exc)) from exc
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Say where the first byte that is not UTF-8 is, by row and column, as a person
+    looking at the file in a spreadsheet would find it."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    try:
+        rows = csv.reader(io.StringIO(text))
+        header = next(rows, [])
+        for number, cells in enumerate([header, *rows], 1):
+            for index, cell in enumerate(cells):
+                if UNREADABLE_BYTE.search(cell):
+                    name = header[index].strip() if index < len(header) else ""
+                    if not name or UNREADABLE_BYTE.search(name):
+                        column = f"column {index + 1}"
+                    else:
+                        column = f"column '{name}'"
+                    shown = Truncator(UNREADABLE_BYTE.sub("\ufffd", cell.strip())).chars(60)
+                    return (
+                        f"The file is not UTF-8 text: row {number}, {column} holds a character "
+                        f"that cannot be read (“{shown}”). Save the file as “CSV UTF-8” and "
+                        "import it again."
+                    )
+    except csv.Error:
+        pass
+    return (
+        f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read). Save it as "
+        "“CSV UTF-8” and import it again."
+    )
 
 
 def _read_rows(text: str) -> list[list[str]]:

@@ -573,6 +573,30 @@ def test_empty_or_unreadable_files_are_refused(program, content, message):
         import_enrolments(program, BytesIO(content))
 
 
+def test_a_file_saved_in_another_encoding_is_refused_naming_the_row_and_column(program):
+    content = "email,first_name\nana@example.com,Ana\nraj@example.com,José\n".encode("cp1252")
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        import_enrolments(program, BytesIO(content))
+
+    assert str(excinfo.value) == (
+        "The file is not UTF-8 text: row 3, column 'first_name' holds a character that "
+        "cannot be read (“Jos\ufffd”). Save the file as “CSV UTF-8” and import it again."
+    )
+    assert counts() == (0, 0)
+
+
+def test_a_utf16_file_is_refused_saying_so(program):
+    content = "email,first_name\nraj@example.com,José\n".encode("utf-16")
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        import_enrolments(program, BytesIO(content))
+
+    assert str(excinfo.value) == (
+        "The file is UTF-16 text, not UTF-8. Save it as “CSV UTF-8” and import it again."
+    )
+
+
 def test_a_quote_never_closed_is_refused_naming_its_row_and_column(program):
     """Read leniently, the open quote would swallow every later row into one goal."""
     text = (
