@@ -44,6 +44,7 @@ from .models import (
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
 from .services.profiles import fill_from_enrollments
+from .services.selfmatch import end_requests_of
 
 MAX_WEIGHT = 10
 SENIORITY_GAP_LIMIT = 9  # levels run from 1 to 10
@@ -371,7 +372,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         }
         help_texts = {
             "status": gettext_lazy(
-                "Withdraw someone who has left the program; matched is set by approving a match."
+                "Withdraw someone who has left the program: their self-match requests waiting "
+                "for an answer end with it. Matched is set by approving a match."
             ),
         }
 
@@ -445,6 +447,9 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
             # A correction to what the enrolment says shows on the profile too, unless the
             # person changed that part of their profile themselves.
             fill_from_enrollments([enrollment])
+            if enrollment.status == EnrollmentStatus.WITHDRAWN:
+                # As when people withdraw themselves: nobody waits on their requests.
+                end_requests_of(enrollment)
         return enrollment
 
     def clean(self):

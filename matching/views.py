@@ -24,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -33,7 +32,8 @@ from journeys.models import ProgramPage
 from journeys.sites import site_programs
 
 from .forms import EnrollmentForm
-from .models import Enrollment, EnrollmentStatus, MentorRequest, RequestStatus
+from .models import Enrollment, EnrollmentStatus
+from .services.selfmatch import end_requests_of
 
 OPEN = "open"
 CLOSED = "closed"
@@ -184,16 +184,7 @@ def withdraw(request, program_id):
         was_matched = enrollment.status == EnrollmentStatus.MATCHED
         enrollment.status = EnrollmentStatus.WITHDRAWN
         enrollment.save(update_fields=["status", "updated_at"])
-        # Self-match requests waiting for an answer end with the enrolment: the
-        # mentee's own ones, and those made to them as a mentor, which frees the
-        # people who asked to ask someone else.
-        now = timezone.now()
-        MentorRequest.objects.filter(mentee=enrollment, status=RequestStatus.PENDING).update(
-            status=RequestStatus.WITHDRAWN, decided_at=now
-        )
-        MentorRequest.objects.filter(mentor=enrollment, status=RequestStatus.PENDING).update(
-            status=RequestStatus.DECLINED, decided_at=now
-        )
+        end_requests_of(enrollment)
     if was_matched:
         message = _(
             "You have withdrawn from %(program)s. Please tell your program admin, so they "

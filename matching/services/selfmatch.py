@@ -22,6 +22,8 @@ The rules it enforces:
 * The mentor is emailed when asked, the mentee when declined: the email is written
   to the outbox in the transaction that asks or declines. A request withdrawn before
   its email went out is not announced.
+* Withdrawing from the program, on the site or in the admin, ends the person's
+  pending requests either way (``end_requests_of``).
 * The mentee's note is at most ``REQUEST_MESSAGE_MAX_LENGTH`` characters with no
   control characters; anything else is refused (a ``ValidationError`` on
   ``message``) before anything is locked or written.
@@ -317,6 +319,30 @@ def withdraw_request(request: MentorRequest, by_user) -> MentorRequest:
         request.save(update_fields=["status", "decided_at"])
         _cancel_request_email(request)
     return request
+
+
+def end_requests_of(enrollment: Enrollment) -> None:
+    """End the pending requests of someone who withdraws from the program.
+
+    Their own requests are withdrawn (and not announced if the email has not gone
+    yet), and those made to them as a mentor are declined, which frees the people
+    who asked to ask someone else or be matched by a run. Call it in the
+    transaction that withdraws them, however they are withdrawn.
+    """
+    now = timezone.now()
+    own = list(
+        MentorRequest.objects.filter(mentee=enrollment, status=RequestStatus.PENDING)
+        .select_related("mentor")
+        .select_for_update(of=("self",))
+    )
+    for request in own:
+        _cancel_request_email(request)
+    MentorRequest.objects.filter(pk__in=[r.pk for r in own]).update(
+        status=RequestStatus.WITHDRAWN, decided_at=now
+    )
+    MentorRequest.objects.filter(mentor=enrollment, status=RequestStatus.PENDING).update(
+        status=RequestStatus.DECLINED, decided_at=now
+    )
 
 
 MENTOR_REQUEST = "matching/emails/mentor_request"

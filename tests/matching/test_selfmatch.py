@@ -597,6 +597,60 @@ def test_a_mentee_who_withdraws_gives_back_the_place_they_asked_for(
     assert selfmatch.places_left(mentor) == 2
 
 
+def withdraw_in_admin(admin_client, enrollment):
+    response = admin_client.post(
+        reverse("matching_enrolments:edit", args=[enrollment.pk]),
+        {
+            "role": enrollment.role,
+            "capacity": enrollment.capacity,
+            "status": "withdrawn",
+            "time_zone": "",
+            "seniority": enrollment.seniority,
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_an_admin_withdrawing_a_mentor_declines_the_requests_made_to_them(
+    admin_client, program, mentee, mentor
+):
+    request = ask(mentee, mentor)
+
+    withdraw_in_admin(admin_client, mentor)
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECLINED
+    # The mentee is free to ask someone else, and a run counts them again.
+    assert not MentorRequest.objects.filter(mentee=mentee, status=RequestStatus.PENDING).exists()
+
+
+def test_an_admin_withdrawing_a_mentee_gives_back_the_place_they_asked_for(
+    admin_client, program, mentee, mentor, mailoutbox
+):
+    request = ask(mentee, mentor)
+
+    withdraw_in_admin(admin_client, mentee)
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert selfmatch.places_left(mentor) == 2
+    # Nor is the mentor asked by someone who has left.
+    assert deliver_due().sent == 0
+    assert mailoutbox == []
+
+
+def test_a_mentee_who_withdraws_before_the_request_email_went_out_is_not_announced(
+    client, program, mentee, mentor, mailoutbox
+):
+    ask(mentee, mentor)
+    client.force_login(mentee.user)
+    client.post(reverse("matching:withdraw", args=[program.pk]))
+
+    assert deliver_due().sent == 0
+    assert mailoutbox == []
+    assert OutboxEmail.objects.get(recipient=mentor.user).status == "cancelled"
+
+
 def test_the_program_page_offers_to_choose_a_mentor_and_shows_waiting_requests(
     client, program, mentee, mentor
 ):
