@@ -57,6 +57,7 @@ from journeys.validation import (
 )
 
 from .models import (
+    CHOICE_SEPARATOR,
     Enrollment,
     EnrollmentStatus,
     ProgramAttribute,
@@ -76,7 +77,7 @@ MAX_LANGUAGES = 200
 MAX_NUMBER = 10  # characters of a typed number (capacity, seniority)
 
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-ANSWER_SEPARATOR = re.compile(r";")  # choices may hold commas and spaces, so only ";"
+ANSWER_SEPARATOR = re.compile(re.escape(CHOICE_SEPARATOR))  # choices may hold commas, spaces
 
 Answer = str | int | list[str]
 

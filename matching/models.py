@@ -38,6 +38,7 @@ from content.text import validate_line, validate_lines
 from journeys.models import ProgramScopedQuerySet
 
 GOALS_MAX_LENGTH = 2000
+CHOICE_SEPARATOR = ";"  # between the choices of a multiple-choice answer in a CSV cell
 REQUEST_MESSAGE_MAX_LENGTH = 1000
 
 
@@ -73,7 +74,10 @@ class ProgramQuestion(Orderable):
         blank=True,
         max_length=2000,
         validators=[MaxLengthValidator(2000), validate_lines],
-        help_text=_("For single and multiple choice: one choice per line."),
+        help_text=_(
+            "For single and multiple choice: one choice per line. A multiple-choice "
+            "choice cannot hold a “;”, which separates choices in an imported file."
+        ),
     )
     scale_min = models.SmallIntegerField(default=1, help_text=_("For a scale: the lowest answer."))
     scale_max = models.SmallIntegerField(
@@ -123,6 +127,20 @@ class ProgramQuestion(Orderable):
                 raise ValidationError({"choices": _("Give at least two choices, one per line.")})
             if len(set(choices)) != len(choices):
                 raise ValidationError({"choices": _("Each choice can appear only once.")})
+        if self.kind == QuestionKind.MULTIPLE:
+            # matching.importer reads a multiple-choice answer as choices separated so.
+            held = next((c for c in self.choice_list if CHOICE_SEPARATOR in c), None)
+            if held is not None:
+                raise ValidationError(
+                    {
+                        "choices": _(
+                            "'%(choice)s' holds a “;”, which separates the choices of a "
+                            "multiple-choice answer in an imported file; write it without "
+                            "one, e.g. with a comma."
+                        )
+                        % {"choice": held}
+                    }
+                )
         if self.kind == QuestionKind.SCALE and self.scale_max <= self.scale_min:
             raise ValidationError({"scale_max": _("The highest answer must be above the lowest.")})
 

@@ -764,3 +764,27 @@ def test_answers_are_stored_in_the_shape_matching_reads(questions, topics):
         clean_answer(scale, "6")
     with pytest.raises(ValidationError, match="'Maybe' is not one of the choices"):
         clean_answer(single, "Maybe")
+
+
+def test_a_multiple_choice_question_refuses_a_choice_holding_the_list_separator(program):
+    """An import separates the choices of a multiple-choice answer with ";", so a
+    choice holding one could never be imported."""
+    question = ProgramQuestion(
+        program=program,
+        label="When are you free?",
+        kind=QuestionKind.MULTIPLE,
+        choices="Mornings; before nine\nLunch",
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        question.full_clean()
+
+    assert excinfo.value.message_dict == {
+        "choices": [
+            "'Mornings; before nine' holds a “;”, which separates the choices of a "
+            "multiple-choice answer in an imported file; write it without one, e.g. with "
+            "a comma."
+        ]
+    }
+    question.kind = QuestionKind.SINGLE
+    question.full_clean()  # one choice only: nothing to separate
