@@ -18,14 +18,16 @@ Rules enforced here, all in one transaction, after the checks:
   conversations are shared words too: deleted outright (with any report of
   them), or their text replaced, and the words a report kept of them
   replaced likewise. What they wrote when reporting a message is emptied;
-  the report stays for the program's admins.
-  status for the same reason, their text always replaced. Meetings they
+  the report stays for the program's admins. Meetings they
   proposed are treated like meetings they logged: the agenda is emptied or
-  replaced, and the place and video link emptied; those still to come were
-  cancelled by ``end_participation`` (the others get a CANCEL).
+  replaced, and the place and video link emptied, in the emails written
+  about them too (the proposals, invitations and reminders in the outbox,
+  sent or waiting, and the invitations' calendar locations); those still to
+  come were cancelled by ``end_participation`` (the others get a CANCEL).
 * Their enrolments keep role and status (counts) but lose their answers,
   goals, opt-in attributes, department, location and avoid list; messages
-  they wrote with mentor requests are emptied. Their profile is deleted, with
+  they wrote with mentor requests are emptied, and so is the copy in the
+  email that asked the mentor. Their profile is deleted, with
   its photo, and the note and shared answers the introductions to their
   partners carried are emptied.
 * Their account row stays, so journeys, matches and insights keep their
@@ -89,9 +91,10 @@ from journeys.models import (
 )
 from journeys.models.notifications import EmailChoice, new_token
 from journeys.services import outbox
-from journeys.services.calendar import replace_in_calendar
+from journeys.services.calendar import replace_in_calendar, without_location
 from journeys.services.profiles import erase_profile
 from matching.models import Enrollment, MentorRequest
+from matching.services.selfmatch import MENTOR_REQUEST
 
 from ..exceptions import ErasureRefused
 from ..models import ERASED_EMAIL_DOMAIN
@@ -99,6 +102,8 @@ from .departure import end_participation
 
 ACTION = "trellis.erase_person"
 INTRODUCTION = "matching/emails/introduction"
+# What emails about a planned meeting carry of its proposer's words.
+PLAN_WORDS = ("agenda", "place", "video_link")
 PERMISSION = "cms.erase_user"
 
 
@@ -239,7 +244,9 @@ def _erase_words(person) -> list[str]:
         meeting.notes = replacement if replace and meeting.notes else ""
         meeting.agreed_actions = ""
         meeting.save(update_fields=["notes", "agreed_actions"])
-    plans = PlannedMeeting.objects.filter(proposer__user=person).select_related("journey__program")
+    plans = list(
+        PlannedMeeting.objects.filter(proposer__user=person).select_related("journey__program")
+    )
     for plan in plans:
         removed.append(plan.agenda)
         replace = plan.journey.program.erased_shared_text == ErasedSharedText.REPLACE
@@ -247,9 +254,32 @@ def _erase_words(person) -> list[str]:
         plan.place = ""
         plan.video_link = ""
         plan.save(update_fields=["agenda", "place", "video_link", "updated_at"])
+    _erase_meeting_emails(plans)
     Goal.objects.filter(owner__user=person).update(text=replacement)
     removed.extend(_erase_messages(person, replacement))
     return [text for text in removed if text]
+
+
+def _erase_meeting_emails(plans) -> None:
+    """Give the emails written about ``plans`` the agenda, place and link the plans now have.
+
+    Proposals, invitations and reminders carry them in their context (to be
+    rendered when sent) and invitations in their calendar's LOCATION, whether
+    sent already or still waiting to go to a partner.
+    """
+    erased = {str(plan.uuid): plan for plan in plans}
+    if not erased:
+        return
+    for email in OutboxEmail.objects.filter(context__plan_uuid__in=list(erased)).only(
+        "pk", "context", "calendar"
+    ):
+        plan = erased[email.context["plan_uuid"]]
+        email.context = {
+            **email.context,
+            **{key: getattr(plan, key) for key in PLAN_WORDS if key in email.context},
+        }
+        email.calendar = without_location(email.calendar)
+        email.save(update_fields=["context", "calendar"])
 
 
 def _erase_messages(person, replacement) -> list[str]:
@@ -291,7 +321,15 @@ def _erase_enrolments(person) -> None:
             ]
         )
         enrolment.avoid.clear()
-    MentorRequest.objects.filter(mentee__user=person).update(message="")
+    requests = MentorRequest.objects.filter(mentee__user=person)
+    requests.update(message="")
+    # The email asking the mentor carried the note too.
+    for email in OutboxEmail.objects.filter(
+        template=MENTOR_REQUEST,
+        context__request_id__in=list(requests.values_list("pk", flat=True)),
+    ).only("pk", "context"):
+        email.context = {**email.context, "message": ""}
+        email.save(update_fields=["context"])
 
 
 def _erase_introduction_notes(person) -> None:

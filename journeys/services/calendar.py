@@ -271,6 +271,23 @@ def _swap_property(component, name: str, swap) -> None:
     component[name] = changed if many else changed[0]
 
 
+def without_location(text: str) -> str:
+    """``text`` (iCalendar) with every event's LOCATION taken out.
+
+    Used when a person is erased, on invitations already written: a planned
+    meeting's place and video link are their words, and the meeting loses them.
+    """
+    if not text:
+        return text
+    calendar = icalendar.Calendar.from_ical(text)
+    found = False
+    for event in calendar.walk("VEVENT"):
+        if "LOCATION" in event:
+            del event["LOCATION"]
+            found = True
+    return calendar.to_ical().decode("utf-8") if found else text
+
+
 def _partners(loaded, member) -> str:
     return ", ".join(str(m.user) for m in loaded.members if m.pk != member.pk)
 

@@ -609,6 +609,30 @@ def test_the_confirmation_page_counts_their_messages(talked, mentee, client, sup
     assert "Their 1 message in conversations is deleted or replaced" in html
 
 
+def test_the_note_with_their_mentor_request_goes_from_the_email_that_asked_too(
+    program, mentee, mentor
+):
+    from matching.models import MentorRequest
+    from matching.services.selfmatch import queue_request_email
+
+    note = "NOTE-5b1 Ezra hopes to talk about caring for his father"
+    asking = Enrollment.objects.create(program=program, user=mentee, role="mentee")
+    asked = Enrollment.objects.create(program=program, user=mentor, role="mentor")
+    request = MentorRequest.objects.create(
+        program=program, mentee=asking, mentor=asked, message=note
+    )
+    queue_request_email(request, "asked")
+    deliver_due()
+    assert note in json.dumps(OutboxEmail.objects.get(recipient=mentor).context)
+
+    erase_person(mentee)
+
+    request.refresh_from_db()
+    assert request.message == ""
+    stored = [json.dumps(e.context) for e in OutboxEmail.objects.all()]
+    assert not any("NOTE-5b1" in text for text in stored)
+
+
 # Planned meetings ------------------------------------------------------------------------------
 
 AGENDA = "AGENDA-3c9 Ezra wants to talk about the move to Leeds"
@@ -706,3 +730,24 @@ def test_the_agenda_is_deleted_when_the_program_says_so(journey, mentee, mentor,
 
     ahead.refresh_from_db()
     assert ahead.agenda == ""
+
+
+def test_emails_about_their_meetings_keep_none_of_their_agenda_place_or_link(
+    journey, mentee, mentor
+):
+    plan_meetings(journey, mentee, mentor)
+    written = OutboxEmail.objects.filter(journey=journey)
+    assert any(AGENDA in json.dumps(e.context) for e in written)
+
+    erase_person(mentee)
+
+    for email in OutboxEmail.objects.all():
+        stored = json.dumps(email.context) + email.calendar.replace("\r\n ", "")
+        for words in (AGENDA, "kitchen table", "meet.example.com/ezra-quill", "Room 4"):
+            assert words not in stored, (email.template, words)
+    deliver_due()
+    to_mira = [m for m in mail.outbox if m.to == ["mira@example.com"]]
+    assert to_mira
+    for message in to_mira:
+        sent = message.body + "".join(str(content) for content, _type in message.alternatives)
+        assert AGENDA not in sent and "kitchen table" not in sent
