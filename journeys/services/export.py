@@ -5,7 +5,8 @@ file per kind of record (dates in ISO 8601) and ``index.html``, a readable
 summary of the same that needs nothing from elsewhere to open. Rules it keeps:
 
 * The person's own records, from every site and every journey they are or
-  were in: profile, settings, journeys, step completions, reflections,
+  were in: profile (and their photo, as it is stored, in a file of its own
+  beside the JSON), settings, journeys, step completions, reflections,
   meetings, goals, pulse ratings, messages, the reports of messages they
   made, notifications and emails. Other apps add theirs (matching: enrolments
   and mentor requests; insights: materials opened, digests) through the
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -75,6 +77,7 @@ from .templates import snapshots_for_revision_ids
 
 HOOK = "personal_data"
 INDEX_TEMPLATE = "journeys/my_data/index.html"
+PHOTO_NAME = "profile-photo"
 
 
 @dataclass
@@ -90,6 +93,8 @@ class Section:
     description: str
     data: list | dict
     notes: list[str] = field(default_factory=list)
+    # Files that go into the zip beside the JSON, by name (the person's photo).
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def file_name(self) -> str:
@@ -177,9 +182,13 @@ def _profile(user) -> Section:
         .prefetch_related("offers", "seeks")
         .first()
     )
+    files = {}
     if own is not None:
+        photo_name, photo = _photo(own)
+        if photo is not None:
+            files[photo_name] = photo
         profile["participant_profile"] = {
-            "photo": bool(own.photo_id),
+            "photo": photo_name if photo is not None else "",
             "job_title": own.job_title,
             "department": own.department,
             "location": own.location,
@@ -201,7 +210,21 @@ def _profile(user) -> Section:
         ),
         profile,
         notes=[_("Your password is stored only as a one-way hash, and is not included.")],
+        files=files,
     )
+
+
+def _photo(profile) -> tuple[str, bytes | None]:
+    """The person's photo as stored, and its name in the zip; no bytes without one, or
+    when its file is gone."""
+    if profile.photo is None:
+        return "", None
+    extension = os.path.splitext(profile.photo.file.name)[1].lower() or ".jpg"
+    try:
+        with profile.photo.file.open("rb") as stored:
+            return f"{PHOTO_NAME}{extension}", stored.read()
+    except OSError:
+        return "", None
 
 
 def _settings(user) -> Section:
@@ -656,6 +679,8 @@ def write_export(user, file, now: datetime) -> None:
         archive.writestr("index.html", index.encode("utf-8"))
         for section in sections:
             archive.writestr(section.file_name, to_json(section))
+            for name, content in section.files.items():
+                archive.writestr(name, content)
 
 
 def export_bytes(user, now: datetime) -> bytes:

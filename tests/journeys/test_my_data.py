@@ -359,9 +359,36 @@ def test_the_export_holds_the_persons_profile_and_never_the_partners(scene, pair
     assert own["job_title"] == "Night planner"
     assert own["about"] == "I like maps."
     assert own["seeks"] == ["Giving feedback"]
-    assert own["photo"] is False
+    assert own["photo"] == ""
     assert set(own["changed_by_you"]) == {"job_title", "about", "seeks"}
     assert "MENTOR-ABOUT-5d1" not in everything(files)
+
+
+def test_the_export_holds_the_persons_own_photo_and_never_the_partners(scene, pair):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    def upload(colour):
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (40, 30), colour).save(buffer, "PNG")
+        return SimpleUploadedFile("me.png", buffer.getvalue())
+
+    mentor, mentee = pair
+    profiles.save_profile(mentee, {}, photo=upload((200, 120, 40)))
+    profiles.save_profile(mentor, {}, photo=upload((10, 40, 200)))
+    stored = profiles.profiles_for([mentee.pk]).get(mentee.pk).photo
+
+    with zipfile.ZipFile(io.BytesIO(export_bytes(mentee, timezone.now()))) as archive:
+        names = archive.namelist()
+        profile = json.loads(archive.read("profile.json"))["participant_profile"]
+        assert profile["photo"] == "profile-photo.jpg"
+        with stored.file.open("rb") as original:
+            assert archive.read("profile-photo.jpg") == original.read()
+        with PILImage.open(io.BytesIO(archive.read("profile-photo.jpg"))) as image:
+            assert image.getpixel((0, 0))[2] < 100  # the mentee's orange, not the mentor's blue
+    assert [n for n in names if not n.endswith((".json", ".html"))] == ["profile-photo.jpg"]
+    index = zipfile.ZipFile(io.BytesIO(export_bytes(mentee, timezone.now()))).read("index.html")
+    assert b"profile-photo.jpg" in index
 
 
 def test_the_files_are_pretty_utf8_json_with_iso_dates(scene, pair):
