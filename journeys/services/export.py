@@ -21,12 +21,9 @@ summary of the same that needs nothing from elsewhere to open. Rules it keeps:
   conversation appears, like a shared reflection, only as the fact that it
   exists (journey, who, when), and only while the person is still in that
   journey. Reports others made of the person's messages are left out: they
-  are the reporters', kept for safeguarding. The people in a journey with
-  them are named, as on the journey page.
-  whether notes were written, never the notes or actions; a meeting someone
-  else proposed gives its times, length and state, and whether an agenda,
-  place or link was given, never them; goals and pulse ratings are the
-  person's own only. The people in a journey with them are
+  are the reporters', kept for safeguarding. A meeting someone else
+  proposed gives its times, length and state, and whether an agenda, place
+  or link was given, never them. The people in a journey with them are
   named, as on the journey page.
 * Nothing secret. No password hash, no calendar link (only whether one
   exists; it is a key), no email bodies or their context (only subject,

@@ -245,6 +245,19 @@ def test_my_mentoring_links_to_the_page_which_explains_and_offers_a_post_button(
     assert "Download my data" in page.text
 
 
+def test_the_page_names_every_kind_the_download_holds(client, scene, pair):
+    client.force_login(pair[1])
+    page = client.get(reverse("journeys:my_data")).text
+
+    for kind in (
+        "messages you wrote in your conversations",
+        "the messages you reported",
+        "the meetings planned in your journeys",
+        "a message a partner wrote",
+    ):
+        assert kind in page, kind
+
+
 def test_the_download_needs_the_csrf_token(scene, pair):
     from django.test import Client
 
