@@ -381,6 +381,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         for name in ("topics_offered", "topics_sought"):
             self.fields[name].queryset = Topic.objects.order_by("name")
+        # Only a mentor takes people on: ``clean`` asks a mentor for it, and gives a mentee 1.
+        self.fields["capacity"].required = False
         self.fields["time_zone"].choices = time_zone_choices(
             _("Not given"), self["time_zone"].value()
         )

@@ -518,6 +518,23 @@ def test_an_admin_corrects_an_enrolment(admin_client, cast):
     assert ada.time_zone == "Europe/London"
 
 
+def test_a_mentees_enrolment_is_saved_without_a_capacity(admin_client, cast):
+    """Only a mentor takes people on: a mentee's capacity may be left blank, and a
+    mentor's may not."""
+    grace = cast["grace"]
+    url = reverse("matching_enrolments:edit", args=[grace.pk])
+    data = {"status": "enrolled", "time_zone": "", "seniority": 3, "department": "Ops"}
+
+    response = admin_client.post(url, {**data, "role": "mentor", "capacity": ""})
+    assert response.status_code == 200
+    assert "Say how many people they can mentor." in text_of(response)
+
+    response = admin_client.post(url, {**data, "role": "mentee", "capacity": ""})
+    assert response.status_code == 302
+    grace.refresh_from_db()
+    assert (grace.role, grace.capacity, grace.department) == ("mentee", 1, "Ops")
+
+
 def test_an_enrolment_cannot_be_marked_matched_by_hand(admin_client, cast):
     grace = cast["grace"]
 
