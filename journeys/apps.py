@@ -7,11 +7,13 @@ class JourneysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.images import get_image_model
         from wagtail.models import Page
         from wagtail.permissions import register_permission_policy
 
         from . import lookups, signals_receivers  # noqa: F401
         from .admin_access import ProgramScopedPagePermissionPolicy, ProgramScopedPermissionPolicy
+        from .images import image_permission_policy
         from .models import Journey
 
         lookups.register()
@@ -20,3 +22,7 @@ class JourneysConfig(AppConfig):
         # can run before them.
         register_permission_policy(Page, ProgramScopedPagePermissionPolicy(Page))
         register_permission_policy(Journey, ProgramScopedPermissionPolicy(Journey))
+        # People's profile photos are out of everyone's reach in the admin (``images``).
+        # Wagtail's images app registers its own policy after this one, for the image
+        # model and any subclass; a policy for the exact class is looked up first.
+        register_permission_policy(get_image_model(), image_permission_policy(), exact_class=True)

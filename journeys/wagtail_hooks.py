@@ -1,17 +1,16 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, the outbox,
 reported messages, telling whoever publishes a journey template about the journeys still on older
-revisions, and keeping people's profile photos out of the image choosers."""
+revisions. (People's profile photos are kept out of the image library and its choosers
+by the image permission policy, ``images``, registered in ``apps``.)"""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 from wagtail.admin import messages
-from wagtail.models import Collection
 from wagtail.permissions import register_permission_policy
 
 from .admin_access import page_rights_within_programs
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
-from .services.profiles import PHOTOS_COLLECTION
 from .viewsets import (
     REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
@@ -73,15 +72,6 @@ def register_review_action(actions):
         gettext_lazy("Review a reported message"),
         gettext_lazy("Marked the reported message as reviewed"),
     )
-
-
-@hooks.register("construct_image_chooser_queryset")
-def leave_out_profile_photos(images, request):
-    """People's photos are for their profiles: an editor never picks one for a page."""
-    # By the collection itself, which the search index can filter on (not by its name):
-    # the chooser searches what this returns.
-    photos = Collection.objects.filter(name=PHOTOS_COLLECTION).values_list("pk", flat=True)
-    return images.exclude(collection__in=list(photos))
 
 
 @hooks.register("after_publish_page")

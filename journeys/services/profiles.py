@@ -17,8 +17,9 @@ Rules enforced here:
 * A photo is stored re-encoded: turned upright, at most ``PHOTO_MAX_SIDE``
   pixels a side, as a JPEG under a random name, so no camera metadata (a
   phone's location) and no file name the person chose is kept. It lives in
-  the "Profile photos" collection, which image choosers leave out, and is
-  deleted with the files and renditions when it is replaced or removed.
+  the "Profile photos" collection, which nobody reaches in the admin's image
+  library or choosers (``journeys.images``), and is deleted with the files
+  and renditions when it is replaced or removed.
   Pages show the ``PHOTO_SPEC`` rendition, or the person's initials.
 * Pages load profiles with the members they already load
   (``state.journey_states(..., profiles=True)``), never one query per person.
@@ -213,6 +214,11 @@ def photos_collection() -> Collection:
     root = Collection.get_first_root_node()
     found = root.get_children().filter(name=PHOTOS_COLLECTION).first()
     return found or root.add_child(name=PHOTOS_COLLECTION)
+
+
+def photo_collection_ids() -> list[int]:
+    """The collection profile photos are kept in, as a list (empty before the first photo)."""
+    return list(Collection.objects.filter(name=PHOTOS_COLLECTION).values_list("pk", flat=True))
 
 
 def _store_photo(content: ContentFile, user):

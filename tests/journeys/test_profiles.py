@@ -360,6 +360,101 @@ def test_an_image_chooser_leaves_profile_photos_out(client, pair, topics, user_f
         assert reverse("wagtailimages_chooser:chosen", args=[photo.pk]) not in html
 
 
+@pytest.fixture
+def photo_and_picture(client, pair, topics):
+    """A participant's profile photo, and an ordinary image beside it in the library."""
+    client.force_login(pair[1])
+    client.post(PROFILE_URL, {**form_data(topics), "photo": upload("me.png", PNG)})
+    client.logout()
+    photo = Profile.objects.get(user=pair[1]).photo
+    harbour = get_image_model().objects.create(
+        title="Harbour at dawn",
+        file=upload("harbour.png", PNG),
+        collection=photo.collection.get_parent(),
+    )
+    return photo, harbour
+
+
+def image_admin_urls(image):
+    return {
+        name: reverse(name, args=[image.pk])
+        for name in (
+            "wagtailimages:edit",
+            "wagtailimages:delete",
+            "wagtailimages:image_usage",
+            "wagtailimages_chooser:chosen",
+        )
+    } | {"wagtailimages:preview": reverse("wagtailimages:preview", args=[image.pk, "original"])}
+
+
+@pytest.mark.parametrize("who", ["editor", "superuser"])
+def test_the_image_library_never_shows_a_profile_photo(
+    client, photo_and_picture, user_factory, who
+):
+    """Editors (whose image permissions Wagtail gives on the root collection) and
+    superusers manage the library's images; people's photos are not among them."""
+    photo, harbour = photo_and_picture
+    if who == "editor":
+        person = user_factory(groups=["Editors", "Moderators"])
+    else:
+        person = user_factory(is_superuser=True, is_staff=True)
+    client.force_login(person)
+
+    for name in ("wagtailimages:index", "wagtailimages:index_results"):
+        for query in (
+            {},
+            {"q": "photo"},
+            {"q": "harbour"},
+            {"collection_id": photo.collection_id},
+        ):
+            html = client.get(reverse(name), query).content.decode()
+            assert reverse("wagtailimages:edit", args=[photo.pk]) not in html, (name, query)
+        assert (
+            reverse("wagtailimages:edit", args=[harbour.pk])
+            in client.get(reverse(name)).content.decode()
+        )
+
+    for name, url in image_admin_urls(photo).items():
+        assert client.get(url).status_code in (302, 403, 404), name
+    for name, url in image_admin_urls(harbour).items():
+        assert client.get(url).status_code == 200, name
+
+    # Nothing can be changed, replaced or deleted, one at a time or in bulk.
+    edit = {"title": "Seen", "collection": photo.collection_id, "file": upload("x.png", PNG)}
+    client.post(reverse("wagtailimages:edit", args=[photo.pk]), edit)
+    client.post(reverse("wagtailimages:edit_multiple", args=[photo.pk]), {"image-title": "Seen"})
+    client.post(reverse("wagtailimages:delete", args=[photo.pk]))
+    client.post(reverse("wagtailimages:delete_multiple", args=[photo.pk]))
+    bulk = reverse("wagtail_bulk_action", args=["wagtailimages", "image", "delete"])
+    client.post(f"{bulk}?id={photo.pk}")
+    photo.refresh_from_db()
+    assert photo.title == "Profile photo"
+    assert Profile.objects.get(photo=photo)
+
+    # Nor can an image be put among the photos.
+    add = client.get(reverse("wagtailimages:add")).content.decode()
+    assert profiles.PHOTOS_COLLECTION not in add
+    client.post(
+        reverse("wagtailimages:add"),
+        {"title": "Slipped in", "collection": photo.collection_id, "file": upload("s.png", PNG)},
+    )
+    client.post(
+        reverse("wagtailimages:edit", args=[harbour.pk]),
+        {"title": "Harbour at dawn", "collection": photo.collection_id},
+    )
+    assert list(get_image_model().objects.filter(collection=photo.collection)) == [photo]
+
+    # The library's own images are the person's to manage as before.
+    client.post(
+        reverse("wagtailimages:edit", args=[harbour.pk]),
+        {"title": "Harbour at noon", "collection": harbour.collection_id},
+    )
+    harbour.refresh_from_db()
+    assert harbour.title == "Harbour at noon"
+    client.post(reverse("wagtailimages:delete", args=[harbour.pk]))
+    assert not get_image_model().objects.filter(pk=harbour.pk).exists()
+
+
 # Who sees a profile -------------------------------------------------------------------------
 
 
