@@ -8,12 +8,12 @@ class JourneysConfig(AppConfig):
 
     def ready(self):
         from wagtail.images import get_image_model
-        from wagtail.models import Page
+        from wagtail.models import Collection, Page
         from wagtail.permissions import register_permission_policy
 
         from . import lookups, signals_receivers  # noqa: F401
         from .admin_access import ProgramScopedPagePermissionPolicy, ProgramScopedPermissionPolicy
-        from .images import image_permission_policy
+        from .images import CollectionPermissionPolicy, image_permission_policy
         from .models import Journey
 
         lookups.register()
@@ -22,7 +22,11 @@ class JourneysConfig(AppConfig):
         # can run before them.
         register_permission_policy(Page, ProgramScopedPagePermissionPolicy(Page))
         register_permission_policy(Journey, ProgramScopedPermissionPolicy(Journey))
-        # People's profile photos are out of everyone's reach in the admin (``images``).
-        # Wagtail's images app registers its own policy after this one, for the image
-        # model and any subclass; a policy for the exact class is looked up first.
+        # People's profile photos, and their collection, are out of everyone's reach in
+        # the admin (``images``). Wagtail registers its own policies for these models
+        # and any subclass, the images app after this; one for the exact class is
+        # looked up first.
         register_permission_policy(get_image_model(), image_permission_policy(), exact_class=True)
+        register_permission_policy(
+            Collection, CollectionPermissionPolicy(Collection), exact_class=True
+        )

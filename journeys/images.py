@@ -15,14 +15,21 @@ Rules enforced here, for everyone, superusers included:
   whatever permissions a group holds on that collection or above it.
 * Nobody may add an image to that collection or move one into it through the
   admin: it is not among the collections the image forms offer.
-* The policy replaces Wagtail's for the image model from
-  ``JourneysConfig.ready()``, so it answers every check, the first included.
+* The collection itself is the profile service's: ``CollectionPermissionPolicy``
+  (Wagtail's policy for managing collections) leaves it out of the admin's
+  collections, so nobody renames, moves or deletes it, or puts a collection
+  inside it. Renamed, it would no longer be known for what it holds.
+* Both policies replace Wagtail's from ``JourneysConfig.ready()``, so they
+  answer every check, the first included.
 """
 
 from __future__ import annotations
 
 from wagtail.images import get_image_model
-from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+from wagtail.permission_policies.collections import (
+    CollectionManagementPermissionPolicy,
+    CollectionOwnershipPermissionPolicy,
+)
 
 from .services.profiles import photo_collection_ids
 
@@ -48,6 +55,26 @@ class ImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)
+        return collections.exclude(pk__in=photo_collection_ids())
+
+
+class CollectionPermissionPolicy(CollectionManagementPermissionPolicy):
+    """Wagtail's policy for managing collections, blind to the profile photos' collection."""
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if instance.pk in photo_collection_ids():
+            return False
+        return super().user_has_any_permission_for_instance(user, actions, instance)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def instances_user_has_permission_for(self, user, action):
+        collections = super().instances_user_has_permission_for(user, action)
+        return collections.exclude(pk__in=photo_collection_ids())
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        collections = super().instances_user_has_any_permission_for(user, actions)
         return collections.exclude(pk__in=photo_collection_ids())
 
 

@@ -455,6 +455,52 @@ def test_the_image_library_never_shows_a_profile_photo(
     assert not get_image_model().objects.filter(pk=harbour.pk).exists()
 
 
+def test_nobody_renames_moves_or_deletes_the_photos_collection(
+    client, photo_and_picture, user_factory
+):
+    """Renamed, the photos would show in the library again and new ones go elsewhere."""
+    photo, _ = photo_and_picture
+    photos = photo.collection
+    root = photos.get_parent()
+    library = root.add_child(name="Library")
+    client.force_login(user_factory(is_superuser=True, is_staff=True))
+
+    listing = client.get(reverse("wagtailadmin_collections:index")).content.decode()
+    assert reverse("wagtailadmin_collections:edit", args=[library.pk]) in listing
+    assert reverse("wagtailadmin_collections:edit", args=[photos.pk]) not in listing
+    for name in ("wagtailadmin_collections:edit", "wagtailadmin_collections:delete"):
+        assert client.get(reverse(name, args=[photos.pk])).status_code in (302, 403, 404), name
+    client.post(
+        reverse("wagtailadmin_collections:edit", args=[photos.pk]),
+        {"name": "Team pictures", "parent": library.pk},
+    )
+    client.post(reverse("wagtailadmin_collections:delete", args=[photos.pk]))
+    # Nor is a collection put inside it, made there or moved there.
+    add = client.get(reverse("wagtailadmin_collections:add")).content.decode()
+    assert f'value="{photos.pk}"' not in add
+    client.post(reverse("wagtailadmin_collections:add"), {"name": "Inside", "parent": photos.pk})
+    client.post(
+        reverse("wagtailadmin_collections:edit", args=[library.pk]),
+        {"name": "Library", "parent": photos.pk},
+    )
+
+    photos.refresh_from_db()
+    assert (photos.name, photos.get_parent()) == (profiles.PHOTOS_COLLECTION, root)
+    assert not photos.get_children().exists()
+    library.refresh_from_db()
+    assert library.get_parent() == root
+    html = client.get(reverse("wagtailimages:index")).content.decode()
+    assert reverse("wagtailimages:edit", args=[photo.pk]) not in html
+
+    # Other collections are managed as before.
+    client.post(
+        reverse("wagtailadmin_collections:edit", args=[library.pk]),
+        {"name": "Library of images", "parent": root.pk},
+    )
+    library.refresh_from_db()
+    assert library.name == "Library of images"
+
+
 # Who sees a profile -------------------------------------------------------------------------
 
 
