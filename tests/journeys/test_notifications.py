@@ -192,6 +192,7 @@ def test_schedules_are_synced_by_name(db):
         "trellis.retention",
         "trellis.insights_retention",
         "trellis.insights_sweep",
+        "trellis.publish_scheduled",
         "someone-elses",
     }
     assert Schedule.objects.get(name="trellis.advance_journeys").schedule_type == Schedule.HOURLY

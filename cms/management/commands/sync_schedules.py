@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_q.models import Schedule
 
+from content.schedules import SCHEDULES as CONTENT_SCHEDULES
 from insights.schedules import SCHEDULES as INSIGHTS_SCHEDULES
 from journeys.schedules import SCHEDULES as JOURNEY_SCHEDULES
 
@@ -11,7 +12,7 @@ PREFIX = "trellis."
 
 
 def declared_schedules():
-    return [*JOURNEY_SCHEDULES, *INSIGHTS_SCHEDULES]
+    return [*CONTENT_SCHEDULES, *JOURNEY_SCHEDULES, *INSIGHTS_SCHEDULES]
 
 
 class Command(BaseCommand):
