@@ -14,10 +14,12 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import (
     DraftStateMixin,
+    LockableMixin,
     Page,
     PagePermissionTester,
     PreviewableMixin,
     RevisionMixin,
+    WorkflowMixin,
 )
 from wagtail.search import index
 
@@ -138,8 +140,21 @@ class Topic(index.Indexed, models.Model):
         return self.name
 
 
-class LeaderProfile(PreviewableMixin, DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
-    """A senior leader whose stories and quotes appear in the library."""
+class LeaderProfile(
+    PreviewableMixin,
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    index.Indexed,
+    models.Model,
+):
+    """A senior leader whose stories and quotes appear in the library.
+
+    Changes go through the "Leader profile review", as stories go through theirs: a
+    leader may save drafts of their own profile but not publish, so they submit it
+    and Communications approves. While it waits it is locked to everyone but them.
+    """
 
     name = models.CharField(
         max_length=120,

@@ -5,7 +5,8 @@
   else in the admin.
 * "Communications" may edit and publish every story, and approve or request
   changes in the "Leader story review" workflow, which every stories index
-  is attached to when it is created.
+  is attached to when it is created, and in the "Leader profile review",
+  which leader profiles go through (assigned by a data migration).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -17,6 +18,7 @@ SENIOR_LEADERS = "Senior leaders"
 COMMUNICATIONS = "Communications"
 STORY_REVIEW_WORKFLOW = "Leader story review"
 STORY_REVIEW_TASK = "Communications approval"
+PROFILE_REVIEW_WORKFLOW = "Leader profile review"
 
 LEADER_PAGE_PERMISSIONS = ("add_page",)
 COMMUNICATIONS_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")

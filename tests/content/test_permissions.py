@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -15,6 +16,7 @@ from wagtail.models import (
     GroupPagePermission,
     Workflow,
     WorkflowPage,
+    WorkflowState,
 )
 
 from content.factories import (
@@ -190,6 +192,70 @@ def test_communications_can_edit_any_leader_profile(communications_client, user_
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.title == "Chief People Officer"
+
+
+def test_a_leader_submits_their_profile_and_communications_is_emailed(
+    client, leader, user_factory
+):
+    communications = user_factory(email="comms@example.com", groups=[COMMUNICATIONS])
+    profile = LeaderProfileFactory(user=leader, bio="Before.")
+    client.force_login(leader)
+
+    response = client.post(
+        profile_edit_url(profile),
+        {**profile_form(profile, bio="I mentor new managers."), "action-submit": "1"},
+    )
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    state = profile.current_workflow_state
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert state.current_task_state.task.name == STORY_REVIEW_TASK
+    assert profile.bio == "Before."  # nothing shows until Communications approves
+    assert [m.to for m in mail.outbox] == [[communications.email]]
+    assert profile.name in mail.outbox[0].subject
+
+
+def test_communications_approving_a_leaders_profile_publishes_it(client, leader, user_factory):
+    communications = user_factory(email="comms@example.com", groups=[COMMUNICATIONS])
+    profile = LeaderProfileFactory(user=leader, bio="Before.")
+    client.force_login(leader)
+    client.post(
+        profile_edit_url(profile),
+        {**profile_form(profile, bio="I mentor new managers."), "action-submit": "1"},
+    )
+    profile.refresh_from_db()
+    mail.outbox.clear()
+    client.force_login(communications)
+
+    response = client.post(
+        reverse(
+            "wagtailsnippets_content_leaderprofile:workflow_action",
+            args=[profile.pk, "approve", profile.current_workflow_task_state.pk],
+        ),
+        {"comment": ""},
+    )
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.bio == "I mentor new managers."
+    assert profile.current_workflow_state is None
+    assert [m.to for m in mail.outbox] == [[leader.email]]
+
+
+def test_a_leaders_profile_is_locked_to_them_while_in_review(client, leader, user_factory):
+    user_factory(email="comms@example.com", groups=[COMMUNICATIONS])
+    profile = LeaderProfileFactory(user=leader, bio="Before.")
+    client.force_login(leader)
+    client.post(
+        profile_edit_url(profile),
+        {**profile_form(profile, bio="In review."), "action-submit": "1"},
+    )
+
+    client.post(profile_edit_url(profile), profile_form(profile, bio="Slipped in."))
+
+    profile.refresh_from_db()
+    assert profile.latest_revision.as_object().bio == "In review."
 
 
 # The rest of the admin
