@@ -293,6 +293,8 @@ class LibraryIndexPage(FilteredListingMixin, BasePage):
         help_text=_("A sentence or two above the listing."),
     )
 
+    # A section of the site: in the header unless its editor unticks "Show in menus".
+    show_in_menus_default = True
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
     subpage_types = ["content.MaterialPage"]
     parent_page_types = ["cms.HomePage"]
@@ -379,6 +381,8 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
         help_text=_("A sentence or two above the listing."),
     )
 
+    # A section of the site: in the header unless its editor unticks "Show in menus".
+    show_in_menus_default = True
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
     subpage_types = ["content.LeaderStoryPage"]
     parent_page_types = ["cms.HomePage"]

@@ -12,7 +12,8 @@ register = template.Library()
 
 @register.simple_tag
 def public_sections(site):
-    """The live children of ``site``'s root page that anyone may see, in one query.
+    """The live children of ``site``'s root page that anyone may see and that their
+    editor shows in menus (the Promote tab's "Show in menus"), in one query.
 
     Wagtail's ``public()`` reads every view restriction and then filters by
     their paths, two queries on every page of the site; here the same rule (a
@@ -39,6 +40,7 @@ def _sections_query(path: str, depth: int):
     return (
         Page.objects.filter(depth=depth + 1, path__startswith=path)
         .live()
+        .filter(show_in_menus=True)
         .filter(~Exists(restricted))
         .order_by("path")
         .only("id", "title", "path", "depth", "url_path", "locale_id", "content_type_id")

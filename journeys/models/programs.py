@@ -363,6 +363,8 @@ class ProgramPage(BasePage):
             ObjectList(BasePage.settings_panels, heading=_("Settings")),
         ]
     )
+    # A section of the site: in the header unless its editor unticks "Show in menus".
+    show_in_menus_default = True
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["journeys.JourneyPage"]

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cms.views import server_error
 from content.factories import MaterialPageFactory, TopicFactory
@@ -217,6 +218,61 @@ class TestNavigation:
 
         library.unpublish()
         assert library.url not in self.sections(client)
+
+    def test_a_section_whose_editor_unticks_show_in_menus_leaves_the_header(
+        self, admin_client, home, library, stories
+    ):
+        data = nested_form_data(
+            {
+                "title": stories.title,
+                "slug": stories.slug,
+                "summary": "",
+                "intro": "",
+                "comments": inline_formset([]),
+                "action-publish": "1",
+            }
+        )  # the Promote tab's "Show in menus" left unticked
+
+        response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[stories.pk]), data)
+
+        assert response.status_code == 302
+        assert self.sections(admin_client)[:1] == [library.url]
+        assert stories.url not in self.sections(admin_client)
+
+    def test_new_sections_show_in_menus_unless_their_editor_says_otherwise(self, home):
+        from content.models import LibraryIndexPage, StoriesIndexPage
+        from journeys.models import ProgramPage
+
+        assert LibraryIndexPage().show_in_menus
+        assert StoriesIndexPage().show_in_menus
+        assert ProgramPage().show_in_menus
+
+    def test_the_migration_keeps_every_section_already_in_the_header_there(
+        self, client, home, library, stories, program
+    ):
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+        from wagtail.models import Page
+
+        Page.objects.filter(pk__in=[library.pk, stories.pk, program.pk]).update(
+            show_in_menus=False
+        )
+        for section in (library, stories, program):
+            revision = section.get_latest_revision()
+            revision.content["show_in_menus"] = False
+            revision.save(update_fields=["content"])
+        urls = [library.url, stories.url, program.url]
+        assert not set(urls) & set(self.sections(client))
+        name = ("cms", "0008_sections_show_in_menus")
+        loader = MigrationExecutor(connection).loader
+        operation = loader.get_migration(*name).operations[0]
+
+        operation.code(loader.project_state(name).apps, connection.schema_editor())
+
+        assert self.sections(client)[:3] == urls
+        for section in (library, stories, program):
+            section.refresh_from_db()
+            assert section.get_latest_revision_as_object().show_in_menus
 
     def test_a_restriction_on_a_section_or_above_it_hides_it_and_below_does_not(
         self, client, home, library, stories
