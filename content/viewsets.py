@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -103,7 +104,9 @@ class LeaderProfileViewSet(SnippetViewSet):
     model = LeaderProfile
     icon = "user"
     menu_label = _("Leader profiles")
-    list_display = ["name", "title", "user", "live"]
+    # The status says more than "live": a draft waiting to be published, a review,
+    # a schedule.
+    list_display = ["name", "title", "user", LiveStatusTagColumn()]
     list_export = ["name", "title", "bio"]
     export_filename = "leader-profiles"
     search_fields = ["name", "title", "bio"]

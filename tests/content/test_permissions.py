@@ -134,6 +134,30 @@ def test_the_profile_listing_shows_a_leader_only_their_own_profile(leader_client
     assert "Grace Hopper" not in response.content.decode()
 
 
+def listing_statuses(response):
+    """Each row's title and the text of its last cell, the status."""
+    html = response.content.decode()
+    statuses = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+        title = re.search(r'id="snippet_\d+_title">\s*([^<]*?)\s*<', row)
+        if title is None:
+            continue  # not a profile's row
+        last_cell = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]
+        statuses[title.group(1)] = " ".join(re.sub(r"<[^>]+>", " ", last_cell).split())
+    return statuses
+
+
+def test_the_profile_listing_says_which_profiles_wait_with_changes(communications_client):
+    LeaderProfileFactory(name="Ada Lovelace")
+    changed = LeaderProfileFactory(name="Grace Hopper")
+    changed.bio = "A draft nobody has published."
+    changed.save_revision()
+
+    response = communications_client.get(reverse("wagtailsnippets_content_leaderprofile:list"))
+
+    assert listing_statuses(response) == {"Ada Lovelace": "live", "Grace Hopper": "live + draft"}
+
+
 def test_searching_the_profiles_finds_only_ones_own(leader_client, leader):
     LeaderProfileFactory(user=leader, name="Ada Lovelace", title="Chief Engineer")
     LeaderProfileFactory(name="Grace Hopper", title="Chief Engineer")
