@@ -8,6 +8,7 @@ views below ask the registered permission policy about the object itself.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
@@ -36,7 +37,7 @@ class TopicViewSet(SnippetViewSet):
     export_filename = "topics"
     index_view_class = ExportSnippetIndexView
     filterset_class = TopicFilterSet
-    search_fields = ["name", "description"]
+    search_fields = ["name", "slug", "description"]
     # Searched in the table itself: the full-text index cannot narrow to these fields
     # on every database (SQLite's refuses), and a list of topics is short.
     search_backend_name = None
@@ -68,6 +69,22 @@ class LeaderProfileIndexView(ExportSnippetIndexView):
             self.request.user, ["change", "delete", "view"]
         )
         return super().get_base_queryset().filter(pk__in=editable.values("pk"))
+
+    def search_queryset(self, queryset):
+        """Profiles that every word searched for matches, in what the listing shows: the
+        name, the title (or the bio), or the linked account's name or email."""
+        if not self.is_searching:
+            return queryset
+        for word in self.search_query.split():
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(title__icontains=word)
+                | Q(bio__icontains=word)
+                | Q(user__email__icontains=word)
+                | Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+            )
+        return queryset
 
 
 class LeaderProfileEditView(ProfileObjectPermissionMixin, snippet_views.EditView):

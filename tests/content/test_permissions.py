@@ -184,6 +184,33 @@ def test_searching_the_topics_finds_them_by_name_or_description(admin_client):
         assert shown in response.content.decode() and hidden not in response.content.decode()
 
 
+def test_searching_the_topics_finds_them_by_the_slug_the_listing_shows(admin_client):
+    TopicFactory(name="Giving feedback", slug="feedback-skills")
+    TopicFactory(name="Negotiation", slug="negotiation")
+
+    response = admin_client.get(
+        reverse("wagtailsnippets_content_topic:list"), {"q": "feedback-skills"}
+    )
+
+    assert "Giving feedback" in response.content.decode()
+    assert "Negotiation" not in response.content.decode()
+
+
+def test_searching_the_profiles_finds_them_by_the_account_the_listing_shows(
+    communications_client, user_factory
+):
+    account = user_factory(email="a.okafor@example.com", first_name="Amara", last_name="Okafor")
+    LeaderProfileFactory(name="Dr A. Okafor", user=account)
+    LeaderProfileFactory(name="Grace Hopper")
+
+    for query in ("a.okafor@example", "Amara Okafor"):
+        response = communications_client.get(
+            reverse("wagtailsnippets_content_leaderprofile:list"), {"q": query}
+        )
+        assert "Dr A. Okafor" in response.content.decode(), query
+        assert "Grace Hopper" not in response.content.decode(), query
+
+
 def test_a_leader_cannot_move_their_profile_to_another_account(leader_client, leader):
     profile = LeaderProfileFactory(user=leader)
 
