@@ -227,9 +227,18 @@ class MilestonesBlock(blocks.StreamBlock):
         errors = {}
         keys = {}
         for index, child in enumerate(value):
-            key = slugify(child.value.get("key") or "")
-            if not key:
+            typed = (child.value.get("key") or "").strip()
+            key = slugify(typed)
+            if not typed:
                 errors[index] = ValidationError(_("Give this milestone a key."))
+            elif not key:
+                errors[index] = ValidationError(
+                    _(
+                        "The key “%(key)s” has no letters or numbers. Use letters, numbers "
+                        "and hyphens, e.g. 'first-meeting'."
+                    )
+                    % {"key": typed}
+                )
             elif key in keys:
                 errors[index] = ValidationError(
                     _("The key “%(key)s” is already used by milestone %(other)s.")

@@ -48,6 +48,15 @@ def test_a_repeated_key_is_refused(db):
     assert "already used by milestone 1" in str(error.value.block_errors[1])
 
 
+def test_a_key_with_no_letters_or_numbers_is_refused_saying_so(db):
+    raw = [milestone("One", "!!!", [step("checklist")])]
+    with pytest.raises(StreamBlockValidationError) as error:
+        clean(raw)
+    message = str(error.value.block_errors[0])
+    assert "“!!!”" in message
+    assert "letters or numbers" in message
+
+
 def test_a_valid_chain_is_accepted(db):
     raw = [
         milestone("One", "one", [step("checklist")]),
