@@ -1,12 +1,17 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, the outbox,
 reported messages, telling whoever publishes a journey template about the journeys still on older
-revisions. (People's profile photos are kept out of the image library and its choosers
-by the image permission policy, ``images``, registered in ``apps``.)"""
+revisions, and refusing to delete pages above the programs and templates journeys follow.
+(People's profile photos are kept out of the image library and its choosers by the image
+permission policy, ``images``, registered in ``apps``.)"""
 
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.utils import get_valid_next_url_from_request
+from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
 
 from .admin_access import page_rights_within_programs
@@ -99,3 +104,57 @@ def tell_about_journeys_on_older_revisions(request, page):
         messages.warning(
             request, message + " " + _("A program admin can upgrade them under Journeys.")
         )
+
+
+# Journeys keep their program and template (``on_delete=PROTECT``). Wagtail refuses to
+# delete such a page itself, naming what refers to it, but not a page above one: the
+# deletion then failed with a server error. These say why, and delete nothing.
+
+
+def journeys_below_refusal(page) -> str | None:
+    """Why ``page`` cannot be deleted with the pages under it, or None when it can."""
+    followed = (
+        Journey.objects.below(page)
+        .values_list("program__title", "template__title")
+        .distinct()
+        .order_by("program__title", "template__title")
+    )
+    titles = []
+    for program_title, template_title in followed[:10]:
+        for title in (program_title, template_title):
+            if title not in titles:
+                titles.append(title)
+    if not titles:
+        return None
+    return _(
+        "“%(title)s” cannot be deleted: journeys follow pages under it (%(pages)s). "
+        "Unpublish it instead to take it off the site."
+    ) % {"title": page.get_admin_display_title(), "pages": ", ".join(f"“{t}”" for t in titles)}
+
+
+@hooks.register("before_delete_page")
+def keep_pages_journeys_follow(request, page):
+    refusal = journeys_below_refusal(page)
+    if refusal is None:
+        return None
+    messages.error(request, refusal)
+    return redirect(
+        get_valid_next_url_from_request(request)
+        or reverse("wagtailadmin_explore", args=[page.get_parent().pk])
+    )
+
+
+@hooks.register("before_bulk_action")
+def keep_pages_journeys_follow_in_bulk(request, action_type, objects, action_class_instance):
+    if action_type != "delete":
+        return None
+    refusals = [
+        refusal
+        for page in objects
+        if isinstance(page, Page) and (refusal := journeys_below_refusal(page))
+    ]
+    if not refusals:
+        return None
+    for refusal in refusals:
+        messages.error(request, refusal)
+    return redirect(action_class_instance.next_url)

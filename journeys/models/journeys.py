@@ -52,6 +52,14 @@ class JourneyQuerySet(ProgramScopedQuerySet):
             template_revision_id=models.F("template__live_revision_id")
         )
 
+    def below(self, page):
+        """Journeys whose program or template is a page under ``page`` (not ``page`` itself)."""
+        under = {"path__startswith": page.path, "depth__gt": page.depth}
+        return self.filter(
+            models.Q(**{f"program__{key}": value for key, value in under.items()})
+            | models.Q(**{f"template__{key}": value for key, value in under.items()})
+        )
+
     def for_user(self, user):
         """Journeys the user is a current member of; nobody else's.
 

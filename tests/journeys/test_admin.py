@@ -909,3 +909,57 @@ def test_the_largest_supported_template_fits_the_upload_limits_with_room_to_spar
     assert len(form) == 1 + 100 * (13 + 6 * 8) + 8  # the stream, the milestones, the page
     assert len(form) * 1.5 < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     assert len(urlencode(form)) * 2 < settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+# Deleting pages that journeys follow
+
+
+@pytest.fixture
+def superuser_client(client, admin_user):
+    """Only a superuser (or a group given bulk deletion) may delete a page with children."""
+    client.force_login(admin_user)
+    return client
+
+
+def test_deleting_a_page_above_a_program_with_journeys_is_refused_saying_why(
+    superuser_client, home, program, journey
+):
+    url = reverse("wagtailadmin_pages:delete", args=[home.pk])
+
+    for response in (superuser_client.get(url), superuser_client.post(url)):
+        assert response.status_code == 302
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
+        assert any(
+            "journeys follow pages under it" in m and program.title in m for m in messages
+        ), messages
+
+    assert Journey.objects.filter(pk=journey.pk).exists()
+    home.refresh_from_db()
+    program.refresh_from_db()
+
+
+def test_deleting_such_a_page_in_bulk_is_refused_saying_why(
+    superuser_client, home, journey, program
+):
+    url = (
+        reverse("wagtail_bulk_action", args=["wagtailcore", "page", "delete"])
+        + f"?id={home.pk}&next=/admin/pages/"
+    )
+
+    response = superuser_client.post(url)
+
+    assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("journeys follow pages under it" in m for m in messages), messages
+    program.refresh_from_db()
+    assert Journey.objects.filter(pk=journey.pk).exists()
+
+
+def test_a_page_with_no_journeys_below_it_is_deleted_as_before(superuser_client, home, program):
+    other = ProgramPageFactory(parent=home, title="Finished pilot")
+    JourneyPageFactory(parent=other, title="Pilot journey")
+
+    response = superuser_client.post(reverse("wagtailadmin_pages:delete", args=[other.pk]))
+
+    assert response.status_code == 302
+    assert not type(other).objects.filter(pk=other.pk).exists()
