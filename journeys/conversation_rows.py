@@ -82,7 +82,7 @@ def journey_panel(journey, member: JourneyMember, form) -> dict:
     they had not read is among those shown.
     """
     place = conversation.read_position(member)
-    page = conversation.messages_page(journey, limit=conversation.LATEST_ON_JOURNEY)
+    page = conversation.messages_page(journey, member, limit=conversation.LATEST_ON_JOURNEY)
     newest = page.newest
     # Unread messages may hide before those shown when the one before them is unread.
     unseen_earlier = page.has_earlier and page.earlier_id > place

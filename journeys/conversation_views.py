@@ -45,8 +45,8 @@ def _member(request, journey):
         raise Http404 from None
 
 
-def _message(journey, message_uuid):
-    message = conversation.find_message(journey, message_uuid)
+def _message(journey, member, message_uuid):
+    message = conversation.find_message(journey, member, message_uuid)
     if message is None:
         raise Http404
     return message
@@ -61,8 +61,8 @@ def _uuid(value):
 
 def _render_conversation(request, journey, member, form=None, status=200):
     before = request.GET.get("before")
-    before_message = _message(journey, _uuid(before)) if before else None
-    page = conversation.messages_page(journey, before=before_message)
+    before_message = _message(journey, member, _uuid(before)) if before else None
+    page = conversation.messages_page(journey, member, before=before_message)
     newest = page.newest
     if before_message is None and newest is not None:
         conversation.mark_read(member, newest.pk)
@@ -152,12 +152,12 @@ def conversation_messages(request, journey):
     """
     member = _member(request, journey)
     after = request.GET.get("after")
-    after_message = conversation.find_message(journey, _uuid(after)) if after else None
+    after_message = conversation.find_message(journey, member, _uuid(after)) if after else None
     if after_message is not None:
-        found = conversation.messages_after(journey, after_message)
+        found = conversation.messages_after(journey, member, after_message)
         replace = False
     else:
-        found = conversation.messages_page(journey).messages
+        found = conversation.messages_page(journey, member).messages
         replace = True
     if found:
         conversation.mark_read(member, found[-1].pk)
@@ -174,7 +174,7 @@ def conversation_messages(request, journey):
 def edit_message(request, journey, message_uuid):
     """Change one's own message (GET shows the form; POST saves), within 15 minutes."""
     member = _member(request, journey)
-    message = _message(journey, message_uuid)
+    message = _message(journey, member, message_uuid)
     now = timezone.now()
     if request.method == "GET":
         if not conversation.can_change(message, member, now):
@@ -228,7 +228,7 @@ def _render_edit(request, journey, message, form, status=200):
 
 @member_view("POST")
 def delete_message(request, journey, message_uuid):
-    message = _message(journey, message_uuid)
+    message = _message(journey, _member(request, journey), message_uuid)
     try:
         conversation.delete_message(journey, request.user, message.uuid)
     except JourneyError as error:
@@ -242,7 +242,7 @@ def delete_message(request, journey, message_uuid):
 def report_message(request, journey, message_uuid):
     """Report a message to the program's admins, where the program allows it."""
     member = _member(request, journey)
-    message = _message(journey, message_uuid)
+    message = _message(journey, member, message_uuid)
     if not conversation.may_report(journey, member, message):
         if not journey.program.allow_message_reports:
             raise Http404  # nothing to see where reporting is off

@@ -49,10 +49,15 @@ PLAN_FIELDS = (
 )
 
 
-def open_plans(journey, now: datetime, **filters):
-    """The journey's planned meetings a member can still act on, in one query."""
+def open_plans(journey, member, now: datetime, **filters):
+    """The journey's planned meetings ``member`` can still act on, in one query.
+
+    A meeting proposed before they joined is not theirs: it was planned, and its
+    agenda written, with the people there then.
+    """
     return (
-        PlannedMeeting.objects.filter(journey=journey, **filters)
+        PlannedMeeting.objects.filter(member.may_read(author="proposer"), journey=journey)
+        .filter(**filters)
         .filter(
             Q(status__in=(Status.PROPOSED, Status.ACCEPTED))
             | Q(status=Status.NOT_HELD, starts_at__gte=now - NOT_HELD_SHOWN_FOR)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -39,6 +40,7 @@ from .models import (
     Meeting,
     PlannedMeeting,
     PlannedMeetingStatus,
+    readable_by,
 )
 from .services import meetings, progress
 from .services.people import time_zone_for
@@ -57,9 +59,14 @@ from .views import (
 ANSWER_TEMPLATE = "journeys/meeting_answer.html"
 
 
-def _plan(journey, plan_uuid) -> PlannedMeeting:
-    """A planned meeting of this journey (already resolved for its members); else 404."""
-    plan = PlannedMeeting.objects.filter(journey=journey, uuid=plan_uuid).first()
+def _plan(request, journey, plan_uuid) -> PlannedMeeting:
+    """A planned meeting of this journey (already resolved for its members) proposed since
+    the viewer joined it; else 404."""
+    plan = (
+        PlannedMeeting.objects.filter(journey=journey, uuid=plan_uuid)
+        .filter(readable_by(request.user, author="proposer"))
+        .first()
+    )
     if plan is None:
         raise Http404
     return plan
@@ -79,18 +86,20 @@ def _render_plan(request, journey, plan_uuid, overrides=None, status=200):
     "move" forms. One that is settled (held, cancelled) sends the viewer to the
     journey's meetings."""
     now = timezone.now()
-    found = list(open_plans(journey, now, uuid=plan_uuid))
-    if not found:
-        if not PlannedMeeting.objects.filter(journey=journey, uuid=plan_uuid).exists():
-            raise Http404
-        messages.info(request, _("This meeting is no longer being planned."))
-        return redirect(_journey_url(journey, "meetings"))
     members = list(
         JourneyMember.objects.filter(journey=journey, left_on__isnull=True).select_related("user")
     )
     member = next((m for m in members if m.user_id == request.user.pk), None)
     if member is None:  # left between the lookup and now
         raise Http404
+    found = list(open_plans(journey, member, now, uuid=plan_uuid))
+    if not found:
+        if not PlannedMeeting.objects.filter(
+            member.may_read(author="proposer"), journey=journey, uuid=plan_uuid
+        ).exists():
+            raise Http404
+        messages.info(request, _("This meeting is no longer being planned."))
+        return redirect(_journey_url(journey, "meetings"))
     zone = time_zone_for(request.user)
     [row] = plan_rows(found, member, members, zone, now, journey, overrides, forms=True)
     return render(
@@ -146,7 +155,7 @@ def propose_meeting(request, journey):
 
 @member_view("POST")
 def accept_meeting(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     form = AcceptTimeForm(request.POST)
     if form.is_valid():
         try:
@@ -163,7 +172,7 @@ def accept_meeting(request, journey, plan_uuid):
 
 @member_view("POST")
 def suggest_times(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     form = SuggestTimesForm(
         request.POST, auto_id=f"plan-{plan.uuid}-suggest-%s", zone=time_zone_for(request.user)
     )
@@ -189,7 +198,7 @@ def suggest_times(request, journey, plan_uuid):
 
 @member_view("POST")
 def move_meeting(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     form = MoveMeetingForm(
         request.POST, auto_id=f"plan-{plan.uuid}-move-%s", zone=time_zone_for(request.user)
     )
@@ -220,7 +229,7 @@ def move_meeting(request, journey, plan_uuid):
 
 @member_view("POST")
 def cancel_meeting(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     try:
         plan = meetings.cancel(plan, request.user, timezone.now())
     except JourneyError as error:
@@ -235,7 +244,7 @@ def cancel_meeting(request, journey, plan_uuid):
 
 @member_view("POST")
 def meeting_held(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     try:
         meeting = meetings.mark_held(plan, request.user, timezone.now())
     except JourneyError as error:
@@ -247,7 +256,7 @@ def meeting_held(request, journey, plan_uuid):
 
 @member_view("POST")
 def meeting_not_held(request, journey, plan_uuid):
-    plan = _plan(journey, plan_uuid)
+    plan = _plan(request, journey, plan_uuid)
     try:
         meetings.mark_not_held(plan, request.user, timezone.now())
     except JourneyError as error:
@@ -265,14 +274,25 @@ def meeting_detail(request, journey, meeting_uuid):
 
 
 def _render_meeting(request, journey, meeting_uuid, form=None, status=200):
+    viewer = JourneyMember.objects.filter(
+        journey=journey, user_id=request.user.pk, left_on__isnull=True
+    )
     meeting = (
         Meeting.objects.filter(journey=journey, uuid=meeting_uuid)
         .select_related("logged_by__user")
+        # When the viewer joined, in the meeting's own query.
+        .annotate(viewer_joined_at=Subquery(viewer.values("joined_at")[:1]))
         .first()
     )
     if meeting is None:
         raise Http404
     is_mine = meeting.logged_by.user_id == request.user.pk
+    # Notes written before the viewer joined were written for the others, not for them.
+    before_joining = (
+        not is_mine
+        and meeting.viewer_joined_at is not None
+        and meeting.created_at < meeting.viewer_joined_at
+    )
     if is_mine and form is None:
         form = MeetingNotesForm(
             initial={"notes": meeting.notes, "agreed_actions": meeting.agreed_actions},
@@ -281,7 +301,12 @@ def _render_meeting(request, journey, meeting_uuid, form=None, status=200):
     return render(
         request,
         "journeys/meeting_detail.html",
-        {"journey": journey, "meeting": meeting, "notes_form": form if is_mine else None},
+        {
+            "journey": journey,
+            "meeting": meeting,
+            "notes_form": form if is_mine else None,
+            "before_joining": before_joining,
+        },
         status=status,
     )
 

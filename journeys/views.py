@@ -457,7 +457,7 @@ def _journey_context(request, journey, today, overrides=None):
     zone = time_zone_for(member.user)
     now = timezone.now()
     plans = plan_rows(
-        open_plans(journey, now), member, loaded.members, zone, now, journey, overrides
+        open_plans(journey, member, now), member, loaded.members, zone, now, journey, overrides
     )
     return {
         "journey": journey,
@@ -642,7 +642,7 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
     now = timezone.now()
     plans = (
         plan_rows(
-            open_plans(journey, now, milestone_id=milestone_id),
+            open_plans(journey, member, now, milestone_id=milestone_id),
             member,
             loaded.members,
             zone,

@@ -21,6 +21,7 @@ from .journeys import (
     PulseResponse,
     Reflection,
     StepCompletion,
+    readable_by,
 )
 from .meetings import (
     AGENDA_MAX_LENGTH,
@@ -92,4 +93,5 @@ __all__ = [
     "PulseResponse",
     "Reflection",
     "StepCompletion",
+    "readable_by",
 ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from content.markdown import validate_markdown
@@ -153,6 +154,15 @@ class JourneyMember(models.Model):
     )
     role = models.CharField(max_length=10, choices=MemberRole.choices)
     joined_on = models.DateField()
+    joined_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When they joined a journey already under way (a re-match): what others "
+            "wrote before this moment was not written to them, and they do not read it. "
+            "Empty for those who started the journey."
+        ),
+    )
     left_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -167,6 +177,36 @@ class JourneyMember(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
+
+    def was_there(self, moment) -> bool:
+        """Whether they were in the journey at ``moment``: what others wrote before they
+        joined was written to someone else, so it is not theirs to read."""
+        return self.joined_at is None or moment >= self.joined_at
+
+    def may_read(self, author="author", at="created_at") -> Q:
+        """The words among a queryset's rows this member may read: their own, whenever
+        written, and others' written (``at``) since they joined.
+
+        ``author`` names the row's ``JourneyMember`` who wrote it.
+        """
+        if self.joined_at is None:
+            return Q()
+        return Q(**{f"{author}__user_id": self.user_id}) | Q(**{f"{at}__gte": self.joined_at})
+
+
+def readable_by(user, author="author", at="created_at") -> Q:
+    """The rows of a journey's words ``user`` may read, where their membership is not at
+    hand: their own, and others' written (``at``) since they joined the row's journey.
+
+    The moment they joined is read in a subquery of the rows' own query; someone who
+    started the journey has none, and reads everything.
+    """
+    joined = JourneyMember.objects.filter(
+        journey_id=models.OuterRef("journey_id"), user_id=user.pk, left_on__isnull=True
+    ).values("joined_at")[:1]
+    return Q(**{f"{author}__user_id": user.pk}) | Q(
+        **{f"{at}__gte": Coalesce(models.Subquery(joined), models.F(at))}
+    )
 
 
 class StepCompletion(models.Model):

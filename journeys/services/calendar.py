@@ -22,7 +22,8 @@ escaping of TEXT values are its job, not ours. The rules this module keeps:
   track and with them in the audience. Logged meetings are all-day events on
   the day they were held, because only the day is recorded; meetings planned
   with a time agreed are timed events, and a logged meeting that came from one
-  appears once, as the planned one.
+  appears once, as the planned one. Someone who joined a journey under way (a
+  re-match) sees only the meetings proposed or logged since they joined.
 * Nothing a participant wrote (reflections, meeting notes, a planned meeting's
   agenda) goes into a feed or an invitation: calendar apps copy it to places
   the relationship's privacy does not reach. A planned meeting's place or video
@@ -330,13 +331,14 @@ def participant_events(
             "sequence",
             "duration_minutes",
             "meeting_id",
+            "created_at",
         )
     ):
         plans[plan.journey_id].append(plan)
     from_plans = {p.meeting_id for found in plans.values() for p in found if p.meeting_id}
     meetings = defaultdict(list)
     for meeting in Meeting.objects.filter(journey__in=journeys).only(
-        "uuid", "journey_id", "held_on", "duration_minutes"
+        "uuid", "journey_id", "held_on", "duration_minutes", "created_at"
     ):
         if meeting.pk not in from_plans:
             meetings[meeting.journey_id].append(meeting)
@@ -363,6 +365,8 @@ def participant_events(
                 )
             )
         for meeting in meetings[current.pk]:
+            if not member.was_there(meeting.created_at):
+                continue  # logged before they joined: not a meeting of theirs
             events.append(
                 CalendarEvent(
                     uid=f"meeting-{meeting.uuid}@{UID_DOMAIN}",
@@ -375,6 +379,8 @@ def participant_events(
                 )
             )
         for plan in plans[current.pk]:
+            if not member.was_there(plan.created_at):
+                continue  # proposed before they joined: they are not in it
             events.append(
                 CalendarEvent(
                     uid=planned_meeting_uid(plan.uuid),

@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -311,9 +311,17 @@ class Page:
         return self.messages[0] if self.messages else None
 
 
-def messages_page(journey, limit: int = PAGE_SIZE, before: Message | None = None) -> Page:
-    """The newest ``limit`` messages (before ``before``, if given), oldest first: one query."""
-    messages = Message.objects.filter(journey=journey).select_related("author__user")
+def _readable(journey, member: JourneyMember):
+    """The journey's messages ``member`` may read: their own, and others' since they joined."""
+    return Message.objects.filter(member.may_read(), journey=journey)
+
+
+def messages_page(
+    journey, member: JourneyMember, limit: int = PAGE_SIZE, before: Message | None = None
+) -> Page:
+    """The newest ``limit`` messages ``member`` may read (before ``before``, if given),
+    oldest first: one query."""
+    messages = _readable(journey, member).select_related("author__user")
     if before is not None:
         messages = messages.filter(pk__lt=before.pk)
     found = list(messages.order_by("-pk")[: limit + 1])
@@ -322,17 +330,21 @@ def messages_page(journey, limit: int = PAGE_SIZE, before: Message | None = None
     )
 
 
-def messages_after(journey, after: Message, limit: int = PAGE_SIZE) -> list[Message]:
-    """Messages posted after ``after``, oldest first, at most ``limit``."""
+def messages_after(
+    journey, member: JourneyMember, after: Message, limit: int = PAGE_SIZE
+) -> list[Message]:
+    """Messages ``member`` may read posted after ``after``, oldest first, at most ``limit``."""
     return list(
-        Message.objects.filter(journey=journey, pk__gt=after.pk)
+        _readable(journey, member)
+        .filter(pk__gt=after.pk)
         .select_related("author__user")
         .order_by("pk")[:limit]
     )
 
 
-def find_message(journey, message_uuid) -> Message | None:
-    return Message.objects.filter(journey=journey, uuid=message_uuid).first()
+def find_message(journey, member: JourneyMember, message_uuid) -> Message | None:
+    """One message ``member`` may read; None for any other."""
+    return _readable(journey, member).filter(uuid=message_uuid).first()
 
 
 def read_position(member: JourneyMember) -> int:
@@ -370,18 +382,23 @@ def with_unread_counts(journeys, user):
     """``journeys`` (a queryset) with ``unread``: how many messages each holds that the
     user has not read, counted in the journeys' own query.
 
-    Unread: by someone else, not deleted, and after the user's place in their
-    current membership of that journey.
+    Unread: by someone else, not deleted, after the user's place in their
+    current membership of that journey, and written since they joined it.
     """
     place = ConversationState.objects.filter(
         member__journey_id=OuterRef(OuterRef("pk")),
         member__user=user,
         member__left_on__isnull=True,
     ).values("last_read_id")[:1]
+    joined = JourneyMember.objects.filter(
+        journey_id=OuterRef(OuterRef("pk")), user=user, left_on__isnull=True
+    ).values("joined_at")[:1]
     unread = (
         Message.objects.filter(journey_id=OuterRef("pk"), deleted_at__isnull=True)
         .exclude(author__user=user)
         .filter(pk__gt=Coalesce(Subquery(place), Value(0)))
+        # Someone who started the journey has no ``joined_at``: every message counts.
+        .filter(created_at__gte=Coalesce(Subquery(joined), F("created_at")))
         .order_by()
         .values("journey_id")
         .annotate(n=Count("pk"))
@@ -428,7 +445,7 @@ def report_message(journey, user, message_uuid, reason: str) -> MessageReport:
     )
     with transaction.atomic():
         member = member_of(journey, user)
-        message = Message.objects.filter(journey=journey, uuid=message_uuid).first()
+        message = find_message(journey, member, message_uuid)
         if message is None:
             raise ReportRefused(_("That message is not part of this conversation."))
         if not journey.program.allow_message_reports:

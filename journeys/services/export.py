@@ -24,7 +24,9 @@ summary of the same that needs nothing from elsewhere to open. Rules it keeps:
   are the reporters', kept for safeguarding. A meeting someone else
   proposed gives its times, length and state, and whether an agenda, place
   or link was given, never them. The people in a journey with them are
-  named, as on the journey page.
+  named, as on the journey page. Someone who joined a journey under way (a
+  re-match) finds none of what others wrote, logged or proposed there before
+  they joined.
 * Nothing secret. No password hash, no calendar link (only whether one
   exists; it is a key), no email bodies or their context (only subject,
   state and dates).
@@ -133,6 +135,12 @@ class _Journeys:
             return {"journey_id": None, "journey": ""}
         journey = membership.journey
         return {"journey_id": journey.uuid, "journey": journey.template.title}
+
+    def saw(self, journey_id, moment) -> bool:
+        """Whether the person was in the journey at ``moment``: what others wrote before
+        they joined was written to someone else."""
+        membership = self.by_journey.get(journey_id)
+        return membership is not None and membership.was_there(moment)
 
     def place(self, journey_id, milestone_id, step_id=None) -> dict:
         """The journey, and the milestone's title and step's wording in its template."""
@@ -316,7 +324,7 @@ def _reflections(journeys: _Journeys) -> list[Section]:
                     "last_changed_at": reflection.updated_at,
                 }
             )
-        elif reflection.shared:
+        elif reflection.shared and journeys.saw(reflection.journey_id, reflection.updated_at):
             shared_with_you.append(
                 {
                     **place,
@@ -358,6 +366,8 @@ def _meetings(journeys: _Journeys) -> Section:
         yours = meeting.logged_by_id in journeys.member_ids
         if not yours and membership.left_on and meeting.held_on > membership.left_on:
             continue  # after they left: not theirs to know
+        if not yours and not membership.was_there(meeting.created_at):
+            continue  # before they joined: the others' meeting
         place = (
             journeys.place(meeting.journey_id, meeting.milestone_id)
             if meeting.milestone_id
@@ -414,7 +424,7 @@ def _messages(journeys: _Journeys) -> list[Section]:
                     "deleted_at": message.deleted_at,
                 }
             )
-        else:
+        elif journeys.saw(message.journey_id, message.created_at):
             others.append(
                 {
                     **place,
@@ -476,6 +486,8 @@ def _planned_meetings(journeys: _Journeys) -> Section:
         yours = plan.proposer_id in journeys.member_ids
         if not yours and membership.left_on and plan.created_at.date() > membership.left_on:
             continue  # after they left: not theirs to know
+        if not yours and not membership.was_there(plan.created_at):
+            continue  # before they joined: planned with the others
         place = (
             journeys.place(plan.journey_id, plan.milestone_id)
             if plan.milestone_id

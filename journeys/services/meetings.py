@@ -2,7 +2,10 @@
 
 Rules enforced here:
 
-* Only current members of a journey plan its meetings (``NotAMember``).
+* Only current members of a journey plan its meetings (``NotAMember``). A
+  planned meeting is for the members there when it was proposed: someone who
+  joined the journey after that (a re-match) is not in it, is not emailed
+  about it and cannot act on it (``_members``).
 * A proposal offers one to three distinct times, each from now on and within
   a year (``MAX_AHEAD``), a length of 5 to 600 minutes as for a meeting
   logged (``MEETING_MINUTES_MIN`` and ``_MAX``), a place (one line, up to 200
@@ -212,12 +215,17 @@ def check_logistics(
 # Who is in it ------------------------------------------------------------------------------
 
 
-def _members(journey) -> list[JourneyMember]:
-    return list(
+def _members(journey, plan=None) -> list[JourneyMember]:
+    """The journey's current members; with ``plan``, those it was planned with: someone
+    who joined after it was proposed is not in it (nor told about it)."""
+    members = list(
         JourneyMember.objects.filter(journey=journey, left_on__isnull=True)
         .select_related("user")
         .order_by("role", "pk")
     )
+    if plan is None:
+        return members
+    return [m for m in members if m.was_there(plan.created_at)]
 
 
 def _actor(members, user) -> JourneyMember:
@@ -528,7 +536,7 @@ def suggest(plan, user, options, now: datetime) -> PlannedMeeting:
         plan = _locked(plan)
         journey = plan.journey
         _check_journey(journey)
-        members = _members(journey)
+        members = _members(journey, plan)
         member = _actor(members, user)
         if plan.status != Status.PROPOSED:
             raise MeetingPlanError(_settled_message(plan, _("suggest other times")))
@@ -548,7 +556,7 @@ def accept(plan, user, chosen: datetime, now: datetime) -> PlannedMeeting:
         plan = _locked(plan)
         journey = plan.journey
         _check_journey(journey)
-        members = _members(journey)
+        members = _members(journey, plan)
         member = _actor(members, user)
         if plan.status != Status.PROPOSED:
             raise MeetingPlanError(_settled_message(plan, _("accept a time")))
@@ -613,7 +621,7 @@ def move(
         plan = _locked(plan)
         journey = plan.journey
         _check_journey(journey)
-        members = _members(journey)
+        members = _members(journey, plan)
         member = _actor(members, user)
         if plan.status not in (Status.ACCEPTED, Status.NOT_HELD):
             raise MeetingPlanError(_settled_message(plan, _("move it")))
@@ -644,7 +652,7 @@ def cancel(plan, user, now: datetime) -> PlannedMeeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
-        members = _members(journey)
+        members = _members(journey, plan)
         member = _actor(members, user)
         if plan.status not in (Status.PROPOSED, Status.ACCEPTED):
             raise MeetingPlanError(_settled_message(plan, _("cancel it")))
@@ -669,7 +677,7 @@ def mark_held(plan, user, now: datetime) -> Meeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
-        members = _members(journey)
+        members = _members(journey, plan)
         _actor(members, user)
         if plan.status == Status.HELD:
             raise MeetingPlanError(_("This meeting is already logged as held."))
@@ -701,7 +709,7 @@ def mark_not_held(plan, user, now: datetime) -> PlannedMeeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
-        members = _members(journey)
+        members = _members(journey, plan)
         _actor(members, user)
         if plan.status == Status.NOT_HELD:
             raise MeetingPlanError(_("This meeting is already marked as not held."))

@@ -24,7 +24,8 @@ Rules enforced here:
   ``services.conversation`` when a message is posted; the weekly digest
   gathers them with the tick's notifications.
 * Planned meetings (``record_meeting_notices``, run by every tick): each
-  member of an agreed meeting is reminded once, from ``REMIND_BEFORE`` (a
+  member of an agreed meeting (a current member who was in the journey when
+  it was proposed) is reminded once, from ``REMIND_BEFORE`` (a
   day) before it starts (not when it was agreed or moved within that day:
   the invitation has just gone), and asked "did you meet?" once, after it ends
   (within ``ASK_WITHIN``, and only while nobody has answered). Both are
@@ -359,6 +360,9 @@ def _unread_for_digest() -> dict[int, int]:
             journey_id=OuterRef("journey_id"),
             deleted_at__isnull=True,
             pk__gt=Coalesce(OuterRef("member__conversation_state__last_read_id"), Value(0)),
+            # Written since the member joined; someone who started the journey has no
+            # ``joined_at``, and every message counts.
+            created_at__gte=Coalesce(OuterRef("member__joined_at"), F("created_at")),
         )
         .exclude(author_id=OuterRef("member_id"))
         .order_by()
@@ -511,14 +515,16 @@ def _record_meeting_notices(now: datetime, request_delivery: bool) -> int:
         else:
             kind = NotificationKind.DID_YOU_MEET.value
         period = plan.uuid.hex
-        for member in members[plan.journey_id]:
+        # Those who joined after it was proposed are not in it.
+        invited = [m for m in members[plan.journey_id] if m.was_there(plan.created_at)]
+        for member in invited:
             if (member.pk, kind, period) in existing:
                 continue
             wants = choices.get(member.user_id, EmailChoice.IMMEDIATE) == EmailChoice.IMMEDIATE
             delivery = Delivery.EMAIL if wants else Delivery.SUPPRESSED
             rows.append((plan.journey_id, member.pk, kind, "", period, delivery.value))
             if wants:
-                emails.append(_meeting_email(plan, members[plan.journey_id], member, kind))
+                emails.append(_meeting_email(plan, invited, member, kind))
     # Written now, whatever moment the run was asked about (``now`` decides what is due).
     write_log(rows, timezone.now())
     outbox.queue_emails(emails, request_delivery=request_delivery)

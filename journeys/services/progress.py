@@ -223,13 +223,14 @@ def save_reflection(
 
 
 def visible_reflections(journey, user, member: JourneyMember | None = None):
-    """Reflections this member may read: their own, and what others shared.
+    """Reflections this member may read: their own, and what others shared since they
+    joined (saved since: a reflection shared again after they joined is shared with them).
 
     ``member`` is the user's current membership, when the caller has it already.
     """
     member = member if member is not None else member_of(journey, user)
     return Reflection.objects.filter(
-        Q(author=member) | Q(shared=True), journey=journey
+        Q(author=member) | Q(member.may_read(at="updated_at"), shared=True), journey=journey
     ).select_related("author__user")
 
 

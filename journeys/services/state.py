@@ -34,6 +34,7 @@ MEMBER_FIELDS = (
     "user_id",
     "role",
     "joined_on",
+    "joined_at",
     "left_on",
     "user__first_name",
     "user__last_name",

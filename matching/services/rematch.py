@@ -10,7 +10,10 @@ The rules it enforces:
   place in the same journey, with the same role, from ``today``: the leaving person's
   membership gets ``left_on``, and everything recorded on the journey (completions,
   reflections, meetings, goals) stays where it is. When a circle's mentor leaves,
-  every member of the circle moves to the new mentor.
+  every member of the circle moves to the new mentor. The new partner's
+  ``joined_at`` is the moment they joined: the others' words written before it
+  (messages, shared reflections, meeting notes, planned meetings) were written to
+  someone else, and the new partner does not read them; progress is shared.
 * A new mentor must be able to mentor and have a place left (capacity less approved
   matches still running and pending self-match requests); a new mentee must be
   waiting to be matched with no request pending. Nobody can join a journey they are
@@ -232,10 +235,10 @@ def rematch(
             raise MatchingError(
                 _("%(person)s is no longer a member of the journey.") % {"person": leaver.user}
             )
-        JourneyMember.objects.create(
-            journey=journey, user=new_partner.user, role=left.role, joined_on=today
-        )
         now = timezone.now()
+        JourneyMember.objects.create(
+            journey=journey, user=new_partner.user, role=left.role, joined_on=today, joined_at=now
+        )
         created = []
         for (old, mentee, mentor), candidate in zip(pairs, scored, strict=True):
             _end(old, reason, today)

@@ -1,6 +1,9 @@
 """Ending a match and re-matching one person: the journey carries on with its progress."""
 
 import datetime
+import io
+import json
+import zipfile
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -19,17 +22,20 @@ from journeys.factories import (
 )
 from journeys.models import (
     Delivery,
+    EmailChoice,
     Journey,
     JourneyMember,
     JourneyStatus,
     MemberRole,
     Notification,
     NotificationKind,
+    ParticipantPreferences,
     Reflection,
     StepCompletion,
 )
+from journeys.services import conversation, meetings, notifications
 from journeys.services.outbox import deliver_due
-from journeys.services.progress import complete_step, save_reflection
+from journeys.services.progress import complete_step, log_meeting, save_reflection
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
 from matching.exceptions import MatchingError
@@ -562,3 +568,119 @@ def test_someone_in_a_running_match_keeps_their_enrolment_until_it_ends(
     assert client.post(edit, enrolment_form("withdrawn")).status_code == 302
     enrollment.refresh_from_db()
     assert enrollment.status == "withdrawn"
+
+
+# What a new partner reads --------------------------------------------------------------------
+
+
+def feed_url(user):
+    token = ParticipantPreferences.objects.get_or_create(user=user)[0].calendar_token
+    return reverse("journeys:calendar_feed", args=[token])
+
+
+@pytest.fixture
+def before_the_rematch(match):
+    """What the pair wrote to each other on the day the mentor is replaced, before it."""
+    journey = with_progress(match)  # the mentee shares "I learnt a lot."
+    mentee, mentor = match.mentee.user, match.mentor.user
+    now = timezone.now()
+    conversation.post_message(journey, mentee, "MENTEE-TO-OLU")
+    conversation.post_message(journey, mentor, "OLU-TO-MENTEE")
+    meeting = log_meeting(journey, mentor, TODAY(), 45, "OLU-NOTES", "OLU-ACTIONS", TODAY())
+    plan = meetings.propose(
+        journey,
+        mentee,
+        options=[now + datetime.timedelta(days=2)],
+        duration_minutes=30,
+        place="OLU-ROOM",
+        video_link="",
+        agenda="AGENDA-FOR-OLU",
+        now=now,
+    )
+    meetings.accept(plan, mentor, plan.option_1, now)
+    return {"journey": journey, "meeting": meeting, "plan": plan}
+
+
+def test_a_new_partner_reads_only_what_was_written_since_they_joined(
+    client, match, new_mentor, before_the_rematch
+):
+    journey = before_the_rematch["journey"]
+    mentee = match.mentee.user
+    rematch_service.rematch(match, "mentor", new_mentor, today=TODAY())
+    conversation.post_message(journey, mentee, "WELCOME-NIA")
+    old_words = ("MENTEE-TO-OLU", "OLU-TO-MENTEE", "I learnt a lot.", "AGENDA-FOR-OLU", "OLU-ROOM")
+
+    client.force_login(new_mentor.user)
+    mine = client.get(reverse("journeys:my_mentoring")).content.decode()
+    assert "1 unread message" in mine
+    pages = {
+        "journey": client.get(reverse("journeys:journey", args=[journey.uuid])),
+        "conversation": client.get(reverse("journeys:conversation", args=[journey.uuid])),
+        "milestone": client.get(reverse("journeys:milestone", args=[journey.uuid, "m-start"])),
+        "meeting": client.get(
+            reverse("journeys:meeting", args=[journey.uuid, before_the_rematch["meeting"].uuid])
+        ),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        text = page.content.decode()
+        for words in (*old_words, "OLU-NOTES", "OLU-ACTIONS"):
+            assert words not in text, (name, words)
+    assert "WELCOME-NIA" in pages["conversation"].content.decode()
+    assert "logged before you joined" in pages["meeting"].content.decode()
+    reflection = Reflection.objects.get(journey=journey)
+    plan = before_the_rematch["plan"]
+    for url in (
+        reverse("journeys:reflection", args=[journey.uuid, reflection.uuid]),
+        reverse("journeys:planned_meeting", args=[journey.uuid, plan.uuid]),
+    ):
+        assert client.get(url).status_code == 404
+    feed = client.get(feed_url(new_mentor.user)).content.decode()
+    assert str(plan.uuid) not in feed and "OLU-ROOM" not in feed
+    assert str(before_the_rematch["meeting"].uuid) not in feed
+    download = client.post(reverse("journeys:my_data")).content
+    with zipfile.ZipFile(io.BytesIO(download)) as archive:
+        data = {n: archive.read(n).decode() for n in archive.namelist()}
+    assert json.loads(data["messages_to_you.json"]) == [
+        {
+            "journey_id": str(journey.uuid),
+            "journey": "First year together",
+            "written_by": "Mia Mentee",
+            "sent_at": json.loads(data["messages_to_you.json"])[0]["sent_at"],
+            "deleted": False,
+        }
+    ]
+    for name in ("reflections_shared_with_you", "meetings", "planned_meetings"):
+        assert json.loads(data[f"{name}.json"]) == [], name
+
+    # The mentee reads everything, theirs and the departed mentor's.
+    client.force_login(mentee)
+    text = client.get(reverse("journeys:conversation", args=[journey.uuid])).content.decode()
+    assert "OLU-TO-MENTEE" in text and "MENTEE-TO-OLU" in text
+
+    # A reflection shared again since the new mentor joined is shared with them.
+    steps = first_steps(journey)
+    save_reflection(
+        journey, mentee, "m-start", steps["reflect"], "For Nia now.", True,
+        reflection.version, TODAY(),
+    )  # fmt: skip
+    client.force_login(new_mentor.user)
+    page = client.get(reverse("journeys:milestone", args=[journey.uuid, "m-start"]))
+    assert "For Nia now." in page.content.decode()
+
+
+def test_a_new_partners_digest_counts_only_messages_since_they_joined(
+    match, new_mentor, before_the_rematch
+):
+    journey = before_the_rematch["journey"]
+    ParticipantPreferences.objects.update_or_create(
+        user=new_mentor.user, defaults={"emails": EmailChoice.WEEKLY}
+    )
+    rematch_service.rematch(match, "mentor", new_mentor, today=TODAY())
+    conversation.post_message(journey, match.mentee.user, "WELCOME-NIA")
+
+    assert notifications.send_participant_digests() == 1
+    deliver_due()
+    (digest,) = [m for m in mail.outbox if m.subject == "Your mentoring week"]
+    assert digest.to == [new_mentor.user.email]
+    assert "1 new message in your conversation." in digest.body

@@ -72,8 +72,8 @@ def test_a_circle_accepting_at_once_agrees_one_time_and_sends_one_set_of_invitat
     )
     read_members = meetings._members
 
-    def slow_members(journey):
-        members = read_members(journey)
+    def slow_members(journey, plan=None):
+        members = read_members(journey, plan)
         time.sleep(0.05)  # between finding it proposed and writing: where a race would slip in
         return members
 
