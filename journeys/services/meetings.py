@@ -385,20 +385,36 @@ def _invitation_emails(journey, plan, members, actor, accepted_ids, *, moved: bo
     return emails
 
 
-def _cancel_emails(journey, plan, members, actor, *, had_time: bool, now, left=False) -> list:
+def _cancel_emails(
+    journey,
+    plan,
+    members,
+    actor,
+    *,
+    had_time: bool,
+    now,
+    left=False,
+    leaver=None,
+    ended=False,
+    attendees=None,
+) -> list:
     """Tell members a meeting is off; with a CANCEL for calendars once it had a time.
 
     ``left``: cancelled because ``actor`` (not among ``members``) stopped taking
-    part; the email does not name them.
+    part; the email does not name them. ``leaver``: cancelled because that
+    member is leaving the journey (their match ended or was re-matched); they
+    are among ``members`` and are told so, the others that a member is no
+    longer taking part. ``ended``: because the journey ended. ``attendees``:
+    everyone the calendar entry names, when more than ``members`` are in it.
     """
     make = (
         _invitation(
             plan,
-            members if not left else [*members, actor],
+            attendees or (members if not left else [*members, actor]),
             actor,
             CANCEL,
             set(),
-            _summary(members),
+            _summary(attendees or members),
             journey,
             _site_root(journey),
         )
@@ -423,15 +439,19 @@ def _cancel_emails(journey, plan, members, actor, *, had_time: bool, now, left=F
             subject,
             {
                 **_base_context(journey, plan),
-                "who": "" if left else _name(actor),
-                "left": left,
+                "who": "" if left or leaver or ended else _name(actor),
+                "left": left or (leaver is not None and member.pk != leaver.pk and not ended),
+                "you_left": leaver is not None and member.pk == leaver.pk and not ended,
+                "ended": ended,
                 "declined": actor.pk != plan.proposer_id,
                 "by_you": member.pk == actor.pk,
                 "when": when,
                 "with": _others_names(members, member),
             },
             program_id=journey.program_id,
-            journey_id=journey.pk,
+            # The outbox sends nothing about a journey to someone who has left it;
+            # this one is about their leaving, and must reach them.
+            journey_id=None if leaver is not None and member.pk == leaver.pk else journey.pk,
             honours_choice=False,
             now=now,
         )
@@ -742,6 +762,80 @@ def _settled_message(plan, what: str) -> str:
     return _("No time is agreed for this meeting yet, so you cannot %(what)s.") % {"what": what}
 
 
+def _call_off(plan) -> bool:
+    """Mark ``plan`` cancelled; whether it had a time (and so a calendar entry) to cancel."""
+    had_time = plan.status == Status.ACCEPTED
+    plan.status = Status.CANCELLED
+    if had_time:
+        plan.sequence += 1
+    plan.save(update_fields=["status", "sequence", "updated_at"])
+    return had_time
+
+
+def cancel_for_leaving(journey, now: datetime, leaver: JourneyMember | None = None) -> int:
+    """Settle the meetings still to come when ``leaver`` leaves ``journey`` because an
+    admin ended or re-matched their match; ``leaver`` None: the journey ends for all.
+
+    Called in that transaction, while the leaver is still a member and before anyone
+    takes their place. In a pair, or when the journey ends, each meeting still to
+    come is cancelled for everyone. In a circle (three members or more), one the
+    leaver proposed is cancelled for everyone; any other stays for the rest, and
+    the leaver alone is sent its cancellation. A meeting with a time agreed sends
+    each person it is cancelled for the email and METHOD:CANCEL that cancelling
+    it sends (with a higher SEQUENCE); a proposal still waiting for a time is
+    withdrawn without an email: it is in nobody's calendar. Returns how many
+    meetings were cancelled for everyone.
+    """
+    plans = list(
+        PlannedMeeting.objects.select_for_update(of=("self",))
+        .filter(journey=journey, status__in=(Status.PROPOSED, Status.ACCEPTED))
+        .exclude(status=Status.ACCEPTED, starts_at__lte=now)
+        .select_related("journey__program", "journey__template")
+        .order_by("pk")
+    )
+    current = _members(journey)
+    in_circle = len(current) > 2
+    emails = []
+    cancelled = 0
+    for plan in plans:
+        members = [m for m in current if m.was_there(plan.created_at)]
+        if leaver is not None and not any(m.pk == leaver.pk for m in members):
+            continue  # proposed after they joined: not theirs
+        # Whoever the calendar entry falls back on as organiser if the proposer has left.
+        actor = leaver or next((m for m in members if m.pk == plan.proposer_id), None)
+        actor = actor or (members[0] if members else None)
+        if leaver is None or not in_circle or plan.proposer_id == leaver.pk:
+            if _call_off(plan) and actor is not None:
+                emails += _cancel_emails(
+                    journey,
+                    plan,
+                    members,
+                    actor,
+                    had_time=True,
+                    now=now,
+                    leaver=leaver,
+                    ended=leaver is None,
+                )
+            cancelled += 1
+        elif plan.status == Status.ACCEPTED:
+            # The others keep it; the leaver's calendar loses it. The SEQUENCE moves on
+            # (not ``updated_at``, which times the others' reminder).
+            plan.sequence += 1
+            PlannedMeeting.objects.filter(pk=plan.pk).update(sequence=plan.sequence)
+            emails += _cancel_emails(
+                journey,
+                plan,
+                [leaver],
+                leaver,
+                had_time=True,
+                now=now,
+                leaver=leaver,
+                attendees=members,
+            )
+    outbox.queue_emails(emails)
+    return cancelled
+
+
 def cancel_for_leaver(user, now: datetime) -> int:
     """Cancel the meetings still to come in the journeys ``user`` is leaving.
 
@@ -766,16 +860,11 @@ def cancel_for_leaver(user, now: datetime) -> int:
         journey = plan.journey
         everyone = _members(journey)
         leaver = next((m for m in everyone if m.user_id == user.pk), None)
-        others = [m for m in everyone if m.user_id != user.pk]
-        had_time = plan.status == Status.ACCEPTED
-        plan.status = Status.CANCELLED
-        if had_time:
-            plan.sequence += 1
-            if leaver is not None and others:
-                emails += _cancel_emails(
-                    journey, plan, others, leaver, had_time=True, now=now, left=True
-                )
-        plan.save(update_fields=["status", "sequence", "updated_at"])
+        others = [m for m in everyone if m.user_id != user.pk and m.was_there(plan.created_at)]
+        if _call_off(plan) and leaver is not None and others:
+            emails += _cancel_emails(
+                journey, plan, others, leaver, had_time=True, now=now, left=True
+            )
     outbox.queue_emails(emails)
     return len(plans)
 

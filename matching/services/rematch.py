@@ -18,6 +18,11 @@ The rules it enforces:
   matches still running and pending self-match requests); a new mentee must be
   waiting to be matched with no request pending. Nobody can join a journey they are
   already in, and the new pair must be allowed by the policy's hard constraints.
+* Meetings still to come are settled as the person leaves
+  (``journeys.services.meetings.cancel_for_leaving``): in a pair, or when the
+  pair's journey closes, they are cancelled for everyone, each attendee sent the
+  calendar cancellation; in a circle, those the leaver proposed are cancelled so,
+  and the rest stay for the others, the leaver alone sent their cancellation.
 * Enrolment statuses follow the matches: the new partner is matched; whoever has no
   match left is waiting again (unless they withdrew).
 * The journey's ``changed_at`` moves, so the hourly tick looks at it again; the
@@ -40,6 +45,7 @@ from django.utils.translation import ngettext
 
 from content.text import check_text
 from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
+from journeys.services import meetings
 
 from ..exceptions import MatchingError
 from ..models import (
@@ -103,6 +109,9 @@ def _leave(journey: Journey, user, today: date) -> JourneyMember | None:
     member = JourneyMember.objects.filter(journey=journey, user=user, left_on__isnull=True).first()
     if member is None:
         return None
+    # While they are still a member: their meetings to come are called off or, in a
+    # circle, kept for the rest and taken out of their calendar.
+    meetings.cancel_for_leaving(journey, timezone.now(), leaver=member)
     member.left_on = today
     member.save(update_fields=["left_on"])
     # What waited for their weekly digest is no longer theirs to hear; emails about
@@ -154,8 +163,11 @@ def end_match(
             if others.exists():
                 _leave(journey, proposal.mentee.user, today)
                 _touch(journey)
-            elif journey.status not in (JourneyStatus.COMPLETED, JourneyStatus.CLOSED):
-                _touch(journey, status=JourneyStatus.CLOSED)
+            else:
+                # The pair's journey ends: nothing planned in it happens now.
+                meetings.cancel_for_leaving(journey, timezone.now())
+                if journey.status not in (JourneyStatus.COMPLETED, JourneyStatus.CLOSED):
+                    _touch(journey, status=JourneyStatus.CLOSED)
         _settle_statuses([proposal.mentee_id, proposal.mentor_id])
     return proposal
 

@@ -29,7 +29,9 @@ from journeys.models import (
     MemberRole,
     Notification,
     NotificationKind,
+    OutboxEmail,
     ParticipantPreferences,
+    PlannedMeetingStatus,
     Reflection,
     StepCompletion,
 )
@@ -684,3 +686,129 @@ def test_a_new_partners_digest_counts_only_messages_since_they_joined(
     (digest,) = [m for m in mail.outbox if m.subject == "Your mentoring week"]
     assert digest.to == [new_mentor.user.email]
     assert "1 new message in your conversation." in digest.body
+
+
+# Meetings planned with someone who leaves ------------------------------------------------------
+
+
+def agreed(journey, proposer, accepter, days=2, place="Room 1"):
+    now = timezone.now()
+    plan = meetings.propose(
+        journey,
+        proposer,
+        options=[now + datetime.timedelta(days=days)],
+        duration_minutes=30,
+        place=place,
+        video_link="",
+        agenda="",
+        now=now,
+    )
+    return meetings.accept(plan, accepter, plan.option_1, now)
+
+
+def cancellations(plan):
+    """Who was sent the planned meeting's calendar cancellation, and what it said."""
+    return {
+        email.recipient.email: (email.context, email.calendar)
+        for email in OutboxEmail.objects.filter(
+            template=meetings.CANCELLED_EMAIL, context__plan_uuid=str(plan.uuid)
+        ).select_related("recipient")
+    }
+
+
+def test_a_pair_rematch_cancels_the_leavers_meetings_for_both_and_never_invites_the_newcomer(
+    client, match, new_mentor
+):
+    journey = match.journey
+    mentee, mentor = match.mentee.user, match.mentor.user
+    plan = agreed(journey, mentee, mentor)
+    now = timezone.now()
+    proposal = meetings.propose(
+        journey,
+        mentor,
+        options=[now + datetime.timedelta(days=3)],
+        duration_minutes=30,
+        place="Room 2",
+        video_link="",
+        agenda="",
+        now=now,
+    )
+
+    rematch_service.rematch(match, "mentor", new_mentor, today=TODAY())
+
+    for planned in (plan, proposal):
+        planned.refresh_from_db()
+        assert planned.status == PlannedMeetingStatus.CANCELLED
+    assert plan.sequence == 1
+    sent = cancellations(plan)
+    assert set(sent) == {mentee.email, mentor.email}
+    for _context, calendar in sent.values():
+        assert "METHOD:CANCEL" in calendar and "SEQUENCE:1" in calendar
+    assert sent[mentor.email][0]["you_left"] and not sent[mentor.email][0]["left"]
+    assert sent[mentee.email][0]["left"] and not sent[mentee.email][0]["you_left"]
+    assert not cancellations(proposal)  # it was in nobody's calendar
+    deliver_due()
+    (to_mentor,) = [m for m in mail.outbox if m.to == [mentor.email] and "cancelled" in m.subject]
+    assert "you are no longer in this journey" in to_mentor.body
+    assert "Plan another meeting" not in to_mentor.body
+    client.force_login(new_mentor.user)
+    page = client.get(reverse("journeys:journey", args=[journey.uuid])).content.decode()
+    assert "Room 1" not in page and "Room 2" not in page
+    assert "Room 1" not in client.get(feed_url(new_mentor.user)).content.decode()
+
+
+def test_ending_a_pairs_match_cancels_its_meetings_for_both(match):
+    journey = match.journey
+    mentee, mentor = match.mentee.user, match.mentor.user
+    plan = agreed(journey, mentor, mentee)
+
+    rematch_service.end_match(match, "They moved team")
+
+    plan.refresh_from_db()
+    assert plan.status == PlannedMeetingStatus.CANCELLED
+    sent = cancellations(plan)
+    assert set(sent) == {mentee.email, mentor.email}
+    assert all(context["ended"] and "METHOD:CANCEL" in ics for context, ics in sent.values())
+    deliver_due()
+    assert any("your journey has ended" in m.body for m in mail.outbox)
+
+
+def test_a_circle_keeps_the_others_meetings_and_cancels_those_the_leaver_proposed(
+    program, mentee, mentor, new_mentor, user_factory
+):
+    other = enrol(program, user_factory, "mentee", 3, "Ola Other")
+    first = approved_match(program, mentee, mentor, TODAY(), others=[other])
+    journey = first.journey
+    members = (mentee.user, other.user)
+    theirs = agreed(journey, mentee.user, mentor.user, place="Circle room")
+    his = agreed(journey, mentor.user, mentee.user, days=3, place="Mentor's room")
+    OutboxEmail.objects.all().delete()
+
+    rematch_service.rematch(first, "mentor", new_mentor, today=TODAY())
+
+    his.refresh_from_db()
+    theirs.refresh_from_db()
+    assert his.status == PlannedMeetingStatus.CANCELLED
+    assert set(cancellations(his)) == {mentor.user.email, *(u.email for u in members)}
+    # The circle keeps its own meeting; only the mentor who left has it taken away.
+    assert theirs.status == PlannedMeetingStatus.ACCEPTED and theirs.sequence == 1
+    ((context, calendar),) = cancellations(theirs).values()
+    assert set(cancellations(theirs)) == {mentor.user.email} and context["you_left"]
+    assert "METHOD:CANCEL" in calendar and "SEQUENCE:1" in calendar
+    assert not OutboxEmail.objects.filter(
+        recipient=new_mentor.user, template=meetings.CANCELLED_EMAIL
+    ).exists()
+    # Moving it later tells the circle, not the mentor who left nor the newcomer.
+    OutboxEmail.objects.all().delete()
+    meetings.move(
+        theirs,
+        other.user,
+        starts_at=theirs.starts_at + datetime.timedelta(hours=1),
+        duration_minutes=30,
+        place="Circle room",
+        video_link="",
+        now=timezone.now(),
+    )
+    assert set(OutboxEmail.objects.values_list("recipient__email", flat=True)) == {
+        u.email for u in members
+    }
