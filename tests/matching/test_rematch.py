@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import zipfile
+import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -812,3 +813,45 @@ def test_a_circle_keeps_the_others_meetings_and_cancels_those_the_leaver_propose
     assert set(OutboxEmail.objects.values_list("recipient__email", flat=True)) == {
         u.email for u in members
     }
+
+
+def test_the_migration_gives_those_who_joined_under_way_the_start_of_their_day(
+    settings, program, user_factory
+):
+    """Before ``joined_at``, only the day was kept: members who joined a journey under
+    way, or in a leaver's place on its first day, read from the start of that day;
+    those who started it read everything."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    settings.TIME_ZONE = "Europe/Paris"
+    started_on = datetime.date(2026, 11, 2)
+    people = [user_factory() for _ in range(5)]
+    late = start_journey(
+        program, [(people[0], MemberRole.MENTOR), (people[1], MemberRole.MENTEE)], started_on
+    )
+    joined_late = JourneyMember.objects.create(
+        journey=late, user=people[2], role=MemberRole.MENTOR, joined_on=datetime.date(2026, 11, 9)
+    )
+    JourneyMember.objects.filter(journey=late, user=people[0]).update(
+        left_on=datetime.date(2026, 11, 9)
+    )
+    first_day = start_journey(
+        program, [(people[3], MemberRole.MENTOR), (people[1], MemberRole.MENTEE)], started_on
+    )
+    JourneyMember.objects.filter(journey=first_day, user=people[3]).update(left_on=started_on)
+    replaced_at_once = JourneyMember.objects.create(
+        journey=first_day, user=people[4], role=MemberRole.MENTOR, joined_on=started_on
+    )
+    JourneyMember.objects.update(joined_at=None)
+    name = ("journeys", "0024_member_joined_at")
+    loader = MigrationExecutor(connection).loader
+    backfill = loader.get_migration(*name).operations[-1]
+
+    backfill.code(loader.project_state(name, at_end=True).apps, connection.schema_editor())
+
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    joined = dict(JourneyMember.objects.values_list("pk", "joined_at"))
+    assert joined.pop(joined_late.pk) == datetime.datetime(2026, 11, 9, tzinfo=paris)
+    assert joined.pop(replaced_at_once.pk) == datetime.datetime(2026, 11, 2, tzinfo=paris)
+    assert set(joined.values()) == {None}
