@@ -8,7 +8,6 @@ views below ask the registered permission policy about the object itself.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
@@ -18,6 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .exports import ExportSnippetIndexView
 from .models import LeaderProfile, Topic
+from .search import words_in
 
 
 class TopicFilterSet(WagtailFilterSet):
@@ -75,16 +75,11 @@ class LeaderProfileIndexView(ExportSnippetIndexView):
         name, the title (or the bio), or the linked account's name or email."""
         if not self.is_searching:
             return queryset
-        for word in self.search_query.split():
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(title__icontains=word)
-                | Q(bio__icontains=word)
-                | Q(user__email__icontains=word)
-                | Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-            )
-        return queryset
+        return words_in(
+            queryset,
+            self.search_query,
+            ["name", "title", "bio", "user__email", "user__first_name", "user__last_name"],
+        )
 
 
 class LeaderProfileEditView(ProfileObjectPermissionMixin, snippet_views.EditView):

@@ -47,6 +47,7 @@ from wagtail.permissions import policy_registry
 
 from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
+from content.search import words_in
 from content.text import as_id
 
 from . import engine
@@ -806,16 +807,15 @@ class MessageReportIndexView(IndexView):
         """Reports whose author or reporter matches every word searched for, by name or email."""
         if not self.is_searching:
             return queryset
-        for word in self.search_query.split():
-            match = Q()
-            for person in ("message__author__user", "reporter__user"):
-                match |= (
-                    Q(**{f"{person}__email__icontains": word})
-                    | Q(**{f"{person}__first_name__icontains": word})
-                    | Q(**{f"{person}__last_name__icontains": word})
-                )
-            queryset = queryset.filter(match)
-        return queryset
+        return words_in(
+            queryset,
+            self.search_query,
+            [
+                f"{person}__{field}"
+                for person in ("message__author__user", "reporter__user")
+                for field in ("email", "first_name", "last_name")
+            ],
+        )
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)

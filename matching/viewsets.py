@@ -14,7 +14,6 @@ reads them. The inspect page gives their length and nothing else.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -38,6 +37,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from cms.admin_invitations import ResendInvitationsBulkAction
 from content.exports import ExportIndexView
 from content.models import Topic
+from content.search import words_in
 from content.text import as_id
 from journeys.admin_access import (
     ProgramScopedBulkActionMixin,
@@ -141,15 +141,11 @@ class EnrollmentIndexView(ExportIndexView):
         """
         if not self.is_searching:
             return queryset
-        for word in self.search_query.split():
-            queryset = queryset.filter(
-                Q(user__email__icontains=word)
-                | Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-                | Q(program__title__icontains=word)
-                | Q(department__icontains=word)
-            )
-        return queryset
+        return words_in(
+            queryset,
+            self.search_query,
+            ["user__email", "user__first_name", "user__last_name", "program__title", "department"],
+        )
 
     @cached_property
     def columns(self):

@@ -36,6 +36,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.search import words_in
+
 from ..exceptions import MatchingError
 from ..models import (
     Enrollment,
@@ -105,15 +107,15 @@ def proposals_for_review(
         proposals = proposals.filter(
             Q(mentee__department__iexact=department) | Q(mentor__department__iexact=department)
         )
-    for word in search.split():
-        proposals = proposals.filter(
-            Q(mentee__user__first_name__icontains=word)
-            | Q(mentee__user__last_name__icontains=word)
-            | Q(mentee__user__email__icontains=word)
-            | Q(mentor__user__first_name__icontains=word)
-            | Q(mentor__user__last_name__icontains=word)
-            | Q(mentor__user__email__icontains=word)
-        )
+    proposals = words_in(
+        proposals,
+        search,
+        [
+            f"{side}__user__{field}"
+            for side in ("mentee", "mentor")
+            for field in ("first_name", "last_name", "email")
+        ],
+    )
     return proposals.order_by(*ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING]))
 
 

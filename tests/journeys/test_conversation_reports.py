@@ -184,6 +184,22 @@ def test_a_reason_over_the_limit_is_refused_next_to_the_field(
     assert not MessageReport.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("morgan", True), ("PATEL", True), ("sam reid", True), ("sam smith", False)],
+)
+def test_the_admins_listing_finds_a_report_by_its_authors_or_reporters_name(
+    client, reporting, journey, mentee, words, program_admin, query, found
+):
+    conversation.report_message(journey, mentee, words["reported"].uuid, "Threatening")
+    client.force_login(program_admin)
+
+    response = client.get(listing(), {"q": query})
+
+    assert response.status_code == 200
+    assert ("REPORTED-3c9" in visible_text(response)) is found
+
+
 def test_the_admins_listing_is_empty_until_a_message_is_reported(
     client, reporting, journey, mentee, words, program_admin
 ):
