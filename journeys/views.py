@@ -1006,20 +1006,6 @@ def reflection_detail(request, journey, reflection_uuid):
 
 
 @member_view("GET")
-def meeting_detail(request, journey, meeting_uuid):
-    meeting = (
-        Meeting.objects.filter(journey=journey, uuid=meeting_uuid)
-        .select_related("logged_by__user")
-        .first()
-    )
-    if meeting is None:
-        raise Http404
-    return render(
-        request, "journeys/meeting_detail.html", {"journey": journey, "meeting": meeting}
-    )
-
-
-@member_view("GET")
 def member_profile(request, journey, member_id):
     """A fellow member's profile, with their email address and a way to write to them.
 
