@@ -127,6 +127,19 @@ class ProgramQuestion(Orderable):
                 raise ValidationError({"choices": _("Give at least two choices, one per line.")})
             if len(set(choices)) != len(choices):
                 raise ValidationError({"choices": _("Each choice can appear only once.")})
+            # Answers are matched to choices whatever their case.
+            seen = {}
+            for choice in choices:
+                if (same := seen.setdefault(choice.casefold(), choice)) != choice:
+                    raise ValidationError(
+                        {
+                            "choices": _(
+                                "'%(choice)s' is the same choice as '%(same)s': each choice "
+                                "can appear only once."
+                            )
+                            % {"choice": choice, "same": same}
+                        }
+                    )
         if self.kind == QuestionKind.MULTIPLE:
             # matching.importer reads a multiple-choice answer as choices separated so.
             held = next((c for c in self.choice_list if CHOICE_SEPARATOR in c), None)

@@ -788,3 +788,17 @@ def test_a_multiple_choice_question_refuses_a_choice_holding_the_list_separator(
     }
     question.kind = QuestionKind.SINGLE
     question.full_clean()  # one choice only: nothing to separate
+
+
+@pytest.mark.parametrize("kind", [QuestionKind.SINGLE, QuestionKind.MULTIPLE])
+def test_a_question_refuses_two_choices_that_differ_only_in_case(program, kind):
+    """Answers are matched to choices whatever their case, so "Yes" and "yes" would be
+    one answer offered twice."""
+    question = ProgramQuestion(program=program, label="Remote?", kind=kind, choices="Yes\nNo\nyes")
+
+    with pytest.raises(ValidationError) as excinfo:
+        question.full_clean()
+
+    assert excinfo.value.message_dict == {
+        "choices": ["'yes' is the same choice as 'Yes': each choice can appear only once."]
+    }
