@@ -4,6 +4,8 @@ Run as ``make demo`` runs it, in a process of its own, on a scratch SQLite
 database that holds only the worker's tables.
 """
 
+import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -27,7 +29,9 @@ def free_port() -> int:
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(n) for n in (task / "children").read_text().split()]
+        # The server's request threads come and go as this reads.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            found += [int(n) for n in (task / "children").read_text().split()]
     return found
 
 
@@ -44,7 +48,7 @@ def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - a local address
             return response.status == 200
-    except OSError:
+    except (OSError, http.client.HTTPException):  # not serving yet
         return False
 
 
@@ -55,6 +59,10 @@ def alive(pid: int) -> bool:
         return False
     # A child that has exited but is not yet reaped by init is gone for this purpose.
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+
+
+def default_interrupt():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
@@ -88,9 +96,13 @@ def test_stopping_the_demo_stops_its_worker_and_every_process_the_worker_started
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # As from a terminal: a test runner's worker may ignore Ctrl-C, and its
+        # children would inherit that.
+        preexec_fn=default_interrupt,
     )
+    worker = None
     try:
-        wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"))
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), seconds=60)
         (worker,) = wait_for(lambda: children(demo.pid))
         workers = wait_for(lambda: children(worker))  # the cluster's own processes
         started = [worker, *workers]
@@ -100,5 +112,13 @@ def test_stopping_the_demo_stops_its_worker_and_every_process_the_worker_started
         assert demo.wait(timeout=30) is not None
         wait_for(lambda: not any(alive(pid) for pid in started), seconds=15)
     finally:
+        # Whatever failed, nothing of the demo outlives the test.
+        if worker is None:
+            with contextlib.suppress(OSError):
+                worker = next(iter(children(demo.pid)), None)
         if demo.poll() is None:
             demo.kill()
+            demo.wait()
+        if worker is not None:
+            with contextlib.suppress(ProcessLookupError):  # nothing left of it
+                os.killpg(worker, signal.SIGKILL)
