@@ -172,14 +172,18 @@ def mark_changed(program_ids) -> None:
 
 
 def due_programs(now: datetime | None = None) -> list[int]:
-    """Live programs whose figures are missing or due, and nobody is working out."""
+    """Programs whose figures are missing or due, and nobody is working out.
+
+    Unpublished programs too: taking a program off the site ends none of its
+    journeys, and its admins still read its dashboard.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    live = set(ProgramPage.objects.live().values_list("pk", flat=True))
-    known = ProgramSnapshot.objects.filter(pk__in=live)
+    programs = set(ProgramPage.objects.values_list("pk", flat=True))
+    known = ProgramSnapshot.objects.filter(pk__in=programs)
     kept = set(known.values_list("pk", flat=True))
     due = set(known.filter(_lease_free(now)).filter(_due(now, today)).values_list("pk", flat=True))
-    return sorted((live - kept) | due)
+    return sorted((programs - kept) | due)
 
 
 def sweep(now: datetime | None = None) -> int:

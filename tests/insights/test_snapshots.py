@@ -156,6 +156,23 @@ def test_the_sweep_works_out_what_is_due_and_nothing_else(
         assert tasks.sweep_insights() == "0 programs queued"
 
 
+def test_an_unpublished_programs_figures_are_worked_out_for_its_admins(
+    plain_client, program_admin, scene, program, django_capture_on_commit_callbacks
+):
+    """A program taken off the site still has journeys under way and admins who follow
+    them: its dashboard must not wait for figures that never come."""
+    program.unpublish()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_insights()
+    plain_client.force_login(program_admin)
+    html = plain_client.get(reverse("insights:program", args=[program.pk])).content.decode()
+
+    assert snapshots.read(program) is not None
+    assert "still being worked out" not in html
+    assert "Figures as of" in html
+
+
 def test_figures_from_yesterday_or_an_hour_ago_are_worked_out_again(scene, program):
     snapshots.work_out(program.pk)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
