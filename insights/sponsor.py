@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journeys.models import Measure
+from journeys.models import JourneyStatus, Measure
 
 from . import site_charts, tables
 from .compute import ProgramInsights
@@ -217,7 +217,7 @@ class NamedBand:
 def health_sentence(insights: ProgramInsights) -> str:
     active = insights.active_total
     if not active:
-        return _("No journey is under way yet.")
+        return _idle_sentence(insights)
     counts = insights.health_counts
     return ngettext(
         "Of %(active)d active journey: %(on_track)d on track, %(attention)d needing "
@@ -230,6 +230,33 @@ def health_sentence(insights: ProgramInsights) -> str:
         "on_track": counts[ON_TRACK],
         "attention": counts[NEEDS_ATTENTION],
         "at_risk": counts[AT_RISK],
+    }
+
+
+def _idle_sentence(insights: ProgramInsights) -> str:
+    """No journey under way: none started yet, or every one ended or paused."""
+    counts = insights.status_counts
+    ended = counts.get(JourneyStatus.COMPLETED, 0) + counts.get(JourneyStatus.CLOSED, 0)
+    paused = counts.get(JourneyStatus.PAUSED, 0)
+    if not ended and not paused:
+        return _("No journey is under way yet.")
+    if not paused:
+        return ngettext(
+            "No journey is under way: the program's journey has ended.",
+            "No journey is under way: all %(count)d of the program's journeys have ended.",
+            ended,
+        ) % {"count": ended}
+    if not ended:
+        return ngettext(
+            "No journey is under way: the program's journey is paused.",
+            "No journey is under way: all %(count)d of the program's journeys are paused.",
+            paused,
+        ) % {"count": paused}
+    return _("No journey is under way: of the %(total)d journeys, %(ended)s and %(paused)s.") % {
+        "total": ended + paused,
+        "ended": ngettext("%(count)d has ended", "%(count)d have ended", ended) % {"count": ended},
+        "paused": ngettext("%(count)d is paused", "%(count)d are paused", paused)
+        % {"count": paused},
     }
 
 

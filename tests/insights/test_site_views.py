@@ -12,7 +12,7 @@ from cms.models import HomePage
 from content.factories import LeaderProfileFactory
 from insights import snapshots
 from journeys.factories import ProgramPageFactory
-from journeys.models import ProgramPage
+from journeys.models import Journey, JourneyStatus, ProgramPage
 from journeys.services.templates import clear_cache
 from tests.programs import run_by_program_admins
 
@@ -99,6 +99,22 @@ def test_a_sponsor_sees_counts_and_never_a_name(sponsor_client, scene, program):
     assert "Of 8 active journeys: 2 on track, 4 needing attention, 2 at risk." in html
     assert not [name for name in names_in(scene) if name in html]
     assert "/admin/" not in html.split('class="site-footer"')[0]
+
+
+def test_a_program_whose_journeys_have_all_ended_does_not_say_none_has_started_yet(
+    sponsor_client, program, start_pair
+):
+    finished, _people = start_pair(days_ago=60, milestones=2)
+    closed, _people = start_pair(days_ago=60, milestones=0)
+    paused, _people = start_pair(days_ago=30, milestones=1)
+    Journey.objects.filter(pk=finished.pk).update(status=JourneyStatus.COMPLETED)
+    Journey.objects.filter(pk=closed.pk).update(status=JourneyStatus.CLOSED)
+    Journey.objects.filter(pk=paused.pk).update(status=JourneyStatus.PAUSED)
+
+    html = sponsor_client.get(page_url(program)).content.decode()
+
+    assert "No journey is under way yet." not in html
+    assert "No journey is under way: of the 3 journeys, 2 have ended and 1 is paused." in html
 
 
 def test_a_program_admin_sees_names_in_journeys_at_risk_with_links_into_the_admin(

@@ -113,10 +113,11 @@ def test_the_headline_counts_the_objectives_on_target_among_those_that_can_be_ju
 class Figures:
     """The few fields of ``ProgramInsights`` the functions under test read."""
 
-    def __init__(self, health_counts=None, funnels=(), content=()):
+    def __init__(self, health_counts=None, funnels=(), content=(), status_counts=None):
         self.health_counts = health_counts or {}
         self.funnels = funnels
         self.content = content
+        self.status_counts = status_counts or {}
 
     @property
     def active_total(self):
@@ -130,6 +131,17 @@ def test_health_is_told_as_counts():
         "Of 1 active journey: 1 on track, 0 needing attention, 0 at risk."
     )
     assert health_sentence(Figures({"on_track": 0})) == "No journey is under way yet."
+
+
+def test_a_program_with_no_journey_under_way_says_whether_they_ended_or_wait():
+    def idle(**status_counts):
+        return health_sentence(Figures({"on_track": 0}, status_counts=status_counts))
+
+    assert idle(completed=1) == "No journey is under way: the program's journey has ended."
+    assert idle(completed=2, closed=1) == (
+        "No journey is under way: all 3 of the program's journeys have ended."
+    )
+    assert idle(paused=2) == "No journey is under way: all 2 of the program's journeys are paused."
 
 
 def test_the_funnel_bars_are_shares_of_every_journey_that_follows_the_template():
