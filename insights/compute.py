@@ -195,6 +195,9 @@ class ObjectiveRow:
     actual: float | None
     target: float | None
     basis: int  # how many journeys, goals, people or ratings the figure rests on
+    # False when no milestone of the templates the journeys follow has the objective's
+    # milestone key (mistyped, or renamed since): no figure will ever come.
+    key_found: bool = True
 
     @property
     def is_rating(self) -> bool:
@@ -895,10 +898,12 @@ def _objective_rows(
         actual = None
         basis = 0
         detail = ""
+        key_found = True
         if measure == Measure.MILESTONE:
             detail = slugify(value.get("milestone_key") or "")
             included, done = tally.keys.get(detail, (0, 0))
             actual, basis = (100 * done / included if included else None), included
+            key_found = not templates or any(detail in t.keyed for t in templates.values())
         elif measure == Measure.TOPIC_PULSE:
             topic = value.get("topic")
             detail = topic.name if topic is not None else ""
@@ -925,6 +930,7 @@ def _objective_rows(
                 actual=actual,
                 target=target if measure else None,
                 basis=basis,
+                key_found=key_found,
             )
         )
     return tuple(rows)

@@ -117,6 +117,17 @@ def objective_line(row) -> ObjectiveLine:
         return ObjectiveLine(
             row.title, _("No measure is set for this objective."), NOT_MEASURED, _("Not measured")
         )
+    if not row.key_found:
+        return ObjectiveLine(
+            row.title,
+            _(
+                "No milestone of the journeys’ templates has the key “%(key)s”: check the "
+                "objective’s milestone key."
+            )
+            % {"key": row.detail},
+            NO_FIGURE,
+            _("No figure yet"),
+        )
     if row.actual is None:
         return ObjectiveLine(
             row.title,

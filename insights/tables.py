@@ -365,7 +365,9 @@ def objectives_table(insights: ProgramInsights) -> Table:
         measure = str(MEASURE_LABELS.get(o.measure, o.measure))
         if o.detail:
             measure = f"{measure}: {o.detail}"
-        if o.met is None:
+        if not o.key_found:
+            status = _("No milestone has this key")
+        elif o.met is None:
             status = _("No target set") if o.target is None else _("No figure yet")
         else:
             status = _("Met") if o.met else _("Not yet met")

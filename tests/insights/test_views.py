@@ -77,6 +77,46 @@ def test_an_objective_without_a_measure_says_so(admin_client, scene, program):
     assert "No measure set" in html
 
 
+def test_an_objective_whose_milestone_key_no_milestone_has_says_so(
+    admin_client, start_pair, program
+):
+    start_pair(days_ago=20, milestones=1)
+    program.objectives.append(
+        (
+            "objective",
+            {
+                "title": "Pairs meet soon",
+                "description": "",
+                "measure": "milestone",
+                "milestone_key": "first-meting",
+                "target": 80,
+            },
+        )
+    )
+    program.save_revision().publish()
+
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                admin_client.get(
+                    reverse("insights:export", args=[program.pk, "objectives"])
+                ).content.decode()
+            )
+        )
+    )
+    sponsor_page = admin_client.get(
+        reverse("program_insights:page", args=[program.slug])
+    ).content.decode()
+
+    status = {row[0]: row[4] for row in rows[1:]}
+    assert status["Pairs meet soon"] == "No milestone has this key"
+    assert status["Pairs meet early"] == "Met"
+    assert (
+        "No milestone of the journeys’ templates has the key “first-meting”: check the "
+        "objective’s milestone key." in sponsor_page
+    )
+
+
 def test_each_table_downloads_as_csv_with_a_named_file(admin_client, scene, program):
     response = admin_client.get(reverse("insights:export", args=[program.pk, "content"]))
 
