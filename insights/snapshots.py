@@ -254,11 +254,16 @@ def _names(user_ids) -> dict[int, str]:
 
 
 def named(rows):
-    """Health rows with each member's current name in place of their id (one query)."""
+    """Health rows with each member's current name in place of their id (one query).
+
+    A member whose account was deleted since the figures were worked out is left
+    out, as the next working out leaves them out: there is no name to show.
+    """
     names = _names(uid for row in rows for uid, _role in row.members)
     return tuple(
         dataclasses.replace(
-            row, members=tuple((names.get(uid, ""), role) for uid, role in row.members)
+            row,
+            members=tuple((names[uid], role) for uid, role in row.members if uid in names),
         )
         for row in rows
     )

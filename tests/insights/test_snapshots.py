@@ -1,6 +1,8 @@
 """Figures are worked out by tasks into a snapshot per program; pages only read it."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
@@ -171,6 +173,20 @@ def test_an_unpublished_programs_figures_are_worked_out_for_its_admins(
     assert snapshots.read(program) is not None
     assert "still being worked out" not in html
     assert "Figures as of" in html
+
+
+def test_a_member_whose_account_was_deleted_is_left_out_of_the_names(
+    plain_client, program_admin, start_pair, program
+):
+    _journey, (mentor, _mentee) = start_pair(days_ago=90, milestones=0)
+    snapshots.work_out(program.pk)
+    mentor.delete()
+    plain_client.force_login(program_admin)
+
+    response = plain_client.get(reverse("insights:export", args=[program.pk, "health"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+
+    assert [row[0] for row in rows[1:]] == ["Mentee 0 (Mentee)"]
 
 
 def test_figures_from_yesterday_or_an_hour_ago_are_worked_out_again(scene, program):
