@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.utils import perform_login
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -53,3 +54,15 @@ def invitation(request, token):
         "cms/account/invitation.html",
         {"invitation": found, "form": form, "email": found.user.email},
     )
+
+
+def email_addresses(request, *args, **kwargs):
+    """allauth's page for adding addresses and choosing the primary one, closed.
+
+    A person's address is the one their organisation gave them, and with no
+    verification of addresses it is also how they sign in: an address added
+    there would let them sign in by a mailbox nobody checked, step out of
+    single sign-on by a domain it does not cover, or take the erased
+    placeholder's domain. Admins change addresses under *Settings → Users*.
+    """
+    raise Http404

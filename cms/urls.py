@@ -40,6 +40,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/invitation/<str:token>/", account_views.invitation, name="invitation"),
+    # Nobody changes their own address (cms.account_views.email_addresses).
+    path("accounts/email/", account_views.email_addresses, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("search/", views.search, name="search"),
     path("csp-report/", views.csp_report, name="csp_report"),

@@ -445,7 +445,6 @@ class TestSignedOutLinks:
         "mfa_activate_totp",
         "usersessions_list",
         "account_reauthenticate",
-        "account_email",
     ],
 )
 def test_every_account_page_of_a_signed_in_person_renders_in_the_sites_frame(
@@ -460,6 +459,22 @@ def test_every_account_page_of_a_signed_in_person_renders_in_the_sites_frame(
     assert '<main id="main"' in html and html.count("<h1") == 1
     assert "&lt;" not in html
     assert_in_the_account_column(html)
+
+
+def test_nobody_changes_their_own_address(client, home, user_factory):
+    """The address is the organisation's: admins change it under Settings → Users."""
+    user = user_factory(email="ada@example.com")
+    client.force_login(user)
+
+    page = client.get(reverse("account_email"))
+    added = client.post(reverse("account_email"), {"action_add": "", "email": "x@erased.invalid"})
+    made_primary = client.post(
+        reverse("account_email"), {"action_primary": "", "email": "x@erased.invalid"}
+    )
+
+    assert page.status_code == added.status_code == made_primary.status_code == 404
+    user.refresh_from_db()
+    assert user.email == "ada@example.com" and not user.is_erased
 
 
 def assert_in_the_account_column(html):

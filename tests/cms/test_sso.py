@@ -358,3 +358,30 @@ class TestWhereSingleSignOnIsRequired:
 
         assert response.status_code == 302
         assert [message.to for message in mail.outbox] == [["sam@acme.test"]]
+
+    def test_nobody_steps_out_of_single_sign_on_by_an_address_of_their_own(
+        self, client, user_factory
+    ):
+        user = get_user_model().objects.create_user(email="ola@secure.test")
+        client.force_login(user)
+
+        added = client.post(
+            reverse("account_email"), {"action_add": "", "email": "ola@home.example"}
+        )
+        made_primary = client.post(
+            reverse("account_email"), {"action_primary": "", "email": "ola@home.example"}
+        )
+        client.post(
+            reverse("account_set_password"), {"password1": PASSWORD, "password2": PASSWORD}
+        )
+        client.logout()
+        signed_in = client.post(
+            reverse("account_login"), {"login": "ola@home.example", "password": PASSWORD}
+        )
+
+        assert added.status_code == made_primary.status_code == 404
+        user.refresh_from_db()
+        assert user.email == "ola@secure.test"
+        assert not EmailAddress.objects.filter(email="ola@home.example").exists()
+        assert signed_in.status_code == 200
+        assert "_auth_user_id" not in client.session
