@@ -227,6 +227,7 @@ def _render_edit(request, journey, message, form, status=200):
 
 
 @member_view("POST")
+@in_own_time_zone
 def delete_message(request, journey, message_uuid):
     message = _message(journey, _member(request, journey), message_uuid)
     try:
@@ -239,6 +240,7 @@ def delete_message(request, journey, message_uuid):
 
 
 @member_view("GET", "POST")
+@in_own_time_zone
 def report_message(request, journey, message_uuid):
     """Report a message to the program's admins, where the program allows it."""
     member = _member(request, journey)

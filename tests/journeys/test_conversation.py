@@ -121,6 +121,26 @@ def test_message_times_read_in_each_persons_own_time_zone(client, journey, mento
     assert "6 December, 21:04" in visible_text(client.get(url("conversation", journey)))
 
 
+def test_reporting_and_a_late_delete_say_times_in_the_persons_own_time_zone(
+    client, program, journey, mentor, mentee
+):
+    from journeys.models import Profile
+
+    program.allow_message_reports = True
+    program.save_revision().publish()
+    Profile.objects.update_or_create(user=mentee, defaults={"time_zone": "Europe/Amsterdam"})
+    sent = datetime.datetime(2026, 12, 7, 2, 4, tzinfo=datetime.UTC)
+    theirs = conversation.post_message(journey, mentor, "Morning!", now=sent)
+    own = conversation.post_message(journey, mentee, "Hello", now=sent)
+
+    client.force_login(mentee)
+    report_page = client.get(url("report_message", journey, theirs.uuid))
+    late_delete = client.post(url("delete_message", journey, own.uuid), follow=True)
+
+    assert "7 December, 03:04" in visible_text(report_page)
+    assert "This one was sent at 03:04, 7 December" in visible_text(late_delete)
+
+
 def test_the_journey_page_shows_the_latest_messages_and_posts_back_to_itself(
     client, journey, mentee
 ):
