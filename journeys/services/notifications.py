@@ -18,8 +18,9 @@ Rules enforced here:
   Either all of it commits or none of it does.
 * Participants choose immediate emails, a weekly digest, or none. A member
   who wants emails gets one email per journey gathering that run's
-  notifications; digest rows wait for ``send_participant_digests``; rows for
-  people who want no email are recorded as suppressed.
+  notifications; digest rows wait for ``send_participant_digests`` (one
+  digest per person and site, so each links to the site its journeys answer
+  on); rows for people who want no email are recorded as suppressed.
 * New messages in a conversation are logged here too, by
   ``services.conversation`` when a message is posted; the weekly digest
   gathers them with the tick's notifications.
@@ -380,7 +381,7 @@ def _unread_for_digest() -> dict[int, int]:
 
 
 def send_participant_digests(today: date | None = None) -> int:
-    """Write each weekly-digest participant one email with what waited for them.
+    """Write each weekly-digest participant one email per site with what waited for them.
 
     Returns how many digests were written to the outbox. Each person's digest
     is written in a transaction that also ties its notifications to it, so a
@@ -409,11 +410,14 @@ def send_participant_digests(today: date | None = None) -> int:
         return 0
     unread = _unread_for_digest() if any(row[1] == MESSAGE for row in rows) else {}
     snapshots = snapshots_for_revision_ids({row[-1] for row in rows})
+    # One digest per person and site: its links and theme are that site's, and a
+    # journey answers only on the site of its program.
+    sites = outbox.Sites()
     by_user = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_user[row[3]][row[4]].append(row)
+        by_user[(row[3], sites.root(row[6]))][row[4]].append(row)
     written = 0
-    for user_id, journeys in by_user.items():
+    for (user_id, _root), journeys in by_user.items():
         sections = []
         for journey_rows in journeys.values():
             snapshot = snapshots.get(journey_rows[0][-1])

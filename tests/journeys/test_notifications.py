@@ -136,6 +136,47 @@ def test_weekly_digest_readers_get_one_email_a_week_not_one_a_day(journey, pair,
     assert {n.email_id for n in digested} == {OutboxEmail.objects.get(recipient=mentee).pk}
 
 
+def test_a_digest_links_each_journey_at_the_address_of_its_own_site(journey, pair, today):
+    """The same person in the programs of two business units, each on a site of its own."""
+    import re
+
+    from wagtail.models import Page, Site
+
+    from cms.models import HomePage
+
+    mentor, mentee = pair
+    other_home = HomePage(title="Cold Chain", slug="cold-chain")
+    Page.get_first_root_node().add_child(instance=other_home)
+    other_home.save_revision().publish()
+    Site.objects.create(hostname="cold.example", port=80, root_page=other_home)
+    other_program = factories.ProgramPageFactory(parent=other_home, title="Cold Chain mentoring")
+    other = start_journey(
+        other_program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        started_on=today,
+        template=factories.JourneyPageFactory(parent=other_program, title="Cold year"),
+    )
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    notifications.advance_journeys(today)
+    mail.outbox.clear()
+
+    notifications.send_participant_digests(today)
+    deliver_due()
+
+    hosts = {}
+    for message in mail.outbox:
+        assert message.to == [mentee.email]
+        for part in (message.body, message.alternatives[0][0]):
+            for root, uuid in re.findall(
+                r"(https?://[^/\s\"]+)/my/journeys/([0-9a-f-]{36})/", part
+            ):
+                hosts.setdefault(uuid, set()).add(root)
+    assert hosts == {
+        str(journey.uuid): {"http://localhost"},
+        str(other.uuid): {"http://cold.example"},
+    }
+
+
 def test_people_who_want_no_email_get_none(journey, pair, today):
     mentor, mentee = pair
     ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.NONE)
