@@ -70,7 +70,7 @@ from .models import (
     ParticipantPreferences,
     PulseResponse,
 )
-from .services import conversation, export, profiles, progress
+from .services import conversation, export, outbox, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for, today_for
 from .services.state import journey_state, journey_states, with_planned_activity
@@ -1306,6 +1306,21 @@ def reset_calendar(request):
     return redirect("journeys:calendar_settings")
 
 
+def _feed_address(request):
+    """A journey's page as an absolute address: on the feed's own host for the journeys
+    of its site, on their program's site for the others (they answer only there)."""
+    here = Site.find_for_request(request)
+    sites = outbox.Sites()
+
+    def absolute(journey, path):
+        site = sites.get(journey.program_id)
+        if site is None or here is None or site.pk == here.pk:
+            return request.build_absolute_uri(path)
+        return sites.root(journey.program_id) + path
+
+    return absolute
+
+
 @never_cache
 def calendar_feed(request, token):
     """The secret calendar feed; the token is the only key, so no sign-in is needed."""
@@ -1317,14 +1332,13 @@ def calendar_feed(request, token):
     if preferences is None:
         raise Http404
     user = preferences.user
+    absolute = _feed_address(request)
     events = participant_events(
         user,
         _today(),
-        lambda j, mid: request.build_absolute_uri(_milestone_url(j, mid)),
-        lambda j, m: request.build_absolute_uri(
-            reverse("journeys:meeting", args=[j.uuid, m.uuid])
-        ),
-        plan_url=lambda j, p: request.build_absolute_uri(_journey_url(j, f"plan-{p.uuid}")),
+        lambda j, mid: absolute(j, _milestone_url(j, mid)),
+        lambda j, m: absolute(j, reverse("journeys:meeting", args=[j.uuid, m.uuid])),
+        plan_url=lambda j, p: absolute(j, _journey_url(j, f"plan-{p.uuid}")),
     )
     body = build_calendar(events, _("My mentoring"), timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

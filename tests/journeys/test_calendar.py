@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from journeys.factories import JourneyPageFactory, milestone, step
+from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
 from journeys.models import JourneyPage, Meeting, MemberRole, ParticipantPreferences
 from journeys.services.calendar import CalendarEvent, build_calendar, plain_text
 from journeys.services.starting import start_journey
@@ -188,6 +188,41 @@ def test_the_feed_lists_the_members_due_dates_and_meetings(client, journey, pair
     assert str(held["DESCRIPTION"]) == "Growing, together. About 45 minutes."
     assert str(held["URL"]) == "http://testserver" + reverse(
         "journeys:meeting", args=[journey.uuid, meeting.uuid]
+    )
+
+
+@pytest.mark.django_db
+def test_the_feed_links_a_journey_of_another_site_at_that_sites_address(client, journey, pair):
+    from wagtail.models import Page, Site
+
+    from cms.models import HomePage
+
+    mentor, mentee = pair
+    other_home = HomePage(title="Cold Chain", slug="cold-chain")
+    Page.get_first_root_node().add_child(instance=other_home)
+    other_home.save_revision().publish()
+    Site.objects.create(hostname="cold.example", port=80, root_page=other_home)
+    other_program = ProgramPageFactory(parent=other_home, title="Cold Chain mentoring")
+    other = start_journey(
+        other_program,
+        [(mentor, MemberRole.MENTOR), (mentee, MemberRole.MENTEE)],
+        TODAY(),
+        template=JourneyPageFactory(
+            parent=other_program,
+            milestones=[milestone("Cold start", "cold", [step("checklist")], block_id="k")],
+        ),
+    )
+
+    events = {
+        str(event["UID"]): str(event["URL"])
+        for event in parse(client.get(feed_url(mentee)).content).walk("VEVENT")
+    }
+
+    assert events[f"milestone-{journey.uuid}-a@trellis.invalid"] == "http://testserver" + (
+        reverse("journeys:milestone", args=[journey.uuid, "a"])
+    )
+    assert events[f"milestone-{other.uuid}-k@trellis.invalid"] == "http://cold.example" + (
+        reverse("journeys:milestone", args=[other.uuid, "k"])
     )
 
 
