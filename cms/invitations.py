@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.services import outbox
+from journeys.services.people import time_zone_for
 
 from .models import Invitation, User
 
@@ -69,6 +70,13 @@ def invite(users, *, invited_by: User | None = None, program=None) -> list[Invit
             for user in users
         ]
     )
+    # The link's last day as the person reads days: their profile's zone, or the site's.
+    zones = {
+        user.pk: time_zone_for(user)
+        for user in User.objects.filter(pk__in=[user.pk for user in users]).select_related(
+            "profile"
+        )
+    }
     inviter = str(invited_by) if invited_by is not None else ""
     program_title = program.title if program is not None else ""
     if program_title:
@@ -85,7 +93,9 @@ def invite(users, *, invited_by: User | None = None, program=None) -> list[Invit
                     "invitation_id": invitation.pk,
                     "inviter_name": inviter,
                     "program_title": program_title,
-                    "expires_on": invitation.expires_at.date().isoformat(),
+                    "expires_on": timezone.localdate(
+                        invitation.expires_at, zones[invitation.user_id]
+                    ).isoformat(),
                 },
                 program_id=program.pk if program is not None else None,
                 honours_choice=False,

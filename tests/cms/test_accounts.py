@@ -302,6 +302,25 @@ class TestInvitations:
         (message,) = delivered()
         return message
 
+    def test_the_last_day_of_the_link_is_the_persons_own(self, home):
+        """West and east of UTC, one of the two falls on another day than UTC's at any hour."""
+        from zoneinfo import ZoneInfo
+
+        from journeys.models import Profile
+
+        people = {}
+        for zone in ("Pacific/Honolulu", "Pacific/Kiritimati"):
+            person = get_user_model().objects.create_user(email=f"{zone[8:].lower()}@example.com")
+            Profile.objects.create(user=person, time_zone=zone)
+            people[person.email] = zone
+        invitations.invite(list(get_user_model().objects.filter(email__in=people)))
+
+        for message in delivered():
+            (email,) = message.to
+            expires = Invitation.objects.get(user__email=email).expires_at
+            last_day = timezone.localdate(expires, ZoneInfo(people[email]))
+            assert f"until {last_day.day} {last_day:%B %Y}." in message.body, people[email]
+
     def test_the_email_says_who_invited_them_to_what_and_the_link_lets_them_choose_a_password(
         self, client, home, invited, user_factory
     ):
