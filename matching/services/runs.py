@@ -12,12 +12,14 @@ Who is matched:
   in a proposal locked from the run this one is based on.
 * Mentors: enrolments that can mentor and still have places: capacity less
   ``commitments`` (pairs, circles led, open requests) and locked proposals. In a
-  circles run a mentor with a place left leads a circle of the policy's size.
+  circles run a mentor with a place left leads a circle of the policy's size, less the
+  members locked in their circle in the run this one is based on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,9 +106,10 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     """Who can be matched now, and how many places each possible mentor has left."""
     locked = list(based_on.proposals.filter(status=ProposalStatus.LOCKED)) if based_on else []
     locked_mentees = {p.mentee_id for p in locked}
+    locked_with = Counter(p.mentor_id for p in locked)
     taken = commitments(program)
-    for proposal in locked:
-        taken[proposal.mentor_id] = taken.get(proposal.mentor_id, 0) + 1
+    # Someone with a match, a request or a locked proposal to mentor mentors in this run.
+    committed = set(taken) | set(locked_with)
     requesting = set(
         MentorRequest.objects.filter(program=program, status=RequestStatus.PENDING).values_list(
             "mentee_id", flat=True
@@ -118,11 +121,14 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     for pk, role, capacity, status in rows.values_list("pk", "role", "capacity", "status"):
         room = capacity - taken.get(pk, 0)
         if circles:
-            # One place leads a whole circle, of the policy's size.
-            room = snapshot["circle_size"] if room > 0 else 0
+            # One place leads a whole circle, of the policy's size; members locked in
+            # the circle of the run this one is based on keep their places in it.
+            room = snapshot["circle_size"] - locked_with[pk] if room > 0 else 0
+        else:
+            room -= locked_with[pk]
         waiting = status == EnrollmentStatus.ENROLLED
         if role in (RoleWanted.MENTOR, RoleWanted.EITHER) and room > 0:
-            if role == RoleWanted.EITHER and waiting and pk not in taken:
+            if role == RoleWanted.EITHER and waiting and pk not in committed:
                 either_ids.append(pk)
             else:
                 mentor_ids.append(pk)
@@ -132,7 +138,7 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
             and waiting
             and pk not in locked_mentees
             and pk not in requesting
-            and pk not in taken
+            and pk not in committed
         ):
             mentee_ids.append(pk)
     return Pool(mentee_ids, mentor_ids, either_ids, places, locked)

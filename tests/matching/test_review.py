@@ -872,6 +872,33 @@ def test_a_circle_counts_one_journey_for_its_matches(
     assert Journey.objects.count() == 1
 
 
+def test_a_circle_member_locked_keeps_the_circle_when_the_rest_is_run_again(
+    admin_client, circle_run, django_capture_on_commit_callbacks
+):
+    grace = circle_run.proposals.get(mentee__user__email="grace@example.com")
+    post_action(admin_client, circle_run, "lock", grace)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("matching_runs:rerun", args=[circle_run.pk]), follow=True
+        )
+
+    assert messages_of(response, "error") == []
+    rerun = MatchingRun.objects.latest("pk")
+    rerun.refresh_from_db()
+    assert rerun.based_on_id == circle_run.pk
+    assert rerun.status == RunStatus.DONE, rerun.error
+    # Grace stays in Ada's circle, and its two other places are filled again.
+    assert sorted(rerun.proposals.values_list("mentee__user__email", "status")) == [
+        ("grace@example.com", "locked"),
+        ("katherine@example.com", "proposed"),
+        ("mary@example.com", "proposed"),
+    ]
+    assert set(rerun.proposals.values_list("mentor__user__email", flat=True)) == {
+        "ada@example.com"
+    }
+
+
 # The run's life: proposed, partly approved, approved or closed ----------------------------
 
 
