@@ -622,6 +622,11 @@ def approved_message(matches: int, journeys: int) -> str:
     approved = ngettext("Approved %(count)d match", "Approved %(count)d matches", matches) % {
         "count": matches
     }
+    if not journeys:
+        return _(
+            "%(approved)s, joining circles already under way; introductions to both sides "
+            "are queued and will be emailed shortly."
+        ) % {"approved": approved}
     started = ngettext("started %(count)d journey", "started %(count)d journeys", journeys) % {
         "count": journeys
     }

@@ -11,7 +11,8 @@ The rules it enforces:
   (``runs.commitments``: each pair, each circle led, each open request): the mentor's
   enrolment row is locked while its places are counted.
 * Pairs start the program's pair journey. In a circles run, the approved members of a
-  mentor's circle start one circle journey together.
+  mentor's circle start one circle journey together; members approved later join that
+  journey, from the moment they are approved, and take no further place of the mentor's.
 * Everything happens in one transaction: if one journey cannot start (the program has
   no default journey), nothing is approved and the error says why. The introductions
   are written to the outbox in that same transaction and emailed by a worker, so an
@@ -35,7 +36,7 @@ from django.utils.translation import ngettext
 
 from cms import invitations
 from journeys.exceptions import InvalidJourney
-from journeys.models import JourneyMember, MemberRole
+from journeys.models import JourneyMember, JourneyStatus, MemberRole
 from journeys.services import outbox
 from journeys.services.starting import start_journey
 
@@ -77,10 +78,15 @@ def approve_proposals(
             raise MatchingError(_("Some of these proposals no longer exist; reload the page."))
         for proposal in rows:
             _check_approvable(proposal)
-        _check_places(rows)
+        under_way = circles_under_way(rows)
+        _check_places(rows, under_way)
         journeys = []
         for group in _groups(rows):
-            journeys.append(_start(group, today))
+            joined = under_way.get(_circle_key(group[0]))
+            if joined is None:
+                journeys.append(_start(group, today))
+            else:
+                _join(joined.journey, group, today)
         now = timezone.now()
         for proposal in rows:
             proposal.status = ProposalStatus.APPROVED
@@ -190,9 +196,10 @@ def preview_approval(proposals) -> ApprovalPreview:
         )
     )
     people = {p.mentee.user for p in rows} | {p.mentor.user for p in rows}
+    under_way = circles_under_way(rows)
     return ApprovalPreview(
         proposals=len(rows),
-        journeys=sum(1 for _group in _groups(rows)),
+        journeys=sum(1 for group in _groups(rows) if _circle_key(group[0]) not in under_way),
         people=len(people),
         invited=sum(1 for person in people if invitations.needs_invitation(person)),
     )
@@ -223,13 +230,73 @@ def _check_approvable(proposal: MatchProposal) -> None:
         )
 
 
-def _check_places(rows) -> None:
+@dataclass(frozen=True)
+class CircleUnderWay:
+    """A circle of a run whose first members were approved: its journey and members."""
+
+    journey: object
+    members: int
+
+
+def circles_under_way(rows) -> dict[tuple[int, int], CircleUnderWay]:
+    """The circles of ``rows`` whose journey started with members approved earlier.
+
+    Keyed by (run, mentor): the journey those members walk, still active or paused,
+    and how many of them are still in it.
+    """
+    keys = {_circle_key(p) for p in rows if _is_circle(p)}
+    if not keys:
+        return {}
+    members = defaultdict(int)
+    journeys = {}
+    for proposal in (
+        MatchProposal.objects.filter(
+            run_id__in={run_id for run_id, _mentor in keys},
+            mentor_id__in={mentor_id for _run, mentor_id in keys},
+            status=ProposalStatus.APPROVED,
+            ended_on__isnull=True,
+            journey__status__in=(JourneyStatus.ACTIVE, JourneyStatus.PAUSED),
+        )
+        .select_related("journey")
+        .order_by("pk")
+    ):
+        key = _circle_key(proposal)
+        if key in keys:
+            journeys.setdefault(key, proposal.journey)
+            members[key] += 1
+    return {key: CircleUnderWay(journey, members[key]) for key, journey in journeys.items()}
+
+
+def _circle_key(proposal: MatchProposal) -> tuple[int, int]:
+    return (proposal.run_id, proposal.mentor_id)
+
+
+def _check_places(rows, under_way) -> None:
     by_mentor = defaultdict(int)
     for proposal in rows:
         by_mentor[proposal.mentor_id] += 1
     mentors = Enrollment.objects.select_for_update().filter(pk__in=by_mentor).order_by("pk")
     for mentor in mentors:
         circle = _circle_size(rows, mentor.pk)
+        joined = next(
+            (under_way[key] for key in under_way if key[1] == mentor.pk and circle), None
+        )
+        if joined is not None:
+            # The circle's place was taken when its first members were approved.
+            if joined.members + by_mentor[mentor.pk] > circle:
+                raise MatchingError(
+                    _(
+                        "%(mentor)s's circle can have at most %(size)s members and "
+                        "%(members)s are approved already, so %(count)s more cannot join."
+                    )
+                    % {
+                        "mentor": mentor.user,
+                        "size": circle,
+                        "members": joined.members,
+                        "count": by_mentor[mentor.pk],
+                    }
+                )
+            continue
         already = commitments(mentor.program_id, mentors=[mentor.pk]).get(mentor.pk, 0)
         # A circle takes one place whatever its size; each pair takes one.
         wanted = 1 if circle else by_mentor[mentor.pk]
@@ -293,6 +360,29 @@ def _start(group, today):
     for proposal in group:
         proposal.journey = journey
     return journey
+
+
+def _join(journey, group, today) -> None:
+    """Add a circle's newly approved members to the journey its first members walk.
+
+    They join as circle members from now, and, as anyone joining a journey under way,
+    read only what the others write from now on.
+    """
+    now = timezone.now()
+    JourneyMember.objects.bulk_create(
+        JourneyMember(
+            journey=journey,
+            user=p.mentee.user,
+            role=MemberRole.MEMBER,
+            joined_on=today,
+            joined_at=now,
+        )
+        for p in group
+    )
+    journey.changed_at = now
+    journey.save(update_fields=["changed_at", "updated_at"])
+    for proposal in group:
+        proposal.journey = journey
 
 
 def reasons_in_words(

@@ -872,6 +872,38 @@ def test_a_circle_counts_one_journey_for_its_matches(
     assert Journey.objects.count() == 1
 
 
+def test_a_circle_member_approved_later_joins_the_circle_already_under_way(
+    admin_client, circle_run, mailoutbox, django_capture_on_commit_callbacks
+):
+    first, second, third = circle_run.proposals.order_by("mentee__user__email")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_action(admin_client, circle_run, "approve", first, second)
+    circle = Journey.objects.get()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_action(admin_client, circle_run, "approve", third)
+
+    assert messages_of(response, "error") == []
+    assert messages_of(response) == [
+        "Approved 1 match, joining circles already under way; introductions to both sides "
+        "are queued and will be emailed shortly."
+    ]
+    assert Journey.objects.get() == circle
+    assert sorted(circle.memberships.values_list("user__email", "role")) == [
+        ("ada@example.com", "mentor"),
+        ("grace@example.com", "member"),
+        ("katherine@example.com", "member"),
+        ("mary@example.com", "member"),
+    ]
+    third.refresh_from_db()
+    assert (third.status, third.journey_id) == ("approved", circle.pk)
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "ada@example.com",
+        "mary@example.com",
+    ]
+
+
 def test_a_circle_member_locked_keeps_the_circle_when_the_rest_is_run_again(
     admin_client, circle_run, django_capture_on_commit_callbacks
 ):
