@@ -6,7 +6,9 @@ approved it from a run or a mentor accepted a self-match request.
 The rules it enforces:
 
 * Only proposed or locked proposals can be approved, and only while both people are
-  still enrolled (not withdrawn) and the mentee is not matched elsewhere.
+  still enrolled (not withdrawn) and the mentee is not matched elsewhere. A self-match
+  request either of them made that still waits for an answer is withdrawn: they are
+  matched now.
 * A mentor never takes on more than their capacity, counting commitments made earlier
   (``runs.commitments``: each pair, each circle led, each open request): the mentor's
   enrolment row is locked while its places are counted.
@@ -54,6 +56,7 @@ from .criteria import CRITERIA, criterion_label
 from .loader import snapshot_policy
 from .profiles import fill_from_enrollments, notes_for
 from .runs import commitments
+from .withdrawing import withdraw_requests_of
 
 APPROVABLE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 
@@ -95,6 +98,8 @@ def approve_proposals(
         MatchProposal.objects.bulk_update(rows, ["status", "decided_by", "decided_at", "journey"])
         matched = {p.mentee_id for p in rows} | {p.mentor_id for p in rows}
         Enrollment.objects.filter(pk__in=matched).update(status=EnrollmentStatus.MATCHED)
+        # Someone matched here no longer waits for a mentor they asked themselves.
+        withdraw_requests_of(matched)
         # Partners see each other's profiles from now on: fill them from the enrolments.
         fill_from_enrollments(Enrollment.objects.filter(pk__in=matched).order_by("updated_at"))
         if introduce:
@@ -165,6 +170,7 @@ def record_started_by_hand(journey, by=None) -> list[MatchProposal]:
     Enrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ENROLLED).update(
         status=EnrollmentStatus.MATCHED
     )
+    withdraw_requests_of(ids)
     fill_from_enrollments(Enrollment.objects.filter(pk__in=ids).order_by("updated_at"))
     return created
 

@@ -23,7 +23,9 @@ The rules it enforces:
   to the outbox in the transaction that asks or declines. A request withdrawn before
   its email went out is not announced.
 * Withdrawing from the program, on the site or in the admin, ends the person's
-  pending requests either way (``end_requests_of``).
+  pending requests either way (``end_requests_of``). A mentee matched another way
+  (a run's proposal approved, a journey started by hand) has their own withdrawn
+  (``withdrawing.withdraw_requests_of``).
 * The mentee's note is at most ``REQUEST_MESSAGE_MAX_LENGTH`` characters with no
   control characters; anything else is refused (a ``ValidationError`` on
   ``message``) before anything is locked or written.
@@ -39,7 +41,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.text import check_text
-from journeys.models import EmailStatus, OutboxEmail
 from journeys.services import outbox
 
 from ..exceptions import MatchingError
@@ -57,6 +58,7 @@ from ..models import (
 from .approval import approve_proposals, reasons_in_words
 from .candidates import Candidate, current_snapshot, score_candidates
 from .runs import commitments
+from .withdrawing import MENTOR_REQUEST, cancel_request_email, withdraw_requests_of
 
 SUGGESTIONS = 5
 MENTOR_ROLES = (RoleWanted.MENTOR, RoleWanted.EITHER)
@@ -317,7 +319,7 @@ def withdraw_request(request: MentorRequest, by_user) -> MentorRequest:
         request.status = RequestStatus.WITHDRAWN
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
-        _cancel_request_email(request)
+        cancel_request_email(request)
     return request
 
 
@@ -329,23 +331,12 @@ def end_requests_of(enrollment: Enrollment) -> None:
     who asked to ask someone else or be matched by a run. Call it in the
     transaction that withdraws them, however they are withdrawn.
     """
-    now = timezone.now()
-    own = list(
-        MentorRequest.objects.filter(mentee=enrollment, status=RequestStatus.PENDING)
-        .select_related("mentor")
-        .select_for_update(of=("self",))
-    )
-    for request in own:
-        _cancel_request_email(request)
-    MentorRequest.objects.filter(pk__in=[r.pk for r in own]).update(
-        status=RequestStatus.WITHDRAWN, decided_at=now
-    )
+    withdraw_requests_of([enrollment.pk])
     MentorRequest.objects.filter(mentor=enrollment, status=RequestStatus.PENDING).update(
-        status=RequestStatus.DECLINED, decided_at=now
+        status=RequestStatus.DECLINED, decided_at=timezone.now()
     )
 
 
-MENTOR_REQUEST = "matching/emails/mentor_request"
 REQUEST_DECLINED = "matching/emails/request_declined"
 
 
@@ -393,13 +384,3 @@ def queue_request_email(request: MentorRequest, event: str) -> None:
             honours_choice=False,
         )
     outbox.queue_emails([email])
-
-
-def _cancel_request_email(request: MentorRequest) -> None:
-    """A withdrawn request is not announced if its email has not gone yet."""
-    OutboxEmail.objects.filter(
-        status=EmailStatus.PENDING,
-        template=MENTOR_REQUEST,
-        recipient_id=request.mentor.user_id,
-        context__request_id=request.pk,
-    ).update(status=EmailStatus.CANCELLED)

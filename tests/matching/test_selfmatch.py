@@ -708,3 +708,27 @@ def test_a_self_match_introduction_names_the_programs_question_not_its_key(
     body = mailoutbox[-1].body
     assert "“How do you like to meet?”" in body
     assert key not in body
+
+
+def test_a_mentee_matched_by_a_run_gives_back_the_place_they_asked_another_mentor_for(
+    program, mentee, mentor, topics, user_factory, mailoutbox, django_capture_on_commit_callbacks
+):
+    from matching.services import review
+    from matching.services.runs import run_matching_now
+
+    run = run_matching_now(program)
+    proposed = run.proposals.get(mentee=mentee)
+    assert proposed.mentor == mentor
+    other = enrol(program, user_factory, "mentor", 6, "Ana Other", offers=[topics["feedback"]])
+    request = ask(mentee, other)  # asked while the run's proposal waited for approval
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(run, [proposed])
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert selfmatch.places_left(other) == other.capacity
+    # The mentor is not asked for someone who is matched already.
+    assert [email.to for email in mailoutbox if "would like you" in email.subject] == []
+    with pytest.raises(MatchingError, match="already been answered: it is withdrawn"):
+        selfmatch.accept_request(request, other.user)
