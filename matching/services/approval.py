@@ -223,6 +223,11 @@ def _check_approvable(proposal: MatchProposal) -> None:
                 _("%(person)s has withdrawn from the program, so %(pair)s cannot be approved.")
                 % {"person": enrollment.user, "pair": proposal}
             )
+        if not enrollment.user.is_active:
+            raise MatchingError(
+                _("%(person)s's account is deactivated, so %(pair)s cannot be approved.")
+                % {"person": enrollment.user, "pair": proposal}
+            )
     taken = (
         MatchProposal.objects.filter(
             mentee=proposal.mentee, status=ProposalStatus.APPROVED, ended_on__isnull=True

@@ -284,6 +284,10 @@ def _check_new_partner(proposal, journey, leaving, new_partner, needed) -> None:
         raise MatchingError(
             _("%(person)s has withdrawn from the program.") % {"person": new_partner.user}
         )
+    if not new_partner.user.is_active:
+        raise MatchingError(
+            _("%(person)s's account is deactivated.") % {"person": new_partner.user}
+        )
     if (
         new_partner.pk in (proposal.mentee_id, proposal.mentor_id)
         or JourneyMember.objects.filter(

@@ -178,6 +178,7 @@ def move_options(proposal: MatchProposal) -> list[MoveOption]:
             program_id=run.program_id,
             role__in=(RoleWanted.MENTOR, RoleWanted.EITHER),
             capacity__gt=0,
+            user__is_active=True,
         )
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .exclude(pk__in=mentees_in_run)
@@ -261,6 +262,8 @@ def _check_new_mentor(proposal: MatchProposal, mentor: Enrollment) -> None:
         raise MatchingError(_("%(mentor)s is not enrolled in this program.") % who)
     if mentor.status == EnrollmentStatus.WITHDRAWN:
         raise MatchingError(_("%(mentor)s has withdrawn from the program.") % who)
+    if not mentor.user.is_active:
+        raise MatchingError(_("%(mentor)s's account is deactivated.") % who)
     if not mentor.can_mentor:
         raise MatchingError(_("%(mentor)s has not offered to mentor in this program.") % who)
     if mentor.user_id == proposal.mentee.user_id:

@@ -10,10 +10,11 @@ Who is matched:
 
 * Mentees: enrolments waiting to be matched, without an open self-match request and not
   in a proposal locked from the run this one is based on.
-* Mentors: enrolments that can mentor and still have places: capacity less
-  ``commitments`` (pairs, circles led, open requests) and locked proposals. In a
-  circles run a mentor with a place left leads a circle of the policy's size, less the
-  members locked in their circle in the run this one is based on.
+* Mentors: enrolments of active accounts that can mentor and still have places:
+  capacity less ``commitments`` (pairs, circles led, open requests) and locked
+  proposals. In a circles run a mentor with a place left leads a circle of the
+  policy's size, less the members locked in their circle in the run this one is
+  based on.
 """
 
 from __future__ import annotations
@@ -116,7 +117,10 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
         )
     )
     circles = snapshot["strategy"] == Strategy.CIRCLES
-    rows = Enrollment.objects.filter(program=program).exclude(status=EnrollmentStatus.WITHDRAWN)
+    # A deactivated account's matched enrolment stays matched, but offers no place.
+    rows = Enrollment.objects.filter(program=program, user__is_active=True).exclude(
+        status=EnrollmentStatus.WITHDRAWN
+    )
     mentee_ids, mentor_ids, either_ids, places = [], [], [], {}
     for pk, role, capacity, status in rows.values_list("pk", "role", "capacity", "status"):
         room = capacity - taken.get(pk, 0)

@@ -82,7 +82,10 @@ def possible_mentors(mentee: Enrollment):
     """Enrolments of the mentee's program that could mentor them, places aside."""
     return (
         Enrollment.objects.filter(
-            program_id=mentee.program_id, role__in=MENTOR_ROLES, capacity__gt=0
+            program_id=mentee.program_id,
+            role__in=MENTOR_ROLES,
+            capacity__gt=0,
+            user__is_active=True,
         )
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .exclude(Q(pk=mentee.pk) | Q(user_id=mentee.user_id))

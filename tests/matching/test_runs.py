@@ -290,3 +290,51 @@ def test_the_command_runs_matching_and_reports_bad_input(program, topics, user_f
     call_command("run_matching", str(program.pk), stdout=out)
     assert "Proposed 1 matches for Growing leaders" in out.getvalue()
     assert MatchProposal.objects.filter(run__program=program).count() == 1
+
+
+def test_a_deactivated_mentor_with_places_left_is_not_proposed_again(
+    program, topics, user_factory
+):
+    policy_for(program, "knowledge")
+    gone = enrol(program, user_factory, "mentor", 6, capacity=3, offers=[topics["feedback"]])
+    gone.status = "matched"  # mentors one person already, with two places left
+    gone.save()
+    gone.user.is_active = False
+    gone.user.save()
+    staying = enrol(program, user_factory, "mentor", 6, offers=[topics["negotiation"]])
+    waiting = enrol(program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+
+    run = run_now(program)
+
+    assert run.status == RunStatus.DONE, run.error
+    assert [(p.mentee_id, p.mentor_id) for p in run.proposals.all()] == [(waiting.pk, staying.pk)]
+    assert gone.pk not in {row["enrollment"] for row in run.unmatched}
+
+
+def test_approval_refuses_a_mentor_deactivated_after_the_run(
+    journey_program, topics, user_factory
+):
+    from journeys.models import Journey
+    from matching.services.approval import approve_proposals
+
+    policy_for(journey_program, "knowledge")
+    # Mentoring someone already, so deactivating leaves the enrolment matched.
+    mentor = enrol(
+        journey_program,
+        user_factory,
+        "mentor",
+        6,
+        capacity=2,
+        status="matched",
+        offers=[topics["feedback"]],
+    )
+    enrol(journey_program, user_factory, "mentee", 3, seeks=[topics["feedback"]])
+    run = run_now(journey_program)
+    mentor.user.is_active = False
+    mentor.user.save()
+
+    with pytest.raises(MatchingError, match=r"account is deactivated, so .* cannot be approved"):
+        approve_proposals(list(run.proposals.all()))
+
+    assert run.proposals.get().status == "proposed"
+    assert not Journey.objects.exists()
