@@ -29,7 +29,7 @@ Rules enforced here, all in one transaction, after the checks:
   they wrote with mentor requests are emptied, and so is the copy in the
   email that asked the mentor. Their profile is deleted, with
   its photo, and the note and shared answers the introductions to their
-  partners carried are emptied.
+  partners (a pair's partner, or everyone in their circle) carried are emptied.
 * Their account row stays, so journeys, matches and insights keep their
   counts: the name becomes "Former participant", the address a unique one
   that cannot receive mail (``erased-<id>@erased.invalid``), the password
@@ -94,6 +94,7 @@ from journeys.services import outbox
 from journeys.services.calendar import replace_in_calendar, without_location
 from journeys.services.profiles import erase_profile
 from matching.models import Enrollment, MentorRequest
+from matching.services.approval import CIRCLE_INTRODUCTION, INTRODUCTION
 from matching.services.selfmatch import MENTOR_REQUEST
 
 from ..exceptions import ErasureRefused
@@ -101,7 +102,6 @@ from ..models import ERASED_EMAIL_DOMAIN
 from .departure import end_participation
 
 ACTION = "trellis.erase_person"
-INTRODUCTION = "matching/emails/introduction"
 # What emails about a planned meeting carry of its proposer's words.
 PLAN_WORDS = ("agenda", "place", "video_link")
 PERMISSION = "cms.erase_user"
@@ -199,7 +199,7 @@ def erase_person(person, *, by=None) -> ErasureResult:
         removed_texts = _erase_words(person)
         _erase_enrolments(person)
         erase_profile(person)
-        _erase_introduction_notes(person)
+        _erase_introduction_notes(person, program_ids)
         _anonymise(person)
         cancelled = outbox.cancel_pending(recipient=person)
         _scrub_records(old, placeholder_name())
@@ -332,12 +332,33 @@ def _erase_enrolments(person) -> None:
         email.save(update_fields=["context"])
 
 
-def _erase_introduction_notes(person) -> None:
-    """Empty the person's note and shared answers in the introductions sent to partners."""
+def _erase_introduction_notes(person, program_ids) -> None:
+    """Empty the person's note and shared answers in the introductions sent to partners.
+
+    A pair's introduction names one partner (``partner_user_id``); a circle's names
+    several (``people``), and is looked for among the person's programs' circle
+    introductions.
+    """
     for email in OutboxEmail.objects.filter(
         template=INTRODUCTION, context__partner_user_id=person.pk
     ).only("pk", "context"):
         email.context = {**email.context, "partner_note": "", "partner_answers": []}
+        email.save(update_fields=["context"])
+    for email in OutboxEmail.objects.filter(
+        template=CIRCLE_INTRODUCTION, program_id__in=program_ids
+    ).only("pk", "context"):
+        people = email.context.get("people") or []
+        if not any(entry.get("user_id") == person.pk for entry in people):
+            continue
+        email.context = {
+            **email.context,
+            "people": [
+                {**entry, "note": "", "answers": []}
+                if entry.get("user_id") == person.pk
+                else entry
+                for entry in people
+            ],
+        }
         email.save(update_fields=["context"])
 
 

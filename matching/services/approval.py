@@ -21,7 +21,8 @@ The rules it enforces:
   approval never waits for, or fails with, the mail server.
 * In that transaction both people's profiles are filled from their enrolments
   (``profiles.fill_from_enrollments``), and each introduction carries the partner's
-  note for their match and shared answers (``profiles.notes_for``).
+  note for their match and shared answers (``profiles.notes_for``). A circle's people
+  get one introduction each, to the whole circle (``queue_introductions``).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class ApprovalPreview:
     """What approving some proposals would do, before it is done.
 
     ``people`` is how many different people would be emailed an introduction (one
-    per match they are in); ``invited`` how many of them have never signed in and
+    per pair they are in, one per circle); ``invited`` how many of them have never signed in and
     would be invited to choose a password as well.
     """
 
@@ -430,81 +431,211 @@ def _snapshot(proposal: MatchProposal) -> dict:
     return snapshot_policy(policy) if policy else {}
 
 
-def queue_introductions(proposals, invited_by=None) -> int:
-    """Write both sides' introductions to the outbox; returns how many emails.
+INTRODUCTION = "matching/emails/introduction"
+CIRCLE_INTRODUCTION = "matching/emails/circle_introduction"
+
+
+def queue_introductions(proposals, invited_by=None, joining=None) -> int:
+    """Write the introductions of ``proposals`` to the outbox; returns how many emails.
 
     Call it in the transaction that approves the proposals. The proposals'
     journeys must have started. Whoever has never signed in and has no
     password is also sent an invitation to sign in (``cms.invitations``), and
-    their introduction says so. Each introduction carries the partner's note
-    for their match and shared answers (``profiles.notes_for``) and a link to
+    their introduction says so.
+
+    A pair's two people each get an introduction to the other, with the partner's
+    note for their match and shared answers (``profiles.notes_for``) and a link to
     the partner's profile; ``partner_user_id`` lets an erasure find the note.
+
+    A circle (a journey with circle members) is introduced once per person, never
+    once per match: whoever joins it (``joining``, user ids; by default everyone in
+    ``proposals``) gets one introduction naming everyone else in it, and whoever was
+    already matched in it gets one naming the newcomers. Each person named comes with
+    their note, shared answers and profile link, and, when the reader and they were
+    matched with each other, the reasons; ``people`` lists them with their
+    ``user_id`` so that an erasure finds the note.
     """
     proposals = list(
-        MatchProposal.objects.filter(pk__in=[p.pk for p in proposals])
+        MatchProposal.objects.filter(pk__in=[p.pk for p in proposals], journey__isnull=False)
         .select_related("mentee__user", "mentor__user", "program", "journey", "run")
         .prefetch_related("mentor__topics_offered", "mentee__topics_sought")
         .order_by("pk")
     )
-    notes = notes_for({e.pk: e for p in proposals for e in (p.mentee, p.mentor)}.values())
-    members = {
-        (journey_id, user_id): pk
-        for journey_id, user_id, pk in JourneyMember.objects.filter(
-            journey_id__in={p.journey_id for p in proposals if p.journey_id},
-            left_on__isnull=True,
-        ).values_list("journey_id", "user_id", "pk")
+    journey_ids = {p.journey_id for p in proposals}
+    memberships = defaultdict(list)
+    for membership in (
+        JourneyMember.objects.filter(journey_id__in=journey_ids, left_on__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        memberships[membership.journey_id].append(membership)
+    circles = {
+        journey_id
+        for journey_id, current in memberships.items()
+        if any(m.role == MemberRole.MEMBER for m in current)
     }
-    policies = {}
-    emails = []
-    to_invite = {}
+    # A circle's introductions name people matched in it by other proposals too.
+    in_circles = list(
+        MatchProposal.objects.filter(
+            journey_id__in=circles, status=ProposalStatus.APPROVED, ended_on__isnull=True
+        )
+        .exclude(pk__in=[p.pk for p in proposals])
+        .select_related("mentee__user", "mentor__user", "program", "journey", "run")
+        .prefetch_related("mentor__topics_offered", "mentee__topics_sought")
+        .order_by("pk")
+    )
+    notes = notes_for(
+        {e.pk: e for p in proposals + in_circles for e in (p.mentee, p.mentor)}.values()
+    )
+    introductions = _Introductions(notes, memberships)
     for proposal in proposals:
-        if proposal.journey is None:
-            continue
+        if proposal.journey_id not in circles:
+            introductions.pair(proposal)
+    for journey_id in sorted(circles):
+        introductions.circle(
+            [p for p in proposals if p.journey_id == journey_id],
+            [p for p in in_circles if p.journey_id == journey_id],
+            joining,
+        )
+    outbox.queue_emails(introductions.emails)
+    by_program = defaultdict(list)
+    for person, program in introductions.to_invite.values():
+        by_program[program].append(person)
+    for program, people in by_program.items():
+        invitations.invite(people, invited_by=invited_by, program=program)
+    return len(introductions.emails)
+
+
+class _Introductions:
+    """The introduction emails of one ``queue_introductions`` call, and whom to invite."""
+
+    def __init__(self, notes, memberships):
+        self.notes = notes
+        self.memberships = memberships
+        self.policies = {}
+        self.emails = []
+        self.to_invite = {}
+
+    def reasons(self, proposal, reader) -> list[str]:
         key = proposal.run_id or f"program:{proposal.program_id}"
-        if key not in policies:
-            policies[key] = _snapshot(proposal)
+        if key not in self.policies:
+            self.policies[key] = _snapshot(proposal)
+        return reasons_in_words(proposal, self.policies[key], reader)
+
+    def invited(self, person, program) -> bool:
+        invited = invitations.needs_invitation(person)
+        if invited and person.pk not in self.to_invite:
+            self.to_invite[person.pk] = (person, program)
+        return invited
+
+    def member_url(self, journey, user_id) -> str:
+        membership = next((m for m in self.memberships[journey.pk] if m.user_id == user_id), None)
+        return reverse("journeys:member", args=[journey.uuid, membership.pk]) if membership else ""
+
+    def pair(self, proposal) -> None:
         for person, partner_enrollment, role, reader in (
             (proposal.mentee.user, proposal.mentor, _("mentor"), "mentee"),
             (proposal.mentor.user, proposal.mentee, _("mentee"), "mentor"),
         ):
-            reasons = reasons_in_words(proposal, policies[key], reader)
             partner = partner_enrollment.user
-            note = notes[partner_enrollment.pk]
-            member_id = members.get((proposal.journey_id, partner.pk))
-            invited = invitations.needs_invitation(person)
-            if invited and person.pk not in to_invite:
-                to_invite[person.pk] = (person, proposal.program)
-            emails.append(
+            note = self.notes[partner_enrollment.pk]
+            self.emails.append(
                 outbox.new_email(
                     person.pk,
-                    "matching/emails/introduction",
+                    INTRODUCTION,
                     _("Meet your %(role)s in %(program)s")
                     % {"role": role, "program": proposal.program.title},
                     {
                         "partner_name": str(partner),
                         "partner_role": str(role),
                         "program_title": proposal.program.title,
-                        "reasons": reasons,
+                        "reasons": self.reasons(proposal, reader),
                         "journey_uuid": str(proposal.journey.uuid),
-                        "invited": invited,
+                        "invited": self.invited(person, proposal.program),
                         "partner_user_id": partner.pk,
                         "partner_note": note.note,
                         "partner_answers": [list(answer) for answer in note.answers],
-                        "partner_url": reverse(
-                            "journeys:member", args=[proposal.journey.uuid, member_id]
-                        )
-                        if member_id
-                        else "",
+                        "partner_url": self.member_url(proposal.journey, partner.pk),
                     },
                     program_id=proposal.program_id,
                     journey_id=proposal.journey_id,
                     honours_choice=False,
                 )
             )
-    outbox.queue_emails(emails)
-    by_program = defaultdict(list)
-    for person, program in to_invite.values():
-        by_program[program].append(person)
-    for program, people in by_program.items():
-        invitations.invite(people, invited_by=invited_by, program=program)
-    return len(emails)
+
+    def circle(self, proposals, others, joining) -> None:
+        """One introduction for each person joining the circle or already matched in it."""
+        journey, program = proposals[0].journey, proposals[0].program
+        matches = proposals + others
+        enrolments = {}
+        for proposal in matches:
+            enrolments[proposal.mentor.user_id] = proposal.mentor
+            enrolments[proposal.mentee.user_id] = proposal.mentee
+        joining = (
+            set(joining)
+            if joining is not None
+            else {p.mentor.user_id for p in proposals} | {p.mentee.user_id for p in proposals}
+        )
+        current = sorted(
+            self.memberships[journey.pk], key=lambda m: (m.role != MemberRole.MENTOR, m.pk)
+        )
+        for reader in current:
+            if reader.user_id in joining:
+                named = [m for m in current if m.user_id != reader.user_id]
+            elif reader.user_id in enrolments:
+                named = [m for m in current if m.user_id in joining]
+            else:
+                continue
+            if not named:
+                continue
+            people = [self.circle_person(journey, reader, m, matches, enrolments) for m in named]
+            joined = reader.user_id in joining
+            subject = (
+                _("Meet your mentoring circle in %(program)s")
+                if joined
+                else _("Someone new in your mentoring circle in %(program)s")
+            )
+            self.emails.append(
+                outbox.new_email(
+                    reader.user_id,
+                    CIRCLE_INTRODUCTION,
+                    subject % {"program": program.title},
+                    {
+                        "program_title": program.title,
+                        "joined": joined,
+                        "people": people,
+                        "journey_uuid": str(journey.uuid),
+                        "invited": self.invited(reader.user, program),
+                    },
+                    program_id=program.pk,
+                    journey_id=journey.pk,
+                    honours_choice=False,
+                )
+            )
+
+    def circle_person(self, journey, reader, member, matches, enrolments) -> dict:
+        """What a circle introduction says of ``member`` to ``reader``."""
+        match = next(
+            (
+                p
+                for p in matches
+                if {p.mentor.user_id, p.mentee.user_id} == {reader.user_id, member.user_id}
+            ),
+            None,
+        )
+        reasons = []
+        if match is not None:
+            reasons = self.reasons(
+                match, "mentor" if match.mentor.user_id == reader.user_id else "mentee"
+            )
+        enrolment = enrolments.get(member.user_id)
+        note = self.notes[enrolment.pk] if enrolment is not None else None
+        return {
+            "user_id": member.user_id,
+            "name": str(member.user),
+            "role": str(_("mentor") if member.role == MemberRole.MENTOR else _("circle member")),
+            "reasons": reasons,
+            "note": note.note if note else "",
+            "answers": [list(answer) for answer in note.answers] if note else [],
+            "url": self.member_url(journey, member.user_id),
+        }

@@ -270,7 +270,7 @@ def rematch(
             )
         _touch(journey)
         _settle_statuses([leaver.pk, new_partner.pk])
-        queue_introductions(created, invited_by=by)
+        queue_introductions(created, invited_by=by, joining=[new_partner.user_id])
     return created[0]
 
 
