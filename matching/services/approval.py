@@ -85,12 +85,17 @@ def approve_proposals(
         under_way = circles_under_way(rows)
         _check_places(rows, under_way)
         journeys = []
+        # Who is new to their journey: everyone in one that starts, but only the
+        # members themselves in a circle already under way.
+        joining = set()
         for group in _groups(rows):
             joined = under_way.get(_circle_key(group[0]))
             if joined is None:
                 journeys.append(_start(group, today))
+                joining.add(group[0].mentor.user_id)
             else:
                 _join(joined.journey, group, today)
+            joining.update(p.mentee.user_id for p in group)
         now = timezone.now()
         for proposal in rows:
             proposal.status = ProposalStatus.APPROVED
@@ -104,7 +109,7 @@ def approve_proposals(
         # Partners see each other's profiles from now on: fill them from the enrolments.
         fill_from_enrollments(Enrollment.objects.filter(pk__in=matched).order_by("updated_at"))
         if introduce:
-            queue_introductions(rows, invited_by=by)
+            queue_introductions(rows, invited_by=by, joining=joining)
     return journeys
 
 

@@ -898,10 +898,20 @@ def test_a_circle_member_approved_later_joins_the_circle_already_under_way(
     ]
     third.refresh_from_db()
     assert (third.status, third.journey_id) == ("approved", circle.pk)
-    assert sorted(message.to[0] for message in mailoutbox) == [
-        "ada@example.com",
-        "mary@example.com",
+    # The newcomer meets the circle; the mentor and the members already in it
+    # hear of the newcomer alone.
+    assert sorted((message.to[0], message.subject) for message in mailoutbox) == [
+        ("ada@example.com", "Someone new in your mentoring circle in Growing leaders"),
+        ("grace@example.com", "Someone new in your mentoring circle in Growing leaders"),
+        ("katherine@example.com", "Someone new in your mentoring circle in Growing leaders"),
+        ("mary@example.com", "Meet your mentoring circle in Growing leaders"),
     ]
+    surnames = {"ada": "Lovelace", "grace": "Hopper", "katherine": "Johnson", "mary": "Jackson"}
+    for message in mailoutbox:
+        reader = message.to[0].split("@")[0]
+        named = set(surnames) - {reader} if reader == "mary" else {"mary"}
+        for person, surname in surnames.items():
+            assert (surname in message.body) == (person in named), (reader, surname)
 
 
 def test_a_circle_member_locked_keeps_the_circle_when_the_rest_is_run_again(
