@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from content.models import Topic
@@ -44,6 +44,7 @@ from .models import (
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
 from .services.profiles import fill_from_enrollments
+from .services.runs import running_journeys
 from .services.selfmatch import end_requests_of
 
 MAX_WEIGHT = 10
@@ -309,6 +310,7 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
 
     The person's answers, opt-in attributes and avoid list are theirs to change on the
     enrolment page; the admin sees answers on the inspect page and never the avoid list.
+    The role stays while a journey of theirs runs: the journey was started for it.
     """
 
     capacity = forms.IntegerField(
@@ -409,6 +411,26 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         )
         people = find_people(emails)
         return people[emails[0]] if emails else None
+
+    def clean_role(self):
+        role = self.cleaned_data.get("role")
+        was = Enrollment.objects.filter(pk=self.instance.pk).values_list("role", flat=True).first()
+        if was is not None and role != was:
+            running = running_journeys([self.instance.pk]).get(self.instance.pk, 0)
+            if running:
+                # Their journeys were started for the role they hold: changed, they would
+                # still lead (or follow) them, and matching would count them on the wrong side.
+                raise forms.ValidationError(
+                    ngettext(
+                        "They walk in %(count)s running journey, so their role cannot "
+                        "change while it goes on. End or rematch it first.",
+                        "They walk in %(count)s running journeys, so their role cannot "
+                        "change while they go on. End or rematch them first.",
+                        running,
+                    )
+                    % {"count": running}
+                )
+        return role
 
     def clean_status(self):
         status = self.cleaned_data.get("status")

@@ -27,8 +27,10 @@ person typing into the page and an admin importing a file meet the same rules:
   of at most 120, goals and free-text answers at most 2,000 over any number of
   lines, the avoid list at most ``MAX_AVOID`` characters.
 * An enrolment can be changed until it is matched; saving a withdrawn one
-  enrols the person again. Saving it fills the person's profile with what it
-  says, except what they changed on their profile (``services.profiles``).
+  enrols the person again. Whoever still walks in a running journey (withdrawing
+  does not end it) keeps the role it was started for. Saving it fills the
+  person's profile with what it says, except what they changed on their profile
+  (``services.profiles``).
 * A question the program shares with the match says so under it.
 """
 
@@ -42,7 +44,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, validate_email
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from content.models import Topic
 from content.text import control_character, control_character_error
@@ -66,6 +68,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
+from .services.runs import running_journeys
 
 SENIORITY_MIN = 1
 SENIORITY_MAX = 10
@@ -719,6 +722,21 @@ class EnrollmentForm(forms.ModelForm):
                 code="matched",
             )
         role = cleaned.get("role")
+        if role and self.instance.pk and role != self.instance.role:
+            # Withdrawing leaves their journeys running, started for the role they hold.
+            running = running_journeys([self.instance.pk]).get(self.instance.pk, 0)
+            if running:
+                self.add_error(
+                    "role",
+                    ngettext(
+                        "You walk in %(count)s running journey, so your role cannot change "
+                        "while it goes on. Ask your program admin if it should.",
+                        "You walk in %(count)s running journeys, so your role cannot change "
+                        "while they go on. Ask your program admin if it should.",
+                        running,
+                    )
+                    % {"count": running},
+                )
         if role and not self.has_error("capacity"):
             try:
                 cleaned["capacity"] = clean_capacity(role, cleaned.get("capacity"))

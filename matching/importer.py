@@ -32,8 +32,9 @@ Rules this module enforces:
   deactivated account is an error.
 * A row for someone already enrolled updates their enrolment, unless they are
   matched (an error for that row). A withdrawn enrolment is updated but stays
-  withdrawn: only the person can enrol again. The same email on two rows is an
-  error on the later one.
+  withdrawn: only the person can enrol again. Its role cannot change while a
+  journey of theirs runs (withdrawing does not end it). The same email on two
+  rows is an error on the later one.
 * On an update, a column the file leaves out leaves that field as it was, and a
   blank cell clears it. A new enrolment takes the model's default for anything
   the file leaves out; its role defaults to mentee.
@@ -100,6 +101,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
+from .services.runs import running_journeys
 
 FIELD_COLUMNS = (
     "email",
@@ -530,6 +532,8 @@ class _Context:
     users: dict[str, Any]
     enrollments: dict[str, Enrollment]
     columns: dict[str, _Column]
+    # Running journeys of each enrolment above that has any: its role stays.
+    running: dict[int, int]
 
 
 def _cell_rules(name: str, column: _Column) -> tuple[int, bool]:
@@ -590,6 +594,19 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
         role = _INVALID
     else:
         role = enrollment.role if enrollment else RoleWanted.MENTEE
+    running = context.running.get(enrollment.pk, 0) if enrollment else 0
+    if role is not _INVALID and running and role != enrollment.role:
+        # Withdrawing leaves journeys running, and they were started for this role.
+        journeys, goes = ("journey", "it goes") if running == 1 else ("journeys", "they go")
+        row.errors.append(
+            RowError(
+                number,
+                "role",
+                f"'{email}' walks in {running} running {journeys}, so the import cannot "
+                f"change their role while {goes} on.",
+            )
+        )
+        role = _INVALID
     if role is not _INVALID and "capacity" not in refused:
         row.fields["role"] = role
         if "capacity" in columns:
@@ -756,19 +773,21 @@ def import_enrolments(
         # up would only fail (PostgreSQL takes no NUL in a query).
         emails = {email for email in emails if control_character(email) is None}
         users = {user.email: user for user in get_user_model().objects.filter(email__in=emails)}
+        enrollments = {
+            enrollment.user.email: enrollment
+            for enrollment in Enrollment.objects.select_for_update(of=("self",))
+            .filter(program=program, user__email__in=emails)
+            .select_related("user")
+        }
         context = _Context(
             program=program,
             questions=questions,
             attributes=list(program.opt_in_attributes.all()),
             topics=list(Topic.objects.all()),
             users=users,
-            enrollments={
-                enrollment.user.email: enrollment
-                for enrollment in Enrollment.objects.select_for_update(of=("self",))
-                .filter(program=program, user__email__in=emails)
-                .select_related("user")
-            },
+            enrollments=enrollments,
             columns=by_name,
+            running=running_journeys(e.pk for e in enrollments.values()),
         )
 
         checked: list[_Row] = []

@@ -178,6 +178,26 @@ def commitments(program=None, mentors=None) -> dict[int, int]:
     return taken
 
 
+def running_journeys(enrollment_ids) -> dict[int, int]:
+    """How many running journeys approved matches started for each enrolment, on
+    either side; enrolments without any are left out.
+
+    Counted as ``commitments`` counts places: a circle's journey once, a match whose
+    journey is gone once.
+    """
+    ids = set(enrollment_ids)
+    rows = MatchProposal.objects.filter(
+        Q(mentee_id__in=ids) | Q(mentor_id__in=ids),
+        status=ProposalStatus.APPROVED,
+        ended_on__isnull=True,
+    ).values_list("pk", "mentee_id", "mentor_id", "journey_id")
+    journeys: dict[int, set] = {}
+    for pk, mentee_id, mentor_id, journey_id in rows:
+        for enrollment_id in {mentee_id, mentor_id} & ids:
+            journeys.setdefault(enrollment_id, set()).add(journey_id or f"match {pk}")
+    return {enrollment_id: len(found) for enrollment_id, found in journeys.items()}
+
+
 def _check_pool(pool: Pool) -> None:
     if not pool.mentor_ids and not pool.either_ids:
         raise MatchingError(

@@ -6,14 +6,24 @@ from io import BytesIO, StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from journeys.factories import JourneyPageFactory
+from journeys.models import MemberRole
+from journeys.services.starting import start_journey
 from matching.importer import (
     EnrolmentImportAborted,
     EnrolmentImportError,
     find_program,
     import_enrolments,
 )
-from matching.models import Enrollment, EnrollmentStatus, QuestionKind, RoleWanted
+from matching.models import (
+    Enrollment,
+    EnrollmentStatus,
+    MatchProposal,
+    QuestionKind,
+    RoleWanted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +255,39 @@ def test_a_matched_enrolment_cannot_be_changed(program, user_factory, enrollment
     ]
     enrollment.refresh_from_db()
     assert enrollment.department == "Sales"
+
+
+def test_the_role_of_someone_whose_journey_runs_cannot_change_even_withdrawn(
+    program, user_factory, enrollment_factory
+):
+    """Withdrawing leaves the journey running, started for the role they hold."""
+    mentor = enrollment_factory(
+        user_factory(email="ana@example.com"), role=RoleWanted.MENTOR, capacity=2
+    )
+    mentee = enrollment_factory(user_factory(email="bo@example.com"), role=RoleWanted.MENTEE)
+    journey = start_journey(
+        program,
+        [(mentor.user, MemberRole.MENTOR), (mentee.user, MemberRole.MENTEE)],
+        timezone.localdate(),
+        template=JourneyPageFactory(parent=program),
+    )
+    MatchProposal.objects.create(
+        program=program, mentee=mentee, mentor=mentor, status="approved", journey=journey
+    )
+    Enrollment.objects.filter(pk=mentor.pk).update(status=EnrollmentStatus.WITHDRAWN)
+
+    with pytest.raises(EnrolmentImportAborted) as excinfo:
+        run_import(program, "email,role,department\nana@example.com,mentee,Legal\n")
+
+    assert errors_of(excinfo) == [
+        "Row 2, column 'role': 'ana@example.com' walks in 1 running journey, so the "
+        "import cannot change their role while it goes on."
+    ]
+    mentor.refresh_from_db()
+    assert (mentor.role, mentor.department) == (RoleWanted.MENTOR, "")
+
+    result = run_import(program, "email,role,department\nana@example.com,mentor,Legal\n")
+    assert result.updated == ["ana@example.com"]
 
 
 # Bad rows ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 import zoneinfo
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -571,6 +572,83 @@ def test_someone_in_a_running_match_keeps_their_enrolment_until_it_ends(
     assert client.post(edit, enrolment_form("withdrawn")).status_code == 302
     enrollment.refresh_from_db()
     assert enrollment.status == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    ("side", "new_role", "words"),
+    [
+        ("mentor", "mentee", "They walk in 2 running journeys"),
+        ("mentor", "either", "They walk in 2 running journeys"),
+        ("mentee", "mentor", "They walk in 1 running journey,"),
+    ],
+)
+def test_the_role_of_someone_in_running_journeys_cannot_change_until_they_end(
+    client, admin, program, user_factory, mentor, mentee, side, new_role, words
+):
+    """The journeys were started for the role they hold: a mentor made a mentee would
+    still lead them, and matching would count them on the wrong side."""
+    mentor.capacity = 2
+    mentor.save()
+    match = approved_match(program, mentee, mentor, TODAY())
+    second = enrol(program, user_factory, "mentee", 3, "Max Mentee")
+    approved_match(program, second, mentor, TODAY())
+    enrollment = mentor if side == "mentor" else mentee
+    edit = reverse("matching_enrolments:edit", args=[enrollment.pk])
+    client.force_login(admin)
+    form = {**enrolment_form("matched"), "capacity": "2"}
+
+    response = client.post(edit, {**form, "role": new_role})
+
+    assert response.status_code == 200
+    page = " ".join(unescape(response.content.decode()).split())
+    assert words in page
+    assert "so their role cannot change while" in page
+    assert "End or rematch" in page
+    enrollment.refresh_from_db()
+    assert (enrollment.role, enrollment.status) == (side, "matched")
+
+    # Other corrections still go through while the role stays.
+    assert client.post(edit, {**form, "role": side, "department": "Ops"}).status_code == 302
+    enrollment.refresh_from_db()
+    assert (enrollment.role, enrollment.department) == (side, "Ops")
+
+    rematch_service.end_match(match, "They moved team", by=admin)
+    if side == "mentor":
+        rematch_service.end_match(
+            MatchProposal.objects.get(mentee=second, status=ProposalStatus.APPROVED),
+            "They moved team",
+            by=admin,
+        )
+    enrollment.refresh_from_db()
+    assert enrollment.status == "enrolled"
+    assert client.post(edit, {**form, "status": "enrolled", "role": new_role}).status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.role == new_role
+
+
+def test_a_mentor_who_withdrew_cannot_enrol_again_as_a_mentee_while_their_journey_runs(
+    client, program, match, mentor
+):
+    """Withdrawing leaves the journey running; enrolling again must not turn the person
+    who leads it into a mentee."""
+    program.enrolment_open = True
+    program.save_revision().publish()
+    client.force_login(mentor.user)
+    client.post(reverse("matching:withdraw", args=[program.pk]))
+    data = {
+        **enrolment_form("enrolled"),
+        "capacity": "",
+        "avoid": "",
+        "time_zone": "Europe/London",
+    }
+
+    response = client.post(reverse("matching:enrol", args=[program.pk]), data)
+
+    assert response.status_code == 400
+    page = " ".join(unescape(response.content.decode()).split())
+    assert "You walk in 1 running journey, so your role cannot change while it goes on." in page
+    mentor.refresh_from_db()
+    assert (mentor.role, mentor.status) == ("mentor", "withdrawn")
 
 
 # What a new partner reads --------------------------------------------------------------------
