@@ -105,7 +105,12 @@ class Topic(index.Indexed, models.Model):
     """A competency or theme: tags materials, describes what mentors offer and
     mentees seek, and chooses journey tracks."""
 
-    name = models.CharField(max_length=80, unique=True, help_text=_("e.g. 'Giving feedback'."))
+    name = models.CharField(
+        max_length=80,
+        unique=True,
+        validators=[validate_line],
+        help_text=_("e.g. 'Giving feedback'."),
+    )
     slug = models.SlugField(
         max_length=80,
         unique=True,
@@ -461,6 +466,7 @@ class LeaderStoryPage(BasePage):
     pull_quote = models.CharField(
         max_length=280,
         blank=True,
+        validators=[validate_line],
         help_text=_("One line from the story, shown large at the top and in listings."),
     )
     video = models.URLField(

@@ -16,7 +16,7 @@ from wagtail.fields import StreamField
 from content.blocks import CalloutBlock, MarkdownBlock, ParagraphBlock, QuoteBlock
 from content.factories import LeaderProfileFactory, LeaderStoryPageFactory, MaterialPageFactory
 from content.markdown import validate_markdown
-from content.models import SEARCH_DESCRIPTION_MAX_LENGTH
+from content.models import SEARCH_DESCRIPTION_MAX_LENGTH, Topic
 from journeys.blocks import MilestoneBlock
 
 TRELLIS_APPS = ("cms", "content", "insights", "journeys", "matching", "themes")
@@ -171,3 +171,37 @@ def test_the_editor_refuses_a_title_with_a_line_break_and_keeps_the_page(
     story.refresh_from_db()
     assert story.title == "My first manager"
     assert story.revisions.count() == revisions
+
+
+@pytest.mark.django_db
+def test_the_editor_refuses_a_pull_quote_with_a_line_break_and_keeps_the_story(
+    admin_client, home, stories
+):
+    """The pull quote is shown large as one line at the top of the story and in cards."""
+    from tests.content.test_workflow import story_form
+
+    profile = LeaderProfileFactory(name="Ada Lovelace")
+    story = LeaderStoryPageFactory(parent=stories, leader=profile, title="My first manager")
+    revisions = story.revisions.count()
+    data = {**story_form(profile, "My first manager"), "pull_quote": "She asked.\nI listened."}
+
+    response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[story.pk]), data)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "line break" in " ".join(errors["pull_quote"])
+    assert story.revisions.count() == revisions
+
+
+@pytest.mark.django_db
+def test_the_editor_refuses_a_topic_name_with_a_line_break(admin_client):
+    """A topic's name is a heading, a filter choice and a tag: one line."""
+    response = admin_client.post(
+        reverse("wagtailsnippets_content_topic:add"),
+        {"name": "Giving\nfeedback", "slug": "giving-feedback", "kind": "soft", "description": ""},
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "line break" in " ".join(errors["name"])
+    assert not Topic.objects.exists()

@@ -33,6 +33,18 @@ hex_colour = RegexValidator(
     _("Enter a hex colour such as #1f5f5b: a # and three or six digits 0–9 or letters a–f."),
 )
 
+# The rule of ``content.text.validate_line``, which this app cannot import: a name
+# shown in a header, a browser tab and the first line of emails is one line.
+one_line = RegexValidator(
+    r"[\x00-\x1f\x7f-\x9f]",
+    _(
+        "This must be one line of text, but it holds a line break, a tab or another "
+        "control character; remove it."
+    ),
+    code="control_character",
+    inverse_match=True,
+)
+
 
 def colour_field(verbose_name, help_text):
     return models.CharField(
@@ -70,6 +82,7 @@ class ThemeSettings(BaseSiteSetting):
         _("brand name"),
         max_length=80,
         blank=True,
+        validators=[one_line],
         help_text=_(
             "The name in the page header, the browser tab and emails. Empty: the site's name."
         ),

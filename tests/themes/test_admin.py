@@ -66,6 +66,17 @@ def test_a_readable_theme_is_saved_and_restyles_the_site(admin_client):
     assert "Cold Chain" in page
 
 
+@pytest.mark.parametrize("brand_name", ["Cold\nChain", "Cold\tChain"])
+def test_a_brand_name_over_two_lines_is_refused_and_nothing_is_saved(admin_client, brand_name):
+    """The brand name heads every page, the browser tab and emails: one line."""
+    response = admin_client.post(edit_url(), form(brand_name=brand_name))
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["brand_name"])
+    assert "one line of text" in errors
+    assert ThemeSettings.objects.get().brand_name == ""
+
+
 def test_content_editors_may_brand_the_site(client, user_factory, home):
     editor = user_factory(groups=["Editors"])
     assert editor.has_perm("themes.change_themesettings")
