@@ -3,7 +3,7 @@
 import pytest
 
 from content.factories import TopicFactory
-from journeys.factories import ProgramPageFactory
+from journeys.factories import JourneyPageFactory, ProgramPageFactory
 from matching.models import Enrollment, ProgramAttribute, ProgramQuestion, QuestionKind
 from tests.programs import run_by_program_admins
 
@@ -28,6 +28,20 @@ def program(home):
     return ProgramPageFactory(
         parent=home, title="Growing leaders", enrolment_open=True, admins=run_by_program_admins()
     )
+
+
+@pytest.fixture
+def program_with_journey(home):
+    """A live program run by the "Program admins" group, whose pairs and circles
+    walk one journey template, "First year together"."""
+    program = ProgramPageFactory(
+        parent=home, title="Growing leaders", admins=run_by_program_admins()
+    )
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.default_circle_journey = page
+    program.save_revision().publish()
+    return program
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from wagtail.users.models import UserProfile
 
 from content.factories import TopicFactory
 from content.permissions import SENIOR_LEADERS
-from journeys.factories import JourneyPageFactory, ProgramPageFactory
+from journeys.factories import ProgramPageFactory
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import (
     Enrollment,
@@ -79,15 +79,8 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def program(home):
-    program = ProgramPageFactory(
-        parent=home, title="Growing leaders", admins=run_by_program_admins()
-    )
-    page = JourneyPageFactory(parent=program, title="First year together")
-    program.default_pair_journey = page
-    program.default_circle_journey = page
-    program.save_revision().publish()
-    return program
+def program(program_with_journey):
+    return program_with_journey
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.services.erasure import erase_person
-from journeys.factories import JourneyPageFactory, ProgramPageFactory
 from journeys.models import Journey, OutboxEmail, ProgramPage
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, RunStatus
 from matching.services import rematch as rematch_service
 from matching.services.runs import execute_run, start_run
 from tests.mail import SERVER_DOWN
-from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
 CIRCLE = "matching/emails/circle_introduction"
@@ -22,15 +20,8 @@ NAMES = ("Ada Lovelace", "Grace Hopper", "Mary Jackson", "Katherine Johnson")
 
 
 @pytest.fixture
-def program(home):
-    program = ProgramPageFactory(
-        parent=home, title="Growing leaders", admins=run_by_program_admins()
-    )
-    page = JourneyPageFactory(parent=program, title="First year together")
-    program.default_pair_journey = page
-    program.default_circle_journey = page
-    program.save_revision().publish()
-    return program
+def program(program_with_journey):
+    return program_with_journey
 
 
 @pytest.fixture

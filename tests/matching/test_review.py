@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.factories import TopicFactory
-from journeys.factories import JourneyPageFactory, ProgramPageFactory
 from journeys.models import Journey, OutboxEmail, ProgramPage
 from journeys.services.outbox import deliver_due
 from matching.exceptions import MatchingError
@@ -28,7 +27,6 @@ from matching.services import review
 from matching.services.candidates import score_candidates
 from matching.services.runs import execute_run, start_run
 from tests.mail import SERVER_DOWN
-from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
 
@@ -74,15 +72,8 @@ def proposal_order(response) -> list[int]:
 
 
 @pytest.fixture
-def program(home):
-    program = ProgramPageFactory(
-        parent=home, title="Growing leaders", admins=run_by_program_admins()
-    )
-    page = JourneyPageFactory(parent=program, title="First year together")
-    program.default_pair_journey = page
-    program.default_circle_journey = page
-    program.save_revision().publish()
-    return program
+def program(program_with_journey):
+    return program_with_journey
 
 
 @pytest.fixture
