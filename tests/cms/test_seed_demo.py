@@ -1,16 +1,19 @@
 import logging
 import os
 import re
+import shutil
+import tempfile
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.utils import timezone
 from wagtail.models import Page, Revision, Site, WorkflowState
 
@@ -800,46 +803,75 @@ class SeededDemoTests(SecondBusinessUnitChecks, TestCase):
         assert second_journeys != first_journeys
 
 
-class TestTheFirstStart:
-    """What a newcomer's first ``make demo`` prints, and where its emails go."""
+class RecordedLogs(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
 
-    @pytest.fixture
-    def first_start(self, db, monkeypatch, settings, tmp_path, caplog):
-        monkeypatch.setenv("PORT", "8123")
-        settings.EMAIL_BACKEND = "cms.demo.mail.EmailBackend"
-        settings.EMAIL_FILE_PATH = tmp_path / "demo-mail"
-        out = StringIO()
-        with caplog.at_level(logging.INFO):
+    def emit(self, record):
+        self.records.append(record)
+
+
+class TestTheFirstStart(TestCase):
+    """What a newcomer's first ``make demo`` prints, and where its emails go.
+
+    The command runs once for the whole class, on port 8123.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        folder = tempfile.mkdtemp()
+        cls.addClassCleanup(shutil.rmtree, folder, ignore_errors=True)
+        cls.mail = Path(folder) / "demo-mail"
+        cls.enterClassContext(mock.patch.dict(os.environ, {"PORT": "8123"}))
+        cls.enterClassContext(
+            override_settings(EMAIL_BACKEND="cms.demo.mail.EmailBackend", EMAIL_FILE_PATH=cls.mail)
+        )
+        super().setUpClass()
+
+    @classmethod
+    def setUpTestData(cls):
+        root = logging.getLogger()
+        logs, level = RecordedLogs(), root.level
+        root.addHandler(logs)
+        root.setLevel(logging.INFO)
+        try:
+            out = StringIO()
             call_command("seed_demo", "--seed", "3", stdout=out)
-        return out.getvalue(), tmp_path / "demo-mail", caplog.records
+        finally:
+            root.removeHandler(logs)
+            root.setLevel(level)
+        cls.output, cls.records = out.getvalue(), logs.records
 
-    def test_prints_the_logins_and_where_emails_go(self, first_start):
-        output, mail, _records = first_start
-
-        assert f"Emails: {mail.resolve()}/, one .eml file per message" in output
+    def test_prints_the_logins_and_where_emails_go(self):
+        assert f"Emails: {self.mail.resolve()}/, one .eml file per message" in self.output
         for account in ACCOUNTS:
-            assert f"{account.email}  " in output
-        assert DEMO_PASSWORD in output
+            assert f"{account.email}  " in self.output
+        assert DEMO_PASSWORD in self.output
 
-    def test_prints_no_email_and_no_log_of_every_page_it_made(self, first_start):
-        output, _mail, records = first_start
+    def test_lists_every_login_and_the_site_and_admin_addresses(self):
+        assert "http://127.0.0.1:8123/" in self.output
+        assert "http://127.0.0.1:8123/admin/" in self.output
+        assert f"{second_site.BRAND}: http://localhost:8123/" in self.output
+        assert Site.objects.get(hostname="localhost").port == 8123
+        for account in ACCOUNTS:
+            assert account.role in self.output
+            assert account.email in self.output
+        assert PAIR_NOTE in self.output
 
-        assert "Content-Type" not in output
-        assert "You are invited" not in output
-        assert "/accounts/invitation/" not in output
-        chatty = [r for r in records if r.name.startswith(("wagtail", "django-q"))]
+    def test_prints_no_email_and_no_log_of_every_page_it_made(self):
+        assert "Content-Type" not in self.output
+        assert "You are invited" not in self.output
+        assert "/accounts/invitation/" not in self.output
+        chatty = [r for r in self.records if r.name.startswith(("wagtail", "django-q"))]
         assert [r.getMessage() for r in chatty if r.levelno < logging.WARNING] == []
-        assert len(output.splitlines()) < 50
+        assert len(self.output.splitlines()) < 50
 
-    def test_the_worker_delivers_the_invitations_to_the_mail_folder_with_links_to_port(
-        self, first_start
-    ):
-        _output, mail, _records = first_start
-
+    def test_the_worker_delivers_the_invitations_to_the_mail_folder_with_links_to_port(self):
         result = deliver_due()
 
         assert result.sent == result.sent + result.failed > 0
-        files = sorted(mail.iterdir())
+        files = sorted(self.mail.iterdir())
         assert len(files) == result.sent
         invitation_links = 0
         for path in files:
@@ -873,23 +905,6 @@ class TestSafety:
         user_factory(email="someone@example.com")
         with pytest.raises(CommandError, match="only runs on an empty database or an existing"):
             call_command("seed_demo", stdout=StringIO())
-
-
-class TestTheCommand:
-    def test_lists_every_login_and_the_site_and_admin_addresses(self, db, monkeypatch):
-        monkeypatch.setenv("PORT", "8123")
-        out = StringIO()
-        call_command("seed_demo", "--seed", "3", stdout=out)
-        output = out.getvalue()
-        assert "http://127.0.0.1:8123/" in output
-        assert "http://127.0.0.1:8123/admin/" in output
-        assert f"{second_site.BRAND}: http://localhost:8123/" in output
-        assert Site.objects.get(hostname="localhost").port == 8123
-        assert DEMO_PASSWORD in output
-        for account in ACCOUNTS:
-            assert account.role in output
-            assert account.email in output
-        assert PAIR_NOTE in output
 
 
 def test_program_admins_may_sign_in_to_the_admin(db, user_factory):
