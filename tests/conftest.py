@@ -46,8 +46,8 @@ def home(db):
     """The site's home page, replacing Wagtail's default welcome page."""
     root = Page.get_first_root_node()
     home = HomePage(title="Acme mentoring", slug="acme")
+    # Saved live, as a page made in code is: no revision, nothing to publish.
     root.add_child(instance=home)
-    home.save_revision().publish()
     site = Site.objects.get(is_default_site=True)
     site.root_page = home
     site.save()
