@@ -198,6 +198,9 @@ class ObjectiveRow:
     # False when no milestone of the templates the journeys follow has the objective's
     # milestone key (mistyped, or renamed since): no figure will ever come.
     key_found: bool = True
+    # False when the topic a pulse objective is measured by has been deleted since:
+    # the objective no longer names one, so no figure will ever come either.
+    topic_found: bool = True
 
     @property
     def is_rating(self) -> bool:
@@ -898,7 +901,7 @@ def _objective_rows(
         actual = None
         basis = 0
         detail = ""
-        key_found = True
+        key_found = topic_found = True
         if measure == Measure.MILESTONE:
             detail = slugify(value.get("milestone_key") or "")
             included, done = tally.keys.get(detail, (0, 0))
@@ -906,6 +909,8 @@ def _objective_rows(
             key_found = not templates or any(detail in t.keyed for t in templates.values())
         elif measure == Measure.TOPIC_PULSE:
             topic = value.get("topic")
+            # The form asks for a topic, so one that is missing was deleted since.
+            topic_found = topic is not None
             detail = topic.name if topic is not None else ""
             milestone_ids = _topic_milestones(topic.pk, templates, pages) if topic else set()
             total = sum(milestone_pulse.get(mid, (0, 0))[0] for mid in milestone_ids)
@@ -931,6 +936,7 @@ def _objective_rows(
                 target=target if measure else None,
                 basis=basis,
                 key_found=key_found,
+                topic_found=topic_found,
             )
         )
     return tuple(rows)

@@ -9,7 +9,8 @@ a program page published, and the first opening of a material or story,
 which is recorded here. The figures also name things: publishing a journey
 template (its title and milestones) marks its program, and publishing a material
 or story (its title) marks the programs whose templates show it, as Wagtail's
-reference index knows them.
+reference index knows them; so does renaming or deleting a topic the programs'
+objectives are measured by (its name, or that it is gone).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.dispatch import receiver
 from wagtail.models import ReferenceIndex
 from wagtail.signals import page_published
 
-from content.models import LeaderStoryPage, MaterialPage
+from content.models import LeaderStoryPage, MaterialPage, Topic
 from journeys.models import Journey, JourneyPage, ProgramPage
 from journeys.signals import content_opened, journeys_changed
 from matching.models import Enrollment
@@ -69,6 +70,16 @@ def published(sender, instance, **kwargs):
             pk__in=[int(pk) for pk in templates.values_list("object_id", flat=True)]
         ).values_list("path", flat=True)
         _changed(_programs_of(paths))
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="insights.topic_saved")
+@receiver(post_delete, sender=Topic, dispatch_uid="insights.topic_deleted")
+def topic_changed(sender, instance, **kwargs):
+    """Wagtail keeps the references to a deleted object, so they are still found."""
+    programs = ReferenceIndex.get_references_to(instance).filter(
+        content_type=ContentType.objects.get_for_model(ProgramPage)
+    )
+    _changed(int(pk) for pk in programs.values_list("object_id", flat=True))
 
 
 def _programs_of(template_paths) -> list[int]:

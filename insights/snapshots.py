@@ -41,8 +41,9 @@ from .models import ProgramSnapshot
 # Moved on whenever ``ProgramInsights`` or ``HealthRow`` change shape or meaning:
 # older snapshots are then worked out again rather than misread. 2: a journey
 # that has not met yet has no days since its last meeting (1 counted its start).
-# 3: an objective says whether any milestone has its milestone key.
-SHAPE = 3
+# 3: an objective says whether any milestone has its milestone key. 4: and whether
+# the topic it is measured by still exists.
+SHAPE = 4
 LEASE = timedelta(minutes=10)
 MAX_AGE = timedelta(hours=1)
 TASK = "insights.tasks.work_out_program"

@@ -128,6 +128,16 @@ def objective_line(row) -> ObjectiveLine:
             NO_FIGURE,
             _("No figure yet"),
         )
+    if not row.topic_found:
+        return ObjectiveLine(
+            row.title,
+            _(
+                "The topic this objective is measured by no longer exists, so its figure "
+                "cannot be worked out: check the objective’s topic."
+            ),
+            NO_FIGURE,
+            _("No figure yet"),
+        )
     if row.actual is None:
         return ObjectiveLine(
             row.title,

@@ -367,6 +367,8 @@ def objectives_table(insights: ProgramInsights) -> Table:
             measure = f"{measure}: {o.detail}"
         if not o.key_found:
             status = _("No milestone has this key")
+        elif not o.topic_found:
+            status = _("The topic was deleted: choose another one")
         elif o.met is None:
             status = _("No target set") if o.target is None else _("No figure yet")
         else:

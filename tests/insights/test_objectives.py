@@ -62,3 +62,64 @@ def test_editors_see_the_measure_fields_when_editing_a_program(client, program, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "milestone_key" in html and "Share of goals achieved" in html
+
+
+def edit_form(program, objectives):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+    form = nested_form_data(
+        {
+            "title": program.title,
+            "slug": program.slug,
+            "summary": "",
+            "intro": program.intro,
+            "objectives": streamfield(objectives),
+            "remind_days_before_due": "3",
+            "nudge_after_inactive_days": "21",
+            "erased_shared_text": "replace",
+            "questions": inline_formset([]),
+            "opt_in_attributes": inline_formset([]),
+            "comments": inline_formset([]),
+        }
+    )
+    form["action-publish"] = "1"
+    return form
+
+
+def test_a_topic_deleted_meanwhile_is_a_form_error_on_the_programs_edit_page(
+    client, program, feedback, superuser
+):
+    from django.urls import reverse
+
+    client.force_login(superuser)
+    url = reverse("wagtailadmin_pages:edit", args=[program.pk])
+    gone = feedback.pk
+    feedback.delete()
+
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        edit_form(
+            program,
+            [
+                (
+                    "objective",
+                    {
+                        "title": "Feedback lands",
+                        "description": "",
+                        "measure": Measure.TOPIC_PULSE,
+                        "milestone_key": "",
+                        "topic": str(gone),
+                        "target": "4",
+                    },
+                )
+            ],
+        ),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The page could not be saved due to validation errors" in html
+    assert "Choose the topic whose milestones this objective is measured by." in html
+    program.refresh_from_db()
+    assert len(program.objectives) == 6  # nothing was saved

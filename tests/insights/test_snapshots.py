@@ -291,3 +291,16 @@ def test_publishing_a_journey_template_marks_its_program(
 
     assert kept(program).changed_at is not None
     assert kept(other_program).changed_at is None
+
+
+def test_deleting_a_topic_marks_the_programs_whose_objectives_measure_it(
+    scene, program, other_program, feedback, django_capture_on_commit_callbacks
+):
+    snapshots.work_out(program.pk)
+    snapshots.work_out(other_program.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback.delete()
+
+    assert kept(program).changed_at is not None
+    assert kept(other_program).changed_at is None

@@ -287,3 +287,34 @@ def test_the_dashboard_shows_a_dash_for_a_journey_that_has_not_met(admin_client,
 
     assert cells == ["–", "–"]  # "stalled" and "slow" are at risk and never met
     assert "A dash means nothing to count yet: no meeting held" in html
+
+
+def test_an_objective_whose_topic_was_deleted_says_so(
+    admin_client, scene, program, feedback, superuser
+):
+    root = admin_client.__class__()
+    root.force_login(superuser)
+    deleted = root.post(reverse("wagtailsnippets_content_topic:delete", args=[feedback.pk]))
+    assert deleted.status_code == 302
+
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                admin_client.get(
+                    reverse("insights:export", args=[program.pk, "objectives"])
+                ).content.decode()
+            )
+        )
+    )
+    sponsor_page = admin_client.get(
+        reverse("program_insights:page", args=[program.slug])
+    ).content.decode()
+
+    status = {row[0]: row[4] for row in rows[1:]}
+    assert status["Feedback lands"] == "The topic was deleted: choose another one"
+    assert "The topic was deleted: choose another one" in dashboard(admin_client, program)
+    assert status["Pairs meet early"] == "Met"
+    assert (
+        "The topic this objective is measured by no longer exists, so its figure cannot be "
+        "worked out: check the objective’s topic." in sponsor_page
+    )
