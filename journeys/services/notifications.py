@@ -389,11 +389,28 @@ def send_participant_digests(today: date | None = None) -> int:
     messages appear as one line per conversation with the number still
     unread; someone whose waiting notifications all turn out to say nothing
     (every message read since) gets no email, and their rows are marked
-    digested all the same.
+    digested all the same. A digest covers only journeys its reader is still
+    in: what waited about a journey that has ended (completed or closed), or
+    for a deactivated account, is suppressed, and a paused journey brings only
+    its messages, its reminders waiting until it runs again.
     """
     today = today or timezone.localdate()
+    waiting = Notification.objects.filter(delivery=Delivery.DIGEST, member__left_on__isnull=True)
+    # Nobody hears about a journey that has ended, and a deactivated account hears
+    # nothing: what waited for them is no longer theirs to hear.
+    Notification.objects.filter(
+        pk__in=waiting.filter(
+            Q(journey__status__in=(JourneyStatus.COMPLETED, JourneyStatus.CLOSED))
+            | Q(member__user__is_active=False)
+        ).values("pk")
+    ).update(delivery=Delivery.SUPPRESSED)
     rows = list(
-        Notification.objects.filter(delivery=Delivery.DIGEST, member__left_on__isnull=True)
+        # Pausing a journey stops its reminders for a while: they wait for it to run
+        # again, while its conversation's messages are still told.
+        waiting.filter(
+            Q(journey__status=JourneyStatus.ACTIVE)
+            | Q(journey__status=JourneyStatus.PAUSED, kind=MESSAGE)
+        )
         .order_by("member__user_id", "journey_id", "pk")
         .values_list(
             "pk",

@@ -13,6 +13,8 @@ from journeys import factories
 from journeys.models import (
     Delivery,
     EmailChoice,
+    JourneyMember,
+    JourneyStatus,
     MemberRole,
     Notification,
     NotificationKind,
@@ -175,6 +177,133 @@ def test_a_digest_links_each_journey_at_the_address_of_its_own_site(journey, pai
         str(journey.uuid): {"http://localhost"},
         str(other.uuid): {"http://cold.example"},
     }
+
+
+@pytest.fixture
+def superuser_client(client, user_factory):
+    client.force_login(user_factory(email="root@example.com", is_superuser=True, is_staff=True))
+    return client
+
+
+def set_status(client, journey, status):
+    """Pause, close or complete a journey as an admin does, on its edit form."""
+    from django.urls import reverse
+
+    response = client.post(reverse("journeys_admin:edit", args=[journey.pk]), {"status": status})
+    assert response.status_code == 302
+
+
+def second_journey(program, mentee, user_factory, today):
+    return start_journey(
+        program,
+        [
+            (user_factory(email="mentor2@example.com"), MemberRole.MENTOR),
+            (mentee, MemberRole.MENTEE),
+        ],
+        started_on=today,
+        template=factories.JourneyPageFactory(parent=program, title="Second year"),
+    )
+
+
+def test_a_digest_leaves_out_a_journey_that_has_ended(
+    journey, pair, program, user_factory, superuser_client, today
+):
+    mentee = pair[1]
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    ongoing = second_journey(program, mentee, user_factory, today)
+    notifications.advance_journeys(today)
+    set_status(superuser_client, journey, JourneyStatus.CLOSED)
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 1
+    deliver_due()
+
+    (digest,) = mail.outbox
+    assert digest.to == [mentee.email]
+    assert f"/my/journeys/{ongoing.uuid}/" in digest.body
+    assert f"/my/journeys/{journey.uuid}/" not in digest.body
+    assert "First year together" not in digest.body
+    ended = Notification.objects.filter(member__user=mentee, journey=journey)
+    assert set(ended.values_list("delivery", flat=True)) == {Delivery.SUPPRESSED}
+
+
+@pytest.mark.parametrize("status", [JourneyStatus.CLOSED, JourneyStatus.COMPLETED])
+def test_someone_whose_journeys_have_all_ended_gets_no_digest(
+    journey, pair, superuser_client, today, status
+):
+    mentee = pair[1]
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    notifications.advance_journeys(today)
+    set_status(superuser_client, journey, status)
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 0
+    deliver_due()
+
+    assert mail.outbox == []
+    assert not OutboxEmail.objects.filter(recipient=mentee).exists()
+    assert not Notification.objects.filter(delivery=Delivery.DIGEST).exists()
+
+
+def test_someone_who_left_every_journey_gets_no_digest(journey, pair, today):
+    mentee = pair[1]
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    notifications.advance_journeys(today)
+    JourneyMember.objects.filter(journey=journey, user=mentee).update(left_on=today)
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 0
+    deliver_due()
+
+    assert mail.outbox == []
+
+
+def test_a_deactivated_person_gets_no_digest(journey, pair, today):
+    mentor, mentee = pair
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    notifications.advance_journeys(today)
+    mentee.is_active = False
+    mentee.save(update_fields=["is_active"])
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 0
+    deliver_due()
+
+    assert [m.to for m in mail.outbox] == [[mentor.email]]  # told their partner left
+    assert not OutboxEmail.objects.filter(recipient=mentee).exists()
+    assert not Notification.objects.filter(delivery=Delivery.DIGEST).exists()
+
+
+def test_a_paused_journeys_digest_brings_its_messages_and_keeps_its_reminders(
+    journey, pair, superuser_client, today
+):
+    from journeys.services import conversation
+
+    mentor, mentee = pair
+    ParticipantPreferences.objects.create(user=mentee, emails=EmailChoice.WEEKLY)
+    notifications.advance_journeys(today)
+    set_status(superuser_client, journey, JourneyStatus.PAUSED)
+    conversation.post_message(journey, mentor, "Shall we pick this up in May?")
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 1
+    deliver_due()
+
+    (digest,) = mail.outbox
+    assert "1 new message in your conversation." in digest.body
+    assert "Milestone 1" not in digest.body
+    # Pausing stops reminders for a while: they wait for the journey to run again.
+    assert kinds(member__user=mentee, delivery=Delivery.DIGEST) == [
+        NotificationKind.MILESTONE_OPENED
+    ]
+    set_status(superuser_client, journey, JourneyStatus.ACTIVE)
+    mail.outbox.clear()
+
+    assert notifications.send_participant_digests(today) == 1
+    deliver_due()
+
+    (digest,) = mail.outbox
+    assert "Milestone 1" in digest.body
 
 
 def test_people_who_want_no_email_get_none(journey, pair, today):
