@@ -30,6 +30,7 @@ from .forms import (
     clean_seniority,
     clean_time_zone,
     find_people,
+    lowers_below_filled,
     parse_emails,
     time_zone_choices,
 )
@@ -44,7 +45,7 @@ from .models import (
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
 from .services.profiles import fill_from_enrollments
-from .services.runs import running_journeys
+from .services.runs import places_filled, running_journeys
 from .services.selfmatch import end_requests_of
 
 MAX_WEIGHT = 10
@@ -311,6 +312,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
     The person's answers, opt-in attributes and avoid list are theirs to change on the
     enrolment page; the admin sees answers on the inspect page and never the avoid list.
     The role stays while a journey of theirs runs: the journey was started for it.
+    The capacity is never lowered below the places their running matches fill
+    (``runs.places_filled``).
     """
 
     capacity = forms.IntegerField(
@@ -483,6 +486,22 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
             self.add_error("capacity", _("Say how many people they can mentor."))
         if role == RoleWanted.MENTEE and "capacity" in cleaned:
             cleaned["capacity"] = 1
+        capacity = cleaned.get("capacity")
+        filled = places_filled(mentors=[self.instance.pk]).get(self.instance.pk, 0)
+        if lowers_below_filled(self.instance, role, capacity, filled):
+            # Their journeys go on whatever the capacity says: each holds one place.
+            self.add_error(
+                "capacity",
+                ngettext(
+                    "They already lead %(count)s running journey, so their capacity cannot "
+                    "go below %(count)s. End or rematch it first.",
+                    "They already lead %(count)s running journeys (a whole circle counts as "
+                    "one), so their capacity cannot go below %(count)s. End or rematch one "
+                    "first.",
+                    filled,
+                )
+                % {"count": filled},
+            )
         return cleaned
 
 

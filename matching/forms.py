@@ -28,9 +28,11 @@ person typing into the page and an admin importing a file meet the same rules:
   lines, the avoid list at most ``MAX_AVOID`` characters.
 * An enrolment can be changed until it is matched; saving a withdrawn one
   enrols the person again. Whoever still walks in a running journey (withdrawing
-  does not end it) keeps the role it was started for. Saving it fills the
-  person's profile with what it says, except what they changed on their profile
-  (``services.profiles``).
+  does not end it) keeps the role it was started for, and a mentor's capacity is
+  never lowered below the places their running matches fill
+  (``services.runs.places_filled``: a pair or a whole circle takes one). Saving
+  it fills the person's profile with what it says, except what they changed on
+  their profile (``services.profiles``).
 * A question the program shares with the match says so under it.
 """
 
@@ -68,7 +70,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
-from .services.runs import running_journeys
+from .services.runs import places_filled, running_journeys
 
 SENIORITY_MIN = 1
 SENIORITY_MAX = 10
@@ -158,6 +160,24 @@ def clean_capacity(role: str, value: object) -> int:
             code="capacity",
         )
     return number
+
+
+def lowers_below_filled(enrollment: Enrollment | None, role: str, capacity, filled: int) -> bool:
+    """Whether ``capacity`` lowers a mentor's capacity below the ``filled`` places their
+    running matches take (``services.runs.places_filled``).
+
+    Those matches go on whatever the capacity says, so a capacity below them would
+    only miscount the mentor's places. One already below is not refused unless it
+    is lowered further.
+    """
+    return (
+        enrollment is not None
+        and enrollment.pk is not None
+        and role in (RoleWanted.MENTOR, RoleWanted.EITHER)
+        and isinstance(capacity, int)
+        and capacity < filled
+        and capacity < enrollment.capacity
+    )
 
 
 def clean_length(value: str | None, max_length: int) -> str:
@@ -742,6 +762,8 @@ class EnrollmentForm(forms.ModelForm):
                 cleaned["capacity"] = clean_capacity(role, cleaned.get("capacity"))
             except ValidationError as error:
                 self.add_error("capacity", error)
+            else:
+                self._check_places_filled(role, cleaned["capacity"])
         self.answers = {}
         for question in self.questions:
             name = question_field_name(question)
@@ -757,6 +779,23 @@ class EnrollmentForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error(name, error)
         return cleaned
+
+    def _check_places_filled(self, role: str, capacity: int) -> None:
+        # Withdrawing leaves their journeys running, each holding one of their places.
+        filled = places_filled(mentors=[self.instance.pk]).get(self.instance.pk, 0)
+        if lowers_below_filled(self.instance, role, capacity, filled):
+            self.add_error(
+                "capacity",
+                ngettext(
+                    "You already lead %(count)s running journey, so your capacity cannot go "
+                    "below %(count)s. Ask your program admin if it should end.",
+                    "You already lead %(count)s running journeys (a whole circle counts as "
+                    "one), so your capacity cannot go below %(count)s. Ask your program admin "
+                    "if one should end.",
+                    filled,
+                )
+                % {"count": filled},
+            )
 
     # Saving -----------------------------------------------------------------------------
 

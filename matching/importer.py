@@ -33,7 +33,8 @@ Rules this module enforces:
 * A row for someone already enrolled updates their enrolment, unless they are
   matched (an error for that row). A withdrawn enrolment is updated but stays
   withdrawn: only the person can enrol again. Its role cannot change while a
-  journey of theirs runs (withdrawing does not end it). The same email on two
+  journey of theirs runs (withdrawing does not end it), nor its capacity go below
+  the places their running matches fill (``services.runs.places_filled``). The same email on two
   rows is an error on the later one.
 * On an update, a column the file leaves out leaves that field as it was, and a
   blank cell clears it. A new enrolment takes the model's default for anything
@@ -86,6 +87,7 @@ from .forms import (
     clean_text,
     clean_time_zone,
     find_people,
+    lowers_below_filled,
     parse_emails,
     resolve_attributes,
     resolve_topics,
@@ -101,7 +103,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
-from .services.runs import running_journeys
+from .services.runs import places_filled, running_journeys
 
 FIELD_COLUMNS = (
     "email",
@@ -534,6 +536,8 @@ class _Context:
     columns: dict[str, _Column]
     # Running journeys of each enrolment above that has any: its role stays.
     running: dict[int, int]
+    # Places the running matches of each mentor above fill: the least capacity left.
+    filled: dict[int, int]
 
 
 def _cell_rules(name: str, column: _Column) -> tuple[int, bool]:
@@ -613,7 +617,18 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
             raw = cells["capacity"]
         else:
             raw = enrollment.capacity if enrollment else DEFAULT_CAPACITY
-        row.fields["capacity"] = row.check("capacity", clean_capacity, role, raw)
+        row.fields["capacity"] = capacity = row.check("capacity", clean_capacity, role, raw)
+        filled = context.filled.get(enrollment.pk, 0) if enrollment else 0
+        if lowers_below_filled(enrollment, role, capacity, filled):
+            journeys = "journey" if filled == 1 else "journeys (a whole circle counts as one)"
+            row.errors.append(
+                RowError(
+                    number,
+                    "capacity",
+                    f"'{email}' already leads {filled} running {journeys}, so the import "
+                    f"cannot set their capacity below {filled}.",
+                )
+            )
 
     for name in ("department", "location"):
         if name in columns:
@@ -788,6 +803,7 @@ def import_enrolments(
             enrollments=enrollments,
             columns=by_name,
             running=running_journeys(e.pk for e in enrollments.values()),
+            filled=places_filled(mentors=[e.pk for e in enrollments.values()]),
         )
 
         checked: list[_Row] = []

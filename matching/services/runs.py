@@ -151,31 +151,44 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
 def commitments(program=None, mentors=None) -> dict[int, int]:
     """How many of each mentor's places are given: pairs, circles led, open requests.
 
-    A mentor's capacity counts commitments: each mentee in a pair takes a place, a
-    circle takes one place whatever its size (the policy sets the size), and a pending
-    self-match request holds a place until the mentor answers.
+    A mentor's capacity counts commitments: the places their running matches fill
+    (``places_filled``), and a pending self-match request holds a place until the
+    mentor answers.
     """
-    approved = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, ended_on__isnull=True)
+    taken = places_filled(program, mentors)
     requests = MentorRequest.objects.filter(status=RequestStatus.PENDING)
     if program is not None:
-        approved = approved.filter(program=program)
         requests = requests.filter(program=program)
     if mentors is not None:
-        approved = approved.filter(mentor__in=mentors)
         requests = requests.filter(mentor__in=mentors)
+    for mentor_id, n in requests.values_list("mentor_id").annotate(n=Count("pk")).order_by():
+        taken[mentor_id] = taken.get(mentor_id, 0) + n
+    return taken
+
+
+def places_filled(program=None, mentors=None) -> dict[int, int]:
+    """How many of each mentor's places their approved matches still running fill.
+
+    Each mentee in a pair takes a place, and a circle takes one place whatever its
+    size (the policy sets the size). A capacity is never lowered below this.
+    """
+    approved = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, ended_on__isnull=True)
+    if program is not None:
+        approved = approved.filter(program=program)
+    if mentors is not None:
+        approved = approved.filter(mentor__in=mentors)
     # A pair's journey has one running match; a circle's, one per member: counting
     # journeys gives a place to each pair and each circle, however it was started.
-    taken: dict[int, int] = {}
+    filled: dict[int, int] = {}
     for query in (
         approved.filter(journey__isnull=False)
         .values_list("mentor_id")
         .annotate(n=Count("journey_id", distinct=True)),
         approved.filter(journey__isnull=True).values_list("mentor_id").annotate(n=Count("pk")),
-        requests.values_list("mentor_id").annotate(n=Count("pk")),
     ):
         for mentor_id, n in query.order_by():
-            taken[mentor_id] = taken.get(mentor_id, 0) + n
-    return taken
+            filled[mentor_id] = filled.get(mentor_id, 0) + n
+    return filled
 
 
 def running_journeys(enrollment_ids) -> dict[int, int]:

@@ -290,6 +290,49 @@ def test_the_role_of_someone_whose_journey_runs_cannot_change_even_withdrawn(
     assert result.updated == ["ana@example.com"]
 
 
+def test_a_capacity_cannot_go_below_the_journeys_a_withdrawn_mentor_still_leads(
+    program, user_factory, enrollment_factory, csv_file
+):
+    """Withdrawing leaves the journeys running; each pair, and a whole circle, holds a place."""
+    mentor = enrollment_factory(
+        user_factory(email="ana@example.com"), role=RoleWanted.MENTOR, capacity=3
+    )
+    template = JourneyPageFactory(parent=program)
+    mentees = [
+        enrollment_factory(user_factory(email=f"m{n}@example.com"), role=RoleWanted.MENTEE)
+        for n in range(4)
+    ]
+    for group in (mentees[:1], mentees[1:]):
+        role = MemberRole.MEMBER if len(group) > 1 else MemberRole.MENTEE
+        journey = start_journey(
+            program,
+            [(mentor.user, MemberRole.MENTOR), *((m.user, role) for m in group)],
+            timezone.localdate(),
+            template=template,
+        )
+        for mentee in group:
+            MatchProposal.objects.create(
+                program=program, mentee=mentee, mentor=mentor, status="approved", journey=journey
+            )
+    Enrollment.objects.filter(pk=mentor.pk).update(status=EnrollmentStatus.WITHDRAWN)
+    path = csv_file("email,capacity,department\nana@example.com,1,Legal\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        command(program.pk, path)
+
+    assert (
+        "Row 2, column 'capacity': 'ana@example.com' already leads 2 running journeys (a "
+        "whole circle counts as one), so the import cannot set their capacity below 2."
+    ) in str(excinfo.value)
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (3, "")
+
+    result = run_import(program, "email,capacity,department\nana@example.com,2,Legal\n")
+    assert result.updated == ["ana@example.com"]
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (2, "Legal")
+
+
 # Bad rows ------------------------------------------------------------------------------
 
 SHORT_HEADER = (

@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 import zipfile
 import zoneinfo
 from html import unescape
@@ -649,6 +650,81 @@ def test_a_mentor_who_withdrew_cannot_enrol_again_as_a_mentee_while_their_journe
     assert "You walk in 1 running journey, so your role cannot change while it goes on." in page
     mentor.refresh_from_db()
     assert (mentor.role, mentor.status) == ("mentor", "withdrawn")
+
+
+@pytest.fixture
+def leading_three(program, mentor, mentee, user_factory):
+    """Olu leads three running journeys: two pairs and a circle of three, at capacity 4."""
+    mentor.capacity = 4
+    mentor.save()
+    approved_match(program, mentee, mentor, TODAY())
+    second = enrol(program, user_factory, "mentee", 3, "Max Mentee")
+    approved_match(program, second, mentor, TODAY())
+    circle = [enrol(program, user_factory, "mentee", 3, f"Cir Cle{n}") for n in range(3)]
+    approved_match(program, circle[0], mentor, TODAY(), others=circle[1:])
+    return mentor
+
+
+def test_an_admin_cannot_lower_a_capacity_below_the_journeys_the_mentor_leads(
+    client, admin, leading_three
+):
+    """A whole circle takes one place, as approval counts it: three journeys, three places."""
+    mentor = leading_three
+    edit = reverse("matching_enrolments:edit", args=[mentor.pk])
+    client.force_login(admin)
+    form = {**enrolment_form("matched"), "role": "mentor", "seniority": "6"}
+
+    response = client.post(edit, {**form, "capacity": "2", "department": "Legal"})
+
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    start = html.index('data-contentpath="capacity"')
+    errors = html[html.index("w-field__errors", start) : html.index("</div>", start)]
+    assert (
+        "They already lead 3 running journeys (a whole circle counts as one), so their "
+        "capacity cannot go below 3. End or rematch one first." in " ".join(errors.split())
+    )
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (4, "Operations")
+
+    assert client.post(edit, {**form, "capacity": "3", "department": "Legal"}).status_code == 302
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (3, "Legal")
+
+
+def test_a_mentor_who_withdrew_cannot_enrol_again_with_fewer_places_than_they_fill(
+    client, program, leading_three
+):
+    mentor = leading_three
+    program.enrolment_open = True
+    program.save_revision().publish()
+    client.force_login(mentor.user)
+    client.post(reverse("matching:withdraw", args=[program.pk]))
+    data = {
+        **enrolment_form("enrolled"),
+        "role": "mentor",
+        "seniority": "6",
+        "avoid": "",
+        "time_zone": "Europe/London",
+    }
+
+    response = client.post(reverse("matching:enrol", args=[program.pk]), {**data, "capacity": "1"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    errors = re.search(r'id="id_capacity_errors">(.*?)</ul>', html, re.S).group(1)
+    assert (
+        "You already lead 3 running journeys (a whole circle counts as one), so your "
+        "capacity cannot go below 3. Ask your program admin if one should end."
+        in " ".join(unescape(errors).split())
+    )
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.status) == (4, "withdrawn")
+
+    response = client.post(reverse("matching:enrol", args=[program.pk]), {**data, "capacity": "3"})
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.status) == (3, "enrolled")
 
 
 # What a new partner reads --------------------------------------------------------------------
