@@ -321,8 +321,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
         min_value=0,
         max_value=MAX_CAPACITY,
         help_text=gettext_lazy(
-            "As a mentor: how many mentees (or circle members) they can take on. "
-            "0 takes them out of matching runs for now."
+            "As a mentor: how many mentees they can take on; a whole circle they lead takes "
+            "one place. 0 takes them out of matching runs for now."
         ),
     )
     time_zone = forms.ChoiceField(

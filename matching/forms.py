@@ -478,7 +478,7 @@ class EnrollmentForm(forms.ModelForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_CAPACITY}),
         help_text=gettext_lazy(
             "Only if you want to mentor (or would do either). Most mentors take one or two "
-            "people; a circle counts each member."
+            "people; a whole circle you lead takes one place."
         ),
     )
     time_zone = forms.CharField(

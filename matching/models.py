@@ -226,7 +226,10 @@ class Enrollment(index.Indexed, models.Model):
     )
     capacity = models.PositiveSmallIntegerField(
         default=1,
-        help_text=_("As a mentor: how many mentees (or circle members) they can take on."),
+        help_text=_(
+            "As a mentor: how many mentees they can take on; a whole circle they lead takes "
+            "one place."
+        ),
     )
     topics_offered = models.ManyToManyField(
         "content.Topic",

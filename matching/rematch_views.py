@@ -131,8 +131,8 @@ def _labels(candidate, snapshot) -> list[str]:
 
 
 def mentor_options(proposal, today) -> list[Option]:
-    """Mentors with enough places left for everyone who moves, scored against the mentee."""
-    needed = moving_with_mentor(proposal)
+    """Mentors with a place left for the journey they would take over, a pair's or a
+    whole circle's, scored against the mentee."""
     mentors = list(
         Enrollment.objects.filter(
             program_id=proposal.program_id, role__in=MENTOR_ROLES, capacity__gt=0
@@ -143,7 +143,7 @@ def mentor_options(proposal, today) -> list[Option]:
     )
     taken = places_taken([m.pk for m in mentors])
     room = {m.pk: m.capacity - taken.get(m.pk, 0) for m in mentors}
-    mentors = [m for m in mentors if room[m.pk] >= needed]
+    mentors = [m for m in mentors if room[m.pk] > 0]
     snapshot = snapshot_for(proposal.program)
     if not snapshot:
         return [

@@ -15,7 +15,8 @@ The rules it enforces:
   (messages, shared reflections, meeting notes, planned meetings) were written to
   someone else, and the new partner does not read them; progress is shared.
 * A new mentor must be able to mentor and have a place left (capacity less approved
-  matches still running and pending self-match requests); a new mentee must be
+  matches still running and pending self-match requests): the journey they take
+  over takes one place, a pair's or a whole circle's; a new mentee must be
   waiting to be matched with no request pending. Nobody can join a journey they are
   already in, and the new pair must be allowed by the policy's hard constraints.
 * Meetings still to come are settled as the person leaves
@@ -41,7 +42,6 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from content.text import check_text
 from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
@@ -227,7 +227,7 @@ def rematch(
         if new_partner is None:
             raise MatchingError(_("That enrolment no longer exists; reload the page."))
         leaver = proposal.mentor if leaving == MENTOR else proposal.mentee
-        _check_new_partner(proposal, journey, leaving, new_partner, needed=len(moving))
+        _check_new_partner(proposal, journey, leaving, new_partner)
         pairs = [
             (
                 p,
@@ -274,7 +274,7 @@ def rematch(
     return created[0]
 
 
-def _check_new_partner(proposal, journey, leaving, new_partner, needed) -> None:
+def _check_new_partner(proposal, journey, leaving, new_partner) -> None:
     if new_partner.program_id != proposal.program_id:
         raise MatchingError(
             _("%(person)s is not enrolled in %(program)s.")
@@ -303,20 +303,9 @@ def _check_new_partner(proposal, journey, leaving, new_partner, needed) -> None:
                 _("%(person)s did not offer to mentor in this program.")
                 % {"person": new_partner.user}
             )
-        left = places_left(new_partner)
-        if left < needed:
-            message = (
-                _("%(person)s has no places left.")
-                if left <= 0
-                else ngettext(
-                    "%(person)s has %(left)s place left and %(needed)s are needed.",
-                    "%(person)s has %(left)s places left and %(needed)s are needed.",
-                    left,
-                )
-            )
-            raise MatchingError(
-                message % {"person": new_partner.user, "left": left, "needed": needed}
-            )
+        # The journey they take over is one place, a pair's or a whole circle's.
+        if places_left(new_partner) <= 0:
+            raise MatchingError(_("%(person)s has no places left.") % {"person": new_partner.user})
     else:
         if new_partner.role not in (RoleWanted.MENTEE, RoleWanted.EITHER):
             raise MatchingError(

@@ -17,9 +17,11 @@ The rules they enforce:
   named. The proposal takes the new score and explanation, stays proposed, and lists
   the better-scoring mentors a constraint rules out for the new pairing
   (``runs.passed_over_candidates``).
-* A mentor's places in a run are their capacity (the circle size in a circles run),
-  less matches approved elsewhere and still running, pending self-match requests, and
-  this run's proposed, locked and approved proposals with them.
+* A mentor's places in a run are their capacity less the places their matches
+  approved elsewhere and still running fill (a pair or a whole circle takes one,
+  ``runs.places_filled``) and their pending self-match requests; in a circles run,
+  one place left leads a circle of the policy's size. This run's proposed, locked and
+  approved proposals with them take from what is left.
 * Re-running starts a new run of the program based on this one: its locked proposals
   are carried over and everyone else is matched again. Earlier runs are never changed.
 
@@ -53,7 +55,7 @@ from ..models import (
 )
 from .approval import approve_proposals
 from .candidates import Candidate, score_candidates
-from .runs import passed_over_candidates, start_run
+from .runs import passed_over_candidates, places_filled, start_run
 
 OPEN = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 HOLDS_PLACE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED, ProposalStatus.APPROVED)
@@ -120,14 +122,15 @@ def proposals_for_review(
 
 
 def places_left(run: MatchingRun, mentors) -> dict[int, int]:
-    """How many more mentees each of ``mentors`` (enrolments) can take in this run."""
+    """How many more mentees each of ``mentors`` (enrolments) can take in this run.
+
+    Counted as the run counts them (``runs.candidate_pool``): a pair or a whole
+    circle led elsewhere takes one place, and in a circles run one place free
+    leads a circle of the policy's size.
+    """
     mentors = list(mentors)
     ids = [m.pk for m in mentors]
-    elsewhere = _count_by_mentor(
-        MatchProposal.objects.filter(
-            mentor_id__in=ids, status=ProposalStatus.APPROVED, ended_on__isnull=True
-        ).exclude(run=run)
-    )
+    elsewhere = places_filled(mentors=ids, outside_run=run)
     requested = _count_by_mentor(
         MentorRequest.objects.filter(mentor_id__in=ids, status=RequestStatus.PENDING)
     )
@@ -136,13 +139,10 @@ def places_left(run: MatchingRun, mentors) -> dict[int, int]:
     circle_size = run.policy_snapshot.get("circle_size") or 0
     left = {}
     for mentor in mentors:
-        room = circle_size if circles and mentor.capacity > 0 else mentor.capacity
-        left[mentor.pk] = (
-            room
-            - elsewhere.get(mentor.pk, 0)
-            - requested.get(mentor.pk, 0)
-            - in_run.get(mentor.pk, 0)
-        )
+        free = mentor.capacity - elsewhere.get(mentor.pk, 0) - requested.get(mentor.pk, 0)
+        if circles:
+            free = circle_size if free > 0 else 0
+        left[mentor.pk] = free - in_run.get(mentor.pk, 0)
     return left
 
 

@@ -166,17 +166,20 @@ def commitments(program=None, mentors=None) -> dict[int, int]:
     return taken
 
 
-def places_filled(program=None, mentors=None) -> dict[int, int]:
+def places_filled(program=None, mentors=None, outside_run=None) -> dict[int, int]:
     """How many of each mentor's places their approved matches still running fill.
 
     Each mentee in a pair takes a place, and a circle takes one place whatever its
     size (the policy sets the size). A capacity is never lowered below this.
+    ``outside_run`` leaves that run's matches out, for a review of it to count.
     """
     approved = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, ended_on__isnull=True)
     if program is not None:
         approved = approved.filter(program=program)
     if mentors is not None:
         approved = approved.filter(mentor__in=mentors)
+    if outside_run is not None:
+        approved = approved.exclude(run=outside_run)
     # A pair's journey has one running match; a circle's, one per member: counting
     # journeys gives a place to each pair and each circle, however it was started.
     filled: dict[int, int] = {}

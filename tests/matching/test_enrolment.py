@@ -267,6 +267,14 @@ def test_a_mentor_enrols_with_room_for_several_people(signed_in, person, program
     assert set(enrollment.topics_offered.all()) == {topics["feedback"], topics["negotiation"]}
 
 
+def test_the_capacity_question_says_a_whole_circle_takes_one_place(signed_in, program):
+    """As matching counts places: never one per circle member."""
+    text = text_of(signed_in.get(enrol_url(program)))
+
+    assert "a whole circle you lead takes one place" in text
+    assert "a circle counts each member" not in text
+
+
 @pytest.mark.parametrize("role", [RoleWanted.MENTOR, RoleWanted.EITHER])
 @pytest.mark.parametrize("capacity", ["", "0"])
 def test_whoever_may_mentor_must_have_room_for_someone(signed_in, program, role, capacity):

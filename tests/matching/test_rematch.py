@@ -47,6 +47,7 @@ from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, MentorRequest, ProposalStatus
 from matching.services import rematch as rematch_service
+from matching.services.selfmatch import places_taken
 from tests.programs import run_by_program_admins
 
 pytestmark = [pytest.mark.django_db]
@@ -273,6 +274,30 @@ def test_when_a_circles_mentor_leaves_the_whole_circle_moves(
     }
     assert new.mentee == mentee
     assert JourneyMember.objects.get(journey=first.journey, user=new_mentor.user).role == "mentor"
+
+
+def test_a_new_mentor_takes_over_a_whole_circle_with_one_place(
+    client, admin, program, mentee, mentor, new_mentor, user_factory
+):
+    """The circle's journey is one of the new mentor's places, as approval counts it."""
+    others = [enrol(program, user_factory, "mentee", 3, f"Member {n}") for n in range(2)]
+    first = approved_match(program, mentee, mentor, TODAY(), others=others)
+    new_mentor.capacity = 1
+    new_mentor.save()
+    client.force_login(admin)
+
+    html = client.get(rematch_url(first, leaving="mentor")).content.decode()
+
+    assert f'name="new_partner" value="{new_mentor.pk}"' in html
+    response = client.post(
+        rematch_url(first),
+        {"action": "rematch", "leaving": "mentor", "new_partner": new_mentor.pk, "reason": ""},
+    )
+    assert response.status_code == 302
+    running = rematch_service.running(MatchProposal.objects.filter(journey=first.journey))
+    assert {p.mentor_id for p in running} == {new_mentor.pk}
+    assert running.count() == 3
+    assert places_taken([new_mentor.pk]) == {new_mentor.pk: 1}
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.factories import TopicFactory
-from journeys.models import Journey, OutboxEmail, ProgramPage
+from journeys.models import Journey, MemberRole, OutboxEmail, ProgramPage
 from journeys.services.outbox import deliver_due
+from journeys.services.starting import start_journey
 from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import (
@@ -394,6 +395,62 @@ def test_places_left_counts_this_run_matches_approved_elsewhere_and_open_request
         program=program, mentee=cast["dorothy"], mentor=ada, status="approved"
     )
     assert review.places_left(run, [ada])[ada.pk] == -1
+
+
+def lead_a_circle(program, mentor, user_factory, size):
+    """An approved circle of ``size`` that ``mentor`` leads outside the run, running."""
+    members = [
+        EnrollmentFactory(program=program, user=user_factory(), role="mentee", status="matched")
+        for _ in range(size)
+    ]
+    journey = start_journey(
+        program,
+        [(mentor.user, MemberRole.MENTOR), *((m.user, MemberRole.MEMBER) for m in members)],
+        timezone.localdate(),
+    )
+    for member in members:
+        MatchProposal.objects.create(
+            program=program, mentee=member, mentor=mentor, status="approved", journey=journey
+        )
+
+
+def test_the_move_page_counts_a_circle_led_elsewhere_as_one_place(
+    admin_client, run, cast, program, user_factory
+):
+    """As approval counts it: three places, less Mary in this run and one whole circle."""
+    barbara = cast["barbara"]
+    barbara.capacity = 3
+    barbara.save()
+    lead_a_circle(program, barbara, user_factory, 3)
+    proposal = proposal_of(run, cast["grace"])
+
+    html = admin_client.get(move_url(proposal)).content.decode()
+
+    assert f'name="mentor" value="{barbara.pk}"' in html
+    row = html[html.index(f'<tr data-mentor="{barbara.pk}"') :]
+    assert "<td>1</td>" in row[: row.index("</tr>")]  # places left
+    response = admin_client.post(move_url(proposal), {"mentor": barbara.pk})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.mentor_id == barbara.pk
+    assert review.places_left(run, [barbara])[barbara.pk] == 0
+
+
+def test_in_a_circles_run_a_circle_led_elsewhere_takes_one_place_not_one_per_member(
+    circle_run, program, user_factory
+):
+    ada = Enrollment.objects.get(user__email="ada@example.com")
+    review.set_status([circle_run.proposals.order_by("pk").first()], "rejected")
+    ada.capacity = 2
+    ada.save()
+    lead_a_circle(program, ada, user_factory, 3)
+
+    # A place is left for this run's circle, which has room for one more of its three.
+    assert review.places_left(circle_run, [ada]) == {ada.pk: 1}
+
+    ada.capacity = 1
+    ada.save()
+    assert review.places_left(circle_run, [ada])[ada.pk] <= 0
 
 
 # Lock, re-run, reject -------------------------------------------------------------------------
