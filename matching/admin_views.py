@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
@@ -62,7 +63,7 @@ from .models import (
     Strategy,
 )
 from .services import review
-from .services.approval import preview_approval
+from .services.approval import circles_of, preview_approval
 from .services.criteria import CONSTRAINT_LABELS, apply_preset, criterion_label
 from .services.runs import start_run
 
@@ -618,22 +619,45 @@ def better_options(proposals) -> dict[int, list[dict]]:
     }
 
 
-def approved_message(matches: int, journeys: int) -> str:
+def approved_message(proposals, journeys: int) -> str:
+    """What approving ``proposals`` did: matches approved, journeys started, and who
+    is introduced: both sides of a pair, everyone in a circle (named, when one)."""
+    matches = len(proposals)
+    journey_ids = set(
+        MatchProposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list(
+            "journey_id", flat=True
+        )
+    )
+    circles = circles_of(journey_ids)
+    pairs = len(journey_ids - set(circles))
     approved = ngettext("Approved %(count)d match", "Approved %(count)d matches", matches) % {
         "count": matches
     }
+    if not circles:
+        introduced = _("introductions to both sides")
+    elif pairs:
+        introduced = _("introductions to both sides of each pair and everyone in each circle")
+    elif len(circles) == 1:
+        (names,) = circles.values()
+        introduced = _("introductions to everyone in the circle (%(names)s)") % {
+            "names": get_text_list(names, _("and"))
+        }
+    else:
+        introduced = _("introductions to everyone in each circle")
     if not journeys:
-        return _(
-            "%(approved)s, joining circles already under way; introductions to both sides "
-            "are queued and will be emailed shortly."
-        ) % {"approved": approved}
+        return ngettext(
+            "%(approved)s, joining a circle already under way; %(introduced)s are queued "
+            "and will be emailed shortly.",
+            "%(approved)s, joining circles already under way; %(introduced)s are queued "
+            "and will be emailed shortly.",
+            len(circles),
+        ) % {"approved": approved, "introduced": introduced}
     started = ngettext("started %(count)d journey", "started %(count)d journeys", journeys) % {
         "count": journeys
     }
     return _(
-        "%(approved)s and %(started)s; introductions to both sides are queued and will be "
-        "emailed shortly."
-    ) % {"approved": approved, "started": started}
+        "%(approved)s and %(started)s; %(introduced)s are queued and will be emailed shortly."
+    ) % {"approved": approved, "started": started, "introduced": introduced}
 
 
 class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
@@ -677,7 +701,7 @@ class ReviewProposalsView(RunUrlsMixin, PermissionCheckedMixin, View):
         return redirect(back)
 
     def approved(self, journeys, proposals):
-        messages.success(self.request, approved_message(len(proposals), len(journeys)))
+        messages.success(self.request, approved_message(proposals, len(journeys)))
 
     @staticmethod
     def status_message(action, count) -> str:
@@ -786,7 +810,7 @@ class ApproveAllView(
         except MatchingError as error:
             messages.error(request, str(error))
             return redirect(self.detail_url(self.run))
-        messages.success(request, approved_message(len(waiting), len(journeys)))
+        messages.success(request, approved_message(waiting, len(journeys)))
         return redirect(self.detail_url(self.run))
 
 

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -45,6 +46,7 @@ from .models import (
     RoleWanted,
 )
 from .services import rematch as rematch_service
+from .services.approval import circles_of
 from .services.candidates import score_candidates
 from .services.selfmatch import MENTOR_ROLES, places_taken, snapshot_for
 
@@ -308,17 +310,24 @@ class RematchView(WagtailAdminTemplateMixin, TemplateView):
             else:
                 log(instance=self.proposal, action="wagtail.edit", user=request.user)
                 log(instance=new, action="wagtail.create", user=request.user)
-                messages.success(
-                    request,
-                    _(
-                        "%(partner)s has taken over in the journey; the new pair's "
-                        "introductions are queued and will be emailed shortly."
-                    )
-                    % {"partner": data["new_partner"].user},
-                )
+                messages.success(request, taken_over_message(new, data["new_partner"]))
                 return redirect(self.next_url() or reverse("matching_rematch", args=[new.pk]))
         messages.validation_error(request, _("Nobody could take over."), form)
         return self.render_to_response(self.get_context_data(rematch_form=form), status=400)
+
+
+def taken_over_message(new, partner) -> str:
+    """Who is introduced after a re-match: the new pair, or everyone in the circle."""
+    names = circles_of([new.journey_id]).get(new.journey_id)
+    if names is None:
+        return _(
+            "%(partner)s has taken over in the journey; the new pair's introductions are "
+            "queued and will be emailed shortly."
+        ) % {"partner": partner.user}
+    return _(
+        "%(partner)s has taken over in the circle; introductions to everyone in it "
+        "(%(names)s) are queued and will be emailed shortly."
+    ) % {"partner": partner.user, "names": get_text_list(names, _("and"))}
 
 
 def admin_urls():

@@ -217,6 +217,30 @@ def preview_approval(proposals) -> ApprovalPreview:
     )
 
 
+def circles_of(journey_ids) -> dict[int, list[str]]:
+    """The circles among these journeys, each with the names of everyone in it now.
+
+    A circle is a journey with circle members, as ``queue_introductions`` tells
+    them apart (a circle of one is introduced as a pair). The mentor comes first,
+    then the members by name.
+    """
+    members = defaultdict(list)
+    for membership in JourneyMember.objects.filter(
+        journey_id__in=set(journey_ids) - {None}, left_on__isnull=True
+    ).select_related("user"):
+        members[membership.journey_id].append(membership)
+    return {
+        journey_id: [
+            str(m.user)
+            for m in sorted(
+                current, key=lambda m: (m.role != MemberRole.MENTOR, str(m.user).casefold())
+            )
+        ]
+        for journey_id, current in members.items()
+        if any(m.role == MemberRole.MEMBER for m in current)
+    }
+
+
 def _check_approvable(proposal: MatchProposal) -> None:
     if proposal.status not in APPROVABLE:
         raise MatchingError(

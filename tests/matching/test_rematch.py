@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -421,6 +422,11 @@ def test_ending_one_circle_members_match_lets_the_circle_carry_on(
 # The admin page -------------------------------------------------------------------------------
 
 
+def messages_of(response) -> list[str]:
+    """The messages shown after ``response``, as the admin reads them."""
+    return [unescape(str(m)).strip() for m in get_messages(response.wsgi_request)]
+
+
 def rematch_url(proposal, **query):
     url = reverse("matching_rematch", args=[proposal.pk])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
@@ -452,6 +458,51 @@ def test_the_page_lists_scored_mentors_and_rematches(
     assert response.status_code == 302
     assert response["Location"] == rematch_url(new)
     assert new.mentor == new_mentor
+
+
+@pytest.mark.parametrize("leaving", ["mentor", "mentee"])
+def test_the_page_says_everyone_in_a_circle_is_introduced_after_a_rematch(
+    client, admin, program, mentee, mentor, new_mentor, user_factory, leaving
+):
+    others = [enrol(program, user_factory, "mentee", 3, "Cy Circle")]
+    first = approved_match(program, mentee, mentor, TODAY(), others=others)
+    partner = (
+        new_mentor
+        if leaving == "mentor"
+        else enrol(program, user_factory, "mentee", 3, "Wai Ting")
+    )
+    client.force_login(admin)
+
+    response = client.post(
+        rematch_url(first),
+        {"action": "rematch", "leaving": leaving, "new_partner": partner.pk, "reason": ""},
+    )
+
+    assert response.status_code == 302
+    names = {
+        "mentor": "Nia Newmentor, Cy Circle and Mia Mentee",
+        "mentee": "Olu Oldmentor, Cy Circle and Wai Ting",
+    }[leaving]
+    assert messages_of(response) == [
+        f"{partner.user} has taken over in the circle; introductions to everyone in it "
+        f"({names}) are queued and will be emailed shortly."
+    ]
+
+
+def test_the_page_says_the_new_pair_is_introduced_after_a_pairs_rematch(
+    client, admin, match, new_mentor
+):
+    client.force_login(admin)
+
+    response = client.post(
+        rematch_url(match),
+        {"action": "rematch", "leaving": "mentor", "new_partner": new_mentor.pk, "reason": ""},
+    )
+
+    assert messages_of(response) == [
+        "Nia Newmentor has taken over in the journey; the new pair's introductions are "
+        "queued and will be emailed shortly."
+    ]
 
 
 def test_the_page_lists_waiting_mentees_when_the_mentee_leaves(

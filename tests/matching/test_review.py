@@ -914,10 +914,48 @@ def test_a_circle_counts_one_journey_for_its_matches(
         response = approve_all(admin_client, circle_run)
 
     assert messages_of(response) == [
-        "Approved 3 matches and started 1 journey; introductions to both sides are queued "
-        "and will be emailed shortly."
+        "Approved 3 matches and started 1 journey; introductions to everyone in the circle "
+        "(Ada Lovelace, Grace Hopper, Katherine Johnson and Mary Jackson) are queued and "
+        "will be emailed shortly."
     ]
     assert Journey.objects.count() == 1
+
+
+def test_approving_several_circles_says_everyone_in_each_is_introduced(
+    admin_client, program, topics, user_factory, program_admin, django_capture_on_commit_callbacks
+):
+    for n, name in enumerate(("Ada Lovelace", "Alan Turing", "Grace Hopper", "Mary Jackson")):
+        first, last = name.split()
+        EnrollmentFactory(
+            program=program,
+            user=user_factory(first_name=first, last_name=last),
+            role="mentor" if n < 2 else "mentee",
+            seniority=6 if n < 2 else 3,
+            offers=[topics["feedback"]] if n < 2 else [],
+            seeks=[] if n < 2 else [topics["feedback"]],
+        )
+    for name in ("Katherine Johnson", "Dorothy Vaughan"):
+        first, last = name.split()
+        EnrollmentFactory(
+            program=program,
+            user=user_factory(first_name=first, last_name=last),
+            role="mentee",
+            seniority=3,
+            seeks=[topics["feedback"]],
+        )
+    policy_for(program, "circles", circle_size=2)
+    run = finish(start_run(program, program_admin))
+    assert sorted(run.proposals.values_list("mentor__user__last_name", flat=True)) == [
+        "Lovelace", "Lovelace", "Turing", "Turing",
+    ]  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approve_all(admin_client, run)
+
+    assert messages_of(response) == [
+        "Approved 4 matches and started 2 journeys; introductions to everyone in each circle "
+        "are queued and will be emailed shortly."
+    ]
 
 
 def test_a_circle_member_approved_later_joins_the_circle_already_under_way(
@@ -934,8 +972,9 @@ def test_a_circle_member_approved_later_joins_the_circle_already_under_way(
 
     assert messages_of(response, "error") == []
     assert messages_of(response) == [
-        "Approved 1 match, joining circles already under way; introductions to both sides "
-        "are queued and will be emailed shortly."
+        "Approved 1 match, joining a circle already under way; introductions to everyone in "
+        "the circle (Ada Lovelace, Grace Hopper, Katherine Johnson and Mary Jackson) are "
+        "queued and will be emailed shortly."
     ]
     assert Journey.objects.get() == circle
     assert sorted(circle.memberships.values_list("user__email", "role")) == [
