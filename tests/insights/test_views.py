@@ -30,6 +30,12 @@ def dashboard(client, program):
     return response.content.decode()
 
 
+def objective_statuses(client, program):
+    """Each objective's status, by its title, from the objectives CSV."""
+    response = client.get(reverse("insights:export", args=[program.pk, "objectives"]))
+    return {row[0]: row[4] for row in list(csv.reader(io.StringIO(response.content.decode())))[1:]}
+
+
 def test_every_chart_is_an_image_named_by_its_title_and_description(admin_client, scene, program):
     html = dashboard(admin_client, program)
     charts = re.findall(r"<svg class=\"insights-svg[^>]*>", html)
@@ -95,20 +101,11 @@ def test_an_objective_whose_milestone_key_no_milestone_has_says_so(
     )
     program.save_revision().publish()
 
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                admin_client.get(
-                    reverse("insights:export", args=[program.pk, "objectives"])
-                ).content.decode()
-            )
-        )
-    )
+    status = objective_statuses(admin_client, program)
     sponsor_page = admin_client.get(
         reverse("program_insights:page", args=[program.slug])
     ).content.decode()
 
-    status = {row[0]: row[4] for row in rows[1:]}
     assert status["Pairs meet soon"] == "No milestone has this key"
     assert status["Pairs meet early"] == "Met"
     assert (
@@ -297,20 +294,11 @@ def test_an_objective_whose_topic_was_deleted_says_so(
     deleted = root.post(reverse("wagtailsnippets_content_topic:delete", args=[feedback.pk]))
     assert deleted.status_code == 302
 
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                admin_client.get(
-                    reverse("insights:export", args=[program.pk, "objectives"])
-                ).content.decode()
-            )
-        )
-    )
+    status = objective_statuses(admin_client, program)
     sponsor_page = admin_client.get(
         reverse("program_insights:page", args=[program.slug])
     ).content.decode()
 
-    status = {row[0]: row[4] for row in rows[1:]}
     assert status["Feedback lands"] == "The topic was deleted: choose another one"
     assert "The topic was deleted: choose another one" in dashboard(admin_client, program)
     assert status["Pairs meet early"] == "Met"
