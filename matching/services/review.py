@@ -18,8 +18,8 @@ The rules they enforce:
   the better-scoring mentors a constraint rules out for the new pairing
   (``runs.passed_over_candidates``).
 * A mentor's places in a run are their capacity less the places their matches
-  approved elsewhere and still running fill (a pair or a whole circle takes one,
-  ``runs.places_filled``) and their pending self-match requests; in a circles run,
+  approved elsewhere and still running fill (a pair or a whole circle takes one) and
+  their pending self-match requests (``runs.commitments``); in a circles run,
   one place left leads a circle of the policy's size. This run's proposed, locked and
   approved proposals with them take from what is left.
 * Re-running starts a new run of the program based on this one: its locked proposals
@@ -46,16 +46,14 @@ from ..models import (
     EnrollmentStatus,
     MatchingRun,
     MatchProposal,
-    MentorRequest,
     ProposalStatus,
-    RequestStatus,
     RoleWanted,
     RunStatus,
     Strategy,
 )
 from .approval import approve_proposals
 from .candidates import Candidate, score_candidates
-from .runs import passed_over_candidates, places_filled, start_run
+from .runs import commitments, passed_over_candidates, start_run
 
 OPEN = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED)
 HOLDS_PLACE = (ProposalStatus.PROPOSED, ProposalStatus.LOCKED, ProposalStatus.APPROVED)
@@ -130,16 +128,13 @@ def places_left(run: MatchingRun, mentors) -> dict[int, int]:
     """
     mentors = list(mentors)
     ids = [m.pk for m in mentors]
-    elsewhere = places_filled(mentors=ids, outside_run=run)
-    requested = _count_by_mentor(
-        MentorRequest.objects.filter(mentor_id__in=ids, status=RequestStatus.PENDING)
-    )
+    elsewhere = commitments(mentors=ids, outside_run=run)
     in_run = _count_by_mentor(run.proposals.filter(mentor_id__in=ids, status__in=HOLDS_PLACE))
     circles = run.policy_snapshot.get("strategy") == Strategy.CIRCLES
     circle_size = run.policy_snapshot.get("circle_size") or 0
     left = {}
     for mentor in mentors:
-        free = mentor.capacity - elsewhere.get(mentor.pk, 0) - requested.get(mentor.pk, 0)
+        free = mentor.capacity - elsewhere.get(mentor.pk, 0)
         if circles:
             free = circle_size if free > 0 else 0
         left[mentor.pk] = free - in_run.get(mentor.pk, 0)

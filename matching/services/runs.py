@@ -148,14 +148,14 @@ def candidate_pool(program, snapshot: dict, based_on: MatchingRun | None = None)
     return Pool(mentee_ids, mentor_ids, either_ids, places, locked)
 
 
-def commitments(program=None, mentors=None) -> dict[int, int]:
+def commitments(program=None, mentors=None, outside_run=None) -> dict[int, int]:
     """How many of each mentor's places are given: pairs, circles led, open requests.
 
     A mentor's capacity counts commitments: the places their running matches fill
-    (``places_filled``), and a pending self-match request holds a place until the
-    mentor answers.
+    (``places_filled``, leaving out ``outside_run``'s), and a pending self-match
+    request holds a place until the mentor answers.
     """
-    taken = places_filled(program, mentors)
+    taken = places_filled(program, mentors, outside_run)
     requests = MentorRequest.objects.filter(status=RequestStatus.PENDING)
     if program is not None:
         requests = requests.filter(program=program)
