@@ -1,12 +1,14 @@
 """Who may do what with leader stories and profiles.
 
 * "Senior leaders" may create stories under a stories index and edit the ones
-  they own, edit their own leader profile, and add and choose images. Nothing
-  else in the admin.
-* "Communications" may edit and publish every story, and approve or request
-  changes in the "Leader story review" workflow, which every stories index
-  is attached to when it is created, and in the "Leader profile review",
-  which leader profiles go through (assigned by a data migration).
+  they own, edit their own leader profile, and add and choose images and
+  documents (for a story's images, document block and document links).
+  Nothing else in the admin.
+* "Communications" may edit and publish every story, add, change and choose
+  images and documents, and approve or request changes in the "Leader story
+  review" workflow, which every stories index is attached to when it is
+  created, and in the "Leader profile review", which leader profiles go
+  through (assigned by a data migration).
 """
 
 from django.contrib.auth.models import Group, Permission

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from wagtail.documents.models import Document
 from wagtail.models import (
     GroupApprovalTask,
     GroupCollectionPermission,
@@ -317,7 +318,6 @@ def test_a_leaders_profile_is_locked_to_them_while_in_review(client, leader, use
     [
         "/admin/users/",
         "/admin/groups/",
-        "/admin/documents/",
         "/admin/snippets/content/topic/",
         "/admin/workflows/list/",
         "/admin/workflows/tasks/index/",
@@ -340,11 +340,23 @@ def test_a_leader_cannot_add_pages_to_the_library(leader_client, library):
     assert_refused(leader_client.get(f"/admin/pages/add/content/materialpage/{library.pk}/"))
 
 
-def test_a_leaders_menu_offers_pages_images_and_snippets_only(leader_client, stories):
+def test_a_leaders_menu_offers_pages_images_documents_and_snippets_only(leader_client, stories):
     labels = main_menu_labels(leader_client.get(ADMIN_HOME))
 
-    assert {"Pages", "Images", "Snippets"} <= labels
-    assert not labels & {"Users", "Groups", "Settings", "Documents", "Reports", "Workflows"}
+    assert {"Pages", "Images", "Documents", "Snippets"} <= labels
+    assert not labels & {"Users", "Groups", "Settings", "Reports", "Workflows"}
+
+
+def test_a_leaders_document_listing_shows_only_the_documents_they_uploaded(
+    leader_client, leader, home
+):
+    Document.objects.create(title="My worksheet", uploaded_by_user=leader)
+    Document.objects.create(title="Someone else's agreement")
+
+    html = leader_client.get(reverse("wagtaildocs:index")).content.decode()
+
+    assert "My worksheet" in html
+    assert "Someone else" not in html
 
 
 def test_communications_sees_the_reports(communications_client, stories):
@@ -375,10 +387,28 @@ def test_the_migration_creates_both_groups_with_their_rights(db):
         "change_leaderprofile",
         "publish_leaderprofile",
     } <= set(communications.permissions.values_list("codename", flat=True))
-    leader_image_rights = GroupCollectionPermission.objects.filter(
-        group=leaders, collection__depth=1
-    ).values_list("permission__codename", flat=True)
-    assert set(leader_image_rights) == {"add_image", "choose_image"}
+
+    def root_collection_rights(group):
+        return set(
+            GroupCollectionPermission.objects.filter(group=group, collection__depth=1).values_list(
+                "permission__codename", flat=True
+            )
+        )
+
+    assert root_collection_rights(leaders) == {
+        "add_image",
+        "choose_image",
+        "add_document",
+        "choose_document",
+    }
+    assert root_collection_rights(communications) == {
+        "add_image",
+        "change_image",
+        "choose_image",
+        "add_document",
+        "change_document",
+        "choose_document",
+    }
 
 
 def test_the_migration_creates_the_story_review_workflow(db):
