@@ -451,7 +451,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
             raise forms.ValidationError(
                 _(
                     "They have an approved match that is still running, so they cannot "
-                    "wait to be matched again. Close their journey first."
+                    "wait to be matched again. End or rematch the match first; closing "
+                    "their journey does not end it."
                 )
             )
         if (

@@ -651,6 +651,32 @@ def test_someone_in_a_running_match_keeps_their_enrolment_until_it_ends(
     assert enrollment.status == "withdrawn"
 
 
+def test_the_refusal_to_put_someone_back_to_waiting_names_what_frees_them(client, admin, match):
+    """Closing the journey in the journeys admin leaves the match running (it can be
+    reopened): the refusal sends the admin to end or re-match the match, which does
+    free them, never to close a journey that may be closed already."""
+    client.force_login(admin)
+    closed = client.post(
+        reverse("journeys_admin:edit", args=[match.journey.pk]),
+        {"status": "closed", "tracks": []},
+    )
+    assert closed.status_code == 302
+    match.journey.refresh_from_db()
+    assert match.journey.status == JourneyStatus.CLOSED
+    edit = reverse("matching_enrolments:edit", args=[match.mentee.pk])
+
+    response = client.post(edit, enrolment_form("enrolled"))
+
+    assert response.status_code == 200
+    page = " ".join(unescape(response.content.decode()).split())
+    assert "cannot wait to be matched again" in page
+    assert "Close their journey" not in page
+    assert "End or rematch the match first" in page
+    rematch_service.end_match(match, "They stopped meeting", by=admin)
+    match.mentee.refresh_from_db()
+    assert match.mentee.status == "enrolled"
+
+
 @pytest.mark.parametrize(
     ("side", "new_role", "words"),
     [
