@@ -558,8 +558,34 @@ def upgrade_groups(items) -> list[dict]:
     return list(groups.values())
 
 
+def upgrade_moves(plans) -> str:
+    """The moves ``plans`` would make, as the confirmation form carries them: each
+    upgradable journey with the revisions it would move from and to."""
+    return ",".join(
+        f"{plan.journey.pk}:{plan.from_revision.pk}:{plan.to_revision.pk}"
+        for plan in sorted(plans, key=lambda plan: plan.journey.pk)
+        if plan.can_upgrade
+    )
+
+
+class UpgradeConfirmForm(forms.Form):
+    moves = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=gettext_lazy(
+            "The journeys the preview showed, with the revisions each moves from and to."
+        ),
+    )
+
+
 class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
-    """Show what moving the chosen journeys to the latest revision changes, then do it."""
+    """Show what moving the chosen journeys to the latest revision changes, then do it.
+
+    The confirmation carries the moves the preview showed. If a template was
+    published again, or the journeys changed, before it is sent, nothing is upgraded
+    and the preview is shown again: progress the preview said was kept could
+    otherwise be dropped.
+    """
 
     display_name = gettext_lazy("Upgrade to latest revision")
     action_type = "upgrade"
@@ -567,6 +593,7 @@ class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
     template_name = "journeys/admin/confirm_upgrade.html"
     action_priority = 10
     models = [Journey]
+    form_class = UpgradeConfirmForm
 
     def dispatch(self, request, *args, **kwargs):
         if not can(request.user, "change"):
@@ -615,7 +642,24 @@ class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
         context["upgradable"] = sum(1 for item in context["items"] if item["plan"].can_upgrade)
         context["groups"] = upgrade_groups(context["items"])
         context["unchanged"] = [item for item in context["items"] if not item["plan"].can_upgrade]
+        if not self.request.POST:
+            context["form"] = self.form_class(
+                initial={"moves": upgrade_moves(item["plan"] for item in context["items"])}
+            )
         return context
+
+    def prepare_action(self, objects, objects_without_access):
+        shown = self.cleaned_form.cleaned_data.get("moves", "")
+        if shown != upgrade_moves(journey.upgrade_plan for journey in objects):
+            messages.warning(
+                self.request,
+                _(
+                    "A template was published again or the journeys changed after you looked: "
+                    "check what the upgrade does now. Nothing was upgraded."
+                ),
+            )
+            return redirect(self.request.get_full_path())
+        return None
 
     @classmethod
     def execute_action(cls, objects, **kwargs):

@@ -20,8 +20,8 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from content.permissions import SENIOR_LEADERS
 from journeys.factories import JourneyPageFactory, ProgramPageFactory, milestone, step
-from journeys.models import Journey, JourneyStatus, MemberRole
-from journeys.services.progress import log_meeting, save_reflection, set_goal
+from journeys.models import Journey, JourneyStatus, MemberRole, StepCompletion
+from journeys.services.progress import complete_step, log_meeting, save_reflection, set_goal
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
 from matching.factories import EnrollmentFactory
@@ -700,16 +700,63 @@ def test_someone_who_cannot_upgrade_is_told_who_can(client, user_factory, journe
     assert "template=" not in warning
 
 
+def preview_form(response) -> dict:
+    """What the upgrade preview's confirmation form sends: its hidden fields."""
+    html = response.content.decode()
+    form = html[html.index('<form action="') :]
+    return {
+        unescape(name): unescape(value)
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[: form.index("</form>")]
+        )
+        if name != "csrfmiddlewaretoken"
+    }
+
+
 def test_confirming_the_upgrade_moves_the_journey_on(admin_client, journey, journey_page):
     publish_new_revision(journey_page)
+    url = upgrade_url(journey) + f"&next={reverse(LIST_URL)}"
+    shown = preview_form(admin_client.get(url))
+    assert shown["moves"]
 
-    response = admin_client.post(upgrade_url(journey) + f"&next={reverse(LIST_URL)}")
+    response = admin_client.post(url, shown)
 
     assert response.status_code == 302
     journey.refresh_from_db()
     assert journey.template_revision_id == journey_page.live_revision_id
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("1 journey now follows its template" in m for m in messages), messages
+
+
+def test_the_upgrade_is_refused_when_the_template_was_published_again_after_the_preview(
+    admin_client, journey, journey_page, today
+):
+    """The preview said the ticked step would be kept; a revision published since drops
+    it. Confirming that preview moves nothing and says why."""
+    first = journey_state(journey, today).snapshot.milestones[0]
+    complete_step(journey, journey.memberships.first().user, first.id, first.steps[0].id, today)
+    publish_new_revision(journey_page)
+    url = upgrade_url(journey) + f"&next={reverse(LIST_URL)}"
+    preview = admin_client.get(url)
+    assert f"{journey}: 1 completed step kept, 0 dropped." in text_of(preview)
+    shown = journey_page.live_revision_id
+    before = journey.template_revision_id
+    journey_page.milestones = [milestone("Start over", "over", [step("checklist")])]
+    journey_page.save_revision().publish()
+    journey_page.refresh_from_db()
+    assert journey_page.live_revision_id != shown
+
+    response = admin_client.post(url, preview_form(preview))
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    journey.refresh_from_db()
+    assert journey.template_revision_id == before
+    assert StepCompletion.objects.filter(journey=journey).count() == 1
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("changed after you looked" in m and "Nothing was upgraded" in m for m in messages)
+    again = admin_client.get(url)
+    assert f"{journey}: 0 completed steps kept, 1 dropped." in text_of(again)
 
 
 def test_the_list_marks_journeys_behind_the_latest_revision(admin_client, journey, journey_page):
