@@ -31,7 +31,8 @@ Rules enforced here:
   message once; the report keeps the words as they were, and the
   program's admins are emailed that a report waits (without its words or
   names). Only reported messages ever reach the admin.
-* Posting counts as the journey's activity, as every member action does.
+* Posting counts as the journey's activity, as every member action does, on the
+  site's day (``settings.TIME_ZONE``), whatever zone the sender reads times in.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def post_message(journey: Journey, user, text: str, now: datetime | None = None)
         message = Message.objects.create(journey=journey, author=member, text=text, created_at=now)
         mark_read(member, message.pk)
         _tell_others(journey, member, now)
-        record_activity(journey, timezone.localdate(now))
+        # The site's day, as for every action: the page posting it shows the sender's zone.
+        record_activity(journey, timezone.localdate(now, timezone.get_default_timezone()))
     return message
 
 

@@ -554,6 +554,27 @@ def test_posting_counts_as_the_journeys_activity(journey, mentee):
     assert journey.changed_at is not None
 
 
+def test_a_message_sent_from_a_zone_a_day_ahead_counts_on_the_sites_day(
+    client, settings, journey, mentee
+):
+    """The page shows times in the sender's zone; the journey's activity day stays the site's."""
+    from zoneinfo import ZoneInfo
+
+    from journeys.models import Profile
+
+    settings.TIME_ZONE = "Pacific/Pago_Pago"
+    Profile.objects.update_or_create(user=mentee, defaults={"time_zone": "Pacific/Kiritimati"})
+    sites_today = timezone.localdate(timezone=ZoneInfo("Pacific/Pago_Pago"))
+    journey.last_activity_on = None
+    journey.save(update_fields=["last_activity_on"])
+    client.force_login(mentee)
+
+    assert post(client, journey, "Hello from tomorrow").status_code == 302
+
+    journey.refresh_from_db()
+    assert journey.last_activity_on == sites_today
+
+
 def test_a_members_place_is_kept_per_membership(journey, mentor, mentee):
     conversation.post_message(journey, mentee, "One")
     state = ConversationState.objects.get(member__user=mentee)
