@@ -10,6 +10,8 @@ Rules the views keep (the services keep the rest):
 * Every action is a POST that redirects back with a message (post/redirect/get),
   so the pages work without JavaScript. A form that cannot be saved re-renders
   the page it came from with what was typed and the reason, with status 400.
+  A form sent from a milestone the journey no longer has (an upgrade removed
+  it while the page was open) comes back to the journey's page, saying so.
 * The date is the site's (``settings.TIME_ZONE``), read once per request and
   handed to the services, which never read the clock themselves; times on a
   page (a message's) are shown in the member's own time zone.
@@ -32,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
@@ -46,7 +48,7 @@ from wagtail.models import Page, Site
 
 from . import engine
 from .conversation_rows import journey_panel
-from .exceptions import JourneyError, StaleReflection
+from .exceptions import JourneyError, StaleReflection, UnknownStep
 from .forms import (
     EmailPreferenceForm,
     GoalForm,
@@ -74,6 +76,7 @@ from .services import conversation, export, outbox, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for, today_for
 from .services.state import journey_state, journey_states, with_planned_activity
+from .services.templates import snapshot_for_revision_id
 from .signals import content_opened
 from .templatetags.journeys_tags import state_label, step_title
 
@@ -207,6 +210,24 @@ def _milestone_url(journey, milestone_id, step_id=None):
 def _journey_url(journey, anchor=None):
     url = reverse("journeys:journey", args=[journey.uuid])
     return f"{url}#{anchor}" if anchor else url
+
+
+def _has_milestone(journey, milestone_id) -> bool:
+    """Whether the revision the journey follows has the milestone: a page opened before
+    an upgrade that removed it still posts its id."""
+    return milestone_id in snapshot_for_revision_id(journey.template_revision_id).milestones_by_id
+
+
+def _back_to_step(journey, milestone_id, step_id):
+    """Back to the step an action came from, or to the journey when its milestone is gone."""
+    if _has_milestone(journey, milestone_id):
+        return redirect(_milestone_url(journey, milestone_id, step_id))
+    return redirect(_journey_url(journey))
+
+
+def _step_gone(request, journey):
+    """A form sent from a milestone the journey no longer has: say so on the journey page."""
+    return _refused(request, journey, UnknownStep(_("That step is not part of this journey.")))
 
 
 def _error_text(error) -> str:
@@ -827,11 +848,9 @@ def _back(journey, form_or_data, anchor):
     data = getattr(form_or_data, "cleaned_data", form_or_data) or {}
     milestone_id = data.get("milestone_id")
     step_id = data.get("step_id")
-    if milestone_id and step_id:
-        try:
-            return redirect(_milestone_url(journey, milestone_id, step_id))
-        except NoReverseMatch:  # ids no page of the journey has: back to the journey
-            pass
+    # Ids no page of the journey has (its milestone gone in an upgrade): back to the journey.
+    if milestone_id and step_id and _has_milestone(journey, milestone_id):
+        return redirect(_milestone_url(journey, milestone_id, step_id))
     return redirect(_journey_url(journey, anchor))
 
 
@@ -1065,7 +1084,7 @@ def complete_step(request, journey, milestone_id, step_id):
         messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Marked as done. Well done."))
-    return redirect(_milestone_url(journey, milestone_id, step_id))
+    return _back_to_step(journey, milestone_id, step_id)
 
 
 @member_view("POST")
@@ -1076,7 +1095,7 @@ def undo_step(request, journey, milestone_id, step_id):
         messages.error(request, _error_text(error))
     else:
         messages.success(request, _("No longer marked as done."))
-    return redirect(_milestone_url(journey, milestone_id, step_id))
+    return _back_to_step(journey, milestone_id, step_id)
 
 
 def _wants_json(request):
@@ -1087,7 +1106,7 @@ def _refused(request, journey, error, milestone_id="", step_id=""):
     """A refusal that no form field can show (a locked milestone, a step gone): say why."""
     messages.error(request, _error_text(error))
     if milestone_id:
-        return redirect(_milestone_url(journey, milestone_id, step_id))
+        return _back_to_step(journey, milestone_id, step_id)
     return redirect(_journey_url(journey))
 
 
@@ -1166,6 +1185,8 @@ def save_reflection(request, journey, milestone_id, step_id):
             },
             status=400,
         )
+    if not _has_milestone(journey, milestone_id):
+        return _step_gone(request, journey)
     overrides = {("reflect", step_id): form}
     return _render_milestone(request, journey, milestone_id, today, overrides, 400)
 
@@ -1186,6 +1207,8 @@ def record_pulse(request, journey, milestone_id, step_id):
         else:
             messages.success(request, _("Thank you for your rating."))
             return redirect(_milestone_url(journey, milestone_id, step_id))
+    if not _has_milestone(journey, milestone_id):
+        return _step_gone(request, journey)
     overrides = {("pulse", step_id): form}
     return _render_milestone(request, journey, milestone_id, today, overrides, 400)
 

@@ -402,6 +402,47 @@ def test_a_locked_milestone_refuses_actions_with_a_message(client, journey, ment
     assert "This milestone has not opened yet." in visible_text(response)
 
 
+def without_the_first_milestone(journey, template):
+    """The template published without "m-start", and the journey moved on to it."""
+    from journeys.services.upgrade import upgrade_journeys
+
+    template.milestones = [milestone("Later on", "later", [step("checklist")], block_id="m-later")]
+    template.save_revision().publish()
+    upgrade_journeys([journey])
+    journey.refresh_from_db()
+
+
+def test_a_step_gone_in_an_upgrade_says_so_on_the_journey_page_not_a_missing_page(
+    client, journey, template, mentee
+):
+    """A milestone page opened before an upgrade that removed it: its buttons say what
+    happened, on a page that exists, rather than leading to "not found"."""
+    client.force_login(mentee)
+    steps = {kind: step_id(journey, "m-start", kind) for kind in ("checklist", "reflect", "pulse")}
+    without_the_first_milestone(journey, template)
+    posts = [
+        ("complete_step", steps["checklist"], {}),
+        ("undo_step", steps["checklist"], {}),
+        ("save_reflection", steps["reflect"], {"text": "What I hope for"}),
+        ("record_pulse", steps["pulse"], {"score": "4"}),
+        ("record_pulse", steps["pulse"], {}),
+    ]
+    for name, gone, data in posts:
+        response = client.post(url(name, journey, "m-start", gone), data, follow=True)
+
+        assert response.status_code == 200, name
+        assert response.redirect_chain[-1][0] == url("journey", journey), name
+        assert "That step is not part of this journey." in visible_text(response), name
+    assert not StepCompletion.objects.filter(milestone_id="m-start").exists()
+
+    origin = {"milestone_id": "m-start", "step_id": steps["checklist"]}
+    response = client.post(
+        url("set_goal", journey), {"text": "Chair a meeting", **origin}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == url("journey", journey) + "#goals"
+    assert "Your goal is set." in visible_text(response)
+
+
 def test_a_locked_milestone_shows_when_it_opens_and_offers_no_actions(client, journey, mentee):
     client.force_login(mentee)
     text = visible_text(client.get(url("milestone", journey, "m-back")))
