@@ -8,8 +8,10 @@ Rules enforced here:
   milestone's audience. Completing twice is harmless.
 * Reflections keep a version number; saving with an older version than the
   stored one raises ``StaleReflection`` carrying the stored text, so nothing
-  is silently overwritten. Reflection and meeting notes are stored as typed
-  and rendered when a page shows them (the ``markdown`` template filter).
+  is silently overwritten; the very words stored, sent again (a second press
+  of the button), are already saved and raise nothing. Reflection and meeting
+  notes are stored as typed and rendered when a page shows them (the
+  ``markdown`` template filter).
 * Logging a meeting completes the milestone's meet step for the whole pair.
   Its notes and agreed actions are the words of the member who logged it:
   only they may write them afterwards (``write_meeting_notes``).
@@ -203,6 +205,8 @@ def save_reflection(
                 raise StaleReflection(
                     _("This reflection was saved elsewhere while you were writing."), reflection
                 ) from None
+        elif reflection.text == text and reflection.shared == shared:
+            pass  # the same words sent again (a second press, a page resent): already saved
         else:
             if base_version is None or base_version != reflection.version:
                 raise StaleReflection(

@@ -529,6 +529,23 @@ def test_a_stale_form_post_shows_both_versions_and_the_two_choices(client, journ
     assert Reflection.objects.get().text == "my stale words"
 
 
+def test_the_same_reflection_sent_twice_is_saved_once_without_a_conflict(client, journey, mentee):
+    """A second press of "Save reflection" (or the page sent again) carries the same words
+    and the version the page had: nothing differs, so there is nothing to choose between."""
+    client.force_login(mentee)
+    reflect = step_id(journey, "m-start", "reflect")
+    sent = {"text": "What I hope for", "shared": "on"}
+
+    first = client.post(url("save_reflection", journey, "m-start", reflect), sent)
+    second = client.post(url("save_reflection", journey, "m-start", reflect), sent, follow=True)
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert "Your reflection is saved and shared." in visible_text(second)
+    saved = Reflection.objects.get()
+    assert (saved.text, saved.shared, saved.version) == ("What I hope for", True, 1)
+
+
 def test_a_reflection_too_long_to_keep_is_refused_next_to_the_text(
     client, journey, mentee, settings
 ):
