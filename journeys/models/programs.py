@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks, hooks
@@ -143,20 +144,50 @@ ERASED_TEXT = _("Removed at the request of its author.")
 # may edit the page. Superusers have it; give it to a group to delegate it.
 CHOOSE_PEOPLE = "journeys.choose_program_people"
 
+SPONSOR_READ_ONLY_HELP = _(
+    "The senior leader who sponsors the program. The account linked to them gets the "
+    "program's insights as a sponsor, so only someone who may choose who administers and "
+    "sponsors a program (a superuser, or whoever is given that permission) can change it."
+)
+
 
 class SponsorPanel(FieldPanel):
-    """The sponsor's chooser, offering "Edit this leader profile" only to who may edit
-    leader profiles: a program admin who may not was offered a link that was refused."""
+    """The sponsor's chooser, for who may choose a program's people; a read-only name for
+    anyone else.
+
+    The account linked to the sponsor leader is one of the program's sponsors and reads
+    its insights, so choosing the leader is choosing a sponsor: it carries the same
+    permission as the People tab. The form leaves the field out for anyone without it
+    (a posted value is ignored, on a new program as on an existing one), and the panel
+    shows them who sponsors the program and who may change it. "Edit this leader
+    profile" is offered only to who may edit leader profiles: a program admin who may
+    not was offered a link that was refused."""
+
+    def __init__(self, field_name, **kwargs):
+        kwargs.setdefault("permission", CHOOSE_PEOPLE)
+        super().__init__(field_name, **kwargs)
+
+    def format_value_for_display(self, value):
+        return str(value) if value is not None else _("No sponsor chosen yet.")
 
     class BoundPanel(FieldPanel.BoundPanel):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            if self.form is None:
+                return
+            if self.bound_field is None:
+                # Left out of the form for want of the permission: shown, not chosen.
+                self.read_only = True
+                self.heading = capfirst(self.panel.db_field.verbose_name)
+                self.help_text = SPONSOR_READ_ONLY_HELP
+                return
             user = getattr(self.request, "user", None)
-            if self.bound_field is not None and not (
-                user is not None and user.has_perm("content.change_leaderprofile")
-            ):
+            if not (user is not None and user.has_perm("content.change_leaderprofile")):
                 # The form's own copy of the widget: other forms keep theirs.
                 self.bound_field.field.widget.show_edit_link = False
+
+        def is_shown(self):
+            return self.form is None or self.bound_field is not None or self.read_only
 
 
 class ProgramPage(BasePage):
@@ -179,7 +210,10 @@ class ProgramPage(BasePage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sponsored_programs",
-        help_text=_("The senior leader who sponsors the program."),
+        help_text=_(
+            "The senior leader who sponsors the program. Their linked account is a sponsor "
+            "too: it gets the program's insights and weekly digest."
+        ),
     )
     cohort_start = models.DateField(
         null=True, blank=True, help_text=_("When the cohort's journeys begin.")

@@ -708,6 +708,87 @@ def test_the_sponsor_chooser_links_to_the_profile_only_for_who_may_edit_it(alpha
     assert profile_url in as_superuser
 
 
+def sponsored_by_grace(program, user_factory):
+    """The program's sponsor leader is Grace; Sam, another leader, has an account too."""
+    from content.factories import LeaderProfileFactory
+
+    grace = LeaderProfileFactory(
+        name="Grace Sponsor", user=user_factory(email="grace@example.com")
+    )
+    sam = LeaderProfileFactory(name="Sam Leader", user=user_factory(email="sam@example.com"))
+    program.sponsor = grace
+    program.save_revision().publish()
+    return grace, sam
+
+
+def test_a_program_admin_sees_the_sponsor_leader_but_cannot_change_it(alpha, pat, user_factory):
+    grace, sam = sponsored_by_grace(alpha.program, user_factory)
+    client = login(pat)
+    url = reverse("wagtailadmin_pages:edit", args=[alpha.program.pk])
+
+    html = client.get(url).content.decode()
+    assert 'name="sponsor"' not in html
+    assert "Grace Sponsor" in html
+    assert "The account linked to them gets the program&#x27;s insights" in html
+
+    form = program_form(alpha.program)
+    form["sponsor"] = str(sam.pk)
+    form["title"] = "Alpha program, renamed"
+    response = client.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alpha.program.refresh_from_db()
+    assert alpha.program.title == "Alpha program, renamed"
+    assert alpha.program.sponsor == grace
+    sponsor_page = reverse("program_insights:page", args=[alpha.program.slug])
+    assert login(sam.user).get(sponsor_page).status_code == 404
+    assert login(grace.user).get(sponsor_page).status_code == 200
+
+
+def test_a_program_made_by_an_editor_without_the_permission_has_no_sponsor(home, user_factory):
+    from content.factories import LeaderProfileFactory
+    from journeys.models import ProgramPage
+
+    sam = LeaderProfileFactory(name="Sam Leader", user=user_factory(email="sam@example.com"))
+    editor = user_factory(email="eddie@example.com", groups=["Editors"], is_staff=True)
+    url = reverse("wagtailadmin_pages:add", args=["journeys", "programpage", home.pk])
+    client = login(editor)
+
+    html = client.get(url).content.decode()
+    assert 'name="sponsor"' not in html
+
+    form = program_form(ProgramPage(title="Delta program", slug="delta"))
+    form["sponsor"] = str(sam.pk)
+    form["action-publish"] = "1"
+    response = client.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    program = ProgramPage.objects.get(slug="delta")
+    assert program.sponsor is None
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(sam.user).get(sponsor_page).status_code == 404
+
+
+def test_who_may_choose_a_programs_people_changes_its_sponsor_leader(
+    alpha, superuser, user_factory
+):
+    grace, sam = sponsored_by_grace(alpha.program, user_factory)
+    url = reverse("wagtailadmin_pages:edit", args=[alpha.program.pk])
+    client = login(superuser)
+    assert 'name="sponsor"' in client.get(url).content.decode()
+
+    form = program_form(alpha.program)
+    form["sponsor"] = str(sam.pk)
+    response = client.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alpha.program.refresh_from_db()
+    assert alpha.program.sponsor == sam
+    sponsor_page = reverse("program_insights:page", args=[alpha.program.slug])
+    assert login(sam.user).get(sponsor_page).status_code == 200
+    assert login(grace.user).get(sponsor_page).status_code == 404
+
+
 # The audit log -------------------------------------------------------------------------------
 
 
