@@ -30,7 +30,7 @@ from .forms import (
     clean_seniority,
     clean_time_zone,
     find_people,
-    lowers_below_filled,
+    lowers_below_given,
     parse_emails,
     time_zone_choices,
 )
@@ -45,7 +45,7 @@ from .models import (
 )
 from .services.criteria import CRITERIA, PRESETS, QUESTION_RULES, RULES_FOR_KIND
 from .services.profiles import fill_from_enrollments
-from .services.runs import places_filled, running_journeys
+from .services.runs import open_requests, places_filled, running_journeys
 from .services.selfmatch import end_requests_of
 
 MAX_WEIGHT = 10
@@ -313,7 +313,8 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
     enrolment page; the admin sees answers on the inspect page and never the avoid list.
     The role stays while a journey of theirs runs: the journey was started for it.
     The capacity is never lowered below the places their running matches fill
-    (``runs.places_filled``).
+    (``runs.places_filled``) and the requests waiting for their answer hold
+    (``runs.open_requests``).
     """
 
     capacity = forms.IntegerField(
@@ -487,10 +488,21 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
             self.add_error("capacity", _("Say how many people they can mentor."))
         if role == RoleWanted.MENTEE and "capacity" in cleaned:
             cleaned["capacity"] = 1
-        capacity = cleaned.get("capacity")
-        filled = places_filled(mentors=[self.instance.pk]).get(self.instance.pk, 0)
-        if lowers_below_filled(self.instance, role, capacity, filled):
-            # Their journeys go on whatever the capacity says: each holds one place.
+        self._check_places_given(role, cleaned.get("capacity"), cleaned.get("status"))
+        return cleaned
+
+    def _check_places_given(self, role, capacity, status) -> None:
+        # Their journeys go on whatever the capacity says: each holds one place. Each
+        # request waiting for their answer holds one too, unless withdrawing them
+        # declines it (``save``).
+        pk = self.instance.pk
+        filled = places_filled(mentors=[pk]).get(pk, 0)
+        waiting = 0
+        if status != EnrollmentStatus.WITHDRAWN:
+            waiting = open_requests(mentors=[pk]).get(pk, 0)
+        if not lowers_below_given(self.instance, role, capacity, filled + waiting):
+            return
+        if not waiting:
             self.add_error(
                 "capacity",
                 ngettext(
@@ -503,7 +515,38 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
                 )
                 % {"count": filled},
             )
-        return cleaned
+            return
+        why = ngettext(
+            "%(count)s person is waiting for their answer to a request to be mentored by them",
+            "%(count)s people are waiting for their answer to requests to be mentored by them",
+            waiting,
+        ) % {"count": waiting}
+        if filled:
+            why = _("%(journeys)s, and %(requests)s") % {
+                "journeys": ngettext(
+                    "They lead %(count)s running journey",
+                    "They lead %(count)s running journeys (a whole circle counts as one)",
+                    filled,
+                )
+                % {"count": filled},
+                "requests": why,
+            }
+            advice = ngettext(
+                "End or rematch a journey, or ask them to decline the request, first.",
+                "End or rematch a journey, or ask them to decline a request, first.",
+                waiting,
+            )
+        else:
+            advice = ngettext(
+                "Ask them to decline the request first.",
+                "Ask them to decline a request first.",
+                waiting,
+            )
+        self.add_error(
+            "capacity",
+            _("%(why)s, so their capacity cannot go below %(total)s. %(advice)s")
+            % {"why": why, "total": filled + waiting, "advice": advice},
+        )
 
 
 def _has_running_match(enrollment) -> bool:

@@ -30,7 +30,8 @@ person typing into the page and an admin importing a file meet the same rules:
   enrols the person again. Whoever still walks in a running journey (withdrawing
   does not end it) keeps the role it was started for, and a mentor's capacity is
   never lowered below the places their running matches fill
-  (``services.runs.places_filled``: a pair or a whole circle takes one). Saving
+  (``services.runs.places_filled``: a pair or a whole circle takes one) and the
+  requests waiting for their answer hold (``services.runs.open_requests``). Saving
   it fills the person's profile with what it says, except what they changed on
   their profile (``services.profiles``).
 * A question the program shares with the match says so under it.
@@ -70,7 +71,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
-from .services.runs import places_filled, running_journeys
+from .services.runs import open_requests, places_filled, running_journeys
 
 SENIORITY_MIN = 1
 SENIORITY_MAX = 10
@@ -162,20 +163,22 @@ def clean_capacity(role: str, value: object) -> int:
     return number
 
 
-def lowers_below_filled(enrollment: Enrollment | None, role: str, capacity, filled: int) -> bool:
-    """Whether ``capacity`` lowers a mentor's capacity below the ``filled`` places their
-    running matches take (``services.runs.places_filled``).
+def lowers_below_given(enrollment: Enrollment | None, role: str, capacity, given: int) -> bool:
+    """Whether ``capacity`` lowers a mentor's capacity below the ``given`` places: those
+    their running matches fill (``services.runs.places_filled``) and those the requests
+    waiting for their answer hold (``services.runs.open_requests``).
 
     Those matches go on whatever the capacity says, so a capacity below them would
-    only miscount the mentor's places. One already below is not refused unless it
-    is lowered further.
+    only miscount the mentor's places; and a request accepted must find its place, or
+    the mentor who lowered it is refused when they say yes. One already below is not
+    refused unless it is lowered further.
     """
     return (
         enrollment is not None
         and enrollment.pk is not None
         and role in (RoleWanted.MENTOR, RoleWanted.EITHER)
         and isinstance(capacity, int)
-        and capacity < filled
+        and capacity < given
         and capacity < enrollment.capacity
     )
 
@@ -763,7 +766,7 @@ class EnrollmentForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("capacity", error)
             else:
-                self._check_places_filled(role, cleaned["capacity"])
+                self._check_places_given(role, cleaned["capacity"])
         self.answers = {}
         for question in self.questions:
             name = question_field_name(question)
@@ -780,10 +783,17 @@ class EnrollmentForm(forms.ModelForm):
                 self.add_error(name, error)
         return cleaned
 
-    def _check_places_filled(self, role: str, capacity: int) -> None:
-        # Withdrawing leaves their journeys running, each holding one of their places.
-        filled = places_filled(mentors=[self.instance.pk]).get(self.instance.pk, 0)
-        if lowers_below_filled(self.instance, role, capacity, filled):
+    def _check_places_given(self, role: str, capacity: int) -> None:
+        # Withdrawing leaves their journeys running, each holding one of their places;
+        # each request waiting for their answer holds one too.
+        pk = self.instance.pk
+        if pk is None:
+            return  # a first enrolment has given no place yet
+        filled = places_filled(mentors=[pk]).get(pk, 0)
+        waiting = open_requests(mentors=[pk]).get(pk, 0)
+        if not lowers_below_given(self.instance, role, capacity, filled + waiting):
+            return
+        if not waiting:
             self.add_error(
                 "capacity",
                 ngettext(
@@ -796,6 +806,33 @@ class EnrollmentForm(forms.ModelForm):
                 )
                 % {"count": filled},
             )
+            return
+        why = ngettext(
+            "%(count)s person is waiting for your answer to their request to be mentored by you",
+            "%(count)s people are waiting for your answer to their requests to be mentored by you",
+            waiting,
+        ) % {"count": waiting}
+        if filled:
+            why = _("%(journeys)s, and %(requests)s") % {
+                "journeys": ngettext(
+                    "You lead %(count)s running journey",
+                    "You lead %(count)s running journeys (a whole circle counts as one)",
+                    filled,
+                )
+                % {"count": filled},
+                "requests": why,
+            }
+        self.add_error(
+            "capacity",
+            ngettext(
+                "%(why)s, so your capacity cannot go below %(total)s. To take fewer people, "
+                "decline the request under “Mentoring requests” first.",
+                "%(why)s, so your capacity cannot go below %(total)s. To take fewer people, "
+                "decline a request under “Mentoring requests” first.",
+                waiting,
+            )
+            % {"why": why, "total": filled + waiting},
+        )
 
     # Saving -----------------------------------------------------------------------------
 

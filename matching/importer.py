@@ -34,8 +34,9 @@ Rules this module enforces:
   matched (an error for that row). A withdrawn enrolment is updated but stays
   withdrawn: only the person can enrol again. Its role cannot change while a
   journey of theirs runs (withdrawing does not end it), nor its capacity go below
-  the places their running matches fill (``services.runs.places_filled``). The same email on two
-  rows is an error on the later one.
+  the places their running matches fill (``services.runs.places_filled``) and the
+  requests waiting for their answer hold (``services.runs.open_requests``). The same
+  email on two rows is an error on the later one.
 * On an update, a column the file leaves out leaves that field as it was, and a
   blank cell clears it. A new enrolment takes the model's default for anything
   the file leaves out; its role defaults to mentee.
@@ -87,7 +88,7 @@ from .forms import (
     clean_text,
     clean_time_zone,
     find_people,
-    lowers_below_filled,
+    lowers_below_given,
     parse_emails,
     resolve_attributes,
     resolve_topics,
@@ -103,7 +104,7 @@ from .models import (
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
-from .services.runs import places_filled, running_journeys
+from .services.runs import open_requests, places_filled, running_journeys
 
 FIELD_COLUMNS = (
     "email",
@@ -536,8 +537,10 @@ class _Context:
     columns: dict[str, _Column]
     # Running journeys of each enrolment above that has any: its role stays.
     running: dict[int, int]
-    # Places the running matches of each mentor above fill: the least capacity left.
+    # Places the running matches of each mentor above fill, and the requests waiting
+    # for their answer hold: together, the least capacity left.
     filled: dict[int, int]
+    waiting: dict[int, int]
 
 
 def _cell_rules(name: str, column: _Column) -> tuple[int, bool]:
@@ -619,14 +622,20 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
             raw = enrollment.capacity if enrollment else DEFAULT_CAPACITY
         row.fields["capacity"] = capacity = row.check("capacity", clean_capacity, role, raw)
         filled = context.filled.get(enrollment.pk, 0) if enrollment else 0
-        if lowers_below_filled(enrollment, role, capacity, filled):
+        waiting = context.waiting.get(enrollment.pk, 0) if enrollment else 0
+        if lowers_below_given(enrollment, role, capacity, filled + waiting):
             journeys = "journey" if filled == 1 else "journeys (a whole circle counts as one)"
+            requests = "request" if waiting == 1 else "requests"
+            given = [
+                *([f"already leads {filled} running {journeys}"] if filled else []),
+                *([f"has {waiting} {requests} waiting for their answer"] if waiting else []),
+            ]
             row.errors.append(
                 RowError(
                     number,
                     "capacity",
-                    f"'{email}' already leads {filled} running {journeys}, so the import "
-                    f"cannot set their capacity below {filled}.",
+                    f"'{email}' {' and '.join(given)}, so the import cannot set their "
+                    f"capacity below {filled + waiting}.",
                 )
             )
 
@@ -804,6 +813,7 @@ def import_enrolments(
             columns=by_name,
             running=running_journeys(e.pk for e in enrollments.values()),
             filled=places_filled(mentors=[e.pk for e in enrollments.values()]),
+            waiting=open_requests(mentors=[e.pk for e in enrollments.values()]),
         )
 
         checked: list[_Row] = []

@@ -156,21 +156,31 @@ def commitments(program=None, mentors=None, outside_run=None) -> dict[int, int]:
     request holds a place until the mentor answers.
     """
     taken = places_filled(program, mentors, outside_run)
+    for mentor_id, n in open_requests(program, mentors).items():
+        taken[mentor_id] = taken.get(mentor_id, 0) + n
+    return taken
+
+
+def open_requests(program=None, mentors=None) -> dict[int, int]:
+    """How many self-match requests wait for each mentor's answer, each holding a place.
+
+    A capacity is never lowered below these and ``places_filled`` together: accepting
+    a request must still find its place.
+    """
     requests = MentorRequest.objects.filter(status=RequestStatus.PENDING)
     if program is not None:
         requests = requests.filter(program=program)
     if mentors is not None:
         requests = requests.filter(mentor__in=mentors)
-    for mentor_id, n in requests.values_list("mentor_id").annotate(n=Count("pk")).order_by():
-        taken[mentor_id] = taken.get(mentor_id, 0) + n
-    return taken
+    return dict(requests.values_list("mentor_id").annotate(n=Count("pk")).order_by())
 
 
 def places_filled(program=None, mentors=None, outside_run=None) -> dict[int, int]:
     """How many of each mentor's places their approved matches still running fill.
 
     Each mentee in a pair takes a place, and a circle takes one place whatever its
-    size (the policy sets the size). A capacity is never lowered below this.
+    size (the policy sets the size). A capacity is never lowered below this, with the
+    requests waiting for the mentor's answer (``open_requests``).
     ``outside_run`` leaves that run's matches out, for a review of it to count.
     """
     approved = MatchProposal.objects.filter(status=ProposalStatus.APPROVED, ended_on__isnull=True)

@@ -21,6 +21,7 @@ from matching.models import (
     Enrollment,
     EnrollmentStatus,
     MatchProposal,
+    MentorRequest,
     QuestionKind,
     RoleWanted,
 )
@@ -323,6 +324,36 @@ def test_a_capacity_cannot_go_below_the_journeys_a_withdrawn_mentor_still_leads(
     assert (
         "Row 2, column 'capacity': 'ana@example.com' already leads 2 running journeys (a "
         "whole circle counts as one), so the import cannot set their capacity below 2."
+    ) in str(excinfo.value)
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (3, "")
+
+    result = run_import(program, "email,capacity,department\nana@example.com,2,Legal\n")
+    assert result.updated == ["ana@example.com"]
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (2, "Legal")
+
+
+def test_a_capacity_cannot_go_below_the_requests_waiting_for_the_mentors_answer(
+    program, user_factory, enrollment_factory, csv_file
+):
+    """A pending self-match request holds a place until the mentor answers it."""
+    mentor = enrollment_factory(
+        user_factory(email="ana@example.com"), role=RoleWanted.MENTOR, capacity=3
+    )
+    for n in range(2):
+        mentee = enrollment_factory(
+            user_factory(email=f"m{n}@example.com"), role=RoleWanted.MENTEE
+        )
+        MentorRequest.objects.create(program=program, mentee=mentee, mentor=mentor)
+    path = csv_file("email,capacity,department\nana@example.com,1,Legal\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        command(program.pk, path)
+
+    assert (
+        "Row 2, column 'capacity': 'ana@example.com' has 2 requests waiting for their "
+        "answer, so the import cannot set their capacity below 2."
     ) in str(excinfo.value)
     mentor.refresh_from_db()
     assert (mentor.capacity, mentor.department) == (3, "")

@@ -732,3 +732,113 @@ def test_a_mentee_matched_by_a_run_gives_back_the_place_they_asked_another_mento
     assert [email.to for email in mailoutbox if "would like you" in email.subject] == []
     with pytest.raises(MatchingError, match="already been answered: it is withdrawn"):
         selfmatch.accept_request(request, other.user)
+
+
+# Capacity and the requests waiting ---------------------------------------------------------
+
+
+def capacity_errors(response) -> str:
+    found = re.search(r'id="id_capacity_errors">(.*?)</ul>', response.content.decode(), re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
+
+
+def test_a_mentor_cannot_lower_their_capacity_below_the_requests_waiting_for_them(
+    client, program, mentor, topics, user_factory
+):
+    """Each pending request holds a place: accepting it must still find one."""
+    program.enrolment_open = True
+    program.save_revision().publish()
+    mentees = [
+        enrol(program, user_factory, "mentee", 3, name, seeks=[topics["feedback"]])
+        for name in ("Mia Mentee", "Max Mentee")
+    ]
+    first, second = (ask(mentee, mentor) for mentee in mentees)
+    client.force_login(mentor.user)
+    enrol_url = reverse("matching:enrol", args=[program.pk])
+    data = {
+        "role": "mentor",
+        "seniority": "6",
+        "department": "Finance",
+        "location": "Lagos",
+        "time_zone": "Europe/London",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+        "avoid": "",
+        "offers": [topics["feedback"].pk],
+    }
+
+    response = client.post(enrol_url, {**data, "capacity": "1"})
+
+    assert response.status_code == 400
+    assert capacity_errors(response) == (
+        "2 people are waiting for your answer to their requests to be mentored by you, so "
+        "your capacity cannot go below 2. To take fewer people, decline a request under "
+        "“Mentoring requests” first."
+    )
+    mentor.refresh_from_db()
+    assert mentor.capacity == 2
+
+    client.post(reverse("selfmatch:decline", args=[second.uuid]))
+    response = client.post(enrol_url, {**data, "capacity": "1"})
+
+    assert response.status_code == 302, capacity_errors(response)
+    mentor.refresh_from_db()
+    assert mentor.capacity == 1
+    response = client.post(reverse("selfmatch:accept", args=[first.uuid]))
+    proposal = MatchProposal.objects.get(request=first)
+    assert response["Location"] == reverse("journeys:journey", args=[proposal.journey.uuid])
+
+
+def admin_capacity_errors(response) -> str:
+    html = unescape(response.content.decode())
+    start = html.index('data-contentpath="capacity"')
+    errors = html[html.index("w-field__errors", start) : html.index("</div>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", errors.split(">", 1)[1]).split())
+
+
+def test_an_admin_cannot_lower_a_capacity_below_the_journeys_and_requests_of_a_mentor(
+    admin_client, program, mentee, mentor, topics, user_factory
+):
+    selfmatch.accept_request(ask(mentee, mentor), mentor.user)
+    waiting = enrol(program, user_factory, "mentee", 3, "Max Mentee", seeks=[topics["feedback"]])
+    ask(waiting, mentor)
+    mentor.refresh_from_db()
+    edit = reverse("matching_enrolments:edit", args=[mentor.pk])
+    form = {
+        "role": "mentor",
+        "status": mentor.status,
+        "time_zone": "",
+        "seniority": "6",
+        "department": "Legal",
+    }
+
+    response = admin_client.post(edit, {**form, "capacity": "1"})
+
+    assert response.status_code == 200
+    assert admin_capacity_errors(response) == (
+        "They lead 1 running journey, and 1 person is waiting for their answer to a request "
+        "to be mentored by them, so their capacity cannot go below 2. End or rematch a "
+        "journey, or ask them to decline the request, first."
+    )
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (2, "Finance")
+
+    assert admin_client.post(edit, {**form, "capacity": "2"}).status_code == 302
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.department) == (2, "Legal")
+
+
+def test_an_admin_withdrawing_a_mentor_may_lower_their_capacity_as_the_requests_end(
+    admin_client, program, mentee, mentor, topics, user_factory
+):
+    other = enrol(program, user_factory, "mentee", 3, "Max Mentee", seeks=[topics["feedback"]])
+    requests = [ask(mentee, mentor), ask(other, mentor)]
+    mentor.capacity = 1
+    withdraw_in_admin(admin_client, mentor)  # capacity 1, down from 2, with two requests
+
+    mentor.refresh_from_db()
+    assert (mentor.capacity, mentor.status) == (1, "withdrawn")
+    for request in requests:
+        request.refresh_from_db()
+        assert request.status == RequestStatus.DECLINED
