@@ -25,6 +25,7 @@ from journeys.services.progress import complete_step, log_meeting, save_reflecti
 from journeys.services.starting import start_journey
 from journeys.services.state import journey_state
 from matching.factories import EnrollmentFactory
+from tests.journeys.upgrades import preview_form, upgrade_url
 from tests.programs import run_by_program_admins
 
 PROGRAM_ADMINS = "Program admins"
@@ -35,11 +36,6 @@ GOAL_WORDS = "Lead the quarterly review without notes"
 
 LIST_URL = "journeys_admin:index"
 START_URL = "journeys_admin:start"
-
-
-def upgrade_url(*journeys):
-    url = reverse("wagtail_bulk_action", args=["journeys", "journey", "upgrade"])
-    return url + "?" + "&".join(f"id={j.pk}" for j in journeys)
 
 
 def inspect_url(journey):
@@ -698,19 +694,6 @@ def test_someone_who_cannot_upgrade_is_told_who_can(client, user_factory, journe
     (warning,) = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
     assert "A program admin can upgrade them under Journeys." in warning
     assert "template=" not in warning
-
-
-def preview_form(response) -> dict:
-    """What the upgrade preview's confirmation form sends: its hidden fields."""
-    html = response.content.decode()
-    form = html[html.index('<form action="') :]
-    return {
-        unescape(name): unescape(value)
-        for name, value in re.findall(
-            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[: form.index("</form>")]
-        )
-        if name != "csrfmiddlewaretoken"
-    }
 
 
 def test_confirming_the_upgrade_moves_the_journey_on(admin_client, journey, journey_page):

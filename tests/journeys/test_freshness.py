@@ -30,6 +30,7 @@ from journeys.models import Goal, JourneyStatus, MemberRole
 from journeys.services.starting import start_journey
 from matching.factories import EnrollmentFactory, policy_for
 from matching.models import MatchProposal, ProposalStatus
+from tests.journeys.upgrades import preview_form, upgrade_url
 
 pytestmark = pytest.mark.django_db
 
@@ -462,8 +463,8 @@ def test_an_upgraded_journey_shows_the_new_revision_at_once(
     assert mentees_browser.get(milestone_url(journey, "m-fresh")).status_code == 404
     publish_new_revision(template)
 
-    url = reverse("wagtail_bulk_action", args=["journeys", "journey", "upgrade"])
-    response = admin_client.post(f"{url}?id={journey.pk}")
+    url = upgrade_url(journey)
+    response = admin_client.post(url, preview_form(admin_client.get(url)))
     assert response.status_code == 302
 
     after_journey = view(mentees_browser, journey_page)[1]
