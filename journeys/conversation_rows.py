@@ -51,7 +51,7 @@ def message_rows(journey, member: JourneyMember, messages, now=None) -> list[Mes
                 message=message,
                 author_name=str(message.author.user),
                 is_mine=is_mine,
-                can_change=conversation.can_change(message, member, now),
+                can_change=not journey.has_ended and conversation.can_change(message, member, now),
                 can_report=message.pk not in reported
                 and conversation.may_report(journey, member, message),
                 reported=message.pk in reported,

@@ -2,7 +2,9 @@
 
 Every URL here names a journey and goes through ``member_view``: a stranger,
 a member of another journey, someone who has left and staff get 404 before
-anything is read. A message is looked up inside that journey only. Each page
+anything is read. A message is looked up inside that journey only. Once the
+journey has ended, its conversation is read and reported from, never written
+to: posting, editing and deleting are refused (``member_view``). Each page
 works without JavaScript (forms post and redirect back); with it,
 ``conversation.js`` posts without a reload, asking for JSON, and asks
 ``messages`` for new ones every 15 seconds. The JSON carries each message as
@@ -30,7 +32,16 @@ from .forms import MessageForm, ReportForm
 from .services import conversation
 from .services.people import time_zone_for
 from .services.progress import member_of
-from .views import _add_error, _error_text, _render_journey, _today, _wants_json, member_view
+from .views import (
+    OPEN,
+    REFUSED,
+    _add_error,
+    _error_text,
+    _render_journey,
+    _today,
+    _wants_json,
+    member_view,
+)
 
 
 def conversation_url(journey, message=None) -> str:
@@ -169,7 +180,7 @@ def conversation_messages(request, journey):
     )
 
 
-@member_view("GET", "POST")
+@member_view("GET", "POST", ended=REFUSED)
 @in_own_time_zone
 def edit_message(request, journey, message_uuid):
     """Change one's own message (GET shows the form; POST saves), within 15 minutes."""
@@ -239,7 +250,7 @@ def delete_message(request, journey, message_uuid):
     return redirect(conversation_url(journey, message))
 
 
-@member_view("GET", "POST")
+@member_view("GET", "POST", ended=OPEN)
 @in_own_time_zone
 def report_message(request, journey, message_uuid):
     """Report a message to the program's admins, where the program allows it."""

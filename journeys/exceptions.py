@@ -9,6 +9,10 @@ class NotAMember(JourneyError):
     """The person is not a current member of the journey."""
 
 
+class JourneyEnded(JourneyError):
+    """The journey is completed or closed: it is kept as a record and no longer changes."""
+
+
 class UnknownStep(JourneyError):
     """The milestone or step is not part of the journey's template revision."""
 

@@ -156,6 +156,9 @@ def plan_rows(
             row.label = _("Did not take place")
             row.summary = _("Move it to a new time, or say you met after all.")
             row.can_move = row.can_answer_held = True
+        if journey.has_ended:  # read as it was left: nothing planned changes now
+            row.can_accept = row.can_suggest = row.can_move = row.can_cancel = False
+            row.can_answer_held = row.can_answer_not_held = False
         if row.can_suggest and forms:
             row.suggest_form = overrides.get(("suggest", plan.uuid)) or SuggestTimesForm(
                 auto_id=f"plan-{uuid}-suggest-%s", zone=zone

@@ -7,7 +7,8 @@ message, and a form that cannot be saved re-renders the page it came from
 with what was typed and the reason (status 400). Times are typed and shown
 in the viewer's own time zone. The one URL that does not name a journey is
 the signed "did you meet?" link from an email (``meeting_answer``): its GET
-only asks, and only its POST changes anything.
+only asks, and only its POST changes anything, and neither asks nor changes
+anything once the journey has ended.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from .models import (
 from .services import meetings, progress
 from .services.people import time_zone_for
 from .views import (
+    REFUSED,
     _add_error,
     _back,
     _error_text,
@@ -110,7 +112,7 @@ def _render_plan(request, journey, plan_uuid, overrides=None, status=200):
     )
 
 
-@member_view("GET", "POST")
+@member_view("GET", "POST", ended=REFUSED)
 def propose_meeting(request, journey):
     if request.method == "GET":
         if journey.status != JourneyStatus.ACTIVE:
@@ -293,7 +295,9 @@ def _render_meeting(request, journey, meeting_uuid, form=None, status=200):
         and meeting.viewer_joined_at is not None
         and meeting.created_at < meeting.viewer_joined_at
     )
-    if is_mine and form is None:
+    # Notes are written while the journey runs; once it has ended they are its record.
+    may_write = is_mine and not journey.has_ended
+    if may_write and form is None:
         form = MeetingNotesForm(
             initial={"notes": meeting.notes, "agreed_actions": meeting.agreed_actions},
             auto_id="notes-%s",
@@ -304,7 +308,7 @@ def _render_meeting(request, journey, meeting_uuid, form=None, status=200):
         {
             "journey": journey,
             "meeting": meeting,
-            "notes_form": form if is_mine else None,
+            "notes_form": form if may_write else None,
             "before_joining": before_joining,
         },
         status=status,
@@ -384,7 +388,9 @@ def meeting_answer(request, token):
         "done": False,
         "error": "",
     }
-    if request.method == "POST":
+    if journey.has_ended:
+        context["error"] = progress.ended_message()
+    elif request.method == "POST":
         now = timezone.now()
         try:
             if answer.answer == meetings.HELD:

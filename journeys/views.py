@@ -7,6 +7,12 @@ Rules the views keep (the services keep the rest):
   or anything else is considered, and answers 404 to everyone else: another
   participant, staff, or a visitor who is not signed in. Public identifiers are
   UUIDs, and a reflection, meeting or goal is looked up inside that journey.
+* A journey that has ended (completed or closed) is a record: its members read
+  every page of it, and whatever they send is refused before anything is read
+  from the form (``member_view``), back on the page it came from with a message
+  saying so; a form's own page is refused the same way. The services refuse it
+  too (``progress.acting_member``), whoever calls them. A paused journey is
+  still worked on; only its reminders wait.
 * Every action is a POST that redirects back with a message (post/redirect/get),
   so the pages work without JavaScript. A form that cannot be saved re-renders
   the page it came from with what was typed and the reason, with status 400.
@@ -26,6 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,11 +41,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -169,11 +176,19 @@ def _page_journeys(journeys, limit: int | None = None) -> list[Journey]:
     return found
 
 
-def member_view(*methods):
+# What a member view does once its journey has ended (``member_view(..., ended=…)``).
+READS = "reads"  # the default: its pages still show; anything sent is refused
+REFUSED = "refused"  # a form's own page: showing the form is refused, as sending it would be
+OPEN = "open"  # stays open: reporting a message changes nothing of the record
+
+
+def member_view(*methods, ended=READS):
     """Resolve ``journey_uuid`` for members only, then check the method.
 
     Membership comes first so that a POST-only URL answers a stranger's GET with
     404, like every other URL of the journey, rather than revealing it with 405.
+    On a journey that has ended, what ``ended`` says is refused is answered here
+    (``_ended``), before the view reads anything that was sent.
     """
 
     def decorator(view):
@@ -185,14 +200,50 @@ def member_view(*methods):
             journey = _member_journey(request, journey_uuid)
             if request.method not in methods:
                 response = HttpResponseNotAllowed(methods)
+            elif journey.has_ended and (
+                ended == REFUSED or (ended == READS and request.method != "GET")
+            ):
+                response = _ended(request, journey)
             else:
                 response = view(request, journey, *args, **kwargs)
             add_never_cache_headers(response)
             return response
 
+        wrapped.refused_when_ended = ended == REFUSED
         return wrapped
 
     return decorator
+
+
+def _ended(request, journey):
+    """Refuse what was sent to a journey that has ended: as JSON to the pages' scripts
+    (as their other refusals are), else back where it came from with a message."""
+    text = progress.ended_message()
+    if _wants_json(request):
+        return JsonResponse({"status": "refused", "message": text}, status=400)
+    messages.error(request, text)
+    return redirect(_came_from(request, journey))
+
+
+def _came_from(request, journey) -> str:
+    """The page of this journey the request was sent from (its Referer), or the journey's
+    page: never another site, the URL itself, or a form's own page (refused in turn)."""
+    home = _journey_url(journey)
+    referer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return home
+    parts = urlsplit(referer)
+    if not parts.path.startswith(home) or parts.path == request.path:
+        return home
+    try:
+        found = resolve(parts.path)
+    except Resolver404:
+        return home
+    if getattr(found.func, "refused_when_ended", False):
+        return home
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _today():
@@ -624,7 +675,8 @@ def _milestone_context(request, journey, milestone_id, today, overrides=None):
     spec = loaded.snapshot.prepared.milestones[loaded.state.positions[milestone_id]]
     specs = {s.id: s for s in spec.steps}
     for_me = member.pk in status.audience_member_ids
-    can_act = for_me and status.state in ACTING_STATES
+    # An ended journey is read, not acted on: its steps show what was done, without forms.
+    can_act = for_me and status.state in ACTING_STATES and not journey.has_ended
 
     kinds = {step.kind for step in milestone.steps}
     # The member's own completions here, from those the state was computed from.
@@ -931,7 +983,7 @@ def my_mentoring(request):
             is_complete=loaded.state.is_complete,
             upcoming=loaded.state.upcoming.get(member.pk),
         )
-        if next_step is not None:
+        if next_step is not None and not journey.has_ended:
             if next_step.state not in labels:
                 labels[next_step.state] = str(state_label(next_step.state))
             url = milestone_url.replace(UUID_ID, uuid).replace(
@@ -1213,7 +1265,7 @@ def record_pulse(request, journey, milestone_id, step_id):
     return _render_milestone(request, journey, milestone_id, today, overrides, 400)
 
 
-@member_view("GET", "POST")
+@member_view("GET", "POST", ended=REFUSED)
 def log_meeting(request, journey):
     today = _today()
     if request.method == "GET":
@@ -1245,7 +1297,7 @@ def log_meeting(request, journey):
     return _render_origin(request, journey, form, "meeting", today)
 
 
-@member_view("GET", "POST")
+@member_view("GET", "POST", ended=REFUSED)
 def set_goal(request, journey):
     today = _today()
     if request.method == "GET":

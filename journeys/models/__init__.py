@@ -7,6 +7,7 @@ from .conversation import (
 )
 from .journeys import (
     AGREED_ACTIONS_MAX_LENGTH,
+    ENDED_STATUSES,
     GOAL_MAX_LENGTH,
     MEETING_MINUTES_MAX,
     MEETING_MINUTES_MIN,
@@ -53,6 +54,7 @@ from .scoping import ProgramLogEntry, ProgramScopedQuerySet
 __all__ = [
     "AGENDA_MAX_LENGTH",
     "AGREED_ACTIONS_MAX_LENGTH",
+    "ENDED_STATUSES",
     "ERASED_TEXT",
     "GOAL_MAX_LENGTH",
     "MAX_OPTIONS",

@@ -30,6 +30,11 @@ class JourneyStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# A journey in one of these has ended: it is kept as a record, which its members read
+# and no longer change (``Journey.has_ended``).
+ENDED_STATUSES = (JourneyStatus.COMPLETED, JourneyStatus.CLOSED)
+
+
 class MemberRole(models.TextChoices):
     MENTOR = "mentor", _("Mentor")
     MENTEE = "mentee", _("Mentee")
@@ -107,8 +112,9 @@ class Journey(models.Model):
         choices=JourneyStatus.choices,
         default=JourneyStatus.ACTIVE,
         help_text=_(
-            "Active journeys advance and send reminders; paused ones wait; completed and "
-            "closed ones are kept as a record."
+            "Active journeys advance and send reminders. Paused ones send none, and their "
+            "members can still work on them. Completed and closed ones have ended: they "
+            "are kept as a record that members can read but no longer change."
         ),
     )
     tracks = models.ManyToManyField(
@@ -145,6 +151,11 @@ class Journey(models.Model):
 
     def current_members(self):
         return [m for m in self.memberships.all() if m.left_on is None]
+
+    @property
+    def has_ended(self) -> bool:
+        """Completed or closed: a record its members read but no longer change."""
+        return self.status in ENDED_STATUSES
 
 
 class JourneyMember(models.Model):

@@ -4,6 +4,11 @@ Rules enforced here:
 
 * Only current members post, read and report (``NotAMember`` otherwise); the
   views answer everyone else with 404 before any of this is reached.
+* Once the journey has ended (completed or closed) its conversation is part
+  of the record: posting, editing and deleting are refused (``JourneyEnded``,
+  ``progress.acting_member``). Reading goes on, and so does reporting: a
+  report changes nothing of the conversation, and what was said in a journey
+  that was closed may be exactly what its admins need to hear about.
 * A message is markdown of at most ``MESSAGE_MAX_LENGTH`` characters, not
   blank, and refused when the sanitiser would not show it formatted in full
   (``content.markdown.validate_markdown``), like a reflection. The text is
@@ -70,7 +75,7 @@ from ..models import (
 )
 from . import outbox
 from .access import administrators, with_permission
-from .progress import member_of, record_activity
+from .progress import acting_member, member_of, record_activity
 
 EDIT_WINDOW = timedelta(minutes=15)
 NOTIFY_INTERVAL = timedelta(hours=1)
@@ -119,7 +124,7 @@ def post_message(journey: Journey, user, text: str, now: datetime | None = None)
     now = now or timezone.now()
     check_message_text(text)
     with transaction.atomic():
-        member = member_of(journey, user)
+        member = acting_member(journey, user)
         message = Message.objects.create(journey=journey, author=member, text=text, created_at=now)
         mark_read(member, message.pk)
         _tell_others(journey, member, now)
@@ -233,7 +238,7 @@ def _new_message_email(journey, journey_row, author, user_id, now):
 
 
 def _changeable(journey, user, message_uuid, now) -> Message:
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     message = (
         Message.objects.select_for_update()
         .filter(journey=journey, uuid=message_uuid)

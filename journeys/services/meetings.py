@@ -2,6 +2,12 @@
 
 Rules enforced here:
 
+* Meetings are planned (proposed, answered, moved) in active journeys only.
+  Once a journey has ended (completed or closed) nothing planned in it
+  changes any more, cancelling and saying whether it took place included
+  (``JourneyEnded``, as for every member action: ``progress.check_not_ended``);
+  in a paused one a meeting already agreed can still be cancelled, held or
+  not held.
 * Only current members of a journey plan its meetings (``NotAMember``). A
   planned meeting is for the members there when it was proposed: someone who
   joined the journey after that (a re-match) is not in it, is not emailed
@@ -466,6 +472,7 @@ def _cancel_emails(
 
 
 def _check_journey(journey) -> None:
+    progress.check_not_ended(journey)
     if journey.status != JourneyStatus.ACTIVE:
         raise MeetingPlanError(
             _("This journey is not active, so no meetings can be planned in it.")
@@ -672,6 +679,7 @@ def cancel(plan, user, now: datetime) -> PlannedMeeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
+        progress.check_not_ended(journey)
         members = _members(journey, plan)
         member = _actor(members, user)
         if plan.status not in (Status.PROPOSED, Status.ACCEPTED):
@@ -697,6 +705,7 @@ def mark_held(plan, user, now: datetime) -> Meeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
+        progress.check_not_ended(journey)
         members = _members(journey, plan)
         _actor(members, user)
         if plan.status == Status.HELD:
@@ -729,6 +738,7 @@ def mark_not_held(plan, user, now: datetime) -> PlannedMeeting:
     with transaction.atomic():
         plan = _locked(plan)
         journey = plan.journey
+        progress.check_not_ended(journey)
         members = _members(journey, plan)
         _actor(members, user)
         if plan.status == Status.NOT_HELD:

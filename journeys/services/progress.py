@@ -2,7 +2,10 @@
 
 Rules enforced here:
 
-* Only current members act on a journey (``NotAMember`` otherwise).
+* Only current members act on a journey (``NotAMember`` otherwise), and only
+  while it has not ended: a completed or closed journey is kept as a record,
+  and every action on it is refused with ``JourneyEnded`` before anything is
+  written (``acting_member``). A paused journey is still worked on.
 * A step can be completed only if it is in the journey's template revision,
   its milestone is open (open, due soon or overdue) and the member is in the
   milestone's audience. Completing twice is harmless.
@@ -46,6 +49,7 @@ from content.text import check_text
 
 from .. import engine
 from ..exceptions import (
+    JourneyEnded,
     JourneyError,
     NotAMember,
     StaleReflection,
@@ -90,6 +94,22 @@ def member_of(journey: Journey, user) -> JourneyMember:
     if member is None:
         raise NotAMember(_("You are not a member of this journey."))
     return member
+
+
+def check_not_ended(journey: Journey) -> None:
+    """Refuse any change to a journey that has ended: it is kept as a record."""
+    if journey.has_ended:
+        raise JourneyEnded(ended_message())
+
+
+def ended_message() -> str:
+    return _("This journey has ended: it is kept as a record and can no longer be changed.")
+
+
+def acting_member(journey: Journey, user) -> JourneyMember:
+    """The membership of ``user`` acting on ``journey``, which must not have ended."""
+    check_not_ended(journey)
+    return member_of(journey, user)
 
 
 def record_activity(journey: Journey, today: date) -> None:
@@ -144,7 +164,7 @@ def _record_completion(journey, member, milestone_id, step_id, today: date):
 @transaction.atomic
 def complete_step(journey, user, milestone_id, step_id, today: date) -> None:
     """Mark a step as done for the member who did it."""
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     _available_step(journey, member, milestone_id, step_id, today)
     _record_completion(journey, member, milestone_id, step_id, today)
     record_activity(journey, today)
@@ -153,7 +173,7 @@ def complete_step(journey, user, milestone_id, step_id, today: date) -> None:
 @transaction.atomic
 def undo_step(journey, user, milestone_id, step_id, today: date) -> None:
     """Take back a completion, e.g. a box ticked by mistake."""
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     _available_step(journey, member, milestone_id, step_id, today)
     StepCompletion.objects.filter(
         journey=journey, milestone_id=milestone_id, step_id=step_id, member=member
@@ -180,7 +200,7 @@ def save_reflection(
     """
     _check_markdown(text, "text")
     with transaction.atomic():
-        member = member_of(journey, user)
+        member = acting_member(journey, user)
         _available_step(journey, member, milestone_id, step_id, today, kinds={"reflect"})
         reflection = (
             Reflection.objects.select_for_update()
@@ -294,7 +314,7 @@ def log_meeting(
         limit=AGREED_ACTIONS_MAX_LENGTH,
         multiline=True,
     )
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     if step_id:
         _available_step(journey, member, milestone_id, step_id, today, kinds={"meet"})
     meeting = Meeting.objects.create(
@@ -328,7 +348,7 @@ def write_meeting_notes(meeting: Meeting, user, notes: str, agreed_actions: str,
         multiline=True,
     )
     with transaction.atomic():
-        member = member_of(meeting.journey, user)
+        member = acting_member(meeting.journey, user)
         if meeting.logged_by_id != member.pk:
             raise JourneyError(_("Only the person who logged this meeting can write its notes."))
         meeting.notes = notes
@@ -364,7 +384,7 @@ def set_goal(
                 % {"years": GOAL_YEARS_AHEAD}
             }
         )
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     goal = Goal.objects.create(journey=journey, owner=member, text=text, target_date=target_date)
     record_activity(journey, today)
     return goal
@@ -379,7 +399,7 @@ def _years_after(day: date, years: int) -> date:
 
 @transaction.atomic
 def update_goal(goal: Goal, user, status: str, today: date) -> Goal:
-    member_of(goal.journey, user)
+    acting_member(goal.journey, user)
     if status not in GoalStatus.values:
         raise ValidationError({"status": _("Choose one of the goal's states.")})
     goal.status = status
@@ -392,7 +412,7 @@ def update_goal(goal: Goal, user, status: str, today: date) -> Goal:
 def record_pulse(journey, user, milestone_id, step_id, score: int, today: date):
     if score not in range(1, 6):
         raise ValidationError({"score": _("Choose a rating from 1 to 5.")})
-    member = member_of(journey, user)
+    member = acting_member(journey, user)
     _available_step(journey, member, milestone_id, step_id, today, kinds={"pulse"})
     PulseResponse.objects.update_or_create(
         journey=journey,

@@ -43,9 +43,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import (
+    ENDED_STATUSES,
     Delivery,
     EmailStatus,
-    JourneyStatus,
     Notification,
     NotificationKind,
     OutboxEmail,
@@ -55,7 +55,7 @@ BATCH_SIZE = 500
 # A task stops starting batches after this long, well inside Q_CLUSTER["timeout"].
 TASK_SECONDS = 120
 FINISHED_EMAILS = (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.CANCELLED)
-ENDED_JOURNEYS = (JourneyStatus.COMPLETED, JourneyStatus.CLOSED)
+ENDED_JOURNEYS = ENDED_STATUSES
 
 
 @dataclass(frozen=True)
