@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from .. import engine
 from ..models import (
+    ENDED_STATUSES,
     Delivery,
     EmailChoice,
     Journey,
@@ -400,8 +401,7 @@ def send_participant_digests(today: date | None = None) -> int:
     # nothing: what waited for them is no longer theirs to hear.
     Notification.objects.filter(
         pk__in=waiting.filter(
-            Q(journey__status__in=(JourneyStatus.COMPLETED, JourneyStatus.CLOSED))
-            | Q(member__user__is_active=False)
+            Q(journey__status__in=ENDED_STATUSES) | Q(member__user__is_active=False)
         ).values("pk")
     ).update(delivery=Delivery.SUPPRESSED)
     rows = list(

@@ -55,7 +55,6 @@ BATCH_SIZE = 500
 # A task stops starting batches after this long, well inside Q_CLUSTER["timeout"].
 TASK_SECONDS = 120
 FINISHED_EMAILS = (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.CANCELLED)
-ENDED_JOURNEYS = ENDED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def forgettable_notifications(before: datetime):
     return (
         Notification.objects.filter(created_at__lt=before)
         .filter(
-            Q(journey__status__in=ENDED_JOURNEYS)
+            Q(journey__status__in=ENDED_STATUSES)
             | Q(member__left_on__isnull=False)
             | Q(kind=NotificationKind.MESSAGE)
         )

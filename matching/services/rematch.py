@@ -44,7 +44,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.text import check_text
-from journeys.models import Delivery, Journey, JourneyMember, JourneyStatus, Notification
+from journeys.models import (
+    Delivery,
+    Journey,
+    JourneyMember,
+    JourneyStatus,
+    Notification,
+)
 from journeys.services import meetings
 
 from ..exceptions import MatchingError
@@ -166,7 +172,7 @@ def end_match(
             else:
                 # The pair's journey ends: nothing planned in it happens now.
                 meetings.cancel_for_leaving(journey, timezone.now())
-                if journey.status not in (JourneyStatus.COMPLETED, JourneyStatus.CLOSED):
+                if not journey.has_ended:
                     _touch(journey, status=JourneyStatus.CLOSED)
         _settle_statuses([proposal.mentee_id, proposal.mentor_id])
     return proposal
@@ -198,7 +204,7 @@ def rematch(
                 _("%(pair)s has no journey to continue, so nobody can take over.")
                 % {"pair": proposal}
             )
-        if journey.status in (JourneyStatus.COMPLETED, JourneyStatus.CLOSED):
+        if journey.has_ended:
             raise MatchingError(
                 _("The journey of %(pair)s is %(status)s, so nobody can take over.")
                 % {"pair": proposal, "status": journey.get_status_display().lower()}
