@@ -15,6 +15,7 @@ questions into one number field each, so an admin never edits JSON. Its rules:
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -32,6 +33,7 @@ from .forms import (
     find_people,
     lowers_below_given,
     parse_emails,
+    requests_a_role_leaves,
     time_zone_choices,
 )
 from .models import (
@@ -311,7 +313,9 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
 
     The person's answers, opt-in attributes and avoid list are theirs to change on the
     enrolment page; the admin sees answers on the inspect page and never the avoid list.
-    The role stays while a journey of theirs runs: the journey was started for it.
+    The role stays while a journey of theirs runs: the journey was started for it;
+    nor may it leave a self-match request still waiting on a side it no longer takes
+    (``requests_a_role_leaves``), unless they are withdrawn, which ends the request.
     The capacity is never lowered below the places their running matches fill
     (``runs.places_filled``) and the requests waiting for their answer hold
     (``runs.open_requests``).
@@ -488,8 +492,44 @@ class EnrollmentAdminForm(WagtailAdminModelForm):
             self.add_error("capacity", _("Say how many people they can mentor."))
         if role == RoleWanted.MENTEE and "capacity" in cleaned:
             cleaned["capacity"] = 1
+        if not self.has_error("role"):
+            self._check_requests_waiting(role, cleaned.get("status"))
         self._check_places_given(role, cleaned.get("capacity"), cleaned.get("status"))
         return cleaned
+
+    def _check_requests_waiting(self, role, status) -> None:
+        # Withdrawing them ends their requests either way (``save``).
+        if status == EnrollmentStatus.WITHDRAWN:
+            return
+        was = Enrollment.objects.filter(pk=self.instance.pk).first()
+        to_them, by_them = requests_a_role_leaves(was, role)
+        if to_them:
+            names = get_text_list(
+                sorted({str(r.mentee.user) for r in to_them}, key=str.casefold), _("and")
+            )
+            self.add_error(
+                "role",
+                ngettext(
+                    "%(names)s is waiting for their answer to a request to be mentored by "
+                    "them, so they cannot stop mentoring while it waits. Ask them to accept "
+                    "or decline the request first.",
+                    "%(names)s are waiting for their answer to requests to be mentored by "
+                    "them, so they cannot stop mentoring while they wait. Ask them to accept "
+                    "or decline the requests first.",
+                    len(to_them),
+                )
+                % {"names": names},
+            )
+        for request in by_them:  # one at most: a mentee asks one mentor at a time
+            self.add_error(
+                "role",
+                _(
+                    "They have asked %(mentor)s to mentor them and %(mentor)s has not "
+                    "answered yet, so they cannot stop being mentored while the request "
+                    "waits. Ask them to withdraw it first."
+                )
+                % {"mentor": request.mentor.user},
+            )
 
     def _check_places_given(self, role, capacity, status) -> None:
         # Their journeys go on whatever the capacity says: each holds one place. Each

@@ -31,9 +31,12 @@ person typing into the page and an admin importing a file meet the same rules:
   does not end it) keeps the role it was started for, and a mentor's capacity is
   never lowered below the places their running matches fill
   (``services.runs.places_filled``: a pair or a whole circle takes one) and the
-  requests waiting for their answer hold (``services.runs.open_requests``). Saving
-  it fills the person's profile with what it says, except what they changed on
-  their profile (``services.profiles``).
+  requests waiting for their answer hold (``services.runs.open_requests``). Nor
+  does the role leave a self-match request waiting on a side it no longer takes
+  (``requests_a_role_leaves``): a mentor asked by someone keeps mentoring, and a
+  mentee who asked keeps being mentored, until the request is answered or
+  withdrawn. Saving it fills the person's profile with what it says, except what
+  they changed on their profile (``services.profiles``).
 * A question the program shares with the match says so under it.
 """
 
@@ -46,6 +49,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, validate_email
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -65,9 +69,11 @@ from .models import (
     CHOICE_SEPARATOR,
     Enrollment,
     EnrollmentStatus,
+    MentorRequest,
     ProgramAttribute,
     ProgramQuestion,
     QuestionKind,
+    RequestStatus,
     RoleWanted,
 )
 from .services.profiles import fill_from_enrollments
@@ -181,6 +187,31 @@ def lowers_below_given(enrollment: Enrollment | None, role: str, capacity, given
         and capacity < given
         and capacity < enrollment.capacity
     )
+
+
+def requests_a_role_leaves(
+    enrollment: Enrollment | None, role: str
+) -> tuple[list[MentorRequest], list[MentorRequest]]:
+    """The self-match requests still waiting that changing ``enrollment`` to ``role``
+    would leave on a side it no longer takes: those made to them as a mentor when they
+    stop mentoring, and their own to a mentor when they stop being mentored.
+
+    Accepted, such a request would start a journey with someone on the wrong side (or
+    wait for an answer nobody can give), so the role stays until it is answered or
+    withdrawn. ``enrollment.role`` is the role held now.
+    """
+    if enrollment is None or enrollment.pk is None or not role or role == enrollment.role:
+        return [], []
+    pending = MentorRequest.objects.filter(status=RequestStatus.PENDING).order_by(
+        "created_at", "pk"
+    )
+    to_them: list[MentorRequest] = []
+    by_them: list[MentorRequest] = []
+    if role not in (RoleWanted.MENTOR, RoleWanted.EITHER):
+        to_them = list(pending.filter(mentor=enrollment).select_related("mentee__user"))
+    if role not in (RoleWanted.MENTEE, RoleWanted.EITHER):
+        by_them = list(pending.filter(mentee=enrollment).select_related("mentor__user"))
+    return to_them, by_them
 
 
 def clean_length(value: str | None, max_length: int) -> str:
@@ -760,6 +791,8 @@ class EnrollmentForm(forms.ModelForm):
                     )
                     % {"count": running},
                 )
+            else:
+                self._check_requests_waiting(role)
         if role and not self.has_error("capacity"):
             try:
                 cleaned["capacity"] = clean_capacity(role, cleaned.get("capacity"))
@@ -782,6 +815,36 @@ class EnrollmentForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error(name, error)
         return cleaned
+
+    def _check_requests_waiting(self, role: str) -> None:
+        to_them, by_them = requests_a_role_leaves(self.instance, role)
+        if to_them:
+            names = get_text_list(
+                sorted({str(r.mentee.user) for r in to_them}, key=str.casefold), _("and")
+            )
+            self.add_error(
+                "role",
+                ngettext(
+                    "%(names)s is waiting for your answer to their request to be mentored by "
+                    "you, so you cannot stop mentoring while it waits. Accept or decline it "
+                    "under “Mentoring requests” first.",
+                    "%(names)s are waiting for your answer to their requests to be mentored by "
+                    "you, so you cannot stop mentoring while they wait. Accept or decline them "
+                    "under “Mentoring requests” first.",
+                    len(to_them),
+                )
+                % {"names": names},
+            )
+        for request in by_them:  # one at most: a mentee asks one mentor at a time
+            self.add_error(
+                "role",
+                _(
+                    "You have asked %(mentor)s to mentor you and they have not answered yet, "
+                    "so you cannot stop being mentored while your request waits. Withdraw it "
+                    "under “Mentoring requests” first."
+                )
+                % {"mentor": request.mentor.user},
+            )
 
     def _check_places_given(self, role: str, capacity: int) -> None:
         # Withdrawing leaves their journeys running, each holding one of their places;

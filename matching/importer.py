@@ -35,8 +35,10 @@ Rules this module enforces:
   withdrawn: only the person can enrol again. Its role cannot change while a
   journey of theirs runs (withdrawing does not end it), nor its capacity go below
   the places their running matches fill (``services.runs.places_filled``) and the
-  requests waiting for their answer hold (``services.runs.open_requests``). The same
-  email on two rows is an error on the later one.
+  requests waiting for their answer hold (``services.runs.open_requests``), nor its
+  role leave a self-match request waiting on a side it no longer takes
+  (``forms.requests_a_role_leaves``). The same email on two rows is an error on the
+  later one.
 * On an update, a column the file leaves out leaves that field as it was, and a
   blank cell clears it. A new enrolment takes the model's default for anything
   the file leaves out; its role defaults to mentee.
@@ -90,6 +92,7 @@ from .forms import (
     find_people,
     lowers_below_given,
     parse_emails,
+    requests_a_role_leaves,
     resolve_attributes,
     resolve_topics,
     split_list,
@@ -552,6 +555,34 @@ def _cell_rules(name: str, column: _Column) -> tuple[int, bool]:
     return CELL_LIMITS.get(name, CELL_MAX_LENGTH), name in MULTILINE_COLUMNS
 
 
+def _leaves_requests(number: int, email: str, enrollment, role: str, row: _Row) -> bool:
+    """Refuse a role that would leave a self-match request waiting on a side it no
+    longer takes (``forms.requests_a_role_leaves``); say so on the row."""
+    to_them, by_them = requests_a_role_leaves(enrollment, role)
+    if to_them:
+        asking = " and ".join(sorted({f"'{r.mentee.user.email}'" for r in to_them}))
+        requests = "request waits" if len(to_them) == 1 else "requests wait"
+        row.errors.append(
+            RowError(
+                number,
+                "role",
+                f"'{email}' is asked to mentor {asking} and has not answered yet, so the "
+                f"import cannot change their role to {role} while the {requests}.",
+            )
+        )
+    for request in by_them:  # one at most: a mentee asks one mentor at a time
+        row.errors.append(
+            RowError(
+                number,
+                "role",
+                f"'{email}' has asked '{request.mentor.user.email}' to mentor them and has "
+                f"no answer yet, so the import cannot change their role to {role} while the "
+                "request waits.",
+            )
+        )
+    return bool(to_them or by_them)
+
+
 def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
     row = _Row(number)
     columns = {}
@@ -613,6 +644,8 @@ def _read_row(number: int, cells: dict[str, str], context: _Context) -> _Row:
                 f"change their role while {goes} on.",
             )
         )
+        role = _INVALID
+    if role is not _INVALID and _leaves_requests(number, email, enrollment, role, row):
         role = _INVALID
     if role is not _INVALID and "capacity" not in refused:
         row.fields["role"] = role

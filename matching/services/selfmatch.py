@@ -16,7 +16,10 @@ The rules it enforces:
 * A mentee asks while waiting to be matched, one request at a time; the database's
   ``one_pending_request_per_mentee`` constraint is the backstop.
 * Only the mentor who was asked accepts or declines, and only the mentee who asked
-  withdraws; each only while the request is pending. Accepting makes a proposal (no
+  withdraws; each only while the request is pending, and a request is accepted only
+  while the mentor still offers to mentor and the mentee still asks to be mentored
+  (the enrolment forms and the import refuse a role that would leave one waiting;
+  ``forms.requests_a_role_leaves``). Accepting makes a proposal (no
   run) and approves it through ``approve_proposals`` in the same transaction, so the
   journey starts and the introductions are emailed, or nothing changes.
 * The mentor is emailed when asked, the mentee when declined: the email is written
@@ -274,6 +277,27 @@ def _check_mentor(request: MentorRequest, user) -> None:
         raise MatchingError(_("Only the mentor who was asked can answer this request."))
 
 
+def _check_sides(request: MentorRequest) -> None:
+    # The enrolment forms keep a role while a request waits on it; this stops one
+    # left from before, so no journey starts with someone on the side they left.
+    if request.mentor.role not in MENTOR_ROLES:
+        raise MatchingError(
+            _(
+                "You enrolled to be mentored in %(program)s, so you cannot accept "
+                "%(mentee)s’s request. Decline it, or enrol to mentor again first."
+            )
+            % {"program": request.program.title, "mentee": request.mentee.user}
+        )
+    if request.mentee.role not in (RoleWanted.MENTEE, RoleWanted.EITHER):
+        raise MatchingError(
+            _(
+                "%(mentee)s now offers to mentor in %(program)s rather than be mentored, "
+                "so their request cannot be accepted. Decline it instead."
+            )
+            % {"program": request.program.title, "mentee": request.mentee.user}
+        )
+
+
 def accept_request(request: MentorRequest, by_user, today: date | None = None) -> MatchProposal:
     """The mentor says yes: the match is approved and the journey starts, or nothing changes."""
     today = today or timezone.localdate()
@@ -281,6 +305,7 @@ def accept_request(request: MentorRequest, by_user, today: date | None = None) -
         request = _locked_request(request)
         _check_mentor(request, by_user)
         _check_pending(request)
+        _check_sides(request)
         proposal = MatchProposal.objects.create(
             run=None,
             program_id=request.program_id,

@@ -364,6 +364,38 @@ def test_a_capacity_cannot_go_below_the_requests_waiting_for_the_mentors_answer(
     assert (mentor.capacity, mentor.department) == (2, "Legal")
 
 
+def test_a_role_cannot_leave_a_request_waiting_on_the_side_it_no_longer_takes(
+    program, user_factory, enrollment_factory, csv_file
+):
+    """Accepted, the request would start a journey with someone on the side they left."""
+    mentor = enrollment_factory(
+        user_factory(email="ana@example.com"), role=RoleWanted.MENTOR, capacity=2
+    )
+    mentee = enrollment_factory(user_factory(email="mo@example.com"), role=RoleWanted.MENTEE)
+    MentorRequest.objects.create(program=program, mentee=mentee, mentor=mentor)
+    path = csv_file("email,role,capacity\nana@example.com,mentee,\nmo@example.com,mentor,1\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        command(program.pk, path)
+
+    assert (
+        "Row 2, column 'role': 'ana@example.com' is asked to mentor 'mo@example.com' and "
+        "has not answered yet, so the import cannot change their role to mentee while the "
+        "request waits."
+    ) in str(excinfo.value)
+    assert (
+        "Row 3, column 'role': 'mo@example.com' has asked 'ana@example.com' to mentor them "
+        "and has no answer yet, so the import cannot change their role to mentor while the "
+        "request waits."
+    ) in str(excinfo.value)
+    mentor.refresh_from_db()
+    mentee.refresh_from_db()
+    assert (mentor.role, mentee.role) == ("mentor", "mentee")
+
+    result = run_import(program, "email,role\nana@example.com,either\nmo@example.com,either\n")
+    assert result.updated == ["ana@example.com", "mo@example.com"]
+
+
 # Bad rows ------------------------------------------------------------------------------
 
 SHORT_HEADER = (

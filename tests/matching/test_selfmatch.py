@@ -842,3 +842,174 @@ def test_an_admin_withdrawing_a_mentor_may_lower_their_capacity_as_the_requests_
     for request in requests:
         request.refresh_from_db()
         assert request.status == RequestStatus.DECLINED
+
+
+# Role and the requests waiting -------------------------------------------------------------
+
+
+def role_errors(response) -> str:
+    found = re.search(r'id="id_role_errors">(.*?)</ul>', response.content.decode(), re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
+
+
+def test_a_mentor_cannot_become_a_mentee_while_requests_wait_for_their_answer(
+    client, program, mentee, mentor
+):
+    """Accepted, the request would start a journey led by someone enrolled to be mentored."""
+    program.enrolment_open = True
+    program.save_revision().publish()
+    request = ask(mentee, mentor)
+    client.force_login(mentor.user)
+    enrol_url = reverse("matching:enrol", args=[program.pk])
+    data = {
+        "seniority": "6",
+        "department": "Finance",
+        "location": "Lagos",
+        "time_zone": "Europe/London",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+        "avoid": "",
+    }
+
+    response = client.post(enrol_url, {**data, "role": "mentee"})
+
+    assert response.status_code == 400
+    assert role_errors(response) == (
+        "Mia Mentee is waiting for your answer to their request to be mentored by you, so "
+        "you cannot stop mentoring while it waits. Accept or decline it under “Mentoring "
+        "requests” first."
+    )
+    mentor.refresh_from_db()
+    assert mentor.role == "mentor"
+
+    client.post(reverse("selfmatch:decline", args=[request.uuid]))
+    response = client.post(enrol_url, {**data, "role": "mentee"})
+
+    assert response.status_code == 302, role_errors(response)
+    mentor.refresh_from_db()
+    assert mentor.role == "mentee"
+
+
+def test_a_mentee_cannot_become_a_mentor_while_their_own_request_waits(
+    client, program, mentee, mentor, topics
+):
+    """Accepted, the request would start a journey mentoring someone who offered to mentor."""
+    program.enrolment_open = True
+    program.save_revision().publish()
+    request = ask(mentee, mentor)
+    client.force_login(mentee.user)
+    enrol_url = reverse("matching:enrol", args=[program.pk])
+    data = {
+        "capacity": "1",
+        "seniority": "3",
+        "department": "",
+        "location": "",
+        "time_zone": "Europe/London",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+        "avoid": "",
+        "offers": [topics["feedback"].pk],
+    }
+
+    response = client.post(enrol_url, {**data, "role": "mentor"})
+
+    assert response.status_code == 400
+    assert role_errors(response) == (
+        "You have asked Olu Mentor to mentor you and they have not answered yet, so you "
+        "cannot stop being mentored while your request waits. Withdraw it under "
+        "“Mentoring requests” first."
+    )
+    mentee.refresh_from_db()
+    assert mentee.role == "mentee"
+
+    client.force_login(mentee.user)
+    client.post(reverse("selfmatch:withdraw", args=[request.uuid]))
+    response = client.post(enrol_url, {**data, "role": "mentor"})
+
+    assert response.status_code == 302, role_errors(response)
+    mentee.refresh_from_db()
+    assert mentee.role == "mentor"
+
+
+def test_either_may_become_a_mentor_or_a_mentee_on_the_side_no_request_waits(
+    client, program, mentee, mentor
+):
+    program.enrolment_open = True
+    program.save_revision().publish()
+    mentor.role = "either"
+    mentor.save(update_fields=["role"])
+    ask(mentee, mentor)
+    client.force_login(mentor.user)
+    data = {
+        "role": "mentor",
+        "capacity": "2",
+        "seniority": "6",
+        "department": "Finance",
+        "location": "Lagos",
+        "time_zone": "Europe/London",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+        "avoid": "",
+    }
+
+    response = client.post(reverse("matching:enrol", args=[program.pk]), data)
+
+    assert response.status_code == 302, role_errors(response)
+    mentor.refresh_from_db()
+    assert mentor.role == "mentor"
+
+
+def admin_role_errors(response) -> str:
+    html = unescape(response.content.decode())
+    start = html.index('data-contentpath="role"')
+    if "w-field__errors" not in html[start : html.index('data-contentpath="', start + 1)]:
+        return ""
+    errors = html[html.index("w-field__errors", start) : html.index("</div>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", errors.split(">", 1)[1]).split())
+
+
+def test_an_admin_cannot_make_a_mentor_a_mentee_while_requests_wait_for_their_answer(
+    admin_client, program, mentee, mentor, topics, user_factory
+):
+    other = enrol(program, user_factory, "mentee", 3, "Max Mentee", seeks=[topics["feedback"]])
+    ask(mentee, mentor)
+    ask(other, mentor)
+    edit = reverse("matching_enrolments:edit", args=[mentor.pk])
+    form = {"status": mentor.status, "time_zone": "", "seniority": "6", "capacity": "2"}
+
+    response = admin_client.post(edit, {**form, "role": "mentee"})
+
+    assert response.status_code == 200
+    assert admin_role_errors(response) == (
+        "Max Mentee and Mia Mentee are waiting for their answer to requests to be mentored "
+        "by them, so they cannot stop mentoring while they wait. Ask them to accept or "
+        "decline the requests first."
+    )
+    mentor.refresh_from_db()
+    assert mentor.role == "mentor"
+
+
+def test_a_mentor_made_a_mentee_cannot_accept_a_request_made_before(
+    client, program, mentee, mentor
+):
+    """Requests left over from before the rule: answering yes would start a wrong journey."""
+    request = ask(mentee, mentor)
+    mentor.role = "mentee"
+    mentor.capacity = 1
+    mentor.save(update_fields=["role", "capacity"])
+    client.force_login(mentor.user)
+
+    response = client.post(reverse("selfmatch:accept", args=[request.uuid]), follow=True)
+
+    assert "You enrolled to be mentored in Growing leaders, so you cannot accept" in (
+        visible_text(response)
+    )
+    assert not MatchProposal.objects.exists()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+    client.post(reverse("selfmatch:decline", args=[request.uuid]))
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECLINED
