@@ -164,6 +164,8 @@ class ContentRow:
     completed: int
     pulse: float | None
     pulse_count: int
+    # How many people gave those ratings: a sponsor reads none from fewer than MIN_GROUP.
+    raters: int
     opened_reached: int
     opened_done: int
     unopened_reached: int
@@ -195,6 +197,9 @@ class ObjectiveRow:
     actual: float | None
     target: float | None
     basis: int  # how many journeys, goals, people or ratings the figure rests on
+    # How many people gave the ratings or set the goals it rests on (None for the other
+    # measures): a sponsor reads no figure from fewer than MIN_GROUP.
+    people: int | None = None
     # False when no milestone of the templates the journeys follow has the objective's
     # milestone key (mistyped, or renamed since): no figure will ever come.
     key_found: bool = True
@@ -424,6 +429,12 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         .annotate(total=Sum("score"), n=Count("pk"))
         .values_list("milestone_id", "total", "n")
     }
+    raters = defaultdict(set)
+    for milestone_id, user_id in pulses.values_list("milestone_id", "member__user_id").distinct():
+        raters[milestone_id].add(user_id)
+    goal_setters = (
+        Goal.objects.filter(journey__program=program).values("owner__user_id").distinct().count()
+    )
     goals = dict(
         Goal.objects.filter(journey__program=program)
         .values("status")
@@ -521,9 +532,17 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
             )
             for week in (engagement_from + timedelta(weeks=n) for n in range(ENGAGEMENT_WEEKS))
         ),
-        content=_content_rows(tally, templates, pages, people, milestone_pulse),
+        content=_content_rows(tally, templates, pages, people, milestone_pulse, raters),
         objectives=_objective_rows(
-            objectives, tally, templates, pages, milestone_pulse, goals, enrolment_summary
+            objectives,
+            tally,
+            templates,
+            pages,
+            milestone_pulse,
+            raters,
+            goals,
+            goal_setters,
+            enrolment_summary,
         ),
         attributes=_attribute_rows(enrolment, tally) if enrolment is not None else None,
         goals={status: goals.get(status, 0) for status in GoalStatus.values},
@@ -853,7 +872,12 @@ def _enrolment_summary(data: EnrolmentData, today: date) -> EnrolmentSummary:
     )
 
 
-def _content_rows(tally: _Tally, templates, pages, people, milestone_pulse):
+def _raters(raters, milestone_ids) -> int:
+    """How many different people rated any of ``milestone_ids``."""
+    return len(set().union(*(raters.get(mid, ()) for mid in milestone_ids)))
+
+
+def _content_rows(tally: _Tally, templates, pages, people, milestone_pulse, raters):
     """One row per material or story the program's templates show, most reached first."""
     shown_in = defaultdict(dict)
     milestones_of = defaultdict(set)
@@ -881,6 +905,7 @@ def _content_rows(tally: _Tally, templates, pages, people, milestone_pulse):
                 completed=tally.completed[page_id],
                 pulse=total / count if count else None,
                 pulse_count=count,
+                raters=_raters(raters, milestone_ids),
                 opened_reached=tally.opened_reached[page_id],
                 opened_done=tally.opened_done[page_id],
                 unopened_reached=tally.unopened_reached[page_id],
@@ -891,7 +916,7 @@ def _content_rows(tally: _Tally, templates, pages, people, milestone_pulse):
 
 
 def _objective_rows(
-    objectives, tally, templates, pages, milestone_pulse, goals, enrolment
+    objectives, tally, templates, pages, milestone_pulse, raters, goals, goal_setters, enrolment
 ) -> tuple[ObjectiveRow, ...]:
     rows = []
     for objective in objectives:
@@ -900,6 +925,7 @@ def _objective_rows(
         target = value.get("target")
         actual = None
         basis = 0
+        people = None
         detail = ""
         key_found = topic_found = True
         if measure == Measure.MILESTONE:
@@ -916,8 +942,10 @@ def _objective_rows(
             total = sum(milestone_pulse.get(mid, (0, 0))[0] for mid in milestone_ids)
             basis = sum(milestone_pulse.get(mid, (0, 0))[1] for mid in milestone_ids)
             actual = total / basis if basis else None
+            people = _raters(raters, milestone_ids)
         elif measure == Measure.GOALS:
             basis = sum(goals.values())
+            people = goal_setters
             achieved = goals.get(GoalStatus.ACHIEVED, 0)
             actual = 100 * achieved / basis if basis else None
         elif measure == Measure.MATCHED:
@@ -935,6 +963,7 @@ def _objective_rows(
                 actual=actual,
                 target=target if measure else None,
                 basis=basis,
+                people=people,
                 key_found=key_found,
                 topic_found=topic_found,
             )

@@ -42,8 +42,9 @@ from .models import ProgramSnapshot
 # older snapshots are then worked out again rather than misread. 2: a journey
 # that has not met yet has no days since its last meeting (1 counted its start).
 # 3: an objective says whether any milestone has its milestone key. 4: and whether
-# the topic it is measured by still exists.
-SHAPE = 4
+# the topic it is measured by still exists. 5: how many people gave the ratings and
+# set the goals a figure rests on.
+SHAPE = 5
 LEASE = timedelta(minutes=10)
 MAX_AGE = timedelta(hours=1)
 TASK = "insights.tasks.work_out_program"

@@ -11,6 +11,11 @@ Rules it keeps:
 * Every figure says how fresh it is (``freshness``): "as of 10:42 today".
 * Health as counts. Names (the people in journeys that need attention or are
   at risk) only when ``names`` is true: for program admins, never sponsors.
+* No one's answers through a small group: without ``names``, a rating (of a
+  material, or of a topic's milestones) that fewer than ``MIN_GROUP`` people gave,
+  and the share of goals achieved when fewer than ``MIN_GROUP`` people set goals,
+  are not shown, nor used to order the content. An average of one pair's ratings
+  is still what each of them answered, and a sponsor may know who walks it.
 * The milestone chart is a true funnel: it counts the journeys past each
   milestone and every one before it (``compute.journeys_past``), of all the
   journeys that follow the template, so no bar is longer than the one above.
@@ -31,7 +36,7 @@ from django.utils.translation import ngettext
 from journeys.models import JourneyStatus, Measure
 
 from . import site_charts, tables
-from .compute import ProgramInsights
+from .compute import MIN_GROUP, ProgramInsights
 from .health import AT_RISK, BANDS, NEEDS_ATTENTION, ON_TRACK
 from .tables import BAND_LABELS, KIND_LABELS, Column, Table, members_label, percent
 
@@ -112,7 +117,13 @@ def _basis(row) -> str:
     return _("Based on %(what)s.") % {"what": text % {"count": row.basis}}
 
 
-def objective_line(row) -> ObjectiveLine:
+def too_few_people(row, names: bool) -> bool:
+    """Whether an objective's figure rests on the answers of too few people to show
+    someone who may not see names."""
+    return not names and row.people is not None and 0 < row.people < MIN_GROUP
+
+
+def objective_line(row, names: bool = False) -> ObjectiveLine:
     if not row.measure:
         return ObjectiveLine(
             row.title, _("No measure is set for this objective."), NOT_MEASURED, _("Not measured")
@@ -138,6 +149,18 @@ def objective_line(row) -> ObjectiveLine:
             NO_FIGURE,
             _("No figure yet"),
         )
+    if row.actual is not None and too_few_people(row, names):
+        if row.measure == Measure.TOPIC_PULSE:
+            sentence = _(
+                "Fewer than %(count)d people rated the milestones on %(topic)s, too few to "
+                "show without pointing at someone."
+            ) % {"count": MIN_GROUP, "topic": row.detail}
+        else:
+            sentence = _(
+                "Fewer than %(count)d people set goals, too few to show without pointing "
+                "at someone."
+            ) % {"count": MIN_GROUP}
+        return ObjectiveLine(row.title, sentence, NO_FIGURE, _("No figure yet"))
     if row.actual is None:
         return ObjectiveLine(
             row.title,
@@ -180,14 +203,17 @@ def objectives_headline(lines: list[ObjectiveLine]) -> str:
     return headline
 
 
-def objectives_table(lines: list[ObjectiveLine], insights: ProgramInsights) -> Table:
+def objectives_table(
+    lines: list[ObjectiveLine], insights: ProgramInsights, names: bool = False
+) -> Table:
     rows = []
     for line, row in zip(lines, insights.objectives, strict=True):
         show = _rating if row.is_rating else _share
+        shown = row.actual is not None and not too_few_people(row, names)
         rows.append(
             (
                 line.title,
-                show(row.actual) if row.actual is not None else "–",
+                show(row.actual) if shown else "–",
                 show(row.target) if row.target is not None else "–",
                 str(line.status_label),
             )
@@ -498,16 +524,28 @@ class ContentLine:
     sentence: str
 
 
-def _works(row) -> tuple:
-    """Best first: the best rated, then the most opened of those that reached it."""
-    opened = row.opened / row.reached if row.reached else 0
-    return (-(row.pulse or 0), -opened, -row.reached, row.title.lower())
+def _rating_shown(row, names: bool) -> float | None:
+    """The content's rating, unless fewer than ``MIN_GROUP`` people gave it and the
+    reader may not see names."""
+    if row.pulse is None or (not names and row.raters < MIN_GROUP):
+        return None
+    return row.pulse
 
 
-def content_lines(insights: ProgramInsights) -> tuple[ContentLine, ...]:
+def _works(names: bool):
+    def key(row) -> tuple:
+        """Best first: the best rated, then the most opened of those that reached it."""
+        opened = row.opened / row.reached if row.reached else 0
+        return (-(_rating_shown(row, names) or 0), -opened, -row.reached, row.title.lower())
+
+    return key
+
+
+def content_lines(insights: ProgramInsights, names: bool = False) -> tuple[ContentLine, ...]:
     """The best rated or most opened materials and stories; none that nobody opened or rated."""
     used = sorted(
-        (row for row in insights.content if row.opened or row.pulse is not None), key=_works
+        (row for row in insights.content if row.opened or row.pulse is not None),
+        key=_works(names),
     )
     lines = []
     for row in used[:CONTENT_HIGHLIGHTS]:
@@ -516,7 +554,11 @@ def content_lines(insights: ProgramInsights) -> tuple[ContentLine, ...]:
             "Opened in %(opened)d of the %(reached)d journeys that reached it.",
             row.reached,
         ) % {"opened": row.opened, "reached": row.reached}
-        if row.pulse is not None:
+        if row.pulse is not None and _rating_shown(row, names) is None:
+            sentence += " " + _(
+                "Fewer than %(count)d people rated its milestones, too few to show."
+            ) % {"count": MIN_GROUP}
+        elif row.pulse is not None:
             sentence += " " + ngettext(
                 "Its milestones are rated %(rating)s out of 5 (%(count)d rating).",
                 "Its milestones are rated %(rating)s out of 5 (%(count)d ratings).",
@@ -526,8 +568,8 @@ def content_lines(insights: ProgramInsights) -> tuple[ContentLine, ...]:
     return tuple(lines)
 
 
-def content_table(insights: ProgramInsights) -> Table:
-    rows = sorted((row for row in insights.content if row.reached), key=_works)
+def content_table(insights: ProgramInsights, names: bool = False) -> Table:
+    rows = sorted((row for row in insights.content if row.reached), key=_works(names))
     return Table(
         key="content",
         caption=_("Materials and stories, best rated first"),
@@ -540,10 +582,13 @@ def content_table(insights: ProgramInsights) -> Table:
             (
                 row.title,
                 _("%(opened)d of %(reached)d") % {"opened": row.opened, "reached": row.reached},
-                row.pulse,
+                _rating_shown(row, names),
             )
             for row in rows
         ],
+        note=""
+        if names
+        else _("Ratings from fewer than %(count)d people are not shown.") % {"count": MIN_GROUP},
     )
 
 
@@ -576,13 +621,13 @@ def summarise_program(
     insights: ProgramInsights, now: datetime, *, names: bool = False, journey_url: str = ""
 ) -> SponsorPage:
     """The sponsor's page for ``insights`` as seen at ``now``; names only when ``names``."""
-    lines = [objective_line(row) for row in insights.objectives]
+    lines = [objective_line(row, names) for row in insights.objectives]
     return SponsorPage(
         fresh=freshness(insights.computed_at, now),
         computed_at=insights.computed_at,
         objectives_headline=objectives_headline(lines),
         objectives=tuple(lines),
-        objectives_table=objectives_table(lines, insights),
+        objectives_table=objectives_table(lines, insights, names),
         health_sentence=health_sentence(insights),
         health=tuple(
             BandCount(band, str(BAND_LABELS[band]), insights.health_counts[band]) for band in BANDS
@@ -595,7 +640,7 @@ def summarise_program(
         engagement_trend=engagement_trend(insights),
         engagement_table=tables.engagement_table(insights, short=True),
         funnels=funnel_views(insights),
-        content=content_lines(insights),
-        content_table=content_table(insights),
+        content=content_lines(insights, names),
+        content_table=content_table(insights, names),
         names=names,
     )

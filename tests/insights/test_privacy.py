@@ -144,6 +144,39 @@ def test_a_group_that_grows_to_5_people_is_shown(admin_client, scene, program, a
     assert rows["First-generation graduate"][1] == "5"
 
 
+def sponsor_page_text(client, program):
+    html = client.get(reverse("program_insights:page", args=[program.slug])).content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html[html.index('id="main"') :], flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_sponsor_never_reads_the_ratings_or_goals_of_fewer_than_5_people(
+    client, sponsor, program_admin, program, start_pair, feedback
+):
+    """One pair's ratings and goal, averaged, are still theirs: a sponsor who knows who
+    walks the program's only journey would read what each of them answered."""
+    start_pair(days_ago=40, milestones=3, tracks=[feedback], pulse=1)
+    client.force_login(sponsor)
+
+    text = sponsor_page_text(client, program)
+
+    assert "Health of journeys under way" in text  # the page did render its figures
+    assert "1.0" not in text
+    assert "out of 5" not in text
+    assert "of the goals people set are achieved" not in text
+    assert (
+        "Fewer than 5 people rated the milestones on Giving feedback, too few to show "
+        "without pointing at someone." in text
+    )
+    assert "Fewer than 5 people set goals, too few to show without pointing at someone." in text
+    assert "Ratings from fewer than 5 people are not shown." in text
+
+    client.force_login(program_admin)  # who sees the names sees the figures too
+    text = sponsor_page_text(client, program)
+    assert "Milestones on Giving feedback are rated 1.0 out of 5 on average" in text
+    assert "100% of the goals people set are achieved" in text
+
+
 # Names -------------------------------------------------------------------------------------
 
 

@@ -215,7 +215,7 @@ def test_a_template_one_journey_follows_is_told_in_the_singular():
     assert funnel.sentence.startswith("Of the 1 journey that follows “One”, 1 is past “Start”")
 
 
-def content_row(title, reached, opened, pulse=None, ratings=0):
+def content_row(title, reached, opened, pulse=None, ratings=0, raters=None):
     return ContentRow(
         page_id=hash(title) % 1000,
         title=title,
@@ -227,6 +227,7 @@ def content_row(title, reached, opened, pulse=None, ratings=0):
         completed=opened,
         pulse=pulse,
         pulse_count=ratings,
+        raters=ratings if raters is None else raters,
         opened_reached=opened,
         opened_done=opened,
         unopened_reached=reached - opened,
@@ -244,7 +245,7 @@ def test_content_that_works_puts_the_best_rated_first_and_leaves_out_the_unused(
         )
     )
 
-    lines = content_lines(figures)
+    lines = content_lines(figures, names=True)
 
     assert [line.title for line in lines] == ["Loved", "Rated lower", "Opened often"]
     assert lines[0].sentence == (
@@ -252,3 +253,21 @@ def test_content_that_works_puts_the_best_rated_first_and_leaves_out_the_unused(
         "Its milestones are rated 4.6 out of 5 (5 ratings)."
     )
     assert lines[1].sentence.endswith("(1 rating).")
+
+
+def test_a_sponsor_reads_no_rating_fewer_than_5_people_gave_nor_an_order_from_it():
+    figures = Figures(
+        content=(
+            content_row("Opened often", reached=10, opened=9),
+            content_row("Loved", reached=4, opened=2, pulse=4.6, ratings=8, raters=5),
+            content_row("Rated by one pair", reached=10, opened=3, pulse=5.0, ratings=6, raters=2),
+        )
+    )
+
+    lines = content_lines(figures)
+
+    assert [line.title for line in lines] == ["Loved", "Opened often", "Rated by one pair"]
+    assert lines[2].sentence == (
+        "Opened in 3 of the 10 journeys that reached it. "
+        "Fewer than 5 people rated its milestones, too few to show."
+    )
