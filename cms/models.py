@@ -69,6 +69,12 @@ class User(AbstractUser):
         """Whether the person's data was erased: their address is the placeholder."""
         return self.email.endswith(ERASED_EMAIL_DOMAIN)
 
+    def clean(self):
+        """Check the address as it will be stored, so that one taken in another case
+        is refused on the form rather than by the database."""
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)

@@ -129,3 +129,43 @@ def test_a_person_the_admin_adds_without_a_password_is_invited(admin, home):
     (invitation,) = Invitation.objects.all()
     assert invitation.user == added and invitation.invited_by.is_superuser
     assert OutboxEmail.objects.filter(recipient=added, template="cms/emails/invitation").exists()
+
+
+def test_adding_an_address_that_has_an_account_in_another_case_says_so(admin, home, people):
+    response = admin.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "email": " Newcomer@Example.COM ",
+            "first_name": "Noor",
+            "last_name": "Again",
+            "password1": "",
+            "password2": "",
+            "is_superuser": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "User with this Email address already exists." in response.content.decode()
+    assert get_user_model().objects.filter(email__iexact="newcomer@example.com").count() == 1
+    assert not Invitation.objects.exists()
+
+
+def test_changing_an_address_to_one_with_an_account_in_another_case_says_so(admin, people):
+    regular = people["regular"]
+    response = admin.post(
+        reverse("wagtailusers_users:edit", args=[regular.pk]),
+        {
+            "email": "NEWCOMER@example.com",
+            "first_name": "Rita",
+            "last_name": "Rossi",
+            "password1": "",
+            "password2": "",
+            "is_active": "on",
+            "is_superuser": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "User with this Email address already exists." in response.content.decode()
+    regular.refresh_from_db()
+    assert regular.email == "regular@example.com"
