@@ -11,6 +11,10 @@ Rules enforced here:
 * A link serves once and for ``INVITATION_DAYS``: it is used up when its
   person first signs in, whichever way, and a fresh invitation replaces the
   person's earlier ones.
+* A link serves only the address it was written for: once an admin corrects
+  the person's address, a link that went to the old one does not work
+  (whoever holds it may not be the person), and the new address asks for a
+  fresh one.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def invite(users, *, invited_by: User | None = None, program=None) -> list[Invit
         [
             Invitation(
                 user=user,
+                email=user.email,
                 invited_by=invited_by,
                 program=program,
                 created_at=now,
@@ -126,7 +131,11 @@ def find(link_token: str) -> tuple[Invitation | None, LinkState]:
         .select_related("user", "invited_by", "program")
         .first()
     )
-    if invitation is None or not invitation.user.is_active:
+    if (
+        invitation is None
+        or not invitation.user.is_active
+        or invitation.email != invitation.user.email
+    ):
         return None, LinkState.UNKNOWN
     if (
         invitation.used_at is not None
@@ -149,7 +158,12 @@ def accept(invitation: Invitation, password: str) -> User | None:
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         user = User.objects.select_for_update().get(pk=invitation.user_id)
-        if locked.used_at is not None or locked.replaced or not needs_invitation(user):
+        if (
+            locked.used_at is not None
+            or locked.replaced
+            or locked.email != user.email
+            or not needs_invitation(user)
+        ):
             return None
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -109,12 +109,19 @@ class Invitation(models.Model):
 
     The link in the email carries this row's id, signed with the site's secret
     key when the email is sent; the row says whether the link may still be
-    used: it expires (``expires_at``) and serves once (``used_at``, set when
-    its person first signs in, by any way). A fresh invitation replaces the
+    used: it expires (``expires_at``), serves once (``used_at``, set when
+    its person first signs in, by any way) and only while the account keeps
+    the address it was sent to (``email``). A fresh invitation replaces the
     person's earlier ones.
     """
 
     user = models.ForeignKey("cms.User", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(
+        help_text=_(
+            "The address the invitation was sent to; the link stops working if the "
+            "person's address is changed."
+        ),
+    )
     invited_by = models.ForeignKey(
         "cms.User",
         on_delete=models.SET_NULL,

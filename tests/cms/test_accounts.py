@@ -398,6 +398,58 @@ class TestInvitations:
         assert "This invitation has been used" in client.get(first).content.decode()
         assert "Choose a password" in client.get(second).content.decode()
 
+    def test_a_link_sent_to_an_address_since_corrected_no_longer_works(
+        self, client, admin_client, invited
+    ):
+        link = invitation_link(self.invite(invited))
+        corrected = admin_client.post(
+            reverse("wagtailusers_users:edit", args=[invited.pk]),
+            {
+                "email": "noor.haddad@example.com",
+                "first_name": "Noor",
+                "last_name": "Haddad",
+                "password1": "",
+                "password2": "",
+                "is_active": "on",
+                "is_superuser": "",
+            },
+        )
+        assert corrected.status_code == 302
+
+        page = client.get(link)
+        posted = client.post(
+            link,
+            {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
+        )
+
+        assert "This link does not work" in page.content.decode()
+        assert 'name="new_password1"' not in page.content.decode()
+        assert posted.status_code == 200
+        assert "_auth_user_id" not in client.session
+        invited.refresh_from_db()
+        assert not invited.has_usable_password()
+        # The corrected address asks for a fresh link and gets one that works.
+        client.post(reverse("account_reset_password"), {"email": "noor.haddad@example.com"})
+        (fresh,) = delivered()
+        assert fresh.to == ["noor.haddad@example.com"]
+        assert "Choose a password" in client.get(invitation_link(fresh)).content.decode()
+
+    def test_a_link_sent_before_addresses_were_recorded_keeps_working(self, client, invited):
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        link = invitation_link(self.invite(invited))
+        Invitation.objects.update(email="")
+        assert "This link does not work" in client.get(link).content.decode()
+        name = ("cms", "0009_invitation_email")
+        loader = MigrationExecutor(connection).loader
+        operation = loader.get_migration(*name).operations[1]
+
+        operation.code(loader.project_state(name).apps, connection.schema_editor())
+
+        assert Invitation.objects.get().email == "newcomer@example.com"
+        assert "Choose a password" in client.get(link).content.decode()
+
     @pytest.mark.parametrize("token", ["nonsense", "MQ:1abcde:forged"])
     def test_a_made_up_link_says_so_without_an_error_page(self, client, home, token):
         page = client.get(reverse("invitation", args=[token]))
