@@ -34,6 +34,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from . import invitations, sso
@@ -44,6 +46,27 @@ logger = logging.getLogger(__name__)
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """Someone with no password yet chooses one where a password would be asked for.
+
+        People who sign in only with emailed codes have no password, and their
+        address is no allauth ``EmailAddress`` it could send a code to, so
+        allauth has no way to confirm it is them and refuses the page
+        (setting up two-factor sign-in, which staff must do) with a bare
+        "Forbidden". Choosing a password first opens the way; allauth brings
+        them back to the page they asked for.
+        """
+        methods = super().get_reauthentication_methods(user)
+        if methods or not user.is_authenticated or user.has_usable_password():
+            return methods
+        return [
+            {
+                "id": "set_password",
+                "description": _("Choose a password"),
+                "url": reverse("account_set_password"),
+            }
+        ]
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # The emails wear the theme of the site the person asked on (``email_theme``).

@@ -85,6 +85,41 @@ class TestRequiredForStaff:
         assert Authenticator.objects.filter(user=editor, type="totp").exists()
         assert Authenticator.objects.filter(user=editor, type="recovery_codes").exists()
 
+    def test_staff_who_sign_in_by_code_choose_a_password_before_setting_it_up(
+        self, client, home, settings
+    ):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.core import mail
+
+        settings.MFA_REQUIRED_FOR_STAFF = True
+        editor = get_user_model().objects.create_user(email="coded@example.com")
+        editor.groups.add(Group.objects.get(name="Editors"))
+        asked = client.post(reverse("account_request_login_code"), {"email": editor.email})
+        code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[-1].body).group(1)
+        assert client.post(asked["Location"], {"code": code})["Location"] == reverse(
+            "journeys:my_mentoring"
+        )
+
+        response = client.get(reverse("wagtailadmin_home"), follow=True)
+
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0].startswith(reverse("account_set_password"))
+        html = response.content.decode()
+        assert "no password yet" in html
+        assert 'name="password1"' in html
+        chosen = client.post(
+            response.redirect_chain[-1][0],
+            {"password1": "a brand new secret 42", "password2": "a brand new secret 42"},
+            follow=True,
+        )
+        assert chosen.status_code == 200
+        assert chosen.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
+        client.post(chosen.redirect_chain[-1][0], {"password": "a brand new secret 42"})
+        page = client.get(reverse("mfa_activate_totp"))
+        assert page.status_code == 200
+        assert 'name="code"' in page.content.decode()
+
     def test_with_the_setting_off_staff_reach_the_admin_without_it(
         self, client, home, editor, settings
     ):
