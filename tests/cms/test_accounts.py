@@ -391,6 +391,15 @@ class TestInvitations:
         assert client.get(invitation_link(fresh)).status_code == 200
         assert "Choose a password" in client.get(invitation_link(fresh)).content.decode()
 
+    def test_the_page_title_names_what_is_wrong_with_the_link(self, client, invited):
+        link = invitation_link(self.invite(invited))
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+        expired = client.get(link).content.decode()
+        made_up = client.get(reverse("invitation", args=["nonsense"])).content.decode()
+
+        assert "<title>This invitation has expired ·" in expired
+        assert "<title>This link does not work ·" in made_up
+
     def test_a_fresh_invitation_replaces_the_earlier_one(self, client, invited):
         first = invitation_link(self.invite(invited))
         second = invitation_link(self.invite(invited))
