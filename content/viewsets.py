@@ -10,12 +10,13 @@ views below ask the registered permission policy about the object itself.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .exports import ExportSnippetIndexView
+from .forms import LeaderProfileForm
 from .models import LeaderProfile, Topic
 from .search import words_in
 
@@ -137,10 +138,15 @@ class LeaderProfileViewSet(SnippetViewSet):
 
     # Which account a profile belongs to decides who may edit it, so only
     # editors who manage every profile see that field; a leader cannot hand
-    # their profile to someone else or lock themselves out of it.
-    panels = [
-        FieldPanel("user", permission="content.change_leaderprofile")
-        if getattr(panel, "field_name", None) == "user"
-        else panel
-        for panel in LeaderProfile.panels
-    ]
+    # their profile to someone else or lock themselves out of it. Apps above may
+    # refuse a change of account too (``LeaderProfileForm``): journeys does for a
+    # leader who sponsors a program.
+    edit_handler = ObjectList(
+        [
+            FieldPanel("user", permission="content.change_leaderprofile")
+            if getattr(panel, "field_name", None) == "user"
+            else panel
+            for panel in LeaderProfile.panels
+        ],
+        base_form_class=LeaderProfileForm,
+    )

@@ -1,8 +1,9 @@
 """Admin registration for journeys: the journey list, the upgrade bulk action, the outbox,
-reported messages, telling whoever publishes a journey template about the journeys still on older
-revisions, and refusing to delete pages above the programs and templates journeys follow.
-(People's profile photos are kept out of the image library and its choosers by the image
-permission policy, ``images``, registered in ``apps``.)"""
+reported messages, refusing a change to the account of a sponsor leader to whoever may not
+choose a program's people, telling whoever publishes a journey template about the journeys
+still on older revisions, and refusing to delete pages above the programs and templates
+journeys follow. (People's profile photos are kept out of the image library and its
+choosers by the image permission policy, ``images``, registered in ``apps``.)"""
 
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,8 +15,11 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
 
+from content.forms import LEADER_ACCOUNT_CHANGE_HOOK
+
 from .admin_access import page_rights_within_programs
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry
+from .services.access import sponsor_account_change_refusal
 from .viewsets import (
     REVIEW_ACTION,
     InviteJourneyMembersBulkAction,
@@ -37,6 +41,8 @@ def register_journey_viewset():
 
 hooks.register("register_bulk_action", UpgradeJourneysBulkAction)
 hooks.register("register_bulk_action", InviteJourneyMembersBulkAction)
+# The account linked to a sponsor leader is a sponsor: relinking it is choosing one.
+hooks.register(LEADER_ACCOUNT_CHANGE_HOOK, sponsor_account_change_refusal)
 
 
 register_permission_policy(OutboxEmail, OutboxPermissionPolicy(OutboxEmail))

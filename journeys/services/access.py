@@ -5,7 +5,10 @@ Rules this module enforces:
 * A program's admins are the people chosen on it and everyone in the groups chosen
   on it (``ProgramPage.admin_users`` and ``admin_groups``); its sponsors likewise
   (``sponsor_users`` and ``sponsor_groups``), and the account linked to its sponsor
-  leader profile (``ProgramPage.sponsor``).
+  leader profile (``ProgramPage.sponsor``). Changing which account a sponsor leader
+  is linked to is choosing a sponsor, so it needs the same permission as choosing the
+  program's people (``sponsor_account_change_refusal``, asked by the leader profile's
+  form).
 * Superusers administer and sponsor every program. Inactive and signed-out people
   administer and sponsor none, whatever was chosen.
 * This decides *which* programs. *What* a person may do with a program's things is
@@ -23,8 +26,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from ..models import ProgramPage
+from ..models.programs import CHOOSE_PEOPLE
 
 CACHE_ATTRIBUTE = "_trellis_administered_programs"
 
@@ -105,6 +110,37 @@ def may_sponsor(user, program_or_id) -> bool:
         return True
     program_id = getattr(program_or_id, "pk", program_or_id)
     return sponsored_programs(user).filter(pk=program_id).exists()
+
+
+def sponsor_account_change_refusal(profile, user) -> str | None:
+    """Why ``user`` may not change the account linked to the leader ``profile`` (the
+    stored one), or None when they may.
+
+    The account linked to a program's sponsor leader is one of its sponsors, so moving
+    that link to another account (or removing it) chooses who sponsors the program: it
+    needs the permission that choosing the sponsor leader and the People tab need. A
+    leader who sponsors no program may be linked by whoever edits the profile.
+    """
+    titles = list(
+        ProgramPage.objects.filter(sponsor=profile)
+        .order_by("title")
+        .values_list("title", flat=True)
+    )
+    if not titles:
+        return None
+    if _signed_in(user) and user.has_perm(CHOOSE_PEOPLE):
+        return None
+    return ngettext(
+        "%(leader)s sponsors the program %(programs)s, so the account linked to them is one "
+        "of its sponsors and reads its insights. Only someone who may choose who administers "
+        "and sponsors a program (a superuser, or whoever is given that permission) can "
+        "change that account.",
+        "%(leader)s sponsors the programs %(programs)s, so the account linked to them is one "
+        "of their sponsors and reads their insights. Only someone who may choose who "
+        "administers and sponsors a program (a superuser, or whoever is given that "
+        "permission) can change that account.",
+        len(titles),
+    ) % {"leader": profile, "programs": ", ".join(f"“{title}”" for title in titles)}
 
 
 def _chosen(program, role: str) -> Q:

@@ -789,6 +789,125 @@ def test_who_may_choose_a_programs_people_changes_its_sponsor_leader(
     assert login(grace.user).get(sponsor_page).status_code == 404
 
 
+# The account linked to a sponsor leader ------------------------------------------------------
+#
+# The leader profile's own editor (the content library's snippet) can link the profile to
+# another account; for a leader who sponsors a program, that is choosing a sponsor.
+
+
+def leader_profile_edit_url(profile):
+    return reverse("wagtailsnippets_content_leaderprofile:edit", args=[profile.pk])
+
+
+def leader_profile_form(profile, account, publish=True):
+    form = {
+        "name": profile.name,
+        "title": profile.title,
+        "bio": profile.bio,
+        "user": str(account.pk) if account is not None else "",
+    }
+    if publish:
+        form["action-publish"] = "1"
+    return form
+
+
+def communications_editor(user_factory, may_choose_people=False):
+    from django.contrib.auth.models import Permission
+
+    editor = user_factory(email="cora@example.com", groups=["Communications"])
+    if may_choose_people:
+        editor.user_permissions.add(Permission.objects.get(codename="choose_program_people"))
+    return editor
+
+
+@pytest.mark.parametrize("publish", [True, False], ids=["publishing", "saving a draft"])
+def test_an_editor_who_may_not_choose_a_programs_people_cannot_relink_its_sponsor_leader(
+    program, user_factory, publish
+):
+    grace, _ = sponsored_by_grace(program, user_factory)
+    newcomer = user_factory(email="newcomer@example.com")
+    revisions = grace.revisions.count()
+    client = login(communications_editor(user_factory))
+
+    response = client.post(
+        leader_profile_edit_url(grace), leader_profile_form(grace, newcomer, publish)
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Grace Sponsor sponsors the program “Growing leaders”" in html
+    assert "Only someone who may choose who administers and sponsors a program" in html
+    grace.refresh_from_db()
+    assert grace.user.email == "grace@example.com"
+    assert grace.revisions.count() == revisions
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(newcomer).get(sponsor_page).status_code == 404
+    assert login(grace.user).get(sponsor_page).status_code == 200
+
+
+def test_an_editor_who_may_not_choose_a_programs_people_cannot_unlink_its_sponsor_leader(
+    program, user_factory
+):
+    grace, _ = sponsored_by_grace(program, user_factory)
+    client = login(communications_editor(user_factory))
+
+    response = client.post(leader_profile_edit_url(grace), leader_profile_form(grace, None))
+
+    assert response.status_code == 200
+    assert "Grace Sponsor sponsors the program “Growing leaders”" in response.content.decode()
+    grace.refresh_from_db()
+    assert grace.user.email == "grace@example.com"
+
+
+def test_an_editor_still_edits_the_rest_of_a_sponsor_leaders_profile(program, user_factory):
+    grace, _ = sponsored_by_grace(program, user_factory)
+    client = login(communications_editor(user_factory))
+    form = leader_profile_form(grace, grace.user)
+    form["title"] = "Chief People Officer"
+
+    response = client.post(leader_profile_edit_url(grace), form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grace.refresh_from_db()
+    assert grace.title == "Chief People Officer"
+    assert grace.user.email == "grace@example.com"
+
+
+def test_an_editor_who_may_choose_a_programs_people_relinks_its_sponsor_leader(
+    program, user_factory
+):
+    grace, _ = sponsored_by_grace(program, user_factory)
+    old_account = grace.user
+    newcomer = user_factory(email="newcomer@example.com")
+    client = login(communications_editor(user_factory, may_choose_people=True))
+
+    response = client.post(leader_profile_edit_url(grace), leader_profile_form(grace, newcomer))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grace.refresh_from_db()
+    assert grace.user == newcomer
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(newcomer).get(sponsor_page).status_code == 200
+    assert login(old_account).get(sponsor_page).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["communications", "superuser"])
+def test_the_usual_editors_relink_a_leader_who_sponsors_no_program(
+    program, user_factory, superuser, who
+):
+    _, sam = sponsored_by_grace(program, user_factory)
+    newcomer = user_factory(email="newcomer@example.com")
+    editor = superuser if who == "superuser" else communications_editor(user_factory)
+
+    response = login(editor).post(leader_profile_edit_url(sam), leader_profile_form(sam, newcomer))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sam.refresh_from_db()
+    assert sam.user == newcomer
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(newcomer).get(sponsor_page).status_code == 404
+
+
 # The audit log -------------------------------------------------------------------------------
 
 
