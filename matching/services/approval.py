@@ -9,6 +9,12 @@ The rules it enforces:
   still enrolled (not withdrawn) and the mentee is not matched elsewhere. A self-match
   request either of them made that still waits for an answer is withdrawn: they are
   matched now.
+* Each side must still be enrolled for it, as their enrolment says when approving,
+  not when the run proposed them (a person may change their role until matched): the
+  mentor offers to mentor (mentor or either) and the mentee, a circle member too, asks
+  to be mentored (mentee or either). Both enrolments are locked while they are read,
+  so a role the enrolment page saves at the same time is either seen here or, once
+  they are matched, refused there.
 * A mentor never takes on more than their capacity, counting commitments made earlier
   (``runs.commitments``: each pair, each circle led, each open request): the mentor's
   enrolment row is locked while its places are counted.
@@ -80,6 +86,7 @@ def approve_proposals(
         )
         if len(rows) != len(set(ids)):
             raise MatchingError(_("Some of these proposals no longer exist; reload the page."))
+        _lock_enrolments(rows)
         for proposal in rows:
             _check_approvable(proposal)
         under_way = circles_under_way(rows)
@@ -241,6 +248,21 @@ def circles_of(journey_ids) -> dict[int, list[str]]:
     }
 
 
+def _lock_enrolments(rows) -> None:
+    """Lock both sides' enrolments, in one order, and read them as they are now."""
+    ids = {p.mentee_id for p in rows} | {p.mentor_id for p in rows}
+    enrolments = {
+        enrolment.pk: enrolment
+        for enrolment in Enrollment.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("user")
+        .order_by("pk")
+    }
+    for proposal in rows:
+        proposal.mentee = enrolments[proposal.mentee_id]
+        proposal.mentor = enrolments[proposal.mentor_id]
+
+
 def _check_approvable(proposal: MatchProposal) -> None:
     if proposal.status not in APPROVABLE:
         raise MatchingError(
@@ -258,6 +280,7 @@ def _check_approvable(proposal: MatchProposal) -> None:
                 _("%(person)s's account is deactivated, so %(pair)s cannot be approved.")
                 % {"person": enrollment.user, "pair": proposal}
             )
+    _check_sides(proposal)
     taken = (
         MatchProposal.objects.filter(
             mentee=proposal.mentee, status=ProposalStatus.APPROVED, ended_on__isnull=True
@@ -268,6 +291,51 @@ def _check_approvable(proposal: MatchProposal) -> None:
     if taken:
         raise MatchingError(
             _("%(person)s already has an approved match.") % {"person": proposal.mentee.user}
+        )
+
+
+def _check_sides(proposal: MatchProposal) -> None:
+    # A run proposed each person on the side their enrolment took then; they may
+    # have changed it since, and a journey starts with them on the side it says now.
+    # A re-run carries a locked proposal over as it is, so that one is unlocked first.
+    locked = proposal.status == ProposalStatus.LOCKED
+    words = {
+        "mentor": proposal.mentor.user,
+        "mentee": proposal.mentee.user,
+        "program": proposal.program.title,
+        "pair": proposal,
+    }
+    if proposal.mentor.role not in (RoleWanted.MENTOR, RoleWanted.EITHER):
+        raise MatchingError(
+            (
+                _(
+                    "%(mentor)s no longer offers to mentor in %(program)s, so %(pair)s "
+                    "cannot be approved: unlock it, then re-run matching or move "
+                    "%(mentee)s to another mentor."
+                )
+                if locked
+                else _(
+                    "%(mentor)s no longer offers to mentor in %(program)s, so %(pair)s "
+                    "cannot be approved: re-run matching, or move %(mentee)s to another "
+                    "mentor."
+                )
+            )
+            % words
+        )
+    if proposal.mentee.role not in (RoleWanted.MENTEE, RoleWanted.EITHER):
+        raise MatchingError(
+            (
+                _(
+                    "%(mentee)s no longer asks to be mentored in %(program)s, so %(pair)s "
+                    "cannot be approved: unlock it and re-run matching, or reject it."
+                )
+                if locked
+                else _(
+                    "%(mentee)s no longer asks to be mentored in %(program)s, so %(pair)s "
+                    "cannot be approved: re-run matching, or reject this proposal."
+                )
+            )
+            % words
         )
 
 

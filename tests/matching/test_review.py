@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -762,6 +763,110 @@ def test_approving_more_than_a_mentor_has_room_for_is_refused_and_changes_nothin
     assert set(Enrollment.objects.values_list("status", flat=True)) == {"enrolled"}
 
 
+def change_enrolment(person, program, **changes):
+    """``person`` changes their own enrolment on the program's enrolment page."""
+    enrolment = Enrollment.objects.get(program=program, user=person)
+    data = {
+        "role": enrolment.role,
+        "capacity": str(enrolment.capacity),
+        "seniority": str(enrolment.seniority or ""),
+        "department": enrolment.department,
+        "location": enrolment.location,
+        "time_zone": "Europe/London",
+        "languages": "en",
+        "reports_to": "",
+        "goals": "",
+        "avoid": "",
+        "offers": [t.pk for t in enrolment.topics_offered.all()],
+        "seeks": [t.pk for t in enrolment.topics_sought.all()],
+        **changes,
+    }
+    participant = Client()
+    participant.force_login(person)
+    response = participant.post(reverse("matching:enrol", args=[program.pk]), data)
+    assert response.status_code == 302, text_of(response)
+    enrolment.refresh_from_db()
+    assert enrolment.role == changes["role"]
+
+
+def test_a_proposed_mentor_who_enrolled_to_be_mentored_since_is_not_approved(
+    admin_client, run, program, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Approved, the proposal would start a journey led by someone enrolled to be mentored."""
+    grace, katherine = proposal_of(run, cast["grace"]), proposal_of(run, cast["katherine"])
+    assert grace.mentor == cast["ada"]
+    change_enrolment(cast["ada"].user, program, role="mentee", capacity="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_action(admin_client, run, "approve", grace, katherine)
+
+    assert messages_of(response, "error") == [
+        "Ada Lovelace no longer offers to mentor in Growing leaders, so Grace Hopper with "
+        "Ada Lovelace cannot be approved: re-run matching, or move Grace Hopper to another "
+        "mentor."
+    ]
+    assert messages_of(response) == []
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed"}
+    assert not Journey.objects.exists()
+    assert mailoutbox == []
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"enrolled"}
+
+
+def test_a_locked_proposal_whose_mentor_changed_side_is_unlocked_and_matched_again(
+    admin_client, run, program, cast, django_capture_on_commit_callbacks
+):
+    grace = proposal_of(run, cast["grace"])
+    post_action(admin_client, run, "lock", grace)
+    change_enrolment(cast["ada"].user, program, role="mentee", capacity="")
+
+    response = post_action(admin_client, run, "approve", grace)
+
+    assert messages_of(response, "error") == [
+        "Ada Lovelace no longer offers to mentor in Growing leaders, so Grace Hopper with "
+        "Ada Lovelace cannot be approved: unlock it, then re-run matching or move Grace "
+        "Hopper to another mentor."
+    ]
+    post_action(admin_client, run, "unlock", grace)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("matching_runs:rerun", args=[run.pk]))
+    rerun = MatchingRun.objects.latest("pk")
+    assert rerun.based_on_id == run.pk and rerun.status == RunStatus.DONE, rerun.error
+    assert proposal_of(rerun, cast["grace"]).mentor != cast["ada"]
+    assert not rerun.proposals.filter(mentor=cast["ada"]).exists()
+
+
+def test_a_proposed_mentee_who_offers_to_mentor_since_is_not_approved(
+    admin_client, run, program, cast, topics, mailoutbox, django_capture_on_commit_callbacks
+):
+    change_enrolment(
+        cast["grace"].user, program, role="mentor", capacity="1", offers=[topics["feedback"].pk]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approve_all(admin_client, run, follow=True)
+
+    assert messages_of(response, "error") == [
+        "Grace Hopper no longer asks to be mentored in Growing leaders, so Grace Hopper with "
+        "Ada Lovelace cannot be approved: re-run matching, or reject this proposal."
+    ]
+    assert set(run.proposals.values_list("status", flat=True)) == {"proposed"}
+    assert not Journey.objects.exists()
+    assert mailoutbox == []
+
+
+def test_a_proposed_mentor_who_would_now_do_either_is_still_approved(
+    admin_client, run, program, cast, django_capture_on_commit_callbacks
+):
+    change_enrolment(cast["ada"].user, program, role="either")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_action(admin_client, run, "approve", proposal_of(run, cast["grace"]))
+
+    assert messages_of(response, "error") == []
+    journey = Journey.objects.get()
+    assert journey.memberships.get(role=MemberRole.MENTOR).user == cast["ada"].user
+
+
 def test_approving_from_an_address_outside_the_site_returns_to_the_run(
     admin_client, run, cast, django_capture_on_commit_callbacks
 ):
@@ -999,6 +1104,29 @@ def test_a_circle_member_approved_later_joins_the_circle_already_under_way(
         named = set(surnames) - {reader} if reader == "mary" else {"mary"}
         for person, surname in surnames.items():
             assert (surname in message.body) == (person in named), (reader, surname)
+
+
+def test_a_circle_member_an_admin_made_a_mentor_since_keeps_the_circle_from_starting(
+    admin_client, circle_run, mailoutbox, django_capture_on_commit_callbacks
+):
+    mary = Enrollment.objects.get(user__email="mary@example.com")
+    edit = reverse("matching_enrolments:edit", args=[mary.pk])
+    form = {"status": mary.status, "time_zone": "", "seniority": "3", "capacity": "1"}
+    response = admin_client.post(edit, {**form, "role": "mentor"})
+    assert response.status_code == 302
+    mary.refresh_from_db()
+    assert mary.role == "mentor"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approve_all(admin_client, circle_run, follow=True)
+
+    assert messages_of(response, "error") == [
+        "Mary Jackson no longer asks to be mentored in Growing leaders, so Mary Jackson with "
+        "Ada Lovelace cannot be approved: re-run matching, or reject this proposal."
+    ]
+    assert set(circle_run.proposals.values_list("status", flat=True)) == {"proposed"}
+    assert not Journey.objects.exists()
+    assert mailoutbox == []
 
 
 def test_a_circle_member_locked_keeps_the_circle_when_the_rest_is_run_again(
