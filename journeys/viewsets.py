@@ -37,7 +37,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.views.bulk_action import BulkAction
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import EditView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -76,6 +76,7 @@ from .models import (
     PlannedMeetingStatus,
     Reflection,
 )
+from .services.ending import settle_status_change, status_before_change
 from .services.starting import start_journey
 from .services.state import journey_state, journey_states
 from .services.upgrade import plan_upgrade, plan_upgrades, upgrade_journeys
@@ -675,6 +676,36 @@ class UpgradeJourneysBulkAction(ProgramScopedBulkActionMixin, BulkAction):
         ) % {"count": num_parent_objects}
 
 
+class JourneyEditView(EditView):
+    """Wagtail's edit view, settling what a change of status ends in the same transaction.
+
+    Completing or closing a journey cancels its meetings still to come
+    (``services.ending``); the message after saving says how many.
+    """
+
+    cancelled = 0
+
+    def save_instance(self):
+        # Wagtail's form_valid runs this inside one transaction.
+        was = status_before_change(self.form.instance)
+        journey = super().save_instance()
+        self.cancelled = settle_status_change(journey, was, timezone.now())
+        return journey
+
+    def get_success_message(self):
+        message = super().get_success_message()
+        if not self.cancelled:
+            return message
+        settled = ngettext(
+            "%(count)s planned meeting still to come was cancelled, as the journey has "
+            "ended; members were sent the cancellation of a meeting with a time agreed.",
+            "%(count)s planned meetings still to come were cancelled, as the journey has "
+            "ended; members were sent the cancellation of each meeting with a time agreed.",
+            self.cancelled,
+        ) % {"count": self.cancelled}
+        return f"{message} {settled}" if message else settled
+
+
 class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     model = Journey
     name = "journeys_admin"
@@ -684,6 +715,7 @@ class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
     menu_order = 250
     add_to_admin_menu = True
     index_view_class = JourneyIndexView
+    edit_view_class = JourneyEditView
     # The export's file name. Set here, not on the view: Wagtail hands the viewset's
     # (the table's name unless set) to the view, over the view's own.
     export_filename = "journeys"
@@ -700,7 +732,8 @@ class JourneyViewSet(ProgramScopedViewSetMixin, ModelViewSet):
             "status",
             help_text=gettext_lazy(
                 "Pause a journey to stop reminders for a while; close it when the pair "
-                "or circle stops meeting for good."
+                "or circle stops meeting for good. Completing or closing it cancels its "
+                "meetings still to come, and their members are sent the cancellation."
             ),
         ),
         FieldPanel("tracks", widget=forms.CheckboxSelectMultiple),

@@ -46,7 +46,7 @@ import icalendar
 from django.utils.translation import gettext as _
 
 from .. import engine
-from ..models import Journey, JourneyStatus, Meeting, PlannedMeeting
+from ..models import ENDED_STATUSES, Journey, Meeting, PlannedMeeting
 from .state import journey_states
 
 PRODUCT_ID = "-//Trellis//Mentoring journeys//EN"
@@ -305,13 +305,14 @@ def participant_events(
 
     ``milestone_url``, ``meeting_url`` and ``plan_url`` turn a journey and a
     milestone id, a meeting or a planned meeting into an absolute link; the
-    view knows the host, this module does not. Closed journeys are left out:
+    view knows the host, this module does not. Ended journeys (completed or
+    closed, ``ENDED_STATUSES``) are left out, their planned meetings with them:
     nothing in them is still to come. With ``journey``, only that one (if the
     user is a member of it). Planned meetings appear once a time is agreed
     (accepted, or held), at that time; a logged meeting that came from one is
     not repeated as an all-day event.
     """
-    queryset = Journey.objects.for_user(user).exclude(status=JourneyStatus.CLOSED)
+    queryset = Journey.objects.for_user(user).exclude(status__in=ENDED_STATUSES)
     if journey is not None:
         queryset = queryset.filter(pk=journey.pk)
     journeys = list(queryset.select_related("template", "program"))

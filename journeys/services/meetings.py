@@ -784,7 +784,8 @@ def _call_off(plan) -> bool:
 
 def cancel_for_leaving(journey, now: datetime, leaver: JourneyMember | None = None) -> int:
     """Settle the meetings still to come when ``leaver`` leaves ``journey`` because an
-    admin ended or re-matched their match; ``leaver`` None: the journey ends for all.
+    admin ended or re-matched their match; ``leaver`` None: the journey ends for all
+    (ending the match closed it, or an admin completed or closed it: ``ending``).
 
     Called in that transaction, while the leaver is still a member and before anyone
     takes their place. In a pair, or when the journey ends, each meeting still to

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from html import unescape
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,13 +28,19 @@ from journeys.models import (
     MessageReport,
     Notification,
     OutboxEmail,
+    ParticipantPreferences,
     PlannedMeeting,
+    PlannedMeetingStatus,
     PulseResponse,
     Reflection,
     StepCompletion,
 )
-from journeys.services import conversation, meetings, progress
+from journeys.services import conversation, meetings, outbox, progress
+from journeys.services.calendar import planned_meeting_uid
 from journeys.services.starting import start_journey
+from tests.programs import PROGRAM_ADMINS
+
+from .test_calendar import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -515,3 +523,128 @@ def test_the_services_refuse_to_change_an_ended_journey(world, name):
         SERVICE_WRITES[name](world)
 
     assert record_of(world.journey) == before
+
+
+# Ending a journey in the admin ----------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, user_factory):
+    client.force_login(user_factory(email="programs@example.com", groups=[PROGRAM_ADMINS]))
+    return client
+
+
+def edit_in_admin(client, journey, status):
+    """Change the journey's status on its edit form, as a program admin does."""
+    edit = reverse("journeys_admin:edit", args=[journey.pk])
+    response = client.post(edit, {"status": status}, follow=True)
+    assert response.redirect_chain, response.content.decode()
+    journey.refresh_from_db()
+    assert journey.status == status
+    return [str(m) for m in get_messages(response.wsgi_request)]  # shown on the listing
+
+
+def cancellations(plan):
+    """Who was sent the planned meeting's cancellation: their email's context and calendar."""
+    return {
+        email.recipient.email: (email.context, email.calendar)
+        for email in OutboxEmail.objects.filter(
+            template=meetings.CANCELLED_EMAIL, context__plan_uuid=str(plan.uuid)
+        ).select_related("recipient")
+    }
+
+
+def statuses(world):
+    return {
+        name: PlannedMeeting.objects.get(pk=getattr(world, name).pk).status
+        for name in ("proposed", "agreed", "past")
+    }
+
+
+@pytest.mark.parametrize("status", [JourneyStatus.COMPLETED, JourneyStatus.CLOSED])
+def test_ending_a_journey_in_the_admin_cancels_its_meetings_to_come_and_tells_its_members(
+    admin_client, world, status
+):
+    said = edit_in_admin(admin_client, world.journey, status)
+
+    assert statuses(world) == {
+        "proposed": PlannedMeetingStatus.CANCELLED,
+        "agreed": PlannedMeetingStatus.CANCELLED,
+        "past": PlannedMeetingStatus.ACCEPTED,  # its time has come: not a meeting to come
+    }
+    world.agreed.refresh_from_db()
+    assert world.agreed.sequence == 1
+    sent = cancellations(world.agreed)
+    assert set(sent) == {world.mentor.email, world.mentee.email}
+    for context, calendar in sent.values():
+        assert context["ended"] and not context["left"] and not context["you_left"]
+        assert "METHOD:CANCEL" in calendar and "SEQUENCE:1" in calendar
+    assert not cancellations(world.proposed)  # it was in nobody's calendar
+    assert any("2 planned meetings still to come were cancelled" in m for m in said), said
+    mail.outbox.clear()
+    outbox.deliver_due()
+    told = [m for m in mail.outbox if m.subject.startswith("Meeting cancelled")]
+    assert sorted(m.to[0] for m in told) == sorted([world.mentor.email, world.mentee.email])
+    assert all("your journey has ended" in m.body for m in told)
+    assert all("Plan another meeting" not in m.body for m in told)
+
+
+def test_pausing_a_journey_in_the_admin_leaves_its_meetings_as_they_are(admin_client, world):
+    before = statuses(world)
+    emails = OutboxEmail.objects.count()
+
+    said = edit_in_admin(admin_client, world.journey, JourneyStatus.PAUSED)
+
+    assert statuses(world) == before
+    assert OutboxEmail.objects.count() == emails
+    assert not any("cancelled" in m for m in said), said
+
+
+def test_saving_an_ended_journey_settles_its_meetings_only_when_its_status_changes(
+    admin_client, world
+):
+    # Completed before anything settled its meetings (as journeys were).
+    set_status(world, JourneyStatus.COMPLETED)
+    before = statuses(world)
+    emails = OutboxEmail.objects.count()
+
+    said = edit_in_admin(admin_client, world.journey, JourneyStatus.COMPLETED)
+
+    assert statuses(world) == before
+    assert OutboxEmail.objects.count() == emails
+    assert not any("cancelled" in m for m in said), said
+
+    said = edit_in_admin(admin_client, world.journey, JourneyStatus.CLOSED)
+
+    assert statuses(world)["agreed"] == PlannedMeetingStatus.CANCELLED
+    assert set(cancellations(world.agreed)) == {world.mentor.email, world.mentee.email}
+    emails = OutboxEmail.objects.count()
+
+    said = edit_in_admin(admin_client, world.journey, JourneyStatus.COMPLETED)
+
+    assert OutboxEmail.objects.count() == emails  # nothing left to cancel or announce
+    assert not any("cancelled" in m for m in said), said
+
+
+def feed_url(user):
+    token = ParticipantPreferences.objects.get_or_create(user=user)[0].calendar_token
+    return reverse("journeys:calendar_feed", args=[token])
+
+
+@pytest.mark.parametrize("status", [JourneyStatus.COMPLETED, JourneyStatus.CLOSED])
+def test_the_calendar_feed_leaves_out_an_ended_journeys_dates_and_meetings(client, world, status):
+    feed = parse(client.get(feed_url(world.mentee)).content)
+    uids = {str(event["UID"]) for event in feed.walk("VEVENT")}
+    assert planned_meeting_uid(world.agreed.uuid) in uids  # while the journey runs
+    # However the journey came to end, nothing in it is still to come.
+    set_status(world, status)
+
+    response = client.get(feed_url(world.mentee))
+
+    assert response.status_code == 200
+    assert parse(response.content).walk("VEVENT") == []
+    client.force_login(world.mentee)
+    page = client.get(url("journey", world.journey)).content.decode()
+    assert url("journey_calendar", world.journey) not in page
+    download = client.get(url("journey_calendar", world.journey))
+    assert parse(download.content).walk("VEVENT") == []
