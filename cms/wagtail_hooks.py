@@ -1,5 +1,6 @@
 """Admin wiring for people, reviews and the home page: inviting the people an admin
-adds, erasing a person, saying what a review decided, and each role's panel.
+adds, erasing a person, saying what a review decided, and each role's panel; and
+the answer to a signed-in person outside the groups a page is kept for.
 
 The "Erase" button on Wagtail's Users listing leads to its confirmation page,
 and the audit log records the action it takes.
@@ -7,12 +8,13 @@ and the audit log records the action it takes.
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.widgets import Button
-from wagtail.models import TaskState
+from wagtail.models import PageViewRestriction, TaskState
 
 from content.permissions import story_author_only
 
@@ -48,6 +50,26 @@ def register_erasure_action(actions):
 
 
 hooks.register("register_admin_urls", admin_urls)
+
+
+@hooks.register("before_serve_page")
+def not_found_outside_a_pages_groups(page, request, serve_args, serve_kwargs):
+    """A signed-in person outside the groups a page is kept for is told it is not found.
+
+    Wagtail answers everyone a group restriction refuses by sending them to sign
+    in, and someone already signed in can do nothing there but sign in as
+    themselves and be sent back, again and again. Visitors are still asked to
+    sign in; password restrictions still ask for their password.
+    """
+    if not request.user.is_authenticated:
+        return None
+    for restriction in page.get_view_restrictions():
+        if (
+            restriction.restriction_type == PageViewRestriction.GROUPS
+            and not restriction.accept_request(request)
+        ):
+            raise Http404
+    return None
 
 
 @hooks.register("register_user_listing_buttons")

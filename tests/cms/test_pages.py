@@ -201,6 +201,46 @@ class TestErrorPages:
         assert "<title>" in html
 
 
+class TestRestrictedPages:
+    """Pages an editor keeps for some groups: Wagtail's "Privacy" setting on a page."""
+
+    @pytest.fixture
+    def material(self, library):
+        from django.contrib.auth.models import Group
+        from wagtail.models import PageViewRestriction
+
+        material = MaterialPageFactory(parent=library, title="For the pilot cohort")
+        restriction = PageViewRestriction.objects.create(
+            page=material, restriction_type=PageViewRestriction.GROUPS
+        )
+        restriction.groups.add(Group.objects.create(name="Pilot cohort"))
+        return material
+
+    def test_a_signed_in_person_outside_its_groups_is_not_found_not_asked_to_sign_in(
+        self, client, material, user_factory
+    ):
+        client.force_login(user_factory())
+
+        response = client.get(material.url)
+
+        assert response.status_code == 404
+        assert "404.html" in [template.name for template in response.templates]
+
+    def test_a_person_in_its_groups_reads_it(self, client, material, user_factory):
+        client.force_login(user_factory(groups=["Pilot cohort"]))
+
+        response = client.get(material.url)
+
+        assert response.status_code == 200
+        assert "For the pilot cohort" in response.content.decode()
+
+    def test_a_visitor_is_asked_to_sign_in(self, client, material):
+        response = client.get(material.url)
+
+        assert response.status_code == 302
+        assert "next=" in response["Location"]
+
+
 class TestNavigation:
     """The header lists the home page's live children that anyone may see."""
 
