@@ -27,6 +27,12 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="wagtailadmin_login",
     ),
+    # Wagtail's own sign-in page for the site's private pages hands over the same way:
+    # it asked for a password alone, never for the second factor, however often.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
     # Wagtail's review action on a page, ending with a message of what it did (cms.review).
     path(
         "admin/pages/workflow/action/<id:page_id>/<slug:action_name>/<id:task_state_id>/",

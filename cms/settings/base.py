@@ -221,6 +221,8 @@ MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 # Signing out ends every session of the person, on every device.
 USERSESSIONS_TRACK_ACTIVITY = False
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# A private page sends visitors to the same sign-in, not to Wagtail's own.
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 # An admin may add a person without a password: they are invited to choose one.
 WAGTAILUSERS_PASSWORD_REQUIRED = False
 # How long an invitation link stays usable, in days.

@@ -194,3 +194,29 @@ class TestSigningIn:
 
         assert response["Location"] == f"{reverse('account_login')}?next=/admin/"
         assert sign_in(client, editor)["Location"] == reverse("mfa_authenticate")
+
+    def test_wagtails_own_site_sign_in_page_hands_over_and_signs_nobody_in(
+        self, client, home, editor
+    ):
+        """Wagtail's sign-in page for private pages, at /_util/login/, asked for a
+        password alone: no second factor, no limit on guesses."""
+        sign_in(client, editor)
+        set_up_app(client)
+        client.post(reverse("account_logout"))
+
+        response = client.get("/_util/login/?next=/admin/")
+        assert response["Location"] == f"{reverse('account_login')}?next=/admin/"
+
+        client.post("/_util/login/", {"username": editor.email, "password": PASSWORD})
+        assert client.get(reverse("wagtailadmin_home"))["Location"].startswith(
+            reverse("account_login")
+        )
+
+    def test_a_private_page_sends_visitors_to_the_sites_sign_in(self, client, home):
+        from wagtail.models import PageViewRestriction
+
+        PageViewRestriction.objects.create(page=home, restriction_type=PageViewRestriction.LOGIN)
+
+        response = client.get(home.url)
+
+        assert response["Location"] == f"{reverse('account_login')}?next={home.url}"
