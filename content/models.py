@@ -19,6 +19,7 @@ from wagtail.models import (
     PagePermissionTester,
     PreviewableMixin,
     RevisionMixin,
+    Site,
     WorkflowMixin,
 )
 from wagtail.search import index
@@ -502,3 +503,16 @@ class LeaderStoryPage(BasePage):
 
     class Meta:
         verbose_name = _("leader story page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["more_stories"] = self.more_from_leader(Site.find_for_request(request))
+        return context
+
+    def more_from_leader(self, site):
+        """The leader's other live, public stories on ``site``: a leader profile is
+        shared by every site, their stories are not."""
+        stories = LeaderStoryPage.objects.live().public().filter(leader_id=self.leader_id)
+        if site is not None:
+            stories = stories.descendant_of(site.root_page)
+        return stories.exclude(pk=self.pk).select_related("leader")

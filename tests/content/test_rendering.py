@@ -329,6 +329,28 @@ class TestStories:
         assert "More stories from Sam Rivera" in response.content.decode()
         assert card_titles(response) == ["Second story"]
 
+    def test_more_stories_are_the_ones_on_this_site_only(self, client, stories):
+        """A leader profile is shared by every site; another site's stories are not
+        this site's to offer."""
+        from wagtail.models import Page, Site
+
+        from cms.models import HomePage
+        from content.factories import StoriesIndexPageFactory
+
+        other_home = Page.get_first_root_node().add_child(
+            instance=HomePage(title="Cold Chain", slug="cold-chain")
+        )
+        Site.objects.create(hostname="cold-chain.example.com", root_page=other_home)
+        other_stories = StoriesIndexPageFactory(parent=other_home)
+        leader = LeaderProfileFactory(name="Sam Rivera")
+        story = LeaderStoryPageFactory(parent=stories, title="First story", leader=leader)
+        LeaderStoryPageFactory(parent=other_stories, title="Cold Chain story", leader=leader)
+
+        response = client.get(story.url)
+
+        assert "Cold Chain story" not in response.content.decode()
+        assert "More stories from" not in response.content.decode()
+
     def test_a_leader_with_one_story_gets_no_more_stories_section(self, client, stories):
         story = LeaderStoryPageFactory(parent=stories)
 
