@@ -27,7 +27,7 @@ from wagtail.search import index
 from .blocks import BodyBlock
 from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
-from .text import as_id, validate_line, validate_lines
+from .text import as_id, control_character, validate_line, validate_lines
 
 SEARCH_DESCRIPTION_MAX_LENGTH = 400
 
@@ -258,7 +258,10 @@ class FilteredListingMixin:
             value = request.GET.get(name, "").strip()
             if not value:
                 continue
-            if name == "topic":
+            if control_character(value):
+                # No stored value holds one, and PostgreSQL refuses a NUL in a query.
+                queryset = queryset.none()
+            elif name == "topic":
                 queryset = queryset.filter(topics__slug=value)
             else:
                 queryset = queryset.filter(**{name: value})
@@ -411,7 +414,12 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
             active["leader"] = leader
         topic = request.GET.get("topic", "").strip()
         if topic:
-            queryset = queryset.filter(topics__slug=topic)
+            # A topic holding a control character names none (PostgreSQL refuses a NUL).
+            queryset = (
+                queryset.none()
+                if control_character(topic)
+                else queryset.filter(topics__slug=topic)
+            )
             active["topic"] = topic
         return queryset.distinct(), active
 

@@ -128,6 +128,19 @@ class TestLibraryIndex:
         assert card_titles(response) == []
         assert "Nothing matches those filters yet." in response.content.decode()
 
+    @pytest.mark.parametrize("name", ["topic", "kind", "audience"])
+    def test_a_filter_carrying_a_nul_or_control_character_matches_nothing(
+        self, client, library, name
+    ):
+        """No stored value holds one, and PostgreSQL refuses a NUL in a query outright."""
+        MaterialPageFactory(parent=library, kind=MaterialKind.GUIDE)
+
+        response = client.get(library.url, {name: "guide\x00"})
+
+        assert response.status_code == 200
+        assert card_titles(response) == []
+        assert "Nothing matches those filters yet." in response.content.decode()
+
     def test_an_empty_library_says_it_is_still_growing(self, client, library):
         response = client.get(library.url)
 
@@ -293,6 +306,14 @@ class TestStories:
         response = client.get(stories.url)
 
         assert card_titles(response) == ["Told"]
+
+    def test_a_topic_carrying_a_nul_matches_no_story(self, client, stories):
+        LeaderStoryPageFactory(parent=stories, title="Told", topics=[TopicFactory(slug="grit")])
+
+        response = client.get(stories.url, {"topic": "grit\x00"})
+
+        assert response.status_code == 200
+        assert card_titles(response) == []
 
     def test_a_story_page_shows_the_leader_quote_video_link_and_topics(self, client, stories):
         leader = LeaderProfileFactory(name="Sam Rivera", title="Head of Engineering")
