@@ -103,6 +103,8 @@ def step_material(context, page):
 @register.simple_tag(takes_context=True)
 def is_program_member(context, program):
     """Whether the person viewing is in a journey of ``program``."""
+    if program.pk is None:  # the editor's preview of a program not yet saved
+        return False
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

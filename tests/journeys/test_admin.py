@@ -887,6 +887,31 @@ def test_an_editor_can_preview_a_journey_as_a_timeline(admin_client, journey_pag
     assert "Looking back" in html
 
 
+def test_an_editor_can_preview_a_new_program_before_it_is_first_saved(superuser_client, home):
+    url = reverse("wagtailadmin_pages:preview_on_add", args=["journeys", "programpage", home.pk])
+    form = nested_form_data(
+        {
+            "title": "Growing together",
+            "slug": "growing-together",
+            "summary": "",
+            "intro": "A year of conversations for new managers.",
+            "objectives": streamfield([]),
+            "remind_days_before_due": "3",
+            "nudge_after_inactive_days": "21",
+            "erased_shared_text": "replace",
+            "questions": inline_formset([]),
+            "opt_in_attributes": inline_formset([]),
+            "comments": inline_formset([]),
+        }
+    )
+
+    assert superuser_client.post(url, form).json()["is_valid"]
+    response = superuser_client.get(url)
+
+    assert response.status_code == 200
+    assert "A year of conversations for new managers." in response.content.decode()
+
+
 # Large templates
 
 
