@@ -124,6 +124,12 @@ def checks() -> list[Check]:
         Check("primary", "primary-contrast", contrast.AA_TEXT, _("Button text on primary")),
         Check("primary", "background", contrast.AA_TEXT, _("Links (primary) on background")),
         Check("primary", "surface", contrast.AA_TEXT, _("Links (primary) on surface")),
+        Check(
+            "primary",
+            "surface-alt",
+            contrast.AA_TEXT,
+            _("Links (primary) on the alternate surface"),
+        ),
         Check("accent", "background", contrast.AA_TEXT, _("Accent text on background")),
         Check("accent", "accent-soft", contrast.AA_TEXT, _("Accent text on the soft accent")),
         Check("accent", "background", contrast.AA_UI, _("Focus outline (accent) on background")),

@@ -83,3 +83,19 @@ def test_content_editors_may_brand_the_site(client, user_factory, home):
     assert not editor.has_perm("themes.delete_themesettings")
     client.force_login(editor)
     assert client.get(edit_url()).status_code == 200
+
+
+def test_a_link_colour_unreadable_on_the_alternate_surface_is_refused(admin_client):
+    """The footer's links, "Clear filters" and links in the home page's intro are the
+    primary colour on the alternate surface; #d81e68 passes on the background and the
+    surface but is 4.19:1 there."""
+    footer = admin_client.get("/").content.decode()
+    assert 'class="site-footer__links">' in footer  # primary links on the alternate surface
+
+    response = admin_client.post(edit_url(), form(primary="#d81e68"))
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["primary"])
+    assert "Links (primary) on the alternate surface is 4.19:1; AA needs 4.5:1." in errors
+    assert "is the nearest primary colour that passes." in errors
+    assert ThemeSettings.objects.get().primary == ""

@@ -80,7 +80,7 @@ def test_low_contrast_text_is_refused_with_the_ratio_and_the_nearest_passing_col
 def test_a_link_colour_too_pale_for_the_background_is_refused():
     errors = errors_of(theme(primary="#5fb0a8"))
     assert errors["primary"][0].startswith("Links (primary) on background is 2.4:1;")
-    assert "#297f78 is the nearest primary colour that passes." in errors["primary"][0]
+    assert "#217871 is the nearest primary colour that passes." in errors["primary"][0]
 
 
 @pytest.mark.django_db
