@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.text import slugify
+
 from ..blocks import prerequisite_keys
 
 
@@ -22,7 +24,8 @@ class TimelineEntry:
 def template_timeline(page) -> list[TimelineEntry]:
     """Milestones in order with the days (from the start) they open and fall due."""
     children = [c for c in page.milestones if c.block_type == "milestone"]
-    titles = {(c.value.get("key") or "").strip().lower(): c.value.get("title") for c in children}
+    # Keyed as prerequisites are matched (``prerequisite_keys``): by the key's slug.
+    titles = {slugify(c.value.get("key") or ""): c.value.get("title") for c in children}
     entries = []
     for number, child in enumerate(children, start=1):
         value = child.value

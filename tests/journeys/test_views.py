@@ -963,6 +963,25 @@ def test_the_journey_template_preview_is_a_timeline_with_timing_audience_and_ste
     assert "Book a recurring slot" in text
 
 
+def test_the_template_preview_names_a_prerequisite_by_its_title_whatever_its_keys_spelling(
+    client, program
+):
+    """A key is saved as typed ("First meeting") and matched as a slug, as prerequisites
+    are: the preview names the milestone waited for, not the slug."""
+    page = JourneyPageFactory(
+        parent=program,
+        title="Spelled keys",
+        milestones=[
+            milestone("Our first conversation", "First meeting", [step("checklist")]),
+            milestone("Looking back", "look-back", [step("pulse")], prerequisites="first-meeting"),
+        ],
+    )
+
+    text = visible_text(client.get(page.url))
+
+    assert "Opens once “Our first conversation” is done." in text
+
+
 # Each view shows what is true now ---------------------------------------------------------
 
 
