@@ -269,11 +269,12 @@ def _has_milestone(journey, milestone_id) -> bool:
     return milestone_id in snapshot_for_revision_id(journey.template_revision_id).milestones_by_id
 
 
-def _back_to_step(journey, milestone_id, step_id):
-    """Back to the step an action came from, or to the journey when its milestone is gone."""
-    if _has_milestone(journey, milestone_id):
+def _back_to_step(journey, milestone_id, step_id, anchor=None):
+    """Back to the step an action came from, or to the journey (at ``anchor``) when its
+    milestone is gone: ids no page of the journey has, after an upgrade removed it."""
+    if milestone_id and step_id and _has_milestone(journey, milestone_id):
         return redirect(_milestone_url(journey, milestone_id, step_id))
-    return redirect(_journey_url(journey))
+    return redirect(_journey_url(journey, anchor))
 
 
 def _step_gone(request, journey):
@@ -898,12 +899,7 @@ def _render_form_page(request, journey, key, form, status=200):
 
 def _back(journey, form_or_data, anchor):
     data = getattr(form_or_data, "cleaned_data", form_or_data) or {}
-    milestone_id = data.get("milestone_id")
-    step_id = data.get("step_id")
-    # Ids no page of the journey has (its milestone gone in an upgrade): back to the journey.
-    if milestone_id and step_id and _has_milestone(journey, milestone_id):
-        return redirect(_milestone_url(journey, milestone_id, step_id))
-    return redirect(_journey_url(journey, anchor))
+    return _back_to_step(journey, data.get("milestone_id"), data.get("step_id"), anchor)
 
 
 # Pages ---------------------------------------------------------------------------------
