@@ -356,12 +356,24 @@ def test_ordinary_markdown_renders_as_formatted_html():
     assert "<em>emphasis</em>" in output
     assert "<strong>strength</strong>" in output
     assert "<code>code</code>" in output
-    assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in output
-    assert "<ol>\n<li>first</li>\n<li>second</li>\n</ol>" in output
+    assert "<ul><li>one</li><li>two</li></ul>" in output
+    assert "<ol><li>first</li><li>second</li></ol>" in output
     assert "<blockquote>" in output
     assert "<pre><code>print('hi')\n</code></pre>" in output
     assert "<hr>" in output
     assert_safe(output)
+
+
+def test_blocks_follow_one_another_without_line_breaks_but_code_keeps_its_own():
+    output = render_markdown(
+        "Intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n    first line\n\n    second\n\n\n\nEnd"
+    )
+
+    assert output == (
+        "<p>Intro</p><table><thead><tr><th>a</th><th>b</th></tr></thead>"
+        "<tbody><tr><td>1</td><td>2</td></tr></tbody></table>"
+        "<pre><code>first line\n\nsecond\n</code></pre><p>End</p>"
+    )
 
 
 def test_a_top_level_heading_becomes_a_section_heading():

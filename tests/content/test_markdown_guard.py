@@ -200,7 +200,7 @@ def test_renderings_are_cached_for_a_week_not_forever(settings):
 
 def test_output_rendered_under_the_old_guard_is_not_served_again():
     # Version 2 showed long lists as escaped text, version 3 kept images from
-    # other sites, and version 4 kept bidirectional overrides; their entries
-    # must not be read.
-    assert cache_key("x").startswith("md:5:")
-    assert content_markdown.RENDERER_VERSION == "5"
+    # other sites, version 4 kept bidirectional overrides, and version 5 let
+    # through text the smaller budget now refuses; their entries must not be read.
+    assert cache_key("x").startswith("md:6:")
+    assert content_markdown.RENDERER_VERSION == "6"
