@@ -9,7 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import account_views, views
+from . import account_views, page_passwords, views
 from .account import account_view
 from .admin_exports import neutralised_export_urlpatterns
 from .review import ReviewActionView
@@ -32,6 +32,12 @@ urlpatterns = [
     path(
         "_util/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    # Wagtail's password form for a private page, limiting wrong guesses (cms.page_passwords).
+    path(
+        "_util/authenticate_with_password/<id:page_view_restriction_id>/<id:page_id>/",
+        page_passwords.authenticate_with_password,
+        name="wagtailcore_authenticate_with_password",
     ),
     # Wagtail's review action on a page, ending with a message of what it did (cms.review).
     path(

@@ -212,6 +212,10 @@ ACCOUNT_RATE_LIMITS = {
         f"{LOGIN_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
     ),
 }
+# A private page's password: after PAGE_PASSWORD_ATTEMPTS wrong passwords from one
+# network address within LOGIN_LOCKOUT_MINUTES, that address is refused that page's
+# password, right or wrong, until the window has passed (cms.page_passwords).
+PAGE_PASSWORD_ATTEMPTS = int(os.environ.get("PAGE_PASSWORD_ATTEMPTS", "10"))
 # Two-factor sign-in: an authenticator app (TOTP) with recovery codes. With
 # MFA_REQUIRED_FOR_STAFF on (the production default), everyone who can reach
 # the Wagtail admin must set it up before the admin lets them in.
