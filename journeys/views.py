@@ -31,9 +31,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -47,7 +49,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
@@ -79,6 +81,7 @@ from .models import (
     ParticipantPreferences,
     PulseResponse,
 )
+from .ratelimit import Limit, try_again_in
 from .services import conversation, export, outbox, profiles, progress
 from .services.calendar import build_calendar, participant_events
 from .services.people import time_zone_for, today_for
@@ -1433,6 +1436,14 @@ def email_settings(request):
     return render(request, "journeys/email_settings.html", {"form": form})
 
 
+TOO_MANY_REQUESTS = 429
+
+
+def data_download_limit() -> Limit:
+    """Each download builds the whole export: a few an hour for each person."""
+    return Limit("data-download", settings.DATA_DOWNLOADS_PER_HOUR, timedelta(hours=1))
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -1440,11 +1451,36 @@ def my_data(request):
     """What the person's download holds (GET), and the download itself (POST).
 
     A POST, so that the file is only made when asked for (with the CSRF token)
-    and never by a link followed or prefetched.
+    and never by a link followed or prefetched. Building it reads everything the person
+    has, so each may have only ``DATA_DOWNLOADS_PER_HOUR`` an hour; past that the page
+    says when the next can be made.
     """
     if request.method == "GET":
         return render(request, "journeys/my_data.html")
-    body = export.export_bytes(request.user, timezone.now())
+    limit = data_download_limit()
+    key = str(request.user.pk)
+    now = timezone.now()
+    until = limit.refused_until(key)
+    if until is not None:
+        messages.error(
+            request,
+            " ".join(
+                [
+                    ngettext(
+                        "You have downloaded your data %(count)s time in the last hour, "
+                        "which is as often as it can be made.",
+                        "You have downloaded your data %(count)s times in the last hour, "
+                        "which is as often as it can be made.",
+                        limit.attempts,
+                    )
+                    % {"count": limit.attempts},
+                    try_again_in(until, now),
+                ]
+            ),
+        )
+        return render(request, "journeys/my_data.html", status=TOO_MANY_REQUESTS)
+    limit.record(key, now)
+    body = export.export_bytes(request.user, now)
     response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, export.file_name(_today()))
     response["Cache-Control"] = "no-store"

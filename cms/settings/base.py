@@ -216,6 +216,9 @@ ACCOUNT_RATE_LIMITS = {
 # network address within LOGIN_LOCKOUT_MINUTES, that address is refused that page's
 # password, right or wrong, until the window has passed (cms.page_passwords).
 PAGE_PASSWORD_ATTEMPTS = int(os.environ.get("PAGE_PASSWORD_ATTEMPTS", "10"))
+# How many times an hour one person may download their data (journeys.views.my_data):
+# each download builds the whole export.
+DATA_DOWNLOADS_PER_HOUR = int(os.environ.get("DATA_DOWNLOADS_PER_HOUR", "5"))
 # Two-factor sign-in: an authenticator app (TOTP) with recovery codes. With
 # MFA_REQUIRED_FOR_STAFF on (the production default), everyone who can reach
 # the Wagtail admin must set it up before the admin lets them in.

@@ -281,6 +281,27 @@ def test_the_download_is_a_dated_zip_attachment_that_is_never_stored(client, sce
     assert {"index.html", *(f"{kind}.json" for kind in KINDS)} == set(unzip(response.content))
 
 
+def test_downloads_are_limited_to_a_few_an_hour_with_when_to_try_again(
+    client, scene, pair, settings, monkeypatch
+):
+    settings.DATA_DOWNLOADS_PER_HOUR = 2
+    start = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    client.force_login(pair[1])
+    for _ in range(2):
+        assert client.post(reverse("journeys:my_data"))["Content-Type"] == "application/zip"
+
+    monkeypatch.setattr(timezone, "now", lambda: start + datetime.timedelta(minutes=20))
+    refused = client.post(reverse("journeys:my_data"))
+
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("text/html")
+    assert "You have downloaded your data 2 times in the last hour" in refused.text
+    assert "Please try again in 40 minutes." in refused.text
+    client.force_login(pair[0])
+    assert client.post(reverse("journeys:my_data"))["Content-Type"] == "application/zip"
+
+
 def test_the_file_name_carries_the_day():
     assert file_name(datetime.date(2026, 3, 2)) == "trellis-my-data-2026-03-02.zip"
 
