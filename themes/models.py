@@ -34,7 +34,8 @@ hex_colour = RegexValidator(
 )
 
 # The rule of ``content.text.validate_line``, which this app cannot import: a name
-# shown in a header, a browser tab and the first line of emails is one line.
+# shown in a header, a browser tab and the first line of emails is one line, and so is
+# the email header beside it on that first line.
 one_line = RegexValidator(
     r"[\x00-\x1f\x7f-\x9f]",
     _(
@@ -139,6 +140,7 @@ class ThemeSettings(BaseSiteSetting):
         _("email header"),
         max_length=200,
         blank=True,
+        validators=[one_line],
         help_text=_(
             "A line under the brand name at the top of every email, such as "
             "“Mentoring at Harbourline”. Empty: no line."

@@ -99,3 +99,19 @@ def test_a_link_colour_unreadable_on_the_alternate_surface_is_refused(admin_clie
     assert "Links (primary) on the alternate surface is 4.19:1; AA needs 4.5:1." in errors
     assert "is the nearest primary colour that passes." in errors
     assert ThemeSettings.objects.get().primary == ""
+
+
+@pytest.mark.parametrize("header", ["Mentoring at\nHarbourline", "Mentoring\r\nBcc: x@evil.test"])
+def test_an_email_header_of_more_than_one_line_is_refused(admin_client, header):
+    response = admin_client.post(edit_url(), form(email_header=header))
+
+    assert response.status_code == 200
+    assert "This must be one line of text, but it holds a line break" in response.text
+    assert ThemeSettings.objects.get().email_header == ""
+
+
+def test_a_one_line_email_header_is_saved(admin_client):
+    response = admin_client.post(edit_url(), form(email_header="Mentoring at Harbourline"))
+
+    assert response.status_code == 302
+    assert ThemeSettings.objects.get().email_header == "Mentoring at Harbourline"
