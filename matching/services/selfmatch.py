@@ -22,6 +22,9 @@ The rules it enforces:
   ``forms.requests_a_role_leaves``). Accepting makes a proposal (no
   run) and approves it through ``approve_proposals`` in the same transaction, so the
   journey starts and the introductions are emailed, or nothing changes.
+* Rows are locked in ``locking.LOCK_ORDER``: accepting locks both enrolments before
+  the request, as withdrawing from the program does, so a mentor accepting while the
+  mentee withdraws waits for the withdrawal and then finds the request withdrawn.
 * The mentor is emailed when asked, the mentee when declined: the email is written
   to the outbox in the transaction that asks or declines. A request withdrawn before
   its email went out is not announced.
@@ -60,6 +63,7 @@ from ..models import (
 )
 from .approval import approve_proposals, reasons_in_words
 from .candidates import Candidate, current_snapshot, score_candidates
+from .locking import lock_enrolments
 from .runs import commitments
 from .withdrawing import MENTOR_REQUEST, cancel_request_email, withdraw_requests_of
 
@@ -171,13 +175,7 @@ def request_mentor(
         # Both rows are locked, in key order so that two people asking each other at
         # once cannot deadlock: one person's two tabs queue up behind each other, and
         # requests to the same mentor queue up while the mentor's places are counted.
-        locked = {
-            e.pk: e
-            for e in Enrollment.objects.select_for_update(of=("self",))
-            .select_related("user", "program")
-            .filter(pk__in={mentee.pk, mentor.pk})
-            .order_by("pk")
-        }
+        locked = lock_enrolments([mentee.pk, mentor.pk])
         if mentee.pk not in locked or mentor.pk not in locked:
             raise MatchingError(_("That enrolment no longer exists; reload the page."))
         mentee, mentor = locked[mentee.pk], locked[mentor.pk]
@@ -302,6 +300,17 @@ def accept_request(request: MentorRequest, by_user, today: date | None = None) -
     """The mentor says yes: the match is approved and the journey starts, or nothing changes."""
     today = today or timezone.localdate()
     with transaction.atomic():
+        # Enrolments before the request (``locking.LOCK_ORDER``), as withdrawing from
+        # the program locks them: the request's two sides never change, so they are
+        # read unlocked first.
+        sides = (
+            MentorRequest.objects.filter(pk=request.pk)
+            .values_list("mentee_id", "mentor_id")
+            .first()
+        )
+        if sides is None:
+            raise MatchingError(_("This request no longer exists; reload the page."))
+        lock_enrolments(sides)
         request = _locked_request(request)
         _check_mentor(request, by_user)
         _check_pending(request)

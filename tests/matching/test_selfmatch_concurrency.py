@@ -1,4 +1,9 @@
-"""A mentor's places hold when many mentees ask at the same moment, on real PostgreSQL.
+"""Self-match under concurrent transactions, on real PostgreSQL.
+
+A mentor's places hold when many mentees ask at the same moment, and a mentor
+accepting while the mentee withdraws from the program queue up rather than deadlock:
+every path locks enrolments, requests, matches and journeys in one order
+(``matching.services.locking``).
 
 Each thread has its own database connection, so the requests really are concurrent
 transactions. The count of places taken is slowed down a little so that, without the
@@ -6,19 +11,31 @@ lock on the mentor's row, every thread would count before any of them had writte
 SQLite serialises every write, so there is nothing to prove there.
 """
 
+import re
 import threading
 import time
 
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
+from matching import views as enrolment_views
 from matching.exceptions import MatchingError
 from matching.factories import EnrollmentFactory, policy_for
-from matching.models import Enrollment, MentorRequest, RequestStatus
+from matching.models import (
+    Enrollment,
+    EnrollmentStatus,
+    MatchProposal,
+    MentorRequest,
+    RequestStatus,
+)
 from matching.services import selfmatch
+from matching.services.locking import LOCK_ORDER
 
 MENTEES = 8
 CAPACITY = 2
@@ -54,6 +71,130 @@ def program(wagtail_root, home):
     program = ProgramPageFactory(parent=home, title="Growing leaders")
     policy_for(program, "knowledge", self_match=True)
     return program
+
+
+@pytest.fixture
+def program_with_journey(program):
+    from journeys.factories import JourneyPageFactory
+
+    page = JourneyPageFactory(parent=program, title="First year together")
+    program.default_pair_journey = page
+    program.save_revision().publish()
+    return program
+
+
+@pytest.fixture
+def asked(program_with_journey, user_factory):
+    """A mentee waiting for the answer of the mentor they asked."""
+    program = program_with_journey
+    mentor = EnrollmentFactory(
+        program=program, user=user_factory(), role="mentor", capacity=2, seniority=6
+    )
+    mentee = EnrollmentFactory(program=program, user=user_factory(), role="mentee", seniority=3)
+    return selfmatch.request_mentor(mentee, mentor)
+
+
+def withdraw_from_program(enrollment) -> int:
+    """The person withdraws on the program's withdraw page; returns the status code."""
+    client = Client()
+    client.force_login(enrollment.user)
+    response = client.post(reverse("matching:withdraw", args=[enrollment.program_id]))
+    return response.status_code
+
+
+LOCKING = re.compile(r'^(?:SELECT\b.*?\bFROM "(\w+)".*\bFOR UPDATE\b|UPDATE "(\w+)")', re.S)
+
+
+def first_locked(queries) -> list[str]:
+    """The tables of ``LOCK_ORDER`` in the order the queries first lock a row of each:
+    a ``SELECT ... FOR UPDATE`` or an ``UPDATE``."""
+    ordered = [model._meta.db_table for model in LOCK_ORDER]
+    seen = []
+    for query in queries:
+        found = LOCKING.match(query["sql"])
+        table = found and (found.group(1) or found.group(2))
+        if table in ordered and table not in seen:
+            seen.append(table)
+    return seen
+
+
+def in_lock_order(tables) -> bool:
+    ordered = [model._meta.db_table for model in LOCK_ORDER]
+    return tables == sorted(tables, key=ordered.index)
+
+
+def test_accepting_and_withdrawing_lock_enrolments_before_the_request(asked):
+    request = MentorRequest.objects.get(pk=asked.pk)
+    with CaptureQueriesContext(connection) as withdrawing:
+        assert withdraw_from_program(request.mentee) == 302
+    request.mentee.status = EnrollmentStatus.ENROLLED
+    request.mentee.save(update_fields=["status"])
+    MentorRequest.objects.filter(pk=request.pk).update(status=RequestStatus.PENDING)
+
+    with CaptureQueriesContext(connection) as accepting:
+        selfmatch.accept_request(request, request.mentor.user)
+
+    enrolment, mentor_request = Enrollment._meta.db_table, MentorRequest._meta.db_table
+    assert first_locked(withdrawing.captured_queries)[:2] == [enrolment, mentor_request]
+    assert first_locked(accepting.captured_queries)[:2] == [enrolment, mentor_request]
+    assert in_lock_order(first_locked(withdrawing.captured_queries))
+    assert in_lock_order(first_locked(accepting.captured_queries))
+
+
+def test_a_mentor_accepting_while_the_mentee_withdraws_waits_instead_of_deadlocking(
+    asked, monkeypatch
+):
+    """The mentee's withdrawal holds their enrolment and pauses before it ends their
+    request; the mentor accepts meanwhile. Locking the request first, then the
+    enrolments, the two would each wait for the other until PostgreSQL broke the
+    deadlock; in one order, the mentor waits and then finds the request withdrawn."""
+    mentee_holds_enrolment = threading.Event()
+    ending = enrolment_views.end_requests_of
+
+    def end_requests_slowly(enrollment):
+        mentee_holds_enrolment.set()
+        time.sleep(1.5)  # long enough for the mentor to lock whatever they lock first
+        ending(enrollment)
+
+    monkeypatch.setattr(enrolment_views, "end_requests_of", end_requests_slowly)
+    request = MentorRequest.objects.select_related("mentee__user", "mentor__user").get(pk=asked.pk)
+    results = {}
+
+    def withdraw():
+        try:
+            results["mentee"] = withdraw_from_program(request.mentee)
+        except Exception as error:  # named in the assertion below
+            results["mentee"] = repr(error)
+        finally:
+            connections.close_all()
+
+    def accept():
+        try:
+            assert mentee_holds_enrolment.wait(timeout=30)
+            selfmatch.accept_request(request, request.mentor.user)
+            results["mentor"] = "accepted"
+        except MatchingError as error:
+            results["mentor"] = str(error)
+        except Exception as error:  # named in the assertion below
+            results["mentor"] = repr(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=withdraw), threading.Thread(target=accept)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert results == {
+        "mentee": 302,
+        "mentor": "This request has already been answered: it is withdrawn.",
+    }
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert Enrollment.objects.get(pk=request.mentee_id).status == EnrollmentStatus.WITHDRAWN
+    assert not MatchProposal.objects.exists()
 
 
 def ask_all_at_once(mentee_ids, mentor_id):
