@@ -19,13 +19,20 @@ Rules enforced here:
   cancelled meetings cancelled.
 * The status stored before the change is read with the journey's row locked
   (``status_before_change``), so two admins saving at once end it once.
+* Journeys that ended before this rule kept their meetings to come; migration
+  ``0027_cancel_meetings_of_ended_journeys`` settles them once
+  (``cancel_left_over_meetings``): the same meetings are cancelled, with the next
+  SEQUENCE for an agreed one, but nobody is emailed, since the journey ended long
+  before and its pages and calendar feed already treat it as a record.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import Journey
+from django.db.models import F
+
+from ..models import ENDED_STATUSES, Journey, PlannedMeetingStatus
 from . import meetings
 
 
@@ -51,3 +58,25 @@ def settle_status_change(journey: Journey, was: str, now: datetime) -> int:
     if journey.status == was or not journey.has_ended:
         return 0
     return meetings.cancel_for_leaving(journey, now)
+
+
+def cancel_left_over_meetings(planned_meeting_model, now: datetime) -> int:
+    """Cancel, telling nobody, the meetings still to come of journeys already ended;
+    returns how many.
+
+    ``planned_meeting_model`` is ``PlannedMeeting``, or the migration's historical
+    model of it. The meetings are those ``meetings.cancel_for_leaving`` would cancel:
+    proposals still waiting for a time, and agreed meetings whose time has not come,
+    which move to the next SEQUENCE as a cancellation does.
+    """
+    to_come = planned_meeting_model.objects.filter(
+        journey__status__in=ENDED_STATUSES,
+        status__in=(PlannedMeetingStatus.PROPOSED, PlannedMeetingStatus.ACCEPTED),
+    ).exclude(status=PlannedMeetingStatus.ACCEPTED, starts_at__lte=now)
+    agreed = to_come.filter(status=PlannedMeetingStatus.ACCEPTED).update(
+        status=PlannedMeetingStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=now
+    )
+    proposed = to_come.filter(status=PlannedMeetingStatus.PROPOSED).update(
+        status=PlannedMeetingStatus.CANCELLED, updated_at=now
+    )
+    return agreed + proposed

@@ -648,3 +648,55 @@ def test_the_calendar_feed_leaves_out_an_ended_journeys_dates_and_meetings(clien
     assert url("journey_calendar", world.journey) not in page
     download = client.get(url("journey_calendar", world.journey))
     assert parse(download.content).walk("VEVENT") == []
+
+
+def run_migration(name):
+    """Run the data step of a journeys migration, on the models as that migration sees them."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationExecutor(connection).loader
+    migration = loader.get_migration("journeys", name)
+    state_apps = loader.project_state(("journeys", name)).apps
+    (step,) = [op for op in migration.operations if isinstance(op, RunPython)]
+    step.code(state_apps, connection.schema_editor())
+
+
+CANCEL_LEFT_OVER = "0027_cancel_meetings_of_ended_journeys"
+
+
+@pytest.mark.parametrize("status", [JourneyStatus.COMPLETED, JourneyStatus.CLOSED])
+def test_the_migration_cancels_meetings_to_come_of_journeys_ended_before_the_rule(world, status):
+    # Ended before ending a journey cancelled its meetings: they still wait.
+    set_status(world, status)
+    emails = OutboxEmail.objects.count()
+    ahead = at(timezone.now(), 4)
+
+    run_migration(CANCEL_LEFT_OVER)
+
+    assert statuses(world) == {
+        "proposed": PlannedMeetingStatus.CANCELLED,
+        "agreed": PlannedMeetingStatus.CANCELLED,
+        "past": PlannedMeetingStatus.ACCEPTED,  # its time has come: not a meeting to come
+    }
+    agreed = PlannedMeeting.objects.get(pk=world.agreed.pk)
+    assert agreed.sequence == 1  # as when cancelled: a later calendar sees it called off
+    assert agreed.starts_at == ahead
+    assert PlannedMeeting.objects.get(pk=world.past.pk).sequence == 0
+    assert OutboxEmail.objects.count() == emails  # nobody is emailed about an old ending
+
+    run_migration(CANCEL_LEFT_OVER)  # again: nothing left to cancel
+
+    assert PlannedMeeting.objects.get(pk=world.agreed.pk).sequence == 1
+
+
+@pytest.mark.parametrize("status", [JourneyStatus.ACTIVE, JourneyStatus.PAUSED])
+def test_the_migration_leaves_the_meetings_of_journeys_under_way_alone(world, status):
+    set_status(world, status)
+    before = statuses(world)
+
+    run_migration(CANCEL_LEFT_OVER)
+
+    assert statuses(world) == before
+    assert PlannedMeeting.objects.get(pk=world.agreed.pk).sequence == 0
