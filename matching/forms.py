@@ -900,7 +900,8 @@ class EnrollmentForm(forms.ModelForm):
     # Saving -----------------------------------------------------------------------------
 
     def save(self, commit=True):
-        """Save the enrolment; a withdrawn one is enrolled again."""
+        """Save the enrolment; a withdrawn one is enrolled again: waiting to be matched,
+        or matched if a match of theirs still runs."""
         enrollment = super().save(commit=False)
         data = self.cleaned_data
         enrollment.languages = data["languages"]
@@ -915,7 +916,11 @@ class EnrollmentForm(forms.ModelForm):
                 answers[key] = answer
         enrollment.answers = answers
         if enrollment.status == EnrollmentStatus.WITHDRAWN:
-            enrollment.status = EnrollmentStatus.ENROLLED
+            # Withdrawing leaves a running match and its journey as they are: someone
+            # still in one is back in it, matched, not waiting for another (which a run
+            # would propose and self-match offer, and approval would then refuse).
+            running = enrollment.pk and running_journeys([enrollment.pk]).get(enrollment.pk)
+            enrollment.status = EnrollmentStatus.MATCHED if running else EnrollmentStatus.ENROLLED
         if commit:
             enrollment.save()
             self._save_m2m()

@@ -10,7 +10,8 @@ Rules the views keep (``matching.forms`` keeps the rules about the answers):
   again after withdrawing counts as enrolling, so it needs enrolment open.
 * Once matched, nothing can be changed here; the page says to ask the program
   admin. Withdrawing is allowed at any time, matched or not, and only sets the
-  status: journeys already started are left alone.
+  status: journeys already started are left alone. Enrolling again after that is
+  waiting to be matched, or matched while a match of theirs still runs.
 * Every write is one transaction that re-reads (and locks) the enrolment first,
   so a page left open in another tab cannot save over a match. A refused POST
   redirects back with a message; a form with mistakes re-renders with status 400.
@@ -131,17 +132,19 @@ def _save(request, program):
                 program=program,
             )
             if form.is_valid():
-                form.save()
-                messages.success(
-                    request,
-                    _(
+                saved = form.save()
+                if not adding:
+                    message = _("Your answers are saved.")
+                elif saved.status == EnrollmentStatus.MATCHED:
+                    message = _(
+                        "You are enrolled in %(program)s again, in the match you already have."
+                    ) % {"program": program.title}
+                else:
+                    message = _(
                         "You are enrolled in %(program)s. We will let you know when you "
                         "have been matched."
-                    )
-                    % {"program": program.title}
-                    if adding
-                    else _("Your answers are saved."),
-                )
+                    ) % {"program": program.title}
+                messages.success(request, message)
                 return redirect(_enrol_url(program))
     except IntegrityError:
         # Two first enrolments at once (two tabs): the other one won; show it.

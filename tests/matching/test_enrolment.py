@@ -1,5 +1,6 @@
 """Enrolling in a program from its page: the form, its rules, editing and withdrawing."""
 
+import datetime
 import re
 from html import unescape
 
@@ -26,8 +27,10 @@ from matching.forms import (
 from matching.models import (
     Enrollment,
     EnrollmentStatus,
+    MatchProposal,
     ProgramAttribute,
     ProgramQuestion,
+    ProposalStatus,
     QuestionKind,
     RoleWanted,
 )
@@ -601,6 +604,53 @@ def test_enrolling_again_after_withdrawing_reopens_the_same_row(
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.ENROLLED
     assert enrollment.department == "Finance"
+
+
+def test_enrolling_again_after_withdrawing_waits_to_be_matched_when_no_match_runs(
+    signed_in, person, program, enrollment_factory, user_factory
+):
+    enrollment = enrollment_factory(person, status=EnrollmentStatus.WITHDRAWN)
+    mentor = enrollment_factory(user_factory(), role=RoleWanted.MENTOR, capacity=1)
+    MatchProposal.objects.create(
+        program=program,
+        mentee=enrollment,
+        mentor=mentor,
+        status=ProposalStatus.ENDED,
+        ended_on=datetime.date(2026, 1, 5),
+    )
+
+    response = signed_in.post(enrol_url(program), mentee_data())
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ENROLLED
+    page = text_of(signed_in.get(response.url))
+    assert "We will let you know when you have been matched." in page
+
+
+def test_enrolling_again_while_a_match_still_runs_is_matched_not_waiting(
+    signed_in, person, program, enrollment_factory, user_factory
+):
+    """Withdrawing leaves a running match and its journey as they are; enrolling again,
+    the person is back in that match, not waiting for (and offered) another."""
+    enrollment = enrollment_factory(person, status=EnrollmentStatus.MATCHED)
+    mentor = enrollment_factory(
+        user_factory(), role=RoleWanted.MENTOR, capacity=2, status=EnrollmentStatus.MATCHED
+    )
+    MatchProposal.objects.create(
+        program=program, mentee=enrollment, mentor=mentor, status=ProposalStatus.APPROVED
+    )
+    signed_in.post(withdraw_url(program))
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.WITHDRAWN
+
+    response = signed_in.post(enrol_url(program), mentee_data(department="Finance"))
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.MATCHED
+    assert enrollment.department == "Finance"
+    page = text_of(signed_in.get(response.url))
+    assert "You are enrolled in Growing leaders again, in the match you already have." in page
+    assert "You have been matched; ask your program admin to change anything." in page
 
 
 # Closed enrolment -----------------------------------------------------------------------
