@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from content.models import MaterialPage
+
 from .engine import MAX_DAYS, MilestoneSpec, StepSpec, find_cycle
 
 
@@ -40,6 +42,19 @@ class ReadStepBlock(blocks.StructBlock):
         label = _("Read or watch")
         template = "journeys/steps/read_step.html"
         description = _("A material or leader story, shown inline, to read or watch.")
+
+    def get_preview_value(self):
+        """The library's first live material, read when the block picker asks.
+
+        So the preview shows this organisation's own library; with no material
+        published yet it shows the note alone.
+        """
+        return self.normalize(
+            {
+                "page": MaterialPage.objects.live().order_by("path").first(),
+                "note": "Read this before your first meeting: it sets the tone for the rest.",
+            }
+        )
 
 
 class ReflectStepBlock(blocks.StructBlock):
@@ -88,6 +103,7 @@ class SetGoalsStepBlock(blocks.StructBlock):
         label = _("Set goals")
         template = "journeys/steps/set_goals_step.html"
         description = _("Set goals for the journey together.")
+        preview_value = {"prompt": "What do you want to be different by the end of the program?"}
 
 
 class ReviewGoalsStepBlock(blocks.StructBlock):
@@ -102,6 +118,9 @@ class ReviewGoalsStepBlock(blocks.StructBlock):
         label = _("Review goals")
         template = "journeys/steps/review_goals_step.html"
         description = _("Look back at the journey's goals and update them.")
+        preview_value = {
+            "prompt": "Look back at your goals: what has moved, and what needs to change?"
+        }
 
 
 class ChecklistStepBlock(blocks.StructBlock):
@@ -127,6 +146,7 @@ class PulseStepBlock(blocks.StructBlock):
         label = _("Pulse")
         template = "journeys/steps/pulse_step.html"
         description = _("A one-tap rating from 1 to 5. Optional for participants.")
+        preview_value = {"question": "How valuable was this part of the journey?"}
 
 
 class StepsBlock(blocks.StreamBlock):
@@ -208,6 +228,25 @@ class MilestoneBlock(blocks.StructBlock):
         template = "journeys/blocks/milestone_block.html"
         description = _("A stage of the journey, with its timing, audience and steps.")
         form_classname = "milestone-block"
+        preview_value = {
+            "title": "Getting to know each other",
+            "key": "getting-started",
+            "intro": "<p>Meet, share where you are and agree how you will work together.</p>",
+            "opens_after_days": 0,
+            "due_after_days": 14,
+            "audience": Audience.EVERYONE,
+            "steps": [
+                {"type": "meet", "value": {"purpose": "Get to know each other"}},
+                {
+                    "type": "reflect",
+                    "value": {"prompt": "What would you like to be known for in two years?"},
+                },
+                {
+                    "type": "checklist",
+                    "value": {"text": "Put a recurring meeting in both calendars"},
+                },
+            ],
+        }
 
 
 def prerequisite_keys(value) -> list[str]:

@@ -13,6 +13,7 @@ def test_every_body_block_declares_icon_template_description_and_preview(name):
     assert block.meta.template
     assert block.meta.description
     assert block.get_preview_value() is not None
+    assert block.is_previewable
 
 
 @pytest.mark.parametrize("name", list(BodyBlock.base_blocks))
