@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
+from wagtail.search import index
 
 from content.models import BasePage
 
@@ -91,6 +92,11 @@ class HomePage(BasePage):
     )
 
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),
+    ]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [

@@ -63,7 +63,13 @@ class BasePage(Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("summary")]
-    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    # The admin's page search matches autocomplete fields only (for a bare page, its
+    # title): each page type adds what its editors write, so a remembered word finds it.
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.AutocompleteField("summary"),
+    ]
 
     class Meta:
         abstract = True
@@ -305,6 +311,11 @@ class LibraryIndexPage(FilteredListingMixin, BasePage):
     # A section of the site: in the header unless its editor unticks "Show in menus".
     show_in_menus_default = True
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),
+    ]
     subpage_types = ["content.MaterialPage"]
     parent_page_types = ["cms.HomePage"]
     filter_fields = ("topic", "kind", "audience")
@@ -369,6 +380,7 @@ class MaterialPage(BasePage):
     search_fields = [
         *BasePage.search_fields,
         index.SearchField("body"),
+        index.AutocompleteField("body"),
         index.FilterField("kind"),
         index.FilterField("audience"),
         index.RelatedFields("topics", [index.SearchField("name")]),
@@ -393,6 +405,11 @@ class StoriesIndexPage(FilteredListingMixin, BasePage):
     # A section of the site: in the header unless its editor unticks "Show in menus".
     show_in_menus_default = True
     content_panels = [*BasePage.content_panels, FieldPanel("intro")]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),
+    ]
     subpage_types = ["content.LeaderStoryPage"]
     parent_page_types = ["cms.HomePage"]
     filter_fields = ("topic", "leader")
@@ -502,8 +519,12 @@ class LeaderStoryPage(BasePage):
     search_fields = [
         *BasePage.search_fields,
         index.SearchField("pull_quote"),
+        index.AutocompleteField("pull_quote"),
         index.SearchField("body"),
-        index.RelatedFields("leader", [index.SearchField("name")]),
+        index.AutocompleteField("body"),
+        index.RelatedFields(
+            "leader", [index.SearchField("name"), index.AutocompleteField("name")]
+        ),
         index.RelatedFields("topics", [index.SearchField("name")]),
     ]
     parent_page_types = ["content.StoriesIndexPage"]

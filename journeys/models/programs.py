@@ -399,7 +399,13 @@ class ProgramPage(BasePage):
     )
     # A section of the site: in the header unless its editor unticks "Show in menus".
     show_in_menus_default = True
-    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),
+        index.AutocompleteField("objectives"),
+        index.RelatedFields("sponsor", [index.AutocompleteField("name")]),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["journeys.JourneyPage"]
 
@@ -464,7 +470,12 @@ class JourneyPage(BasePage):
         FieldPanel("intro"),
         FieldPanel("milestones"),
     ]
-    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),
+        index.AutocompleteField("milestones"),
+    ]
     parent_page_types = ["journeys.ProgramPage"]
     subpage_types = []
 
