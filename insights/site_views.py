@@ -152,13 +152,18 @@ def program_insights_page(request, slug):
 
 
 def sponsor_page_url(program, request=None) -> str:
-    """The program's sponsor's page, on the program's own site (absolute when that is another)."""
+    """The program's sponsor's page, on the program's own site (absolute when that is another).
+
+    Empty for a program no site serves (under a home page that is no site's
+    root yet): its page answers nowhere, and the path, read on this site, is
+    another program's that shares its slug.
+    """
     path = reverse("program_insights:page", args=[program.slug])
     if request is None:
         return path
     parts = program.get_url_parts(request)
     if parts is None:
-        return path
+        return ""
     site_id, root_url, _page_path = parts
     current = Site.find_for_request(request)
     if current is not None and current.pk == site_id:

@@ -323,3 +323,50 @@ def test_my_mentoring_lists_nothing_once_the_person_no_longer_sponsors_the_progr
     html = client.get(reverse("journeys:my_mentoring")).content.decode()
 
     assert "How your programs are going" not in html
+
+
+def a_second_home(title, slug):
+    home = HomePage(title=title, slug=slug)
+    Page.get_first_root_node().add_child(instance=home)
+    return home
+
+
+def test_two_programs_of_one_slug_on_two_sites_each_open_on_their_own_site(
+    client, user_factory, home, program
+):
+    other_home = a_second_home("Cold Chain", "cold-chain")
+    Site.objects.create(hostname="127.0.0.1", port=80, root_page=other_home)
+    other_sponsor = user_factory(email="other-sponsor@example.com", groups=[SPONSORS])
+    twin = ProgramPageFactory(
+        parent=other_home,
+        title="Growing leaders at Cold Chain",
+        slug=program.slug,
+        sponsor=LeaderProfileFactory(user=other_sponsor),
+    )
+    client.force_login(other_sponsor)
+
+    there = client.get(page_url(twin), HTTP_HOST="127.0.0.1")
+    mine = client.get(reverse("journeys:my_mentoring"), HTTP_HOST="127.0.0.1").content.decode()
+
+    assert there.status_code == 200
+    assert "Growing leaders at Cold Chain" in there.content.decode()
+    assert client.get(page_url(twin)).status_code == 404
+    assert f'href="{page_url(twin)}">Growing leaders at Cold Chain</a>' in mine
+
+
+def test_the_dashboard_of_a_program_no_site_serves_links_to_no_other_programs_page(
+    plain_admin_client, home, program
+):
+    draft_home = a_second_home("Cold Chain, in preparation", "cold-chain")
+    twin = ProgramPageFactory(
+        parent=draft_home, title="Growing leaders at Cold Chain", slug=program.slug
+    )
+    snapshots.work_out(twin.pk)
+
+    dashboard = plain_admin_client.get(reverse("insights:program", args=[twin.pk]))
+    index = plain_admin_client.get(reverse("insights:index")).content.decode()
+
+    assert dashboard.status_code == 200
+    assert "Open the sponsor’s page" not in dashboard.content.decode()
+    assert index.count(f'href="{page_url(program)}"') == 1
+    assert "On no site yet" in index
