@@ -62,12 +62,12 @@ screenshots: install ## Seed a scratch demo, serve it and regenerate docs/screen
 lint: install ## Check formatting and lint Python (ruff) and templates (djhtml)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	find cms content -name '*.html' -path '*/templates/*' -print0 | xargs -0 $(VENV)/bin/djhtml --check
+	find cms content journeys matching insights themes -name '*.html' -path '*/templates/*' -print0 | xargs -0 $(VENV)/bin/djhtml --check
 
 format: install ## Format Python and templates in place
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-	find cms content -name '*.html' -path '*/templates/*' -print0 | xargs -0 $(VENV)/bin/djhtml
+	find cms content journeys matching insights themes -name '*.html' -path '*/templates/*' -print0 | xargs -0 $(VENV)/bin/djhtml
 
 check: install ## Run Django's system checks and make sure migrations are complete
 	$(PY) manage.py check
