@@ -11,6 +11,13 @@ Rules enforced here:
   first, up to ``AT_RISK_NAMES``) with a link to each journey and to the
   dashboard in the admin; sponsors read counts only, and no link into the
   admin, which is not theirs.
+* Which programs: every live one, and every unpublished one that still has
+  journeys under way (active or paused). Unpublishing a program closes it to
+  newcomers, not to the people walking its journeys, so whoever follows it
+  keeps hearing; an unpublished program whose journeys have all ended (or
+  that has none) is not written about. The digest of an unpublished program
+  says so and links to no page of the site, which may not serve it: admins
+  get their dashboard in the admin, sponsors no link.
 * Once a week: one digest per program, person and ISO week, however often the
   task runs. A row in ``InsightsDigest`` claims the digest (its unique key
   turns a second, concurrent claim away) in the transaction that writes the
@@ -28,12 +35,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from journeys.models import EmailChoice, ParticipantPreferences, ProgramPage
+from journeys.models import EmailChoice, Journey, ParticipantPreferences, ProgramPage
 from journeys.services import outbox
 from journeys.services.access import administrators, sponsors, with_permission
 
@@ -73,6 +81,12 @@ def _admin_root() -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
 
 
+def programs_to_tell():
+    """Live programs, and unpublished ones whose journeys are still under way."""
+    under_way = Journey.objects.under_way().filter(program=OuterRef("pk"))
+    return ProgramPage.objects.filter(Q(live=True) | Exists(under_way))
+
+
 def digest_context(program, insights, at_risk_rows, for_admin: bool) -> dict:
     week = insights.week
     root = _admin_root()
@@ -103,6 +117,13 @@ def digest_context(program, insights, at_risk_rows, for_admin: bool) -> dict:
         if for_admin
         else "",
         "for_admin": for_admin,
+        "unpublished": _(
+            "“%(program)s” is not published: newcomers can no longer enrol, "
+            "and its journeys go on."
+        )
+        % {"program": program.title}
+        if not program.live
+        else "",
         "at_risk": [],
         "more_at_risk": 0,
     }
@@ -152,7 +173,7 @@ def send_insights_digests(today: date | None = None) -> int:
         )
     )
     written = 0
-    for program in ProgramPage.objects.live().order_by("pk"):
+    for program in programs_to_tell().order_by("pk"):
         try:
             written += _program_digests(program, stopped, week, today)
         except Exception:

@@ -1,6 +1,8 @@
 """The weekly insights digest: who gets it, what it says, and only once a week."""
 
 import datetime
+import re
+from urllib.parse import urlsplit
 
 from django.core import mail
 from django.core.management import call_command
@@ -14,6 +16,8 @@ from insights.schedules import SCHEDULES
 from journeys.models import (
     EmailChoice,
     EmailStatus,
+    Journey,
+    JourneyStatus,
     OutboxEmail,
     ParticipantPreferences,
     ProgramPage,
@@ -247,3 +251,75 @@ def test_inactive_people_and_people_without_an_address_get_no_digest(home, user_
     )
 
     assert send_insights_digests() == 0
+
+
+# A program taken off the site ------------------------------------------------------------
+
+
+def _links(text):
+    return re.findall(r"https?://\S+", text)
+
+
+def test_an_unpublished_program_with_journeys_under_way_is_still_told_to_its_people(
+    scene, program, program_admin, sponsor, plain_client
+):
+    """Its journeys go on (docs/architecture.md), so its admins and sponsor keep hearing."""
+    program.unpublish()
+    ended = [scene[f"more{n}"][0].pk for n in range(4)]
+    Journey.objects.filter(pk__in=ended).update(status=JourneyStatus.COMPLETED)
+    Journey.objects.filter(pk=scene["slow"][0].pk).update(status=JourneyStatus.PAUSED)
+
+    assert send_insights_digests() == 2
+
+    to_admin = next(m for m in mail.outbox if m.to == [program_admin.email])
+    to_sponsor = next(m for m in mail.outbox if m.to == [sponsor.email])
+    for message in (to_admin, to_sponsor):
+        assert message.subject == "This week in “Growing leaders”"
+        assert "is not published" in message.body
+        assert "is not published" in message.alternatives[0][0]
+        assert f"/programs/{program.slug}/" not in message.body + message.alternatives[0][0]
+    assert f"http://testserver/admin/insights/{program.pk}/" in to_admin.body
+    assert "/admin/" not in to_sponsor.body
+    # Every link in them opens, for the person it was written to.
+    for user, message in ((program_admin, to_admin), (sponsor, to_sponsor)):
+        plain_client.force_login(user)
+        for url in _links(message.body):
+            parts = urlsplit(url)
+            response = plain_client.get(parts.path, HTTP_HOST=parts.netloc)
+            assert response.status_code == 200, url
+
+
+def test_an_unpublished_program_with_only_paused_journeys_is_still_told(
+    program, start_pair, program_admin, sponsor
+):
+    journey, _people = start_pair(days_ago=30, milestones=1)
+    Journey.objects.filter(pk=journey.pk).update(status=JourneyStatus.PAUSED)
+    program.unpublish()
+
+    assert send_insights_digests() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([program_admin.email, sponsor.email])
+
+
+def test_an_unpublished_program_whose_journeys_have_all_ended_is_not_told(
+    program, start_pair, program_admin, sponsor
+):
+    done, _people = start_pair(days_ago=60, milestones=1)
+    closed, _people = start_pair(days_ago=50, milestones=0)
+    Journey.objects.filter(pk=done.pk).update(status=JourneyStatus.COMPLETED)
+    Journey.objects.filter(pk=closed.pk).update(status=JourneyStatus.CLOSED)
+    program.unpublish()
+
+    assert send_insights_digests() == 0
+    assert mail.outbox == []
+
+
+def test_an_unpublished_program_without_journeys_is_not_told(program, program_admin, sponsor):
+    program.unpublish()
+
+    assert send_insights_digests() == 0
+    assert mail.outbox == []
+
+
+def test_a_live_program_without_journeys_is_still_told(program, program_admin, sponsor):
+    assert send_insights_digests() == 2
+    assert all("is not published" not in m.body for m in mail.outbox)
