@@ -4,6 +4,8 @@ They carry enough detail for the caller (a management command, an admin view)
 to tell a person exactly what to fix, without the caller re-deriving it.
 """
 
+from django.core.exceptions import PermissionDenied
+
 
 class ContentError(Exception):
     """Base of the library's domain errors, so callers can catch them together."""
@@ -54,3 +56,19 @@ class ImportAbortedError(ContentError):
             f"{'file' if files == 1 else 'files'}."
         )
         return "\n".join([heading, *(str(error) for error in self.errors)])
+
+
+class AccountChangeRefusedError(ContentError, PermissionDenied):
+    """Publishing would move a leader profile to another account (or unlink it), and an app
+    above refuses that to whoever publishes (``leader_accounts``).
+
+    Holds each refusal, a sentence for the person; a view that does not catch it answers
+    "permission denied", as for any other refusal.
+    """
+
+    def __init__(self, refusals: list[str]):
+        self.refusals = list(refusals)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return " ".join(str(refusal) for refusal in self.refusals)

@@ -1,17 +1,21 @@
 """Pages and snippets of the content library."""
 
+import logging
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
+from wagtail.log_actions import registry as log_registry
 from wagtail.models import (
     DraftStateMixin,
     LockableMixin,
@@ -25,11 +29,17 @@ from wagtail.models import (
 from wagtail.search import index
 
 from .blocks import BodyBlock
+from .exceptions import AccountChangeRefusedError
+from .leader_accounts import account_change_refusals
 from .panels import ReviewCommentPanel
 from .permissions import is_story_author_only
 from .text import as_id, control_character, validate_line, validate_lines
 
+logger = logging.getLogger(__name__)
+
 SEARCH_DESCRIPTION_MAX_LENGTH = 400
+# How Wagtail's ``publish_scheduled`` command publishes a revision whose time has come.
+SCHEDULED_PUBLISH_ACTION = "wagtail.publish.scheduled"
 
 
 class TrellisPagePermissionTester(PagePermissionTester):
@@ -231,6 +241,71 @@ class LeaderProfile(
 
     def get_preview_template(self, request, mode_name):
         return "content/leader_profile_preview.html"
+
+    def publish(
+        self,
+        revision,
+        user=None,
+        changed=True,
+        log_action=True,
+        previous_revision=None,
+        skip_permission_checks=False,
+    ):
+        """Publish ``revision``, unless it moves the profile to another account (or unlinks
+        it) and an app above refuses that to ``user`` (``leader_accounts``).
+
+        Every publish passes here: the editor's, approving a review, a scheduled revision
+        going live. The draft was asked when it was saved, but the leader may have become a
+        program's sponsor since, so publishing asks again, of whoever publishes. A refusal
+        raises ``AccountChangeRefusedError`` and writes nothing. A scheduled revision is
+        asked of whoever scheduled it; when refused it is unscheduled rather than retried
+        every minute, and stays a draft.
+        """
+        with transaction.atomic():
+            # Locked, so that another publish cannot change the account between the
+            # question and the answer.
+            stored = type(self)._default_manager.select_for_update().filter(pk=self.pk).first()
+            if stored is not None and revision.as_object().user_id != stored.user_id:
+                scheduled = user is None and log_action == SCHEDULED_PUBLISH_ACTION
+                asked = self._scheduled_by(revision) if scheduled else user
+                refusals = account_change_refusals(stored, asked)
+                if refusals and scheduled:
+                    self._unschedule(revision, refusals)
+                    return None
+                if refusals:
+                    raise AccountChangeRefusedError(refusals)
+            return super().publish(
+                revision,
+                user=user,
+                changed=changed,
+                log_action=log_action,
+                previous_revision=previous_revision,
+                skip_permission_checks=skip_permission_checks,
+            )
+
+    def _scheduled_by(self, revision):
+        """Who approved ``revision`` to go live later, as the history records, or None."""
+        entry = (
+            log_registry.get_logs_for_instance(self)
+            .filter(action="wagtail.publish.schedule", revision=revision)
+            .order_by("-timestamp", "-pk")
+            .first()
+        )
+        if entry is None or entry.user_id is None:
+            return None
+        return get_user_model()._default_manager.filter(pk=entry.user_id).first()
+
+    def _unschedule(self, revision, refusals):
+        revision.approved_go_live_at = None
+        # Saving it so logs "Unschedule publication" in the profile's history.
+        revision.save(update_fields=["approved_go_live_at"])
+        logger.warning(
+            "Unscheduled revision %d of leader profile pk=%s: it changes the linked "
+            "account, which is refused. %s",
+            revision.pk,
+            self.pk,
+            " ".join(str(refusal) for refusal in refusals),
+        )
 
 
 class MaterialKind(models.TextChoices):

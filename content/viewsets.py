@@ -5,16 +5,22 @@ manage every profile, and senior leaders, who may edit only the profile linked
 to their own account. Wagtail's generic snippet views check the model-level
 "change" permission on entry but not the object being edited, so the profile
 views below ask the registered permission policy about the object itself.
+The views that publish (the editor, and approving a review) say so when publishing
+is refused because it would change the linked account (``LeaderProfile.publish``).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .exceptions import AccountChangeRefusedError
 from .exports import ExportSnippetIndexView
 from .forms import LeaderProfileForm
 from .models import LeaderProfile, Topic
@@ -84,7 +90,33 @@ class LeaderProfileIndexView(ExportSnippetIndexView):
 
 
 class LeaderProfileEditView(ProfileObjectPermissionMixin, snippet_views.EditView):
-    pass
+    def form_valid(self, form):
+        """Save and act (publish, approve) as one: when publishing is refused, nothing of
+        the post is kept, and the editor says why instead of failing."""
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except AccountChangeRefusedError as refusal:
+            if self.expects_json_response:
+                return self.json_error_response("account_change_refused", str(refusal))
+            messages.error(self.request, str(refusal))
+            return redirect(self.get_edit_url())
+
+
+class LeaderProfileWorkflowActionView(snippet_views.WorkflowActionView):
+    def post(self, request, *args, **kwargs):
+        """Approving publishes; when that is refused, the review stays where it was and
+        the editor the reviewer is sent back to says why."""
+        try:
+            with transaction.atomic():
+                return super().post(request, *args, **kwargs)
+        except AccountChangeRefusedError as refusal:
+            messages.error(request, str(refusal))
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                return self.render_modal_json(
+                    request, {"step": "success", "redirect": self.redirect_url}
+                )
+            return redirect(self.redirect_url)
 
 
 class LeaderProfileHistoryView(ProfileObjectPermissionMixin, snippet_views.HistoryView):
@@ -135,6 +167,7 @@ class LeaderProfileViewSet(SnippetViewSet):
     revisions_compare_view_class = LeaderProfileRevisionsCompareView
     revisions_view_class = LeaderProfileRevisionPreviewView
     workflow_history_view_class = LeaderProfileWorkflowHistoryView
+    workflow_action_view_class = LeaderProfileWorkflowActionView
 
     # Which account a profile belongs to decides who may edit it, so only
     # editors who manage every profile see that field; a leader cannot hand

@@ -15,7 +15,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
 
-from content.forms import LEADER_ACCOUNT_CHANGE_HOOK
+from content.leader_accounts import LEADER_ACCOUNT_CHANGE_HOOK
 
 from .admin_access import page_rights_within_programs
 from .models import Journey, JourneyPage, MessageReport, OutboxEmail, ProgramLogEntry

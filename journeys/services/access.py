@@ -8,7 +8,7 @@ Rules this module enforces:
   leader profile (``ProgramPage.sponsor``). Changing which account a sponsor leader
   is linked to is choosing a sponsor, so it needs the same permission as choosing the
   program's people (``sponsor_account_change_refusal``, asked by the leader profile's
-  form).
+  form and again when a revision of it is published).
 * Superusers administer and sponsor every program. Inactive and signed-out people
   administer and sponsor none, whatever was chosen.
 * This decides *which* programs. *What* a person may do with a program's things is

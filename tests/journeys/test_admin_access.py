@@ -908,6 +908,228 @@ def test_the_usual_editors_relink_a_leader_who_sponsors_no_program(
     assert login(newcomer).get(sponsor_page).status_code == 404
 
 
+# A relink drafted while the leader sponsored nothing takes effect when it is published, by
+# whichever way that happens: it is asked again then, of whoever publishes it.
+
+
+def relink_drafted_then_sponsoring(program, user_factory, submit=False):
+    """Cora saves (and with ``submit``, submits for review) a draft moving Grace's profile to
+    a newcomer's account while Grace sponsors nothing; then Grace becomes the sponsor."""
+    from content.factories import LeaderProfileFactory
+
+    grace = LeaderProfileFactory(
+        name="Grace Sponsor", user=user_factory(email="grace@example.com")
+    )
+    newcomer = user_factory(email="newcomer@example.com")
+    form = leader_profile_form(grace, newcomer, publish=False)
+    if submit:
+        form["action-submit"] = "1"
+    response = login(communications_editor(user_factory)).post(
+        leader_profile_edit_url(grace), form
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grace.refresh_from_db()
+    assert grace.user.email == "grace@example.com"
+    assert grace.get_latest_revision_as_object().user == newcomer
+    program.sponsor = grace
+    program.save_revision().publish()
+    return grace, newcomer
+
+
+def assert_still_linked_to_grace(program, grace, newcomer, publishes_before):
+    grace.refresh_from_db()
+    assert grace.user.email == "grace@example.com"
+    assert grace.get_latest_revision_as_object().user == newcomer  # the draft waits
+    assert publish_count(grace) == publishes_before
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(newcomer).get(sponsor_page).status_code == 404
+    assert login(grace.user).get(sponsor_page).status_code == 200
+
+
+def publish_count(profile):
+    from wagtail.models import ModelLogEntry
+
+    return (
+        ModelLogEntry.objects.for_instance(profile)
+        .filter(action__in=["wagtail.publish", "wagtail.publish.scheduled"])
+        .count()
+    )
+
+
+def test_approving_a_drafted_relink_of_a_leader_who_now_sponsors_is_refused(program, user_factory):
+    from wagtail.models import TaskState, WorkflowState
+
+    grace, newcomer = relink_drafted_then_sponsoring(program, user_factory, submit=True)
+    task_state = grace.current_workflow_task_state
+    approver = user_factory(email="ann@example.com", groups=["Communications"])
+    before = publish_count(grace)
+    url = reverse(
+        "wagtailsnippets_content_leaderprofile:workflow_action",
+        args=[grace.pk, "approve", task_state.pk],
+    )
+
+    client = login(approver)
+
+    response = client.post(url, {"comment": "Looks right."})
+
+    assert response.status_code == 302
+    assert response["Location"] == leader_profile_edit_url(grace)
+    messages = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert [level for level, _ in messages] == ["error"], messages
+    assert "Grace Sponsor sponsors the program “Growing leaders”" in messages[0][1]
+    assert_still_linked_to_grace(program, grace, newcomer, before)
+    task_state.refresh_from_db()
+    assert task_state.status == TaskState.STATUS_IN_PROGRESS
+    assert grace.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Only someone who may choose who administers and sponsors a program" in (
+        page.content.decode()
+    )
+
+
+def test_approving_it_in_the_review_modal_says_why_too(program, user_factory):
+    grace, newcomer = relink_drafted_then_sponsoring(program, user_factory, submit=True)
+    approver = user_factory(email="ann@example.com", groups=["Communications"])
+    url = reverse(
+        "wagtailsnippets_content_leaderprofile:workflow_action",
+        args=[grace.pk, "approve", grace.current_workflow_task_state.pk],
+    )
+
+    response = login(approver).post(
+        url, {"comment": ""}, headers={"x-requested-with": "XMLHttpRequest"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["step"] == "success"
+    assert response.json()["redirect"] == leader_profile_edit_url(grace)
+    messages = [m.level_tag for m in get_messages(response.wsgi_request)]
+    assert messages == ["error"]
+    assert_still_linked_to_grace(program, grace, newcomer, 0)
+
+
+def test_who_may_choose_a_programs_people_approves_the_drafted_relink(program, user_factory):
+    from django.contrib.auth.models import Permission
+
+    grace, newcomer = relink_drafted_then_sponsoring(program, user_factory, submit=True)
+    approver = user_factory(email="ann@example.com", groups=["Communications"])
+    approver.user_permissions.add(Permission.objects.get(codename="choose_program_people"))
+    url = reverse(
+        "wagtailsnippets_content_leaderprofile:workflow_action",
+        args=[grace.pk, "approve", grace.current_workflow_task_state.pk],
+    )
+
+    response = login(approver).post(url, {"comment": ""})
+
+    assert response.status_code == 302
+    grace.refresh_from_db()
+    assert grace.user == newcomer
+    sponsor_page = reverse("program_insights:page", args=[program.slug])
+    assert login(newcomer).get(sponsor_page).status_code == 200
+
+
+def test_publishing_a_drafted_relink_from_the_editor_is_refused(program, user_factory):
+    """Grace may edit and publish her own profile; the account field is not hers to see, so
+    the draft's account rides along with what she publishes, and is refused with it."""
+    from django.contrib.auth.models import Group, Permission
+
+    grace, newcomer = relink_drafted_then_sponsoring(program, user_factory)
+    grace.user.groups.add(Group.objects.get(name="Senior leaders"))
+    grace.user.user_permissions.add(Permission.objects.get(codename="publish_leaderprofile"))
+    client = login(grace.user)
+    assert 'name="user"' not in client.get(leader_profile_edit_url(grace)).content.decode()
+    revisions = grace.revisions.count()
+    form = leader_profile_form(grace, None)
+    del form["user"]
+    form["title"] = "Chief People Officer"
+
+    response = client.post(leader_profile_edit_url(grace), form)
+
+    assert response.status_code == 302
+    assert response["Location"] == leader_profile_edit_url(grace)
+    messages = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert [level for level, _ in messages] == ["error"], messages
+    assert "Grace Sponsor sponsors the program “Growing leaders”" in messages[0][1]
+    assert_still_linked_to_grace(program, grace, newcomer, 0)
+    assert grace.revisions.count() == revisions  # nothing of the refused publish is kept
+    assert grace.title != "Chief People Officer"
+
+
+def schedule(profile, editor, **changes):
+    """``editor`` publishes a draft of ``profile`` with ``changes``, to go live in an hour.
+
+    The profile is live first: scheduling one that never was writes the draft straight away.
+    """
+    import datetime
+
+    profile.save_revision().publish()
+    profile.refresh_from_db()
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    profile.go_live_at = timezone.now() + datetime.timedelta(hours=1)
+    revision = profile.save_revision(user=editor)
+    revision.publish(user=editor)
+    revision.refresh_from_db()
+    assert revision.approved_go_live_at is not None
+    return revision
+
+
+def run_scheduled_publishing_after(*revisions):
+    """Move the revisions' go-live time to a minute ago, then run the worker's task."""
+    import datetime
+
+    from content.tasks import publish_scheduled
+
+    go_live_at = timezone.now() - datetime.timedelta(minutes=1)
+    for revision in revisions:
+        revision.approved_go_live_at = go_live_at
+        revision.content["go_live_at"] = go_live_at.isoformat()
+        revision.save(update_fields=["approved_go_live_at", "content"])
+    publish_scheduled()
+
+
+def test_a_relink_scheduled_before_its_leader_sponsored_does_not_go_live(program, user_factory):
+    from content.factories import LeaderProfileFactory
+
+    grace = LeaderProfileFactory(
+        name="Grace Sponsor", user=user_factory(email="grace@example.com")
+    )
+    newcomer = user_factory(email="newcomer@example.com")
+    sam = LeaderProfileFactory(name="Sam Leader", bio="Before.")
+    editor = communications_editor(user_factory)
+    relink = schedule(grace, editor, user=newcomer)
+    sams_bio = schedule(sam, editor, bio="After.")
+    program.sponsor = grace
+    program.save_revision().publish()
+    before = publish_count(grace)
+
+    run_scheduled_publishing_after(relink, sams_bio)
+
+    assert_still_linked_to_grace(program, grace, newcomer, before)
+    relink.refresh_from_db()
+    assert relink.approved_go_live_at is None  # unscheduled, not tried again every minute
+    sam.refresh_from_db()
+    assert sam.bio == "After."  # what else was due still went live
+
+
+def test_a_relink_scheduled_by_who_may_choose_a_programs_people_goes_live(program, user_factory):
+    from content.factories import LeaderProfileFactory
+
+    grace = LeaderProfileFactory(
+        name="Grace Sponsor", user=user_factory(email="grace@example.com")
+    )
+    program.sponsor = grace
+    program.save_revision().publish()
+    newcomer = user_factory(email="newcomer@example.com")
+    editor = communications_editor(user_factory, may_choose_people=True)
+    revision = schedule(grace, editor, user=newcomer)
+
+    run_scheduled_publishing_after(revision)
+
+    grace.refresh_from_db()
+    assert grace.user == newcomer
+
+
 # The audit log -------------------------------------------------------------------------------
 
 
