@@ -826,7 +826,8 @@ def test_a_mentor_who_withdrew_cannot_enrol_again_with_fewer_places_than_they_fi
     response = client.post(reverse("matching:enrol", args=[program.pk]), {**data, "capacity": "3"})
     assert response.status_code == 302
     mentor.refresh_from_db()
-    assert (mentor.capacity, mentor.status) == (3, "enrolled")
+    # Back in the journeys they still lead: matched, as while they never left.
+    assert (mentor.capacity, mentor.status) == (3, "matched")
 
 
 # What a new partner reads --------------------------------------------------------------------
