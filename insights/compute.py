@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
@@ -170,6 +170,9 @@ class ContentRow:
     opened_done: int
     unopened_reached: int
     unopened_done: int
+    # Whether a sponsor may not read its rating (``withheld_ratings``): too few people
+    # gave it, or, with the other ratings shown, it would give theirs away.
+    withheld: bool = False
 
     @property
     def done_when_opened(self) -> float | None:
@@ -206,6 +209,8 @@ class ObjectiveRow:
     # False when the topic a pulse objective is measured by has been deleted since:
     # the objective no longer names one, so no figure will ever come either.
     topic_found: bool = True
+    # For a topic's rating: whether a sponsor may not read it (``withheld_ratings``).
+    withheld: bool = False
 
     @property
     def is_rating(self) -> bool:
@@ -505,6 +510,24 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
         )
 
     enrolment_summary = _enrolment_summary(enrolment, today) if enrolment is not None else None
+    content_rows, objective_rows = _withhold_ratings(
+        _content_rows(tally, templates, pages, people, milestone_pulse, raters),
+        _objective_rows(
+            objectives,
+            tally,
+            templates,
+            pages,
+            milestone_pulse,
+            raters,
+            goals,
+            goal_setters,
+            enrolment_summary,
+        ),
+        objectives,
+        templates,
+        pages,
+        raters,
+    )
     health_rows = tuple(sorted(tally.health_rows, key=lambda r: (r.score, r.journey_id)))
     insights = ProgramInsights(
         program_id=program.pk,
@@ -532,18 +555,8 @@ def compute_insights(program, today: date, version: tuple = ()) -> Computed:
             )
             for week in (engagement_from + timedelta(weeks=n) for n in range(ENGAGEMENT_WEEKS))
         ),
-        content=_content_rows(tally, templates, pages, people, milestone_pulse, raters),
-        objectives=_objective_rows(
-            objectives,
-            tally,
-            templates,
-            pages,
-            milestone_pulse,
-            raters,
-            goals,
-            goal_setters,
-            enrolment_summary,
-        ),
+        content=content_rows,
+        objectives=objective_rows,
         attributes=_attribute_rows(enrolment, tally) if enrolment is not None else None,
         goals={status: goals.get(status, 0) for status in GoalStatus.values},
         planned_meetings=planned_counts,
@@ -913,6 +926,82 @@ def _content_rows(tally: _Tally, templates, pages, people, milestone_pulse, rate
             )
         )
     return tuple(sorted(rows, key=lambda r: (-r.reached, r.title.lower(), r.page_id)))
+
+
+def withheld_ratings(figures, raters) -> set:
+    """Which ratings a sponsor may not read, so that none gives away fewer than
+    ``MIN_GROUP`` people's ratings, alone or by subtraction from the others.
+
+    ``figures`` maps a key to the milestones a rating averages (a material's or
+    story's, a topic's); ``raters`` maps a rated milestone to who rated it. Each
+    rating shown is the sum and count of its milestones' ratings, so a sponsor
+    can add and subtract them: the topic's less a material's on one of its
+    milestones is the ratings of the others. What they can work out is never
+    finer than a *cell*, the rated milestones in exactly the same ratings shown.
+    So a rating that fewer than ``MIN_GROUP`` people gave is withheld, and then,
+    while some cell was rated by fewer than ``MIN_GROUP`` people, the rating
+    with the fewest raters among those that share a milestone with the ratings
+    over that cell is withheld too (complementary suppression), until every
+    cell was rated by at least ``MIN_GROUP`` people.
+    """
+    atoms = {key: {m for m in milestones if raters.get(m)} for key, milestones in figures.items()}
+
+    def people(milestones) -> int:
+        return len(set().union(*(raters[m] for m in milestones)))
+
+    def smallest(keys):
+        return min(keys, key=lambda key: (people(atoms[key]), len(atoms[key]), str(key)))
+
+    withheld = {key for key, milestones in atoms.items() if people(milestones) < MIN_GROUP}
+    while True:
+        shown = [key for key in atoms if key not in withheld]
+        cells = defaultdict(set)
+        for milestone in set().union(*(atoms[key] for key in shown)):
+            cells[frozenset(key for key in shown if milestone in atoms[key])].add(milestone)
+        small = next(
+            (cell for cell, ms in cells.items() if people(ms) < MIN_GROUP),
+            None,
+        )
+        if small is None:
+            return withheld
+        around = set().union(*(atoms[key] for key in small))
+        withheld.add(smallest([key for key in shown if atoms[key] & around]))
+
+
+def _withhold_ratings(content, rows, objectives, templates, pages, raters):
+    """The content and objective ``rows``, each rating a sponsor may not read marked withheld.
+
+    ``objectives`` are the program's, one for each of ``rows``.
+    """
+    figures = {}
+    for row in content:
+        if row.pulse is not None:
+            figures[("content", row.page_id)] = _page_milestones(row.page_id, templates)
+    for position, (row, objective) in enumerate(zip(rows, objectives, strict=True)):
+        if row.measure == Measure.TOPIC_PULSE and row.actual is not None:
+            topic = objective.value.get("topic")
+            figures[("objective", position)] = _topic_milestones(topic.pk, templates, pages)
+    withheld = withheld_ratings(figures, raters)
+    return (
+        tuple(
+            replace(row, withheld=True) if ("content", row.page_id) in withheld else row
+            for row in content
+        ),
+        tuple(
+            replace(row, withheld=True) if ("objective", position) in withheld else row
+            for position, row in enumerate(rows)
+        ),
+    )
+
+
+def _page_milestones(page_id: int, templates) -> set[str]:
+    """The milestones that show a page."""
+    return {
+        milestone_id
+        for template in templates.values()
+        for milestone_id, _step_id, _kind, shown in template.content_steps
+        if shown == page_id
+    }
 
 
 def _objective_rows(

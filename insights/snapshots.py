@@ -43,8 +43,9 @@ from .models import ProgramSnapshot
 # that has not met yet has no days since its last meeting (1 counted its start).
 # 3: an objective says whether any milestone has its milestone key. 4: and whether
 # the topic it is measured by still exists. 5: how many people gave the ratings and
-# set the goals a figure rests on.
-SHAPE = 5
+# set the goals a figure rests on. 6: which ratings a sponsor may not read, so that no
+# subtraction gives away a small group's.
+SHAPE = 6
 LEASE = timedelta(minutes=10)
 MAX_AGE = timedelta(hours=1)
 TASK = "insights.tasks.work_out_program"

@@ -16,6 +16,10 @@ Rules it keeps:
   and the share of goals achieved when fewer than ``MIN_GROUP`` people set goals,
   are not shown, nor used to order the content. An average of one pair's ratings
   is still what each of them answered, and a sponsor may know who walks it.
+  Nor is a rating that, taken with the others shown, would give theirs away by
+  subtraction (a topic's less a material's on one of its milestones): such
+  ratings are marked ``withheld`` when figures are worked out
+  (``compute.withheld_ratings``).
 * The milestone chart is a true funnel: it counts the journeys past each
   milestone and every one before it (``compute.journeys_past``), of all the
   journeys that follow the template, so no bar is longer than the one above.
@@ -123,6 +127,13 @@ def too_few_people(row, names: bool) -> bool:
     return not names and row.people is not None and 0 < row.people < MIN_GROUP
 
 
+def withheld(row, names: bool) -> bool:
+    """Whether an objective's rating is not shown to someone who may not see names,
+    though enough people gave it: with the other ratings shown, it would give away
+    the ratings of fewer than ``MIN_GROUP`` (``compute.withheld_ratings``)."""
+    return not names and row.withheld and not too_few_people(row, names)
+
+
 def objective_line(row, names: bool = False) -> ObjectiveLine:
     if not row.measure:
         return ObjectiveLine(
@@ -160,6 +171,12 @@ def objective_line(row, names: bool = False) -> ObjectiveLine:
                 "Fewer than %(count)d people set goals, too few to show without pointing "
                 "at someone."
             ) % {"count": MIN_GROUP}
+        return ObjectiveLine(row.title, sentence, NO_FIGURE, _("No figure yet"))
+    if row.actual is not None and withheld(row, names):
+        sentence = _(
+            "The rating of the milestones on %(topic)s is not shown: taken with the other "
+            "ratings on this page, it would give away those of fewer than %(count)d people."
+        ) % {"count": MIN_GROUP, "topic": row.detail}
         return ObjectiveLine(row.title, sentence, NO_FIGURE, _("No figure yet"))
     if row.actual is None:
         return ObjectiveLine(
@@ -209,7 +226,9 @@ def objectives_table(
     rows = []
     for line, row in zip(lines, insights.objectives, strict=True):
         show = _rating if row.is_rating else _share
-        shown = row.actual is not None and not too_few_people(row, names)
+        shown = (
+            row.actual is not None and not too_few_people(row, names) and not withheld(row, names)
+        )
         rows.append(
             (
                 line.title,
@@ -525,9 +544,10 @@ class ContentLine:
 
 
 def _rating_shown(row, names: bool) -> float | None:
-    """The content's rating, unless fewer than ``MIN_GROUP`` people gave it and the
-    reader may not see names."""
-    if row.pulse is None or (not names and row.raters < MIN_GROUP):
+    """The content's rating, unless the reader may not see names and fewer than
+    ``MIN_GROUP`` people gave it, or it is withheld so that no subtraction from the
+    other ratings shown gives theirs away (``compute.withheld_ratings``)."""
+    if row.pulse is None or (not names and (row.raters < MIN_GROUP or row.withheld)):
         return None
     return row.pulse
 
@@ -554,9 +574,14 @@ def content_lines(insights: ProgramInsights, names: bool = False) -> tuple[Conte
             "Opened in %(opened)d of the %(reached)d journeys that reached it.",
             row.reached,
         ) % {"opened": row.opened, "reached": row.reached}
-        if row.pulse is not None and _rating_shown(row, names) is None:
+        if row.pulse is not None and row.raters < MIN_GROUP and not names:
             sentence += " " + _(
                 "Fewer than %(count)d people rated its milestones, too few to show."
+            ) % {"count": MIN_GROUP}
+        elif row.pulse is not None and _rating_shown(row, names) is None:
+            sentence += " " + _(
+                "Its rating is not shown: taken with the other ratings on this page, it would "
+                "give away those of fewer than %(count)d people."
             ) % {"count": MIN_GROUP}
         elif row.pulse is not None:
             sentence += " " + ngettext(
@@ -588,7 +613,11 @@ def content_table(insights: ProgramInsights, names: bool = False) -> Table:
         ],
         note=""
         if names
-        else _("Ratings from fewer than %(count)d people are not shown.") % {"count": MIN_GROUP},
+        else _(
+            "Ratings from fewer than %(count)d people are not shown. Nor are those that, "
+            "taken with the others on this page, would give theirs away."
+        )
+        % {"count": MIN_GROUP},
     )
 
 

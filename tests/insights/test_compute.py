@@ -12,6 +12,7 @@ from insights.compute import (
     compute_insights,
     funnel_pattern,
     journeys_past,
+    withheld_ratings,
 )
 from insights.health import AT_RISK, NEEDS_ATTENTION, ON_TRACK, HealthInput, health
 from journeys import engine
@@ -320,3 +321,62 @@ def test_a_journey_that_never_met_is_scored_from_its_start_as_before(insights, s
     assert slow.score == scored(70)
     assert slow.score != scored(0)  # not having met never reads as having just met
     assert slow.band == AT_RISK
+
+
+# Ratings a sponsor may not read ------------------------------------------------------------
+
+
+def people(*names):
+    return set(names)
+
+
+FIVE = people("a", "b", "c", "d", "e")
+
+
+def cells(figures, raters, withheld):
+    """The rated milestones grouped by the ratings shown that cover them."""
+    found = {}
+    for milestone, who in raters.items():
+        signature = frozenset(
+            key for key, ms in figures.items() if key not in withheld and milestone in ms
+        )
+        if who and signature:
+            found.setdefault(signature, set()).update(who)
+    return found
+
+
+def test_a_rating_that_gives_away_a_small_group_by_subtraction_is_withheld_too():
+    # The whole less the two parts is what one person gave on m3.
+    figures = {"whole": {"m1", "m2", "m3"}, "first": {"m1"}, "second": {"m2"}}
+    raters = {"m1": FIVE, "m2": people("f", "g", "h", "i", "j"), "m3": people("z")}
+
+    withheld = withheld_ratings(figures, raters)
+
+    assert len(withheld) == 1
+    assert all(len(who) >= 5 for who in cells(figures, raters, withheld).values())
+
+
+def test_ratings_that_give_nothing_away_are_all_shown():
+    figures = {"whole": {"m1", "m2"}, "first": {"m1"}, "unrated": {"m9"}}
+    raters = {"m1": FIVE, "m2": people("f", "g", "h", "i", "j")}
+
+    assert withheld_ratings(figures, raters) == {"unrated"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(0, 7),
+        st.sets(st.sampled_from("abcdefghij"), max_size=7),
+        max_size=8,
+    ),
+    st.dictionaries(st.integers(0, 5), st.sets(st.integers(0, 7), max_size=5), max_size=6),
+)
+def test_no_rating_shown_leaves_a_group_of_fewer_than_5_to_subtraction(raters, figures):
+    withheld = withheld_ratings(figures, raters)
+
+    for key, milestones in figures.items():
+        rated = set().union(*(raters.get(m, ()) for m in milestones))
+        if len(rated) < 5:
+            assert key in withheld
+    assert all(len(who) >= 5 for who in cells(figures, raters, withheld).values())

@@ -177,6 +177,61 @@ def test_a_sponsor_never_reads_the_ratings_or_goals_of_fewer_than_5_people(
     assert "100% of the goals people set are achieved" in text
 
 
+TOPIC_FIGURE = re.compile(
+    r"Milestones on Giving feedback are rated (\d\.\d) out of 5 on average.*?"
+    r"Based on (\d+) ratings"
+)
+LISTENING_FIGURE = re.compile(
+    r"Listening well \(material\) .*?Its milestones are rated (\d\.\d) out of 5 \((\d+) ratings\)"
+)
+
+
+def test_a_sponsor_cannot_work_out_a_hidden_rating_by_subtraction(
+    client, sponsor, program_admin, program, start_pair, feedback
+):
+    """The topic's rating covers two milestones ("Getting started", which shows
+    "Listening well", and "Feedback practice", on the topic's track); the material's
+    covers the first alone. Eight people rated the first, and one pair the second:
+    shown both, the topic's less the material's is that pair's ratings."""
+    for _pair in range(3):
+        start_pair(days_ago=40, milestones=1, pulse=4)
+    start_pair(days_ago=40, milestones=3, tracks=[feedback], pulse=1)
+
+    client.force_login(program_admin)  # who sees names sees every figure: the leak is real
+    text = sponsor_page_text(client, program)
+    topic, listening = TOPIC_FIGURE.search(text), LISTENING_FIGURE.search(text)
+    assert topic and listening
+    # Ratings are whole numbers, so each figure's sum is its average times its count,
+    # rounded: exact while the count is under 10.
+    topic_sum = round(float(topic[1]) * int(topic[2]))
+    listening_sum = round(float(listening[1]) * int(listening[2]))
+    practice_ratings = int(topic[2]) - int(listening[2])
+    assert practice_ratings == 2
+    assert round((topic_sum - listening_sum) / practice_ratings, 1) == 1.0  # the pair's answer
+
+    client.force_login(sponsor)
+    text = sponsor_page_text(client, program)
+
+    topic, listening = TOPIC_FIGURE.search(text), LISTENING_FIGURE.search(text)
+    assert bool(topic) != bool(listening)  # one of them, and only one, is shown
+    assert "Ratings from fewer than 5 people are not shown." in text
+    assert (
+        "Nor are those that, taken with the others on this page, would give theirs away." in text
+    )
+    if topic:
+        assert "2.8" in text and "3.2" not in text
+        assert (
+            "Its rating is not shown: taken with the other ratings on this page, it would "
+            "give away those of fewer than 5 people." in text
+        )
+    else:
+        assert "3.2" in text and "2.8" not in text
+        assert (
+            "The rating of the milestones on Giving feedback is not shown: taken with the "
+            "other ratings on this page, it would give away those of fewer than 5 people." in text
+        )
+
+
 # Names -------------------------------------------------------------------------------------
 
 
