@@ -127,13 +127,13 @@ LINK_REL = "nofollow noopener noreferrer"
 # the shapes that would take seconds come to far more.
 MAX_BRACKET_DEPTH = 12
 MAX_LINE_NESTING = 16
-# 170 ms of estimated work, a sixth under the 200 ms that rendering may take,
+# 160 ms of estimated work, a fifth under the 200 ms that rendering may take,
 # for a machine or a moment slower than the one the weights were measured on.
-# The widest legitimate table at the size cap comes to about 151,000.
-MAX_WORK = 170_000
+# The widest legitimate table at the size cap comes to about 153,000.
+MAX_WORK = 160_000
 # Linear work, per occurrence.
 CHAR_WORK = 0.3  # every character is tokenised, cleaned and written out
-ELEMENT_WORK = 53  # a paragraph, heading, rule, list item, table row or code block
+ELEMENT_WORK = 58  # a paragraph, heading, rule, list item, table row or code block
 QUOTE_WORK = 10  # a quote marker: one more element around the paragraphs inside
 NESTING_WORK = 6  # each level a line is indented or quoted: the parser descends to it
 CELL_WORK = 32  # a table cell (counted by its "|")
@@ -330,16 +330,27 @@ class _Estimate:
     def total(self) -> float:
         return self.tokens + self.chars + sum(sum(work) for work in self.kinds.values())
 
-    def line_totals(self) -> list[float]:
-        """Every line's share of the total, the single characters' work included."""
-        totals = [
-            sum(values) + (len(line) + 1) * CHAR_WORK
-            for line, *values in zip(self.lines, *self.kinds.values(), strict=True)
-        ]
-        totals[-1] -= CHAR_WORK  # the last line has no line break
-        for match in _TOKEN_RE.finditer(self.text):
-            totals[self.line_of(match.start())] += _TOKEN_WEIGHTS[match.group()]
-        return totals
+    def line_passing(self, budget: float) -> int:
+        """The first line where the work so far passes ``budget`` (else the last line).
+
+        Each line's share of the total (its elements, its characters and its
+        single-character tokens), added line by line and stopped there: a text far
+        over the budget passes it early, and its rest is never read.
+        """
+        kinds = list(self.kinds.values())
+        weights, tokens = _TOKEN_WEIGHTS, _TOKEN_RE.findall
+        last = len(self.lines) - 1
+        running = 0.0
+        for index, line in enumerate(self.lines):
+            # Every line but the last ends in a line break.
+            running += (len(line) + (index < last)) * CHAR_WORK
+            for work in kinds:
+                running += work[index]
+            if line:
+                running += sum(map(weights.__getitem__, tokens(line)))
+            if running > budget:
+                return index
+        return last
 
 
 class _Siblings:
@@ -685,20 +696,15 @@ def _costly_line(estimate: _Estimate) -> tuple[int, str]:
     """
     totals = {kind: sum(work) for kind, work in estimate.kinds.items()}
     totals["density"] += estimate.tokens + estimate.chars
+    # The first line holding each kind's most (what max with a key would find, in C).
     costliest = {
-        kind: max(range(len(estimate.lines)), key=estimate.kinds[kind].__getitem__)
-        for kind in _QUADRATIC_KINDS
+        kind: estimate.kinds[kind].index(max(estimate.kinds[kind])) for kind in _QUADRATIC_KINDS
     }
     kind = max(totals, key=totals.__getitem__)
     if kind == "density":
         single = max(_QUADRATIC_KINDS, key=lambda k: estimate.kinds[k][costliest[k]])
         if estimate.kinds[single][costliest[single]] < MAX_WORK / 4:
-            running = 0.0
-            for index, work in enumerate(estimate.line_totals()):
-                running += work
-                if running > MAX_WORK:
-                    return index, kind
-            return len(estimate.lines) - 1, kind
+            return estimate.line_passing(MAX_WORK), kind
         kind = single
     return costliest[kind], kind
 
