@@ -65,6 +65,8 @@ def test_every_template_block_has_a_description_and_a_preview_that_validates_and
     html = response.content.decode()
     assert "Preview for" in html
     assert 'href="/static/cms/css/site.css"' in html
+    assert 'href="/static/journeys/css/journeys.css"' in html
+    assert '<div class="container container--medium">' in html
     first_words = next(v for v in cleaned.values() if isinstance(v, str) and v)
     assert escape(first_words) in html
 
