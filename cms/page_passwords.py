@@ -9,6 +9,7 @@ The address is the one allauth counts sign-in attempts by.
 """
 
 from datetime import timedelta
+from http import HTTPStatus
 
 from allauth.account.adapter import get_adapter
 from django import forms
@@ -22,8 +23,6 @@ from wagtail.forms import PasswordViewRestrictionForm
 from wagtail.models import Page, PageViewRestriction
 
 from journeys.ratelimit import Limit, try_again_in
-
-TOO_MANY_REQUESTS = 429
 
 
 def page_password_limit() -> Limit:
@@ -78,5 +77,5 @@ def authenticate_with_password(request, page_view_restriction_id, page_id):
     action_url = reverse("wagtailcore_authenticate_with_password", args=[restriction.id, page.id])
     response = page.serve_password_required_response(request, form, action_url)
     if refusal is not None:
-        response.status_code = TOO_MANY_REQUESTS
+        response.status_code = HTTPStatus.TOO_MANY_REQUESTS
     return response

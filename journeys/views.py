@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -1436,9 +1437,6 @@ def email_settings(request):
     return render(request, "journeys/email_settings.html", {"form": form})
 
 
-TOO_MANY_REQUESTS = 429
-
-
 def data_download_limit() -> Limit:
     """Each download builds the whole export: a few an hour for each person."""
     return Limit("data-download", settings.DATA_DOWNLOADS_PER_HOUR, timedelta(hours=1))
@@ -1478,7 +1476,7 @@ def my_data(request):
                 ]
             ),
         )
-        return render(request, "journeys/my_data.html", status=TOO_MANY_REQUESTS)
+        return render(request, "journeys/my_data.html", status=HTTPStatus.TOO_MANY_REQUESTS)
     limit.record(key, now)
     body = export.export_bytes(request.user, now)
     response = HttpResponse(body, content_type="application/zip")

@@ -255,11 +255,15 @@ def _check_request(mentee: Enrollment, mentor: Enrollment) -> None:
 
 
 def _locked_request(request: MentorRequest) -> MentorRequest:
-    return (
+    locked = (
         MentorRequest.objects.select_for_update(of=("self",))
         .select_related("mentee__user", "mentor__user", "program")
-        .get(pk=request.pk)
+        .filter(pk=request.pk)
+        .first()
     )
+    if locked is None:
+        raise MatchingError(_("This request no longer exists; reload the page."))
+    return locked
 
 
 def _check_pending(request: MentorRequest) -> None:
@@ -301,16 +305,9 @@ def accept_request(request: MentorRequest, by_user, today: date | None = None) -
     today = today or timezone.localdate()
     with transaction.atomic():
         # Enrolments before the request (``locking.LOCK_ORDER``), as withdrawing from
-        # the program locks them: the request's two sides never change, so they are
-        # read unlocked first.
-        sides = (
-            MentorRequest.objects.filter(pk=request.pk)
-            .values_list("mentee_id", "mentor_id")
-            .first()
-        )
-        if sides is None:
-            raise MatchingError(_("This request no longer exists; reload the page."))
-        lock_enrolments(sides)
+        # the program locks them: a request's two sides never change, so the ones it
+        # was read with are the ones to lock.
+        lock_enrolments([request.mentee_id, request.mentor_id])
         request = _locked_request(request)
         _check_mentor(request, by_user)
         _check_pending(request)
